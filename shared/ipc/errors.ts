@@ -1,0 +1,44 @@
+// Errors as data: services throw AppError(code, message); adapters (IPC, HTTP, CLI) turn it into {code, message}.
+
+export const ERROR_CODES = [
+  'NOT_DICOM',
+  'TRUNCATED',
+  'UNSUPPORTED_TRANSFER_SYNTAX',
+  'DECODE_FAILED',
+  'INCONSISTENT_GEOMETRY',
+  'NO_PIXEL_DATA',
+  'NOT_FOUND',
+  'INVALID_INPUT',
+  'UNSAFE_GEOMETRY',
+  'DB_FROM_NEWER_VERSION',
+  'IO_ERROR',
+  'NOT_NIFTI',
+  'CANCELLED',
+  'MODEL_INVALID',
+  'INFERENCE_FAILED',
+  'UNAUTHORIZED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+}
+
+export function toErrorData(err: unknown): ErrorData {
+  if (err instanceof AppError) return { code: err.code, message: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'INTERNAL', message };
+}
