@@ -1,0 +1,161 @@
+// The ONE method table the UI can call: name -> {input, output} zod schemas, plus the push events and the binary
+// resources (voxels, label maps) that never travel as JSON. Electron IPC, HTTP and tests are adapters over this.
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+
+const vec3 = z.tuple([z.number(), z.number(), z.number()]);
+const mat3 = z.tuple([vec3, vec3, vec3]);
+const id = z.number().int().positive();
+/** A path on the machine running the services; existence is checked by the service, never trusted here. */
+const localPath = z.string().min(1).max(4096);
+
+export const geometryReportSchema = z.object({
+  status: z.enum(['ok', 'warning', 'unsafe']),
+  findings: z.array(
+    z.object({
+      code: z.string(),
+      severity: z.enum(['warning', 'unsafe']),
+      message: z.string(),
+      details: z.record(z.string(), z.number()).optional(),
+    }),
+  ),
+});
+
+export const seriesNodeSchema = z.object({
+  seriesId: id,
+  seriesInstanceUid: z.string(),
+  seriesNumber: z.number().nullable(),
+  modality: z.string(),
+  description: z.string(),
+  dims: vec3,
+  spacingMm: vec3,
+  instanceCount: z.number().int(),
+  geometry: geometryReportSchema,
+});
+
+export const studyNodeSchema = z.object({
+  studyInstanceUid: z.string(),
+  description: z.string(),
+  date: z.string().nullable(),
+  series: z.array(seriesNodeSchema),
+});
+
+export const patientNodeSchema = z.object({
+  patientId: z.string(),
+  name: z.string(),
+  studies: z.array(studyNodeSchema),
+});
+
+/** Element types a binary resource can carry; little-endian, i-fastest like Volume.voxels. */
+export const voxelDtypeSchema = z.enum(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'float32', 'float64']);
+
+export const labelInfoSchema = z.object({
+  value: z.number().int().nonnegative(),
+  name: z.string(),
+  colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+  kind: z.enum(['organ', 'lesion', 'other']),
+  voxels: z.number().int().nonnegative().optional(),
+});
+
+export const labelMapSummarySchema = z.object({
+  segmentationId: id,
+  seriesId: id,
+  name: z.string(),
+  source: z.enum(['import', 'model', 'classical', 'edit']),
+  dtype: z.enum(['uint8', 'uint16']),
+  labels: z.array(labelInfoSchema),
+});
+
+export const importSummarySchema = z.object({
+  filesSeen: z.number().int(),
+  seriesIds: z.array(id),
+  problems: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })),
+});
+
+const empty = z.object({}).strict();
+
+export const methods = {
+  'app.info': {
+    input: empty,
+    output: z.object({ name: z.string(), version: z.string(), mode: z.enum(['electron', 'http']), canPickPaths: z.boolean() }),
+  },
+  'catalog.list': {
+    input: empty,
+    output: z.object({ patients: z.array(patientNodeSchema) }),
+  },
+  /** Long-running; progress arrives as 'import.progress' events. Paths are only read. */
+  'import.paths': {
+    input: z.object({ paths: z.array(localPath).min(1).max(1000) }).strict(),
+    output: importSummarySchema,
+  },
+  /** Native picker (Electron only; app.info.canPickPaths says whether it exists). */
+  'dialog.pickPaths': {
+    input: z.object({ kind: z.enum(['files', 'folder']) }).strict(),
+    output: z.object({ paths: z.array(z.string()) }),
+  },
+  /** Geometry and value facts of a series volume; the voxels themselves come from binary 'volume/<seriesId>'. */
+  'volume.info': {
+    input: z.object({ seriesId: id }).strict(),
+    output: z.object({
+      seriesId: id,
+      modality: z.string(),
+      dims: vec3,
+      spacingMm: vec3,
+      originLps: vec3,
+      directionLps: mat3,
+      dtype: voxelDtypeSchema,
+      valueRange: z.tuple([z.number(), z.number()]),
+      geometry: geometryReportSchema,
+    }),
+  },
+  /** Label maps stored for a series; each one's labels come from binary 'labelmap/<segmentationId>'. */
+  'labelmaps.list': {
+    input: z.object({ seriesId: id }).strict(),
+    output: z.object({ labelMaps: z.array(labelMapSummarySchema) }),
+  },
+  /** Reads a NIfTI label file, resamples it onto the series grid through patient space, stores it (source 'import'). */
+  'labelmaps.addFromNifti': {
+    input: z
+      .object({ seriesId: id, path: localPath, labelTablePath: localPath.optional(), name: z.string().max(200).optional() })
+      .strict(),
+    output: labelMapSummarySchema,
+  },
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type MethodInput<M extends MethodName> = z.infer<(typeof methods)[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.infer<(typeof methods)[M]['output']>;
+export type PatientNode = z.infer<typeof patientNodeSchema>;
+export type SeriesNode = z.infer<typeof seriesNodeSchema>;
+export type LabelMapSummary = z.infer<typeof labelMapSummarySchema>;
+export type VolumeInfo = MethodOutput<'volume.info'>;
+export type VoxelDtype = z.infer<typeof voxelDtypeSchema>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(methods, name);
+}
+
+/** Events pushed from the services to the UI (Electron: webContents.send; HTTP: server-sent events). */
+export const events = {
+  'import.progress': z.object({ filesDone: z.number().int(), filesTotal: z.number().int(), path: z.string().optional() }),
+} as const;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
+
+/** Binary resources: raw little-endian arrays, keyed by id. URL path `/data/<kind>/<id>` in both adapters. */
+export const BINARY_KINDS = ['volume', 'labelmap'] as const;
+export type BinaryKind = (typeof BINARY_KINDS)[number];
+
+export function binaryPath(kind: BinaryKind, resourceId: number): string {
+  return `/data/${kind}/${resourceId}`;
+}
+
+export function parseBinaryPath(pathname: string): { kind: BinaryKind; resourceId: number } | null {
+  const m = /^\/data\/(volume|labelmap)\/([1-9][0-9]{0,15})$/.exec(pathname);
+  if (!m) return null;
+  return { kind: m[1] as BinaryKind, resourceId: Number(m[2]) };
+}
+
+/** The reply envelope every adapter returns: errors as data. */
+export const errorDataSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
+export type RpcReply<T> = { ok: true; result: T } | { ok: false; error: z.infer<typeof errorDataSchema> };
