@@ -1,0 +1,117 @@
+// Builds 3D volumes from the catalog or straight from a path (DICOM folder/file/zip or NIfTI), with a small cache.
+import type { Database } from 'better-sqlite3';
+import { AppError } from '../../shared/ipc/errors.js';
+import type { GeometryReport } from '../../shared/domain/geometry.js';
+import type { Volume } from '../../shared/domain/volume.js';
+import type { DecodedFrame, DicomInstance } from './dicom/types.js';
+import { decodeFrame } from './dicom/decode.js';
+import { assembleSeries, type AssembledStack } from './series/assemble.js';
+import { buildVolume } from './series/buildVolume.js';
+import { readNifti } from './nifti.js';
+import { getSeriesRecord, seriesInstanceSources } from './catalog.js';
+import { readInstances } from './importer.js';
+import { expandInputs, readSourceBytes, sourceLabel, type SourceRef } from './sources.js';
+
+export interface LoadedVolume {
+  volume: Volume;
+  geometry: GeometryReport;
+  seriesInstanceUid: string;
+  modality: string;
+  description: string;
+}
+
+export function isNiftiPath(p: string): boolean {
+  return /\.nii(\.gz)?$/i.test(p);
+}
+
+/**
+ * Decodes the frames of a stack, reading each file once: all frames of an instance are decoded together and
+ * handed out as buildVolume asks for them.
+ */
+export function stackDecoder(): (instance: DicomInstance, frameIndex: number) => Promise<DecodedFrame> {
+  const bytesBySource = new Map<string, Promise<Buffer>>();
+  return async (instance, frameIndex) => {
+    const ref: SourceRef = instance.archiveMember ? { path: instance.path, archiveMember: instance.archiveMember } : { path: instance.path };
+    const key = sourceLabel(ref);
+    let bytes = bytesBySource.get(key);
+    if (!bytes) {
+      bytes = readSourceBytes(ref);
+      // single-frame files are used once: don't keep their bytes alive
+      if (instance.numberOfFrames > 1) bytesBySource.set(key, bytes);
+    }
+    return decodeFrame(await bytes, instance, frameIndex);
+  };
+}
+
+export async function buildStackVolume(stack: AssembledStack): Promise<{ volume: Volume; geometry: GeometryReport }> {
+  return buildVolume(stack, stackDecoder());
+}
+
+function pickStack(stacks: AssembledStack[], seriesUid: string | undefined, where: string): AssembledStack {
+  if (stacks.length === 0) throw new AppError('NOT_FOUND', `No DICOM image series found in ${where}.`);
+  if (!seriesUid) return stacks[0];
+  const hit = stacks.find((s) => s.seriesInstanceUid === seriesUid);
+  if (!hit) {
+    throw new AppError(
+      'NOT_FOUND',
+      `Series ${seriesUid} is not in ${where}; found: ${[...new Set(stacks.map((s) => s.seriesInstanceUid))].join(', ')}.`,
+    );
+  }
+  return hit;
+}
+
+export async function loadVolumeFromPath(path: string, seriesUid?: string): Promise<LoadedVolume> {
+  if (isNiftiPath(path)) {
+    const nifti = await readNifti(path);
+    return {
+      volume: nifti.volume,
+      geometry: { status: 'ok', findings: [] },
+      seriesInstanceUid: '',
+      modality: '',
+      description: path,
+    };
+  }
+  const expanded = await expandInputs([path]);
+  if (expanded.sources.length === 0) {
+    throw new AppError('NOT_FOUND', expanded.errors[0]?.message ?? `Nothing to read in ${path}.`);
+  }
+  const instances = await readInstances(expanded.sources);
+  const stack = pickStack(assembleSeries(instances), seriesUid, path);
+  const built = await buildStackVolume(stack);
+  return { ...built, seriesInstanceUid: stack.seriesInstanceUid, modality: stack.modality, description: stack.description ?? '' };
+}
+
+// Volumes are large (a 512x512x300 CT is 150 MB as int16): keep only a few.
+const CACHE_SIZE = 3;
+const cache = new Map<string, Promise<LoadedVolume>>();
+
+export function loadSeriesVolume(db: Database, seriesId: number): Promise<LoadedVolume> {
+  const record = getSeriesRecord(db, seriesId);
+  const key = `${db.name}\u0000${seriesId}\u0000${record.importedAt}\u0000${record.frameCount}`;
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const job = (async (): Promise<LoadedVolume> => {
+    const sources = seriesInstanceSources(db, seriesId);
+    const errors: string[] = [];
+    const instances = await readInstances(sources, { onError: (s, err) => errors.push(`${sourceLabel(s)}: ${err.message}`) });
+    if (errors.length > 0) {
+      throw new AppError('IO_ERROR', `Series ${seriesId} cannot be loaded: ${errors.length} of its files are missing or unreadable (${errors[0]}).`);
+    }
+    const stack = assembleSeries(instances).find((s) => s.stackKey === record.stackKey && s.seriesInstanceUid === record.seriesInstanceUid);
+    if (!stack) throw new AppError('INCONSISTENT_GEOMETRY', `Series ${seriesId}: its files no longer form the stack that was imported.`);
+    const built = await buildStackVolume(stack);
+    return { ...built, seriesInstanceUid: stack.seriesInstanceUid, modality: stack.modality, description: stack.description ?? '' };
+  })();
+  cache.set(key, job);
+  job.catch(() => cache.delete(key));
+  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return job;
+}
+
+export function clearVolumeCache(): void {
+  cache.clear();
+}
