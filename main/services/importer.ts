@@ -6,6 +6,8 @@ import type { Vec3 } from '../../shared/domain/volume.js';
 import type { DicomInstance } from './dicom/types.js';
 import { readDicomHeader } from './dicom/parse.js';
 import { assembleSeries, type AssembledStack } from './series/assemble.js';
+import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
 import { expandInputs, forEachSourceBytes, sourceLabel, type SourceRef } from './sources.js';
 
 export interface ImportProgress {
@@ -59,6 +61,7 @@ export async function readInstances(
       try {
         const inst = readDicomHeader(bytes, s.path);
         if (s.archiveMember) inst.archiveMember = s.archiveMember;
+        fillMissingIdentifiers(inst, bytes);
         if (inst.sopClassUid === DICOMDIR_SOP_CLASS) opts.onSkip?.(s, 'DICOMDIR (its records were followed)');
         else if (!inst.hasPixelData || inst.rows === 0) opts.onSkip?.(s, `DICOM object without an image (${inst.modality || 'unknown modality'})`);
         else out.push(inst);
@@ -74,6 +77,33 @@ export async function readInstances(
     },
   );
   return out;
+}
+
+function digest(parts: (string | number | undefined)[]): string {
+  return createHash('sha1').update(parts.map((p) => String(p ?? '')).join('\u0000')).digest('hex').slice(0, 24);
+}
+
+/**
+ * Anonymised exports sometimes blank the UIDs (the TotalSegmentator sample has empty SOP, series and study
+ * UIDs). Identity is then derived instead of collapsing every such file into one: the SOP instance by the
+ * file's content, the series and study by the attributes that describe them and the folder they sit in.
+ * Derived UIDs start with "medseg-" so they are never mistaken for real ones.
+ */
+export function fillMissingIdentifiers(inst: DicomInstance, bytes: Uint8Array): void {
+  if (!inst.sopInstanceUid) inst.sopInstanceUid = `medseg-sop-${createHash('sha1').update(bytes).digest('hex').slice(0, 32)}`;
+  if (!inst.studyInstanceUid) {
+    inst.studyInstanceUid = `medseg-study-${digest([inst.patientId, inst.patientName, inst.studyDate, inst.studyTime, inst.studyDescription, inst.accessionNumber])}`;
+  }
+  if (!inst.seriesInstanceUid) {
+    inst.seriesInstanceUid = `medseg-series-${digest([
+      inst.studyInstanceUid,
+      inst.seriesNumber,
+      inst.modality,
+      inst.seriesDescription,
+      inst.frameOfReferenceUid,
+      inst.archiveMember ? `${inst.path}!${dirname(inst.archiveMember)}` : dirname(inst.path),
+    ])}`;
+  }
 }
 
 export async function importPaths(db: Database, paths: string[], opts: ImportOptions = {}): Promise<ImportSummary> {

@@ -49,13 +49,18 @@ export async function expandInputs(inputs: string[]): Promise<ExpandResult> {
       await walk(abs, add, result, new Set());
     } else if (isZipName(abs)) {
       await listZip(abs, add, result);
-    } else if (basename(abs).toUpperCase() === 'DICOMDIR') {
+    } else if (isDicomdirName(abs)) {
       await readDicomdir(abs, add, result);
     } else {
       add({ path: abs });
     }
   }
   return result;
+}
+
+// "DICOMDIR" on media; variants such as "DICOMDIR-bigEnd" are followed the same way.
+function isDicomdirName(p: string): boolean {
+  return /^DICOMDIR/i.test(basename(p));
 }
 
 function isZipName(p: string): boolean {
@@ -85,7 +90,7 @@ async function walk(dir: string, add: (s: SourceRef) => void, result: ExpandResu
       await walk(p, add, result, visited);
     } else if (e.isFile() || e.isSymbolicLink()) {
       if (isZipName(p)) await listZip(p, add, result);
-      else if (e.name.toUpperCase() === 'DICOMDIR') await readDicomdir(p, add, result);
+      else if (isDicomdirName(p)) await readDicomdir(p, add, result);
       else add({ path: p });
     }
   }

@@ -125,7 +125,7 @@ describe('import into the catalog', () => {
   });
 
   it('follows DICOMDIR records, case-insensitively, and never aborts on the odd objects they point to', async () => {
-    const dicomdir = join(DATA, 'pydicom_test_files_debian/dicomdirtests/TINY_ALPHA/DICOMDIR');
+    const dicomdir = join(DATA, 'pydicom_test_files_debian/dicomdirtests/DICOMDIR');
     const listed = execFileSync('dcmdump', ['+P', '0004,1500', dicomdir], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('ReferencedFileID'));
     const db = openDatabase(join(tempDir(), 'd.db'));
     const summary = await importPaths(db, [dicomdir]);
@@ -133,6 +133,21 @@ describe('import into the catalog', () => {
     expect(summary.filesTotal).toBe(listed.length);
     expect(summary.instancesAdded + summary.duplicatesSkipped + summary.skipped.length + summary.errors.length).toBe(listed.length);
     expect(summary.instancesAdded).toBeGreaterThan(0);
+    // the records name upper-case paths; every one resolved to a real file
+    expect(summary.errors.filter((e) => e.code === 'NOT_FOUND')).toEqual([]);
+  });
+
+  it('reads the big-endian and implicit-VR variants of a DICOMDIR to the same records', async () => {
+    const base = join(DATA, 'pydicom_test_files_debian/dicomdirtests');
+    const counts: number[] = [];
+    for (const name of ['DICOMDIR', 'DICOMDIR-bigEnd', 'DICOMDIR-implicit']) {
+      const db = openDatabase(join(tempDir(), 'v.db'));
+      const summary = await importPaths(db, [join(base, name)]);
+      db.close();
+      counts.push(summary.filesTotal);
+    }
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(counts).toEqual([counts[0], counts[0], counts[0]]);
   });
 
   it('a missing path is an error in the summary, not an exception', async () => {
