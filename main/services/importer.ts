@@ -34,6 +34,8 @@ export interface ImportedSeriesSummary {
 
 export interface ImportSummary {
   filesTotal: number;
+  /** Files read as DICOM images (before duplicate removal). */
+  imagesRead: number;
   instancesAdded: number;
   duplicatesSkipped: number;
   /** Files that are not DICOM images (non-DICOM, DICOMDIR, SR/RT objects without pixels). */
@@ -110,10 +112,12 @@ export async function importPaths(db: Database, paths: string[], opts: ImportOpt
   const startedAt = new Date().toISOString();
   const expanded = await expandInputs(paths);
   const summary: ImportSummary = {
-    filesTotal: expanded.sources.length,
+    // DICOMDIR files are counted and listed as skipped: their records were followed, they hold no image
+    filesTotal: expanded.sources.length + expanded.dicomdirs.length,
+    imagesRead: 0,
     instancesAdded: 0,
     duplicatesSkipped: 0,
-    skipped: [],
+    skipped: expanded.dicomdirs.map((path) => ({ path, reason: 'DICOMDIR (its records were followed)' })),
     errors: expanded.errors.map((e) => ({ path: e.path, code: e.code, message: e.message })),
     series: [],
   };
@@ -130,6 +134,7 @@ export async function importPaths(db: Database, paths: string[], opts: ImportOpt
     onSkip: (s, reason) => summary.skipped.push({ path: sourceLabel(s), reason }),
   });
 
+  summary.imagesRead = instances.length;
   // Duplicate SOP Instance UIDs: imported once, whether repeated in this batch or already in the catalog.
   const known = db.prepare('SELECT 1 FROM instances WHERE sop_instance_uid = ? LIMIT 1');
   const fresh: DicomInstance[] = [];

@@ -1,5 +1,6 @@
 // Turns what a user points at (files, folders, .zip archives, DICOMDIR) into a flat list of readable sources.
 import { promises as fs } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import yauzl from 'yauzl';
 import dicomParser from 'dicom-parser';
@@ -109,7 +110,6 @@ async function isDir(p: string): Promise<boolean> {
  * Media often carry upper-case 8.3 names, so a missing file is also looked up case-insensitively.
  */
 async function readDicomdir(file: string, add: (s: SourceRef) => void, result: ExpandResult): Promise<void> {
-  result.dicomdirs.push(file);
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(file);
@@ -120,10 +120,12 @@ async function readDicomdir(file: string, add: (s: SourceRef) => void, result: E
   let ds: dicomParser.DataSet;
   try {
     ds = dicomParser.parseDicom(bytes);
-  } catch (err) {
-    result.errors.push({ path: file, code: 'IO_ERROR', message: `DICOMDIR ${file} cannot be parsed: ${String((err as Error).message ?? err)}` });
+  } catch {
+    // Unreadable as a directory: hand it on as a plain file, so the reader reports what is wrong with it.
+    add({ path: file });
     return;
   }
+  result.dicomdirs.push(file);
   const records = ds.elements.x00041220?.items ?? [];
   const base = dirname(file);
   for (const item of records) {
@@ -224,7 +226,15 @@ export async function forEachSourceBytes(
       try {
         await streamZipMembers(s.path, wanted, async (member, bytes) => {
           pending.delete(member);
-          await onBytes({ path: s.path, archiveMember: member }, bytes);
+          const ref = { path: s.path, archiveMember: member };
+          let plain: Buffer;
+          try {
+            plain = maybeGunzip(bytes, ref);
+          } catch (err) {
+            onError(ref, err as AppError);
+            return;
+          }
+          await onBytes(ref, plain);
         });
       } catch (err) {
         for (const member of pending) {
@@ -265,14 +275,26 @@ async function streamZipMembers(path: string, wanted: Set<string>, onMember: (me
   }
 }
 
+/** A gzip-compressed DICOM file (e.g. "image.dcm.gz") is read through transparently. */
+export function maybeGunzip(bytes: Buffer, s: SourceRef): Buffer {
+  if (bytes.length < 18 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (err) {
+    throw new AppError('TRUNCATED', `${sourceLabel(s)} looks gzip-compressed but cannot be decompressed: ${(err as Error).message}`);
+  }
+}
+
 /** Reads the bytes of one source (a file, or a zip member decompressed in memory). */
 export async function readSourceBytes(s: SourceRef): Promise<Buffer> {
   if (!s.archiveMember) {
+    let bytes: Buffer;
     try {
-      return await fs.readFile(s.path);
+      bytes = await fs.readFile(s.path);
     } catch (err) {
       throw new AppError('IO_ERROR', `Cannot read ${s.path}: ${(err as Error).message}`);
     }
+    return maybeGunzip(bytes, s);
   }
   const zip = await openZip(s.path).catch((err: Error) => {
     throw new AppError('IO_ERROR', `Cannot open archive ${s.path}: ${err.message}`);
@@ -286,7 +308,13 @@ export async function readSourceBytes(s: SourceRef): Promise<Buffer> {
           if (err || !stream) return rej(new AppError('IO_ERROR', `Cannot read ${sourceLabel(s)}: ${err?.message}`));
           const chunks: Buffer[] = [];
           stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => res(Buffer.concat(chunks)));
+          stream.on('end', () => {
+            try {
+              res(maybeGunzip(Buffer.concat(chunks), s));
+            } catch (e) {
+              rej(e);
+            }
+          });
           stream.on('error', (e) => rej(new AppError('IO_ERROR', `Cannot read ${sourceLabel(s)}: ${e.message}`)));
         });
       });

@@ -130,8 +130,8 @@ describe('import into the catalog', () => {
     const db = openDatabase(join(tempDir(), 'd.db'));
     const summary = await importPaths(db, [dicomdir]);
     db.close();
-    expect(summary.filesTotal).toBe(listed.length);
-    expect(summary.instancesAdded + summary.duplicatesSkipped + summary.skipped.length + summary.errors.length).toBe(listed.length);
+    expect(summary.filesTotal).toBe(listed.length + 1);
+    expect(summary.imagesRead + summary.skipped.length + summary.errors.length).toBe(listed.length + 1);
     expect(summary.instancesAdded).toBeGreaterThan(0);
     // the records name upper-case paths; every one resolved to a real file
     expect(summary.errors.filter((e) => e.code === 'NOT_FOUND')).toEqual([]);
@@ -144,10 +144,34 @@ describe('import into the catalog', () => {
       const db = openDatabase(join(tempDir(), 'v.db'));
       const summary = await importPaths(db, [join(base, name)]);
       db.close();
-      counts.push(summary.filesTotal);
+      counts.push(summary.imagesRead);
     }
     expect(counts[0]).toBeGreaterThan(0);
     expect(counts).toEqual([counts[0], counts[0], counts[0]]);
+  });
+
+  it('imports the whole folder of 165 odd and broken files, accounting for every one', async () => {
+    const folder = join(DATA, 'pydicom_test_files_debian');
+    const fileCount = Number(execFileSync('sh', ['-c', `find '${folder}' -type f | wc -l`], { encoding: 'utf8' }).trim());
+    const db = openDatabase(join(tempDir(), 'odd.db'));
+    const progress: ImportProgress[] = [];
+    const summary = await importPaths(db, [folder], { onProgress: (p) => progress.push(p) });
+    db.close();
+    // DICOMDIR records point at files the walk finds too: each file is counted once
+    expect(summary.filesTotal).toBe(fileCount);
+    const dicomdirs = summary.skipped.filter((s) => s.reason.startsWith('DICOMDIR')).length;
+    // one of the 8 DICOMDIR variants (offsets removed) cannot be parsed: an error, not a crash
+    // DICOMDIR-nooffset cannot be parsed as a directory: it is reported as a file (skipped or error), once
+    const badDicomdir = [...summary.errors, ...summary.skipped].filter((e) => e.path.endsWith('DICOMDIR-nooffset'));
+    expect(badDicomdir).toHaveLength(1);
+    expect(dicomdirs).toBe(7);
+    expect(progress.at(-1)?.filesDone).toBe(fileCount - 7);
+    expect(summary.imagesRead + summary.skipped.length + summary.errors.length).toBe(fileCount);
+    expect(summary.errors.map((e) => e.path)).toContain(join(folder, 'MR_truncated.dcm'));
+    expect(summary.skipped.map((e) => e.path)).toContain(join(folder, 'README.txt'));
+    // zipMR.gz is a gzip-compressed DICOM file: read through, not skipped
+    expect([...summary.skipped, ...summary.errors].map((e) => e.path)).not.toContain(join(folder, 'zipMR.gz'));
+    expect(summary.series.length).toBeGreaterThan(10);
   });
 
   it('a missing path is an error in the summary, not an exception', async () => {
