@@ -4,7 +4,8 @@ import { AppError } from '../../shared/ipc/errors.js';
 import type { GeometryReport } from '../../shared/domain/geometry.js';
 import type { Volume } from '../../shared/domain/volume.js';
 import type { DecodedFrame, DicomInstance } from './dicom/types.js';
-import { decodeFrame } from './dicom/decode.js';
+import { decodeAllFrames } from './dicom/decode.js';
+import { createDecodePool, type DecodePool } from './dicom/decodePool.js';
 import { assembleSeries, type AssembledStack } from './series/assemble.js';
 import { buildVolume } from './series/buildVolume.js';
 import { readNifti } from './nifti.js';
@@ -24,22 +25,46 @@ export function isNiftiPath(p: string): boolean {
   return /\.nii(\.gz)?$/i.test(p);
 }
 
+let pool: DecodePool | undefined;
+function sharedPool(): DecodePool {
+  pool ??= createDecodePool();
+  return pool;
+}
+
 /**
- * Decodes the frames of a stack, reading each file once: all frames of an instance are decoded together and
- * handed out as buildVolume asks for them.
+ * Decodes the frames of a stack, each file once and whole (all its frames), in the worker pool when it is
+ * available. Zip members and gzip-compressed files are decoded here from their bytes; so is any file a worker
+ * could not read, so that the error reported is the reader's own.
  */
 export function stackDecoder(): (instance: DicomInstance, frameIndex: number) => Promise<DecodedFrame> {
-  const bytesBySource = new Map<string, Promise<Buffer>>();
+  const framesBySource = new Map<string, Promise<DecodedFrame[]>>();
+  const remaining = new Map<string, number>();
+  const decodeHere = async (ref: SourceRef, instance: DicomInstance): Promise<DecodedFrame[]> =>
+    decodeAllFrames(await readSourceBytes(ref), instance);
   return async (instance, frameIndex) => {
     const ref: SourceRef = instance.archiveMember ? { path: instance.path, archiveMember: instance.archiveMember } : { path: instance.path };
     const key = sourceLabel(ref);
-    let bytes = bytesBySource.get(key);
-    if (!bytes) {
-      bytes = readSourceBytes(ref);
-      // single-frame files are used once: don't keep their bytes alive
-      if (instance.numberOfFrames > 1) bytesBySource.set(key, bytes);
+    let frames = framesBySource.get(key);
+    if (!frames) {
+      frames =
+        ref.archiveMember || /\.gz$/i.test(ref.path)
+          ? decodeHere(ref, instance)
+          : sharedPool()
+              .decodeFile(ref.path, instance)
+              .catch(() => decodeHere(ref, instance));
+      framesBySource.set(key, frames);
+      remaining.set(key, instance.numberOfFrames);
     }
-    return decodeFrame(await bytes, instance, frameIndex);
+    const all = await frames;
+    // forget a file's decoded frames once all of them were handed out
+    const left = (remaining.get(key) ?? 1) - 1;
+    if (left <= 0) {
+      framesBySource.delete(key);
+      remaining.delete(key);
+    } else remaining.set(key, left);
+    const frame = all[frameIndex];
+    if (!frame) throw new AppError('DECODE_FAILED', `${key}: frame ${frameIndex + 1} is missing (the file holds ${all.length}).`);
+    return frame;
   };
 }
 
