@@ -1,10 +1,14 @@
 // The ordered list of schema migrations; the array position + 1 is the schema version (PRAGMA user_version).
 import type { Database } from 'better-sqlite3';
 import * as m0001 from './0001-init.js';
+import * as m0003 from './0003-edits.js';
 
 export interface Migration {
   name: string;
   up: (db: Database) => void;
 }
 
-export const MIGRATIONS: Migration[] = [{ name: '0001-init', up: m0001.up }];
+export const MIGRATIONS: Migration[] = [
+  { name: '0001-init', up: m0001.up },
+  { name: '0003-edits', up: m0003.up },
+];
