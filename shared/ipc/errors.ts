@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'MODEL_INVALID',
   'INFERENCE_FAILED',
   'UNAUTHORIZED',
+  'CONFLICT',
   'INTERNAL',
 ] as const;
 
