@@ -67,7 +67,8 @@ describe('geometry and values equal dcm2niix', () => {
     expect(tiltRef).toBeDefined();
     const volume = await buildStack(stack);
     const [nx, ny] = volume.dims;
-    const pad = volume.voxels.reduce((m, v) => Math.min(m, v), Infinity);
+    let pad = Infinity;
+    for (const v of volume.voxels) pad = Math.min(pad, v);
     const at = (i: number, j: number, k: number): number => volume.voxels[i + nx * (j + ny * k)];
     // dcm2niix fills the first/last sampled row of each column by its own edge rule: compare everywhere else.
     const nextToPadding = (i: number, j: number, k: number): boolean =>
