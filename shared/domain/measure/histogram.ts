@@ -103,3 +103,36 @@ function countUint16(labels: Uint16Array, counts: Float64Array): void {
   }
   counts[cur] += run;
 }
+
+export interface IntensityHistogram {
+  /** Left edge of bin b is loValue + b * binWidth; the last bin also holds hiValue. */
+  loValue: number;
+  binWidth: number;
+  counts: Float64Array;
+  /** Voxels of the label outside [loValue, hiValue]. */
+  below: number;
+  above: number;
+}
+
+/** Histogram of volume values (HU for CT) inside one label, e.g. for the measurement panel's plot. */
+export function labelIntensityHistogram(
+  labels: Uint8Array | Uint16Array,
+  values: ArrayLike<number>,
+  labelValue: number,
+  range: { loValue: number; hiValue: number; bins: number },
+): IntensityHistogram {
+  const { loValue, hiValue, bins } = range;
+  if (!(hiValue > loValue) || !Number.isInteger(bins) || bins < 1) throw new Error('histogram range or bin count is invalid');
+  const binWidth = (hiValue - loValue) / bins;
+  const counts = new Float64Array(bins);
+  let below = 0;
+  let above = 0;
+  for (let p = 0; p < labels.length; p++) {
+    if (labels[p] !== labelValue) continue;
+    const v = values[p];
+    if (v < loValue) below++;
+    else if (v > hiValue) above++;
+    else counts[Math.min(bins - 1, Math.floor((v - loValue) / binWidth))]++;
+  }
+  return { loValue, binWidth, counts, below, above };
+}
