@@ -7,11 +7,11 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readNifti, writeNifti, readNiftiLabels } from '../../main/services/nifti.js';
 import { AppError } from '../../shared/ipc/errors.js';
-import { ijkToLpsMatrix, normalize, type Mat3, type Vec3, type Volume } from '../../shared/domain/volume.js';
+import { ijkToLpsMatrix, normalize, type Mat3, type Vec3, type Volume, type VolumeGeometry } from '../../shared/domain/volume.js';
 import { buildStack, compareInPatientSpace, DATA, PYTHON, readWithNibabel, runDcm2niix, stacksOf, tempDir } from './seriesTestUtil.js';
 
 /** The RAS affine NIfTI must hold for a grid: LPS ijk→world with x and y negated. */
-function expectedRas(v: Volume): number[][] {
+function expectedRas(v: VolumeGeometry): number[][] {
   const m = ijkToLpsMatrix(v);
   return m.map((row, r) => (r < 2 ? row.map((x) => -x) : row));
 }
