@@ -62,9 +62,17 @@ export interface DicomInstance {
   sliceThicknessMm?: number;
   windowCenter?: number;
   windowWidth?: number;
+  /** Modality LUT Sequence (0028,3000): when present it replaces Rescale Slope/Intercept. */
+  modalityLut?: ModalityLut;
   /** Enhanced (per-frame functional groups) vs classic. */
   isEnhanced: boolean;
   hasPixelData: boolean;
+}
+
+/** A Modality LUT: stored value `firstStoredValue + i` maps to `entries[i]`; values outside clamp to the ends. */
+export interface ModalityLut {
+  firstStoredValue: number;
+  entries: number[];
 }
 
 /** One decoded frame. Grey images are in modality units (rescale applied); colour images keep RGB bytes. */

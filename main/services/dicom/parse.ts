@@ -1,0 +1,331 @@
+// Reads a DICOM Part 10 file (or a raw data set without meta header) into the DicomInstance that series
+// assembly needs: identity, image pixel module and per-frame geometry (enhanced functional groups resolved).
+import dicomParser from 'dicom-parser';
+import type { DataSet, Element } from 'dicom-parser';
+import { AppError } from '../../../shared/ipc/errors.js';
+import { cross, type Vec3 } from '../../../shared/domain/volume.js';
+import type { DicomFrameInfo, DicomInstance, ModalityLut } from './types.js';
+
+export const TS = {
+  implicitLittle: '1.2.840.10008.1.2',
+  explicitLittle: '1.2.840.10008.1.2.1',
+  explicitBig: '1.2.840.10008.1.2.2',
+} as const;
+
+/** Tags (dicom-parser spelling) of the pixel data variants: integer, float, double float. */
+export const PIXEL_DATA_TAGS = ['x7fe00010', 'x7fe00008', 'x7fe00009'] as const;
+
+export interface ParsedDataSet {
+  dataSet: DataSet;
+  transferSyntaxUid: string;
+}
+
+/** Parses bytes into a dicom-parser DataSet, mapping every failure to a coded AppError that names the file. */
+export function parseDataSet(bytes: Uint8Array, path: string): ParsedDataSet {
+  // dicom-parser inflates deflated data sets only when given a Node Buffer; wrapping shares the memory.
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const hasPreamble = buf.length >= 132 && buf.toString('latin1', 128, 132) === 'DICM';
+  if (!hasPreamble) return parseWithoutMeta(buf, path);
+  try {
+    const dataSet = dicomParser.parseDicom(buf);
+    return { dataSet, transferSyntaxUid: trimUid(dataSet.string('x00020010')) };
+  } catch (err) {
+    const reason = parserMessage(err);
+    if (reason.includes('missing required meta header attribute 0002,0010')) return parseMissingTransferSyntax(buf, path);
+    throw classifyParseFailure(reason, path);
+  }
+}
+
+function trimUid(uid: string | undefined): string {
+  return (uid ?? '').replace(/\0/g, '').trim();
+}
+
+function parserMessage(err: unknown): string {
+  if (typeof err === 'string') return err;
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === 'object' && 'exception' in err) return parserMessage((err as { exception: unknown }).exception);
+  return String(err);
+}
+
+/** dicom-parser reports reading past the end in several wordings; all mean the file stops early. */
+function classifyParseFailure(reason: string, path: string): AppError {
+  const pastEnd = /buffer overrun|maxPosition|cannot be greater than|beyond|end of buffer|overflow/i.test(reason);
+  if (pastEnd) {
+    return new AppError('TRUNCATED', `${path}: the DICOM file ends before its last element is complete (the file is cut short or damaged).`);
+  }
+  return new AppError('NOT_DICOM', `${path}: the file starts like DICOM but its contents cannot be read (${reason}).`);
+}
+
+/**
+ * No "DICM" at byte 128: it may still be a bare data set (old ACR-NEMA style). Try the three uncompressed
+ * encodings and accept the first that parses completely and looks like a real data set.
+ */
+function parseWithoutMeta(buf: Buffer, path: string): ParsedDataSet {
+  if (buf.length >= 8) {
+    for (const ts of [TS.implicitLittle, TS.explicitLittle, TS.explicitBig]) {
+      try {
+        const dataSet = dicomParser.parseDicom(buf, { TransferSyntaxUID: ts });
+        if (looksLikeDataSet(dataSet)) return { dataSet, transferSyntaxUid: ts };
+      } catch {
+        // try the next encoding
+      }
+    }
+  }
+  throw new AppError('NOT_DICOM', `${path}: this is not a DICOM file (no DICOM marker and no readable DICOM data set).`);
+}
+
+/** Plausibility check for a data set parsed without a meta header: ascending tags from low groups, key identifiers. */
+function looksLikeDataSet(dataSet: DataSet): boolean {
+  // dicom-parser appends the (synthetic) meta elements after the body: leave group 0002 out of the order check.
+  const tags = Object.keys(dataSet.elements).filter((t) => !t.startsWith('x0002'));
+  if (tags.length < 3) return false;
+  const first = tags[0];
+  const firstGroup = parseInt(first.slice(1, 5), 16);
+  if (firstGroup > 0x0010) return false;
+  for (let i = 1; i < tags.length; i++) if (tags[i] <= tags[i - 1]) return false;
+  return ['x00080016', 'x00080018', 'x0020000d', 'x0020000e', 'x00080060'].some((t) => t in dataSet.elements);
+}
+
+/** The meta header lacks (0002,0010): read the body after it, trying the uncompressed encodings. */
+function parseMissingTransferSyntax(buf: Buffer, path: string): ParsedDataSet {
+  const meta = dicomParser.readPart10Header(buf) as unknown as { position: number; elements: DataSet['elements'] };
+  const runtime = dicomParser as unknown as {
+    DataSet: new (parser: unknown, byteArray: Buffer, elements: DataSet['elements']) => DataSet;
+    ByteStream: new (parser: unknown, byteArray: Buffer, position: number) => dicomParser.ByteStream;
+    littleEndianByteArrayParser: unknown;
+  };
+  for (const ts of [TS.implicitLittle, TS.explicitLittle, TS.explicitBig]) {
+    try {
+      const parser = ts === TS.explicitBig ? dicomParser.bigEndianByteArrayParser : runtime.littleEndianByteArrayParser;
+      const stream = new runtime.ByteStream(parser, buf, meta.position);
+      const dataSet = new runtime.DataSet(parser, buf, {});
+      if (ts === TS.implicitLittle) dicomParser.parseDicomDataSetImplicit(dataSet, stream, buf.length);
+      else dicomParser.parseDicomDataSetExplicit(dataSet, stream, buf.length);
+      if (!looksLikeDataSet(dataSet)) continue;
+      // Meta elements are always explicit little endian: keep them readable with their own parser.
+      for (const [tag, el] of Object.entries(meta.elements)) {
+        dataSet.elements[tag] = { ...el, parser: runtime.littleEndianByteArrayParser } as Element;
+      }
+      return { dataSet, transferSyntaxUid: ts };
+    } catch {
+      // try the next encoding
+    }
+  }
+  throw new AppError('NOT_DICOM', `${path}: the DICOM meta header names no transfer syntax and the data set could not be read in any uncompressed encoding.`);
+}
+
+// ---------- attribute helpers ----------
+
+function text(ds: DataSet, tag: string): string | undefined {
+  const el = ds.elements[tag];
+  if (!el || el.length === 0) return undefined;
+  const v = ds.string(tag);
+  const t = v?.replace(/\0/g, '').trim();
+  return t ? t : undefined;
+}
+
+/** The whole multi-valued string (dicom-parser's string() returns only one value when given an index). */
+function rawText(ds: DataSet, tag: string): string | undefined {
+  const el = ds.elements[tag];
+  if (!el || el.length === 0 || el.dataOffset + el.length > ds.byteArray.length) return undefined;
+  const t = Buffer.from(ds.byteArray.buffer, ds.byteArray.byteOffset + el.dataOffset, el.length).toString('latin1');
+  const s = t.replace(/\0/g, '').trim();
+  return s ? s : undefined;
+}
+
+/** Decimal/integer strings (DS, IS), possibly multi-valued. Returns undefined when any value is not a number. */
+function numbers(ds: DataSet, tag: string): number[] | undefined {
+  const s = rawText(ds, tag);
+  if (s === undefined) return undefined;
+  const parts = s.split('\\').map((p) => p.trim());
+  const out = parts.map((p) => (p === '' ? NaN : Number(p)));
+  return out.every(Number.isFinite) ? out : undefined;
+}
+
+function number(ds: DataSet, tag: string): number | undefined {
+  return numbers(ds, tag)?.[0];
+}
+
+function ushort(ds: DataSet, tag: string): number | undefined {
+  const el = ds.elements[tag];
+  if (!el || el.length < 2) return undefined;
+  return ds.uint16(tag);
+}
+
+function firstItem(ds: DataSet | undefined, tag: string): DataSet | undefined {
+  return ds?.elements[tag]?.items?.[0]?.dataSet;
+}
+
+function vec3(v: number[] | undefined): Vec3 | undefined {
+  return v && v.length >= 3 ? [v[0], v[1], v[2]] : undefined;
+}
+
+function orientation(v: number[] | undefined): [Vec3, Vec3] | undefined {
+  return v && v.length >= 6 ? [[v[0], v[1], v[2]], [v[3], v[4], v[5]]] : undefined;
+}
+
+/** PixelSpacing is [between rows, between columns]; the frame info wants [along i, along j]. */
+function spacing(v: number[] | undefined): [number, number] | undefined {
+  return v && v.length >= 2 && v[0] > 0 && v[1] > 0 ? [v[1], v[0]] : undefined;
+}
+
+// ---------- the reader ----------
+
+/** Parses one DICOM file's header into a DicomInstance. Throws AppError NOT_DICOM / TRUNCATED with the path in the message. */
+export function readDicomHeader(bytes: Uint8Array, path: string): DicomInstance {
+  const { dataSet: ds, transferSyntaxUid } = parseDataSet(bytes, path);
+  return instanceFromDataSet(ds, transferSyntaxUid, path);
+}
+
+export function instanceFromDataSet(ds: DataSet, transferSyntaxUid: string, path: string): DicomInstance {
+  const rows = ushort(ds, 'x00280010') ?? 0;
+  const columns = ushort(ds, 'x00280011') ?? 0;
+  const bitsAllocated = ushort(ds, 'x00280100') ?? 0;
+  const hasPixelData = PIXEL_DATA_TAGS.some((t) => ds.elements[t] !== undefined) && rows > 0 && columns > 0;
+  const numberOfFrames = Math.max(1, Math.round(number(ds, 'x00280008') ?? 1));
+  const modality = text(ds, 'x00080060') ?? '';
+  const perFrameSeq = ds.elements['x52009230']?.items;
+  const sharedGroups = firstItem(ds, 'x52009229');
+  const isEnhanced = perFrameSeq !== undefined && perFrameSeq.length > 0;
+
+  const frames = isEnhanced
+    ? enhancedFrames(ds, sharedGroups, perFrameSeq.map((i) => i.dataSet), numberOfFrames)
+    : classicFrames(ds, numberOfFrames, modality);
+
+  const windowCenter = number(ds, 'x00281050') ?? firstNumber(firstItem(sharedGroups, 'x00289132'), 'x00281050');
+  const windowWidth = number(ds, 'x00281051') ?? firstNumber(firstItem(sharedGroups, 'x00289132'), 'x00281051');
+  const sliceThicknessMm = number(ds, 'x00180050') ?? firstNumber(firstItem(sharedGroups, 'x00289110'), 'x00180050');
+
+  return {
+    path,
+    sopInstanceUid: trimUid(text(ds, 'x00080018')),
+    sopClassUid: trimUid(text(ds, 'x00080016') ?? text(ds, 'x00020002')),
+    transferSyntaxUid,
+    patientId: text(ds, 'x00100020') ?? '',
+    patientName: text(ds, 'x00100010') ?? '',
+    patientBirthDate: text(ds, 'x00100030'),
+    patientSex: text(ds, 'x00100040'),
+    studyInstanceUid: trimUid(text(ds, 'x0020000d')),
+    studyDate: text(ds, 'x00080020'),
+    studyTime: text(ds, 'x00080030'),
+    studyDescription: text(ds, 'x00081030'),
+    accessionNumber: text(ds, 'x00080050'),
+    seriesInstanceUid: trimUid(text(ds, 'x0020000e')),
+    seriesNumber: number(ds, 'x00200011'),
+    seriesDescription: text(ds, 'x0008103e'),
+    modality,
+    instanceNumber: number(ds, 'x00200013'),
+    frameOfReferenceUid: text(ds, 'x00200052'),
+    acquisitionNumber: number(ds, 'x00200012'),
+    rows,
+    columns,
+    samplesPerPixel: ushort(ds, 'x00280002') ?? 1,
+    photometricInterpretation: text(ds, 'x00280004') ?? (rows > 0 ? 'MONOCHROME2' : ''),
+    bitsAllocated,
+    bitsStored: ushort(ds, 'x00280101') ?? bitsAllocated,
+    highBit: ushort(ds, 'x00280102') ?? Math.max(0, (ushort(ds, 'x00280101') ?? bitsAllocated) - 1),
+    pixelRepresentation: ushort(ds, 'x00280103') ?? 0,
+    planarConfiguration: ushort(ds, 'x00280006') ?? 0,
+    numberOfFrames,
+    frames,
+    gantryTiltDeg: number(ds, 'x00181120'),
+    sliceThicknessMm,
+    windowCenter,
+    windowWidth,
+    modalityLut: modalityLut(ds, ushort(ds, 'x00280103') ?? 0),
+    isEnhanced,
+    hasPixelData,
+  };
+}
+
+function modalityLut(ds: DataSet, pixelRepresentation: number): ModalityLut | undefined {
+  const item = firstItem(ds, 'x00283000');
+  const descriptor = item?.elements['x00283002'];
+  const data = item?.elements['x00283006'];
+  if (!item || !descriptor || !data || descriptor.length < 6) return undefined;
+  const count = item.uint16('x00283002', 0) || 65536;
+  let first = item.uint16('x00283002', 1) ?? 0;
+  // The first mapped value is signed when the pixels are.
+  if (pixelRepresentation === 1 && first >= 0x8000) first -= 0x10000;
+  const available = Math.floor(data.length / 2);
+  if (available < count) return undefined;
+  const entries = Array.from({ length: count }, (_, i) => item.uint16('x00283006', i) ?? 0);
+  return { firstStoredValue: first, entries };
+}
+
+function firstNumber(ds: DataSet | undefined, tag: string): number | undefined {
+  return ds ? number(ds, tag) : undefined;
+}
+
+/** Classic objects: all frames share the top-level geometry, except RTDOSE whose GridFrameOffsetVector moves each frame along the normal. */
+function classicFrames(ds: DataSet, numberOfFrames: number, modality: string): DicomFrameInfo[] {
+  const ipp = vec3(numbers(ds, 'x00200032'));
+  const iop = orientation(numbers(ds, 'x00200037'));
+  const pixelSpacing = spacing(numbers(ds, 'x00280030'));
+  const imagerSpacing = pixelSpacing ? undefined : spacing(numbers(ds, 'x00181164'));
+  let rescaleSlope = number(ds, 'x00281053') ?? 1;
+  const rescaleIntercept = number(ds, 'x00281052') ?? 0;
+  // RT Dose stores dose = pixel × DoseGridScaling (Gy); that is its modality value.
+  const doseScaling = number(ds, 'x3004000e');
+  if (modality === 'RTDOSE' && doseScaling !== undefined && ds.elements['x00281053'] === undefined) rescaleSlope = doseScaling;
+
+  const offsets = numbers(ds, 'x3004000c');
+  const useOffsets = offsets !== undefined && offsets.length === numberOfFrames && ipp !== undefined && iop !== undefined;
+  const normal = iop ? cross(iop[0], iop[1]) : undefined;
+
+  const frames: DicomFrameInfo[] = [];
+  for (let f = 0; f < numberOfFrames; f++) {
+    let position = ipp;
+    if (useOffsets && normal && ipp) {
+      // First offset 0: offsets are relative to IPP. Otherwise they are absolute coordinates along the normal.
+      const base = offsets[0] === 0 ? 0 : ipp[0] * normal[0] + ipp[1] * normal[1] + ipp[2] * normal[2];
+      const d = offsets[f] - base;
+      position = [ipp[0] + d * normal[0], ipp[1] + d * normal[1], ipp[2] + d * normal[2]];
+    }
+    frames.push({
+      frameIndex: f,
+      imagePositionPatient: position,
+      imageOrientationPatient: iop,
+      pixelSpacingMm: pixelSpacing ?? imagerSpacing,
+      pixelSpacingSource: pixelSpacing ? 'PixelSpacing' : imagerSpacing ? 'ImagerPixelSpacing' : 'none',
+      rescaleSlope,
+      rescaleIntercept,
+    });
+  }
+  return frames;
+}
+
+/** Enhanced objects: each frame's functional groups override the shared ones, macro by macro. */
+function enhancedFrames(ds: DataSet, shared: DataSet | undefined, perFrame: (DataSet | undefined)[], numberOfFrames: number): DicomFrameInfo[] {
+  const macro = (frame: DataSet | undefined, seqTag: string): DataSet | undefined => firstItem(frame, seqTag) ?? firstItem(shared, seqTag);
+  const frames: DicomFrameInfo[] = [];
+  const count = Math.max(numberOfFrames, perFrame.length);
+  for (let f = 0; f < count; f++) {
+    const fg = perFrame[f];
+    const position = macro(fg, 'x00209113');
+    const orient = macro(fg, 'x00209116');
+    const measures = macro(fg, 'x00289110');
+    const transform = macro(fg, 'x00289145');
+    const content = macro(fg, 'x00209111');
+    const ipp = position ? vec3(numbers(position, 'x00200032')) : undefined;
+    const iop = orient ? orientation(numbers(orient, 'x00200037')) : undefined;
+    const pixelSpacing = measures ? spacing(numbers(measures, 'x00280030')) : undefined;
+    const imagerSpacing = pixelSpacing ? undefined : spacing(numbers(ds, 'x00181164'));
+    const stackId = content ? text(content, 'x00209056') : undefined;
+    // TemporalPositionIndex is UL (binary) in every encoding.
+    const temporal = content?.elements['x00209128']?.length === 4 ? content.uint32('x00209128') : undefined;
+    frames.push({
+      frameIndex: f,
+      imagePositionPatient: ipp ?? vec3(numbers(ds, 'x00200032')),
+      imageOrientationPatient: iop ?? orientation(numbers(ds, 'x00200037')),
+      pixelSpacingMm: pixelSpacing ?? imagerSpacing,
+      pixelSpacingSource: pixelSpacing ? 'PixelSpacing' : imagerSpacing ? 'ImagerPixelSpacing' : 'none',
+      rescaleSlope: (transform && number(transform, 'x00281053')) ?? number(ds, 'x00281053') ?? 1,
+      rescaleIntercept: (transform && number(transform, 'x00281052')) ?? number(ds, 'x00281052') ?? 0,
+      stackId,
+      temporalPositionIndex: temporal,
+    });
+  }
+  return frames;
+}
+
