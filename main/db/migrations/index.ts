@@ -1,6 +1,7 @@
 // The ordered list of schema migrations; the array position + 1 is the schema version (PRAGMA user_version).
 import type { Database } from 'better-sqlite3';
 import * as m0001 from './0001-init.js';
+import * as m0002 from './0002-measurements.js';
 import * as m0003 from './0003-edits.js';
 
 export interface Migration {
@@ -10,5 +11,6 @@ export interface Migration {
 
 export const MIGRATIONS: Migration[] = [
   { name: '0001-init', up: m0001.up },
+  { name: '0002-measurements', up: m0002.up },
   { name: '0003-edits', up: m0003.up },
 ];
