@@ -88,7 +88,10 @@ function looksLikeDataSet(dataSet: DataSet): boolean {
 
 /** The meta header lacks (0002,0010): read the body after it, trying the uncompressed encodings. */
 function parseMissingTransferSyntax(buf: Buffer, path: string): ParsedDataSet {
-  const meta = dicomParser.readPart10Header(buf) as unknown as { position: number; elements: DataSet['elements'] };
+  const meta = dicomParser.readPart10Header(buf) as unknown as DataSet & { position: number };
+  // dicom-parser reads on past the meta group in explicit VR; the group length says where the body starts.
+  const groupLength = meta.elements['x00020000'];
+  const bodyStart = groupLength && groupLength.length === 4 ? groupLength.dataOffset + 4 + (meta.uint32('x00020000') ?? 0) : meta.position;
   const runtime = dicomParser as unknown as {
     DataSet: new (parser: unknown, byteArray: Buffer, elements: DataSet['elements']) => DataSet;
     ByteStream: new (parser: unknown, byteArray: Buffer, position: number) => dicomParser.ByteStream;
@@ -97,21 +100,21 @@ function parseMissingTransferSyntax(buf: Buffer, path: string): ParsedDataSet {
   for (const ts of [TS.implicitLittle, TS.explicitLittle, TS.explicitBig]) {
     try {
       const parser = ts === TS.explicitBig ? dicomParser.bigEndianByteArrayParser : runtime.littleEndianByteArrayParser;
-      const stream = new runtime.ByteStream(parser, buf, meta.position);
+      const stream = new runtime.ByteStream(parser, buf, bodyStart);
       const dataSet = new runtime.DataSet(parser, buf, {});
       if (ts === TS.implicitLittle) dicomParser.parseDicomDataSetImplicit(dataSet, stream, buf.length);
       else dicomParser.parseDicomDataSetExplicit(dataSet, stream, buf.length);
       if (!looksLikeDataSet(dataSet)) continue;
       // Meta elements are always explicit little endian: keep them readable with their own parser.
       for (const [tag, el] of Object.entries(meta.elements)) {
-        dataSet.elements[tag] = { ...el, parser: runtime.littleEndianByteArrayParser } as Element;
+        if (tag.startsWith('x0002')) dataSet.elements[tag] = { ...el, parser: runtime.littleEndianByteArrayParser } as Element;
       }
       return { dataSet, transferSyntaxUid: ts };
     } catch {
       // try the next encoding
     }
   }
-  throw new AppError('NOT_DICOM', `${path}: the DICOM meta header names no transfer syntax and the data set could not be read in any uncompressed encoding.`);
+  throw new AppError('NOT_DICOM', `${path}: the DICOM meta header names no transfer syntax and no readable image data set follows it.`);
 }
 
 // ---------- attribute helpers ----------
