@@ -9,7 +9,7 @@ import { AppError } from '../../shared/ipc/errors.js';
 import { modelGrid, resampleLabelsNearest, resampleLinear } from '../../main/services/inference/resample.js';
 import { normalizeIntensities } from '../../main/services/inference/normalize.js';
 import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from '../../main/services/inference/window.js';
-import { keepLargestComponent } from '../../main/services/inference/postprocess.js';
+import { keepLargestComponents } from '../../main/services/inference/postprocess.js';
 import { readOnnxInfo } from '../../main/services/inference/onnxInfo.js';
 import { parseManifest } from '../../main/services/inference/manifest.js';
 import { loadModelFolder } from '../../main/services/inference/registry.js';
@@ -139,9 +139,16 @@ describe('post-processing', () => {
   it('keeps the largest 6-connected piece of a label and leaves other labels alone', () => {
     // 4x4x1: label 1 blob of 3 voxels, a diagonal-only neighbour (separate under 6-connectivity), label 2 untouched
     const l = Uint8Array.from([1, 1, 0, 2, 1, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 1]);
-    expect(keepLargestComponent(l, [4, 4, 1], 1)).toBe(2);
+    const before = Uint8Array.from(l);
+    expect(keepLargestComponents(l, [4, 4, 1], [1])).toEqual(new Map([[1, 2]]));
     expect(Array.from(l)).toEqual([1, 1, 0, 2, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(keepLargestComponent(l, [4, 4, 1], 2)).toBe(0);
+    // both labels at once: label 2 is one piece and stays; same answer for label 1
+    expect(keepLargestComponents(before, [4, 4, 1], [1, 2])).toEqual(new Map([[1, 2], [2, 0]]));
+    expect(Array.from(before)).toEqual(Array.from(l));
+    // across slices: k-neighbours connect, so a column through 3 slices beats a 2-voxel blob
+    const z = Uint8Array.from([1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]); // 4x1x3: blob at i=0,1 of slice 0; column at i=3
+    keepLargestComponents(z, [4, 1, 3], [1]);
+    expect(Array.from(z)).toEqual([0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
   });
 });
 

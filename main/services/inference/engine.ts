@@ -9,7 +9,7 @@ import type { ModelFolder } from './registry.js';
 import { normalizeIntensities } from './normalize.js';
 import { modelGrid, resampleLabelsNearest, resampleLinear } from './resample.js';
 import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from './window.js';
-import { keepLargestComponent } from './postprocess.js';
+import { keepLargestComponents } from './postprocess.js';
 import { createSessionFor, createSessionWithFallback, firstLine, type ProviderFallback, type SessionOptions } from './providers.js';
 
 export interface SegmentProgress {
@@ -175,10 +175,9 @@ export async function segmentVolume(volume: Volume, model: ModelFolder, opts: Se
   }
 
   const labels = resampleLabelsNearest(gridLabels, grid, volume);
-  const removed: Record<string, number> = {};
-  for (const l of m.labels) {
-    if (l.postprocess === 'largest-component') removed[l.name] = keepLargestComponent(labels, volume.dims, l.value);
-  }
+  const organs = m.labels.filter((l) => l.postprocess === 'largest-component');
+  const removedByValue = keepLargestComponents(labels, volume.dims, organs.map((l) => l.value));
+  const removed: Record<string, number> = Object.fromEntries(organs.map((l) => [l.name, removedByValue.get(l.value) ?? 0]));
   const tiles = grid.dims[2] * plan.ys.length * plan.xs.length;
   return {
     labelMap: {

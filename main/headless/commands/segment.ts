@@ -1,0 +1,105 @@
+// `medseg segment PATH [--model ID] [--device auto|cpu|gpu] [-o OUT.nii.gz] [--db F] --json`: runs a bundled (or
+// external) model on a DICOM series or NIfTI volume; writes the label map on the input grid and/or stores it.
+import { rename, rm } from 'node:fs/promises';
+import { AppError } from '../../../shared/ipc/errors.js';
+import { loadVolumeFromPath } from '../../services/volumes.js';
+import { writeNifti } from '../../services/nifti.js';
+import { importPaths } from '../../services/importer.js';
+import { resolveModel } from '../../services/inference/registry.js';
+import { startSegmentation } from '../../services/inference/runner.js';
+import type { DeviceChoice } from '../../services/inference/providers.js';
+import { assertSegmentable, labelVolumes, saveModelSegmentation } from '../../services/inference/segmentSeries.js';
+import { openCatalogDb, parseCommandArgs, progressBar, UsageError } from './common.js';
+import { EXIT_OK, type CliCommand } from './types.js';
+
+const usage =
+  'medseg segment PATH [--model ID|DIR] [--device auto|cpu|gpu] [--threads N] [--series UID] [-o OUT.nii.gz] [--db FILE] [--json]';
+export const DEFAULT_MODEL = 'abdomen-ct';
+
+export const command: CliCommand = {
+  name: 'segment',
+  summary: 'Segment a DICOM series or NIfTI volume with a U-Net model (default abdomen-ct); label map on the input grid',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      {
+        model: { type: 'string' },
+        device: { type: 'string' },
+        threads: { type: 'string' },
+        series: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        db: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      usage,
+    );
+    if (positionals.length !== 1) throw new UsageError(`give exactly one PATH\nusage: ${usage}`);
+    const device = (values.device ?? 'auto') as DeviceChoice;
+    if (!['auto', 'cpu', 'gpu'].includes(device)) throw new UsageError(`--device must be auto, cpu or gpu\nusage: ${usage}`);
+    const threads = values.threads === undefined ? undefined : Number(values.threads);
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads must be a whole number >= 1\nusage: ${usage}`);
+    const path = positionals[0];
+
+    const model = await resolveModel(values.model ?? DEFAULT_MODEL);
+    const loaded = await loadVolumeFromPath(path, values.series);
+    assertSegmentable(loaded.volume, loaded.geometry, model);
+    // resolve where it will be stored before the long run, so a bad --db fails fast
+    const db = values.db !== undefined ? openCatalogDb(values.db) : null;
+    try {
+      let seriesId: number | null = null;
+      if (db) {
+        if (!loaded.seriesInstanceUid) throw new AppError('INVALID_INPUT', '--db stores results of DICOM series; a NIfTI file has no series in the catalog (use -o).');
+        const summary = await importPaths(db, [path]);
+        const hit = summary.series.find((s) => s.seriesInstanceUid === loaded.seriesInstanceUid);
+        if (!hit) throw new AppError('NOT_FOUND', `Series ${loaded.seriesInstanceUid} could not be added to the catalog.`);
+        seriesId = hit.seriesId;
+      }
+      const bar = progressBar(io, `segmenting (${model.manifest.id})`);
+      const job = startSegmentation(loaded.volume, model, { device, threads, onProgress: (p) => bar.update(p.tilesDone, p.tilesTotal) });
+      const onSigint = (): void => job.cancel();
+      process.once('SIGINT', onSigint);
+      let result;
+      try {
+        result = await job.promise;
+      } finally {
+        process.off('SIGINT', onSigint);
+        bar.finish();
+      }
+      if (values.output) {
+        // write beside the target and rename: an interrupted write never leaves a half file under the real name
+        const tmp = `${values.output}.partial-${process.pid}${/\.gz$/i.test(values.output) ? '.nii.gz' : '.nii'}`;
+        try {
+          await writeNifti(tmp, { ...result.labelMap, voxels: result.labelMap.labels }, { labels: true, description: `medseg ${model.manifest.id} ${model.manifest.version}` });
+          await rename(tmp, values.output);
+        } catch (err) {
+          await rm(tmp, { force: true });
+          throw err;
+        }
+      }
+      const segmentationId = db && seriesId !== null ? saveModelSegmentation(db, seriesId, model, result) : null;
+      const labels = labelVolumes(result.labelMap);
+      if (values.json) {
+        io.stdout(
+          JSON.stringify({
+            model: { id: model.manifest.id, version: model.manifest.version, sha256: model.sha256 },
+            executionProvider: result.provider,
+            fallbacks: result.fallbacks,
+            seconds: result.seconds,
+            labels,
+          }) + '\n',
+        );
+      } else {
+        io.stdout(`${model.manifest.id} ${model.manifest.version} on ${result.provider} in ${result.seconds.toFixed(1)} s\n`);
+        for (const f of result.fallbacks) io.stdout(`  skipped ${f.provider}: ${f.reason}\n`);
+        for (const l of labels) io.stdout(`  ${String(l.value).padStart(3)} ${l.name.padEnd(16)} ${String(l.voxels).padStart(9)} voxels ${l.volumeMl.toFixed(1).padStart(8)} mL\n`);
+        if (values.output) io.stdout(`wrote ${values.output}\n`);
+        if (segmentationId !== null) io.stdout(`stored as segmentation ${segmentationId} of series ${seriesId}\n`);
+      }
+      if (model.manifest.intendedUse) io.stderr(`note: ${model.manifest.intendedUse}\n`);
+      return EXIT_OK;
+    } finally {
+      db?.close();
+    }
+  },
+};
