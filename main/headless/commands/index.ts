@@ -3,9 +3,13 @@ import type { CliCommand } from './types.js';
 import { command as importCommand } from './import.js';
 import { command as infoCommand } from './info.js';
 import { command as convertCommand } from './convert.js';
+import { command as measureCommand } from './measure.js';
+import { command as compareCommand } from './compare.js';
 
 export const COMMANDS: CliCommand[] = [
   importCommand,
   infoCommand,
   convertCommand,
+  measureCommand,
+  compareCommand,
 ];
