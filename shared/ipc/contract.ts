@@ -62,7 +62,7 @@ export const labelMapSummarySchema = z.object({
   seriesId: id,
   name: z.string(),
   source: z.enum(['import', 'model', 'classical', 'edit']),
-  dtype: z.enum(['uint8', 'uint16']),
+  createdAt: z.string(),
   labels: z.array(labelInfoSchema),
 });
 

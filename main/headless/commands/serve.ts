@@ -1,0 +1,47 @@
+// `medseg serve [--port N] [--db F]`: the workstation UI and its method table over HTTP on 127.0.0.1, token-gated.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startHttpServer } from '../http.js';
+import { createServiceTable } from '../../services/methods.js';
+import { openCatalogDb, parseCommandArgs, UsageError } from './common.js';
+import { EXIT_OK, type CliCommand } from './types.js';
+
+const usage = 'medseg serve [--port N] [--db FILE] [--renderer DIR]';
+
+/** Repository (or installed package) root: this file is dist/main/headless/commands/serve.js once built. */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+export const command: CliCommand = {
+  name: 'serve',
+  summary: 'Serve the viewer and its API on http://127.0.0.1 (token-protected) for use in a local browser',
+  usage,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, { port: { type: 'string' }, db: { type: 'string' }, renderer: { type: 'string' } }, usage);
+    const port = values.port === undefined ? 0 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535\nusage: ${usage}`);
+    const root = packageRoot();
+    const rendererDir = values.renderer ? path.resolve(values.renderer) : path.join(root, 'dist-renderer');
+    if (!existsSync(path.join(rendererDir, 'index.html'))) {
+      io.stderr(`medseg: warning: no renderer bundle in ${rendererDir} (run npm run build); serving the API only\n`);
+    }
+    const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    const db = openCatalogDb(values.db);
+    const table = createServiceTable({ db, mode: 'http', appVersion: version });
+    const server = await startHttpServer({ table, port, rendererDir });
+    io.stdout(`medseg listening on ${server.url}\n`);
+    // Run until SIGINT/SIGTERM, then close connections and the database cleanly.
+    await new Promise<void>((resolve) => {
+      const stop = (): void => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await server.close();
+    db.close();
+    return EXIT_OK;
+  },
+};

@@ -1,0 +1,80 @@
+// Import by path (typed, dropped as a file:// URI, or from the native picker in Electron) with a progress bar fed
+// by 'import.progress' events.
+import { useEffect, useState } from 'react';
+import { api } from '../api.js';
+
+export function pathsFromDrop(dt: DataTransfer): string[] {
+  const uris = dt.getData('text/uri-list') || dt.getData('text/plain');
+  return uris
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => (l.startsWith('file://') ? decodeURIComponent(new URL(l).pathname) : l));
+}
+
+export function ImportPanel({ canPick, onImported, onStatus }: { canPick: boolean; onImported(seriesIds: number[]): void; onStatus(s: string): void }) {
+  const [path, setPath] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+
+  useEffect(() => api.subscribe('import.progress', (p) => setProgress({ done: p.filesDone, total: p.filesTotal })), []);
+
+  const run = async (paths: string[]): Promise<void> => {
+    if (paths.length === 0 || busy) return;
+    setBusy(true);
+    setProgress(null);
+    try {
+      const r = await api.call('import.paths', { paths });
+      onStatus(`Imported ${r.filesSeen} files into ${r.seriesIds.length} series${r.problems.length ? `, ${r.problems.length} problems (${r.problems[0].message})` : ''}.`);
+      onImported(r.seriesIds);
+    } catch (err) {
+      onStatus(`Import failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const pick = async (kind: 'files' | 'folder'): Promise<void> => {
+    const r = await api.call('dialog.pickPaths', { kind });
+    await run(r.paths);
+  };
+
+  return (
+    <div
+      className="import-panel"
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={(e) => {
+        e.preventDefault();
+        void run(pathsFromDrop(e.dataTransfer));
+      }}
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run([path.trim()]);
+        }}
+      >
+        <input data-testid="import-path" placeholder="/path/to/dicom folder, .zip or DICOMDIR" value={path} onChange={(e) => setPath(e.target.value)} disabled={busy} />
+        <button type="submit" data-testid="import-button" disabled={busy || !path.trim()}>
+          Import
+        </button>
+      </form>
+      {canPick && (
+        <div className="pickers">
+          <button onClick={() => void pick('folder')} disabled={busy}>
+            Folder…
+          </button>
+          <button onClick={() => void pick('files')} disabled={busy}>
+            Files…
+          </button>
+        </div>
+      )}
+      <p className="hint">or drop a folder here</p>
+      {busy && (
+        <progress data-testid="import-progress" max={progress?.total || 1} value={progress?.done ?? 0}>
+          {progress ? `${progress.done}/${progress.total}` : '…'}
+        </progress>
+      )}
+    </div>
+  );
+}

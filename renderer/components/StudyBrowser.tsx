@@ -1,0 +1,45 @@
+// Patients -> studies -> series tree of the catalog; clicking a series opens it in the viewer.
+import type { PatientNode } from '../../shared/ipc/contract.js';
+import { GeometryBadge } from './GeometryBadge.js';
+
+export function StudyBrowser({ patients, selected, onSelect }: { patients: PatientNode[]; selected: number | null; onSelect(seriesId: number): void }) {
+  if (patients.length === 0) return <p className="hint">No studies yet: import a DICOM folder, zip or DICOMDIR.</p>;
+  return (
+    <ul className="tree" data-testid="study-browser">
+      {patients.map((p) => (
+        <li key={p.patientId}>
+          <div className="patient">
+            {p.name || '(no name)'} <span className="muted">{p.patientId}</span>
+          </div>
+          <ul>
+            {p.studies.map((s) => (
+              <li key={s.studyInstanceUid}>
+                <div className="study">
+                  {s.date ?? ''} {s.description || '(study)'}
+                </div>
+                <ul>
+                  {s.series.map((se) => (
+                    <li key={se.seriesId}>
+                      <button
+                        className={`series${selected === se.seriesId ? ' selected' : ''}`}
+                        data-testid={`series-${se.seriesId}`}
+                        onClick={() => onSelect(se.seriesId)}
+                        title={`${se.dims.join('×')} voxels, ${se.spacingMm.map((v) => v.toFixed(2)).join(' × ')} mm`}
+                      >
+                        <span className="modality">{se.modality}</span> {se.description || `series ${se.seriesNumber ?? ''}`}{' '}
+                        <span className="muted">
+                          {se.dims[0]}×{se.dims[1]}×{se.dims[2]}
+                        </span>{' '}
+                        <GeometryBadge geometry={se.geometry} />
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+          </ul>
+        </li>
+      ))}
+    </ul>
+  );
+}

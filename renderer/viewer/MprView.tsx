@@ -1,0 +1,274 @@
+// One reformatted view (axial, coronal or sagittal) on a cornerstone element: scroll, pick (crosshair), pan, zoom,
+// right-drag window/level, probe; draws the label overlays, the crosshair and a scale bar after each render.
+import { useEffect, useRef, type MutableRefObject } from 'react';
+import * as cornerstone from 'cornerstone-core';
+import { displayToIjk, edgeLetters, ijkToDisplay, slicePositionMm, type Plane } from '../../shared/domain/mpr.js';
+import type { Vec3 } from '../../shared/domain/volume.js';
+import { imageIdFor, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
+import { drawOverlays, type OverlayStyle } from './overlay.js';
+
+export interface Voi {
+  windowWidth: number;
+  windowCenter: number;
+}
+
+export interface ViewControls {
+  zoom(factor: number): void;
+  reset(): void;
+}
+
+export interface MprViewProps {
+  seriesId: number;
+  plane: Plane;
+  vol: ViewerVolume;
+  crosshair: Vec3;
+  voi: Voi;
+  labelMaps: readonly ViewerLabelMap[];
+  overlay: OverlayStyle;
+  showCrosshair: boolean;
+  /** mm positions are hidden when the geometry is unsafe. */
+  physicalAllowed: boolean;
+  active: boolean;
+  controls: MutableRefObject<Partial<Record<Plane, ViewControls>>>;
+  onPick(ijk: Vec3): void;
+  onScroll(plane: Plane, delta: number): void;
+  onWindow(dWidth: number, dCenter: number): void;
+  onProbe(ijk: Vec3 | null): void;
+  onActivate(plane: Plane): void;
+}
+
+const CROSSHAIR_COLOUR = '#50c8ff';
+const SCALE_STEPS_MM = [1, 2, 5, 10, 20, 50, 100, 200, 500];
+
+export function MprView(props: MprViewProps) {
+  const { plane, vol, seriesId } = props;
+  const ax = vol.axes[plane];
+  const slice = props.crosshair[ax.sliceAxis];
+  const elementRef = useRef<HTMLDivElement>(null);
+  const latest = useRef(props);
+  latest.current = props;
+  const shown = useRef<{ seriesId: number; fitted: boolean }>({ seriesId: -1, fitted: false });
+
+  // Enable once; draw overlays, crosshair and scale bar on every render of this element.
+  useEffect(() => {
+    const el = elementRef.current;
+    if (!el) return;
+    cornerstone.enable(el);
+    const onRendered = (evt: Event): void => {
+      const p = latest.current;
+      const detail = (evt as CustomEvent<{ canvasContext: CanvasRenderingContext2D; image: cornerstone.Image }>).detail;
+      const ctx = detail.canvasContext;
+      const a = p.vol.axes[p.plane];
+      const s = p.crosshair[a.sliceAxis];
+      // The image on screen may lag the props by one load: draw what matches the image actually shown.
+      if (detail.image.imageId !== imageIdFor(p.seriesId, p.plane, s)) return;
+      drawOverlays(el, ctx, p.vol, p.plane, s, p.labelMaps, p.overlay);
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      if (p.showCrosshair) drawCrosshair(el, ctx, ijkToDisplay(a, p.crosshair));
+      drawScaleBar(el, ctx, a.columnSpacingMm);
+      ctx.restore();
+      el.dataset.renderedImageId = detail.image.imageId;
+    };
+    el.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, onRendered);
+    const resize = new ResizeObserver(() => {
+      if (cornerstone.getEnabledElement(el).image) cornerstone.resize(el, true);
+    });
+    resize.observe(el);
+    const onWheel = (e: WheelEvent): void => {
+      e.preventDefault();
+      if (e.ctrlKey) zoomBy(el, e.deltaY < 0 ? 1.1 : 1 / 1.1);
+      else latest.current.onScroll(latest.current.plane, e.deltaY > 0 ? 1 : -1);
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => {
+      resize.disconnect();
+      el.removeEventListener('wheel', onWheel);
+      el.removeEventListener(cornerstone.EVENTS.IMAGE_RENDERED, onRendered);
+      cornerstone.disable(el);
+    };
+  }, []);
+
+  useEffect(() => {
+    const el = elementRef.current;
+    if (!el) return;
+    props.controls.current[plane] = {
+      zoom: (f) => zoomBy(el, f),
+      reset: () => {
+        if (!cornerstone.getEnabledElement(el).image) return;
+        cornerstone.fitToWindow(el);
+        const vp = cornerstone.getViewport(el);
+        if (vp) cornerstone.setViewport(el, { ...vp, translation: { x: 0, y: 0 } });
+      },
+    };
+  }, [plane, props.controls]);
+
+  // Show the slice: swap the image, keep zoom/pan/W-L; fit on the first image of a series.
+  useEffect(() => {
+    const el = elementRef.current;
+    if (!el) return;
+    let alive = true;
+    const imageId = imageIdFor(seriesId, plane, slice);
+    cornerstone.loadAndCacheImage(imageId).then(
+      (image) => {
+        if (!alive) return;
+        const first = shown.current.seriesId !== seriesId;
+        const voi = latest.current.voi;
+        cornerstone.displayImage(el, image, first ? { voi: { ...voi }, pixelReplication: true, scale: undefined } : undefined);
+        if (first) {
+          shown.current = { seriesId, fitted: true };
+          cornerstone.fitToWindow(el);
+        }
+        el.dataset.slice = String(slice);
+      },
+      (err: unknown) => console.error(`cannot show ${imageId}`, err),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [seriesId, plane, slice]);
+
+  useEffect(() => {
+    const el = elementRef.current;
+    if (!el || !cornerstone.getEnabledElement(el).image) return;
+    const vp = cornerstone.getViewport(el);
+    if (vp) cornerstone.setViewport(el, { ...vp, voi: { ...props.voi } });
+  }, [props.voi.windowWidth, props.voi.windowCenter]);
+
+  // Overlay, crosshair or label changes need a redraw of the same image.
+  useEffect(() => {
+    const el = elementRef.current;
+    if (el && cornerstone.getEnabledElement(el).image) cornerstone.updateImage(el);
+  }, [props.crosshair, props.labelMaps, props.overlay, props.showCrosshair]);
+
+  const pixelAt = (e: { pageX: number; pageY: number }): Vec3 | null => {
+    const el = elementRef.current;
+    if (!el || !cornerstone.getEnabledElement(el).image) return null;
+    const p = cornerstone.pageToPixel(el, e.pageX, e.pageY);
+    const col = Math.floor(p.x);
+    const row = Math.floor(p.y);
+    if (col < 0 || row < 0 || col >= ax.width || row >= ax.height) return null;
+    return displayToIjk(ax, col, row, slice);
+  };
+
+  const onMouseDown = (e: React.MouseEvent): void => {
+    const el = elementRef.current;
+    if (!el) return;
+    e.preventDefault();
+    props.onActivate(plane);
+    const mode = e.button === 2 ? 'window' : e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : 'pick';
+    if (mode === 'pick') {
+      const ijk = pixelAt(e);
+      if (ijk) props.onPick(ijk);
+    }
+    let last = { x: e.pageX, y: e.pageY };
+    const move = (m: MouseEvent): void => {
+      const dx = m.pageX - last.x;
+      const dy = m.pageY - last.y;
+      last = { x: m.pageX, y: m.pageY };
+      if (mode === 'window') latest.current.onWindow(dx * 2, dy * 2);
+      else if (mode === 'pan') {
+        const vp = cornerstone.getViewport(el);
+        if (vp) cornerstone.setViewport(el, { ...vp, translation: { x: vp.translation.x + dx / vp.scale, y: vp.translation.y + dy / vp.scale } });
+      } else {
+        const ijk = pixelAt(m);
+        if (ijk) latest.current.onPick(ijk);
+      }
+    };
+    const up = (): void => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
+    };
+    window.addEventListener('mousemove', move);
+    window.addEventListener('mouseup', up);
+  };
+
+  const letters = edgeLetters(vol.info, ax);
+  const pos = slicePositionMm(vol.info, ax, slice);
+  return (
+    <div className={`view${props.active ? ' active' : ''}`} data-plane={plane}>
+      <div
+        ref={elementRef}
+        className="cs-element"
+        data-testid={`view-${plane}`}
+        onMouseDown={onMouseDown}
+        onMouseMove={(e) => props.onProbe(pixelAt(e))}
+        onMouseLeave={() => props.onProbe(null)}
+        onMouseEnter={() => props.onActivate(plane)}
+        onContextMenu={(e) => e.preventDefault()}
+      />
+      <div className="letter top">{letters.top}</div>
+      <div className="letter bottom">{letters.bottom}</div>
+      <div className="letter left">{letters.left}</div>
+      <div className="letter right">{letters.right}</div>
+      <div className="view-info" data-testid={`info-${plane}`}>
+        <span className="plane-name">{plane}</span>{' '}
+        <span data-testid={`slice-${plane}`}>
+          {slice + 1}/{ax.sliceCount}
+        </span>
+        {props.physicalAllowed ? (
+          <span>
+            {' '}
+            {pos.coordinate} {pos.mm.toFixed(1)} mm
+          </span>
+        ) : (
+          <span> (position in mm unavailable)</span>
+        )}
+        <span className="wl">
+          {' '}
+          W {Math.round(props.voi.windowWidth)} L {Math.round(props.voi.windowCenter)}
+        </span>
+      </div>
+    </div>
+  );
+}
+
+function zoomBy(el: HTMLElement, factor: number): void {
+  const vp = cornerstone.getViewport(el);
+  if (vp) cornerstone.setViewport(el, { ...vp, scale: Math.min(50, Math.max(0.05, vp.scale * factor)) });
+}
+
+/** Lines through the crosshair voxel centre, with a gap so the voxel itself stays visible. */
+function drawCrosshair(el: HTMLElement, ctx: CanvasRenderingContext2D, d: { col: number; row: number }): void {
+  const c = cornerstone.pixelToCanvas(el, { x: d.col + 0.5, y: d.row + 0.5 } as cornerstone.PixelCoordinate);
+  const gap = 10;
+  const { width, height } = ctx.canvas;
+  ctx.lineWidth = 1;
+  ctx.strokeStyle = CROSSHAIR_COLOUR;
+  ctx.globalAlpha = 0.8;
+  ctx.beginPath();
+  ctx.moveTo(0, c.y);
+  ctx.lineTo(c.x - gap, c.y);
+  ctx.moveTo(c.x + gap, c.y);
+  ctx.lineTo(width, c.y);
+  ctx.moveTo(c.x, 0);
+  ctx.lineTo(c.x, c.y - gap);
+  ctx.moveTo(c.x, c.y + gap);
+  ctx.lineTo(c.x, height);
+  ctx.stroke();
+  ctx.globalAlpha = 1;
+}
+
+function drawScaleBar(el: HTMLElement, ctx: CanvasRenderingContext2D, columnSpacingMm: number): void {
+  const a = cornerstone.pixelToCanvas(el, { x: 0, y: 0 } as cornerstone.PixelCoordinate);
+  const b = cornerstone.pixelToCanvas(el, { x: 1, y: 0 } as cornerstone.PixelCoordinate);
+  const pxPerMm = Math.hypot(b.x - a.x, b.y - a.y) / columnSpacingMm;
+  const { width, height } = ctx.canvas;
+  const mm = [...SCALE_STEPS_MM].reverse().find((s) => s * pxPerMm <= width * 0.3);
+  if (!mm) return;
+  const len = mm * pxPerMm;
+  const x1 = width - 16;
+  const y = height - 30; // above the slice-info line
+  ctx.strokeStyle = '#ffffff';
+  ctx.fillStyle = '#ffffff';
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  ctx.moveTo(x1 - len, y - 4);
+  ctx.lineTo(x1 - len, y);
+  ctx.lineTo(x1, y);
+  ctx.lineTo(x1, y - 4);
+  ctx.stroke();
+  ctx.font = '11px sans-serif';
+  ctx.textAlign = 'right';
+  ctx.fillText(mm >= 10 ? `${mm / 10} cm` : `${mm} mm`, x1, y - 6);
+}

@@ -1,0 +1,146 @@
+// The three linked views of one series: shared crosshair and window/level, keyboard habits of radiology viewers
+// (arrows/PageUp/PageDown scroll, 1-5 presets, R reset, space overlay, +/- zoom, X crosshair), probe and overlays.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { PLANES, type Plane } from '../../shared/domain/mpr.js';
+import { ijkToLps, type Vec3 } from '../../shared/domain/volume.js';
+import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import { MprView, type ViewControls, type Voi } from './MprView.js';
+import { loadViewerLabelMap, loadViewerVolume, registerVolumeImageLoader, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
+import { CT_PRESETS, defaultWindow } from './windowing.js';
+import type { OverlayStyle } from './overlay.js';
+
+export type { OverlayStyle } from './overlay.js';
+
+export interface ProbeReading {
+  ijk: Vec3;
+  value: number;
+  lpsMm: Vec3 | null;
+  unit: string;
+}
+
+export interface ViewerProps {
+  seriesId: number;
+  labelMaps: readonly LabelMapSummary[];
+  overlay: OverlayStyle;
+  onToggleOverlay(): void;
+  onProbe(reading: ProbeReading | null): void;
+  onStatus(text: string): void;
+}
+
+export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe, onStatus }: ViewerProps) {
+  const [vol, setVol] = useState<ViewerVolume | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [crosshair, setCrosshair] = useState<Vec3>([0, 0, 0]);
+  const [voi, setVoi] = useState<Voi>({ windowWidth: 400, windowCenter: 40 });
+  const [active, setActive] = useState<Plane>('axial');
+  const [showCrosshair, setShowCrosshair] = useState(true);
+  const [loadedMaps, setLoadedMaps] = useState<ViewerLabelMap[]>([]);
+  const controls = useRef<Partial<Record<Plane, ViewControls>>>({});
+
+  useEffect(() => {
+    registerVolumeImageLoader();
+    let alive = true;
+    setVol(null);
+    setError(null);
+    loadViewerVolume(seriesId).then(
+      (v) => {
+        if (!alive) return;
+        setCrosshair([Math.floor(v.info.dims[0] / 2), Math.floor(v.info.dims[1] / 2), Math.floor(v.info.dims[2] / 2)]);
+        setVoi(defaultWindow(v.info.modality, v.values));
+        setVol(v);
+      },
+      (err: unknown) => alive && setError(err instanceof Error ? err.message : String(err)),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [seriesId]);
+
+  useEffect(() => {
+    if (!vol) return;
+    let alive = true;
+    const n = vol.info.dims[0] * vol.info.dims[1] * vol.info.dims[2];
+    Promise.all(labelMaps.map((s) => loadViewerLabelMap(s, n))).then(
+      (maps) => alive && setLoadedMaps(maps),
+      (err: unknown) => alive && onStatus(`Overlay not shown: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [vol, labelMaps, onStatus]);
+
+  const scroll = useMemo(
+    () => (plane: Plane, delta: number) => {
+      if (!vol) return;
+      const ax = vol.axes[plane];
+      setCrosshair((c) => {
+        const next: Vec3 = [c[0], c[1], c[2]];
+        next[ax.sliceAxis] = Math.min(ax.sliceCount - 1, Math.max(0, c[ax.sliceAxis] + delta));
+        return next;
+      });
+    },
+    [vol],
+  );
+
+  useEffect(() => {
+    if (!vol) return;
+    const onKey = (e: KeyboardEvent): void => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+      const preset = CT_PRESETS.find((p) => p.key === e.key);
+      if (preset) setVoi(preset.voi);
+      else if (e.key === 'ArrowUp' || e.key === 'ArrowRight') scroll(active, 1);
+      else if (e.key === 'ArrowDown' || e.key === 'ArrowLeft') scroll(active, -1);
+      else if (e.key === 'PageUp') scroll(active, 10);
+      else if (e.key === 'PageDown') scroll(active, -10);
+      else if (e.key === 'r' || e.key === 'R') {
+        setVoi(defaultWindow(vol.info.modality, vol.values));
+        for (const p of PLANES) controls.current[p]?.reset();
+      } else if (e.key === ' ') onToggleOverlay();
+      else if (e.key === '+' || e.key === '=') controls.current[active]?.zoom(1.25);
+      else if (e.key === '-' || e.key === '_') controls.current[active]?.zoom(0.8);
+      else if (e.key === 'x' || e.key === 'X') setShowCrosshair((s) => !s);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [vol, active, scroll, onToggleOverlay]);
+
+  if (error) return <div className="viewer-message error">Cannot show this series: {error}</div>;
+  if (!vol) return <div className="viewer-message">Loading volume…</div>;
+
+  const physicalAllowed = vol.info.geometry.status !== 'unsafe';
+  const probe = (ijk: Vec3 | null): void => {
+    if (!ijk) return onProbe(null);
+    const [i, j, k] = ijk;
+    const value = vol.values[i + vol.info.dims[0] * (j + vol.info.dims[1] * k)];
+    onProbe({ ijk, value, lpsMm: physicalAllowed ? ijkToLps(vol.info, ijk) : null, unit: vol.info.modality === 'CT' ? 'HU' : '' });
+  };
+
+  return (
+    <div className="viewer" data-testid="viewer" data-ww={voi.windowWidth} data-wc={voi.windowCenter}>
+      {PLANES.map((plane) => (
+        <MprView
+          key={plane}
+          seriesId={seriesId}
+          plane={plane}
+          vol={vol}
+          crosshair={crosshair}
+          voi={voi}
+          labelMaps={loadedMaps}
+          overlay={overlay}
+          showCrosshair={showCrosshair}
+          physicalAllowed={physicalAllowed}
+          active={active === plane}
+          controls={controls}
+          onPick={setCrosshair}
+          onScroll={scroll}
+          onWindow={(dw, dc) => setVoi((v) => ({ windowWidth: Math.max(1, v.windowWidth + dw), windowCenter: v.windowCenter + dc }))}
+          onProbe={probe}
+          onActivate={setActive}
+        />
+      ))}
+    </div>
+  );
+}

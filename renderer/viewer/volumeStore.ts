@@ -1,0 +1,141 @@
+// Volumes and label maps fetched once per id (binary, never JSON) and kept for reformatting; the cornerstone image
+// loader 'medseg:' serves axial/coronal/sagittal slices cut from them on demand.
+import * as cornerstone from 'cornerstone-core';
+import { api } from '../api.js';
+import type { LabelMapSummary, VolumeInfo, VoxelDtype } from '../../shared/ipc/contract.js';
+import { extractSlice, planeAxes, PLANES, type Plane, type PlaneAxes } from '../../shared/domain/mpr.js';
+
+type Numeric = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+
+export interface ViewerVolume {
+  info: VolumeInfo;
+  /** Modality values as stored on the server (probe reads these). */
+  values: Numeric;
+  /** Integer copy cornerstone's LUT renders from: modality = stored * slope + intercept. */
+  stored: Int16Array;
+  slope: number;
+  intercept: number;
+  axes: Record<Plane, PlaneAxes>;
+}
+
+export interface ViewerLabelMap {
+  summary: LabelMapSummary;
+  labels: Uint8Array | Uint16Array;
+}
+
+function typedView(buffer: ArrayBuffer, dtype: VoxelDtype): Numeric {
+  switch (dtype) {
+    case 'int8': return new Int8Array(buffer);
+    case 'uint8': return new Uint8Array(buffer);
+    case 'int16': return new Int16Array(buffer);
+    case 'uint16': return new Uint16Array(buffer);
+    case 'int32': return new Int32Array(buffer);
+    case 'uint32': return new Uint32Array(buffer);
+    case 'float32': return new Float32Array(buffer);
+    case 'float64': return new Float64Array(buffer);
+  }
+}
+
+/** Map any value range onto int16 exactly when it already fits, else linearly (floats, wide integers). */
+function toStored(values: Numeric, range: [number, number]): { stored: Int16Array; slope: number; intercept: number } {
+  if (values instanceof Int16Array) return { stored: values, slope: 1, intercept: 0 };
+  const [lo, hi] = range;
+  const integral = values instanceof Int8Array || values instanceof Uint8Array || values instanceof Uint16Array || values instanceof Int32Array || values instanceof Uint32Array;
+  if (integral && lo >= -32768 && hi <= 32767) return { stored: Int16Array.from(values), slope: 1, intercept: 0 };
+  const slope = hi > lo ? (hi - lo) / 60000 : 1;
+  const intercept = lo + 30000 * slope;
+  const stored = new Int16Array(values.length);
+  for (let n = 0; n < values.length; n++) stored[n] = Math.round((values[n] - intercept) / slope);
+  return { stored, slope, intercept };
+}
+
+const volumes = new Map<number, Promise<ViewerVolume>>();
+const labelMaps = new Map<number, Promise<ViewerLabelMap>>();
+
+export function loadViewerVolume(seriesId: number): Promise<ViewerVolume> {
+  let job = volumes.get(seriesId);
+  if (!job) {
+    job = (async () => {
+      const [info, bin] = await Promise.all([api.call('volume.info', { seriesId }), api.fetchBinary('volume', seriesId)]);
+      const values = typedView(bin.buffer, bin.dtype);
+      const n = info.dims[0] * info.dims[1] * info.dims[2];
+      if (values.length !== n) throw new Error(`volume ${seriesId}: ${values.length} voxels received, grid needs ${n}`);
+      const axes = Object.fromEntries(PLANES.map((p) => [p, planeAxes(info, p)])) as Record<Plane, PlaneAxes>;
+      return { info, values, ...toStored(values, info.valueRange), axes };
+    })();
+    job.catch(() => volumes.delete(seriesId));
+    volumes.set(seriesId, job);
+  }
+  return job;
+}
+
+export function loadViewerLabelMap(summary: LabelMapSummary, expectedVoxels: number): Promise<ViewerLabelMap> {
+  let job = labelMaps.get(summary.segmentationId);
+  if (!job) {
+    job = (async () => {
+      const bin = await api.fetchBinary('labelmap', summary.segmentationId);
+      const labels = bin.dtype === 'uint8' ? new Uint8Array(bin.buffer) : bin.dtype === 'uint16' ? new Uint16Array(bin.buffer) : null;
+      if (!labels) throw new Error(`label map ${summary.segmentationId}: unexpected dtype ${bin.dtype}`);
+      if (labels.length !== expectedVoxels) throw new Error(`label map ${summary.segmentationId} does not match the series grid`);
+      return { summary, labels };
+    })();
+    job.catch(() => labelMaps.delete(summary.segmentationId));
+    labelMaps.set(summary.segmentationId, job);
+  }
+  return job;
+}
+
+const ready = new Map<number, ViewerVolume>();
+
+export function imageIdFor(seriesId: number, plane: Plane, slice: number): string {
+  return `medseg:${seriesId}:${plane}:${slice}`;
+}
+
+/** Registers the 'medseg:' image loader once; volumes must be loaded (loadViewerVolume) before their ids are asked for. */
+let registered = false;
+export function registerVolumeImageLoader(): void {
+  if (registered) return;
+  registered = true;
+  cornerstone.registerImageLoader('medseg', (imageId: string) => ({
+    promise: (async (): Promise<cornerstone.Image> => {
+      const [, sid, plane, sl] = imageId.split(':');
+      const seriesId = Number(sid);
+      const vol = ready.get(seriesId) ?? (await loadViewerVolume(seriesId));
+      ready.set(seriesId, vol);
+      const ax = vol.axes[plane as Plane];
+      const slice = Number(sl);
+      if (!ax || !Number.isInteger(slice) || slice < 0 || slice >= ax.sliceCount) throw new Error(`bad image id ${imageId}`);
+      const pixels = new Int16Array(ax.width * ax.height);
+      extractSlice(vol.stored, vol.info.dims, ax, slice, pixels);
+      let lo = 32767;
+      let hi = -32768;
+      for (let n = 0; n < pixels.length; n++) {
+        const v = pixels[n];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      const [vlo, vhi] = vol.info.valueRange;
+      const image: Partial<cornerstone.Image> = {
+        imageId,
+        minPixelValue: lo,
+        maxPixelValue: hi,
+        slope: vol.slope,
+        intercept: vol.intercept,
+        windowCenter: (vlo + vhi) / 2,
+        windowWidth: Math.max(1, vhi - vlo),
+        getPixelData: () => pixels as unknown as number[],
+        rows: ax.height,
+        columns: ax.width,
+        height: ax.height,
+        width: ax.width,
+        color: false,
+        rgba: false,
+        invert: false,
+        columnPixelSpacing: ax.columnSpacingMm,
+        rowPixelSpacing: ax.rowSpacingMm,
+        sizeInBytes: pixels.byteLength,
+      };
+      return image as cornerstone.Image;
+    })(),
+  }));
+}

@@ -1,0 +1,301 @@
+// The workstation UI end to end: `medseg serve` on a fresh DB, Debian Chromium via playwright-core. Import the real
+// CT series, open it, scroll, apply presets, probe HU, add the TotalSegmentator label map and find the liver colour
+// where an independent reader (dcm2niix + nibabel) says the liver is, in all three views. Screenshots in test-output/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
+const OUT = path.join(repo, 'test-output', 'viewer');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+
+type Plane = 'axial' | 'coronal' | 'sagittal';
+type V3 = [number, number, number];
+interface Reference {
+  liverLps: V3;
+  huAtLiver: number;
+  /** huPatch[dj + 3][di + 3]: CT value di columns (toward L) and dj rows (toward P) from the liver voxel. */
+  huPatch: number[][];
+  lpsMin: V3;
+  lpsMax: V3;
+  spacingLps: V3;
+  airLps: V3;
+}
+
+let ref: Reference;
+let tmp: string;
+let server: ChildProcess;
+let serverUrl: URL;
+let token: string;
+let context: BrowserContext;
+let page: Page;
+
+/** Starts `medseg serve` and resolves with the one line it prints. */
+async function startServe(dbFile: string): Promise<string> {
+  server = spawn(process.execPath, [path.join(repo, 'bin/medseg.js'), 'serve', '--db', dbFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    server.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const line = text.split('\n').find((l) => l.startsWith('medseg listening on '));
+      if (line) resolve(line);
+    });
+    server.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+    server.once('exit', (code) => reject(new Error(`medseg serve exited with ${code}: ${text}`)));
+  });
+}
+
+/**
+ * Where an LPS point must appear on a view's canvas under the radiological convention (axial: right = L, down = P;
+ * coronal: right = L, down = I; sagittal: right = P, down = I), fit to the canvas with equal mm per pixel in both
+ * directions and centred. Computed from the reference grid only, not from the app's code.
+ */
+function expectedCanvasPoint(plane: Plane, lps: V3, canvas: { width: number; height: number }, zoom = 1): { x: number; y: number } {
+  const [h, v] = plane === 'axial' ? [0, 1] : plane === 'coronal' ? [0, 2] : [1, 2];
+  const lo = (a: number): number => ref.lpsMin[a] - ref.spacingLps[a] / 2;
+  const hi = (a: number): number => ref.lpsMax[a] + ref.spacingLps[a] / 2;
+  const extH = hi(h) - lo(h);
+  const extV = hi(v) - lo(v);
+  const pxPerMm = Math.min(canvas.width / extH, canvas.height / extV);
+  const left = (canvas.width - extH * pxPerMm) / 2;
+  const top = (canvas.height - extV * pxPerMm) / 2;
+  const fx = (lps[h] - lo(h)) / extH;
+  // Down is +y (posterior) in axial, but down is -z (inferior) in coronal and sagittal.
+  const fy = v === 1 ? (lps[v] - lo(v)) / extV : (hi(v) - lps[v]) / extV;
+  const x = left + fx * extH * pxPerMm;
+  const y = top + fy * extV * pxPerMm;
+  // Zoom scales about the canvas centre (no pan in this test).
+  return { x: canvas.width / 2 + (x - canvas.width / 2) * zoom, y: canvas.height / 2 + (y - canvas.height / 2) * zoom };
+}
+
+const AXIAL_ZOOM = 1.25 ** 3; // three '+' presses
+
+/**
+ * A canvas point (CSS px) whose voxel is unambiguous (not within 0.3 voxel of an edge) near the liver voxel, with
+ * that voxel's offset from the liver voxel. `centred` adds 0.5 px: a canvas pixel's colour comes from its centre.
+ */
+function unambiguousAxialPoint(canvas: { width: number; height: number; left: number; top: number }, mode: 'mouse' | 'pixel'): { x: number; y: number; di: number; dj: number } {
+  const c = expectedCanvasPoint('axial', ref.liverLps, canvas, AXIAL_ZOOM);
+  const pxPerVoxel = Math.min(canvas.width / (ref.lpsMax[0] - ref.lpsMin[0] + ref.spacingLps[0]), canvas.height / (ref.lpsMax[1] - ref.lpsMin[1] + ref.spacingLps[1])) * ref.spacingLps[0] * AXIAL_ZOOM;
+  const near = (v: number): number => Math.abs(v - Math.round(v));
+  for (let ox = -3; ox <= 3; ox++)
+    for (let oy = -3; oy <= 3; oy++) {
+      // mouse: integer page position; pixel: integer canvas pixel, sampled at its centre.
+      const x = mode === 'mouse' ? Math.round(canvas.left + c.x) + ox - canvas.left : Math.floor(c.x) + ox + 0.5;
+      const y = mode === 'mouse' ? Math.round(canvas.top + c.y) + oy - canvas.top : Math.floor(c.y) + oy + 0.5;
+      const u = (x - c.x) / pxPerVoxel;
+      const v = (y - c.y) / pxPerVoxel;
+      if (near(u) < 0.3 && near(v) < 0.3 && Math.abs(Math.round(u)) <= 3 && Math.abs(Math.round(v)) <= 3) return { x, y, di: Math.round(u), dj: Math.round(v) };
+    }
+  throw new Error('no unambiguous point near the liver voxel');
+}
+
+async function canvasOf(plane: Plane): Promise<{ width: number; height: number; left: number; top: number }> {
+  return page.evaluate((p) => {
+    const c = document.querySelector<HTMLCanvasElement>(`[data-testid=view-${p}] canvas`)!;
+    const r = c.getBoundingClientRect();
+    return { width: c.width, height: c.height, left: r.left, top: r.top };
+  }, plane);
+}
+
+async function pixelAt(plane: Plane, x: number, y: number): Promise<number[]> {
+  return page.evaluate(
+    ([p, px, py]) => {
+      const c = document.querySelector<HTMLCanvasElement>(`[data-testid=view-${p}] canvas`)!;
+      return Array.from(c.getContext('2d')!.getImageData(Math.floor(px as number), Math.floor(py as number), 1, 1).data);
+    },
+    [plane, x, y] as const,
+  );
+}
+
+async function canvasChecksum(plane: Plane): Promise<number> {
+  return page.evaluate((p) => {
+    const c = document.querySelector<HTMLCanvasElement>(`[data-testid=view-${p}] canvas`)!;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let h = 0;
+    for (let n = 0; n < d.length; n += 4) h = (h * 31 + d[n] + 7 * d[n + 1] + 13 * d[n + 2]) | 0;
+    return h;
+  }, plane);
+}
+
+/** Let cornerstone's render loop run after a state change. */
+async function settle(): Promise<void> {
+  await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(() => r())))));
+}
+
+async function clickAtLps(plane: Plane, lps: V3, button: 'left' | 'none' = 'left'): Promise<{ x: number; y: number }> {
+  const c = await canvasOf(plane);
+  const p = expectedCanvasPoint(plane, lps, c);
+  if (button === 'left') await page.mouse.click(c.left + p.x, c.top + p.y);
+  else await page.mouse.move(c.left + p.x, c.top + p.y);
+  return p;
+}
+
+/** cornerstone's linear VOI for an 8-bit canvas. */
+function greyFor(hu: number, width: number, centre: number): number {
+  return Math.round(Math.min(255, Math.max(0, ((hu - centre) / width + 0.5) * 255)));
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-'));
+  mkdirSync(OUT, { recursive: true });
+  ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'viewerReference.py'), DATA, tmp], { encoding: 'utf8' })) as Reference;
+  const line = await startServe(path.join(tmp, 'catalog.db'));
+  serverUrl = new URL(line.slice('medseg listening on '.length));
+  token = serverUrl.searchParams.get('token')!;
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1500, height: 760 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
+});
+
+afterAll(async () => {
+  await context?.close();
+  server?.kill('SIGTERM');
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('medseg serve + viewer in Chromium', () => {
+  it('prints one loopback URL, refuses requests without the token and is not reachable off loopback', async () => {
+    expect(serverUrl.hostname).toBe('127.0.0.1');
+    expect(token.length).toBeGreaterThanOrEqual(32);
+    const base = `http://127.0.0.1:${serverUrl.port}`;
+    expect((await fetch(`${base}/rpc/catalog.list`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await fetch(`${base}/data/volume/1`)).status).toBe(401);
+    expect((await fetch(`${base}/rpc/catalog.list`, { method: 'POST', body: '{}', headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    const external = Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal).map((a) => a!.address);
+    for (const host of external) {
+      const reached = await new Promise<boolean>((resolve) => {
+        const s = net.connect({ host, port: Number(serverUrl.port) });
+        s.once('connect', () => (s.destroy(), resolve(true)));
+        s.once('error', () => resolve(false));
+      });
+      expect(reached, host).toBe(false);
+    }
+  });
+
+  it('imports the CT series by path and opens it in three views; the token leaves the address bar', async () => {
+    await page.goto(serverUrl.href);
+    expect(page.url()).not.toContain('token=');
+    await page.fill('[data-testid=import-path]', path.join(DATA, 'example_ct_dicom'));
+    await page.click('[data-testid=import-button]');
+    await page.waitForSelector('[data-testid=series-1]', { timeout: 60_000 });
+    await expect.poll(() => page.textContent('[data-testid=status]')).toContain('20 files');
+    await page.click('[data-testid=series-1]');
+    for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
+      await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId, plane, { timeout: 60_000 });
+    }
+    expect(await page.textContent('[data-testid=slice-axial]')).toBe('11/20');
+    expect(await page.textContent('[data-testid=geometry-badge]')).toBe('ok');
+  });
+
+  it('scrolls: arrow keys and the wheel change the slice index and the pixels', async () => {
+    const c = await canvasOf('axial');
+    await page.mouse.move(c.left + c.width / 2, c.top + c.height / 2);
+    const before = await canvasChecksum('axial');
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]')).toBe('12/20');
+    await expect.poll(() => page.evaluate(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')!.dataset.renderedImageId)).toBe('medseg:1:axial:11');
+    await settle();
+    expect(await canvasChecksum('axial')).not.toBe(before);
+    await page.mouse.wheel(0, 120);
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]')).toBe('13/20');
+    await page.keyboard.press('PageDown');
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]')).toBe('3/20');
+  });
+
+  it('links the views: a click in coronal then axial puts all three on the reference liver voxel; presets change pixels as W/L predicts', async () => {
+    await page.keyboard.press('x'); // hide crosshair lines so they cannot cover the sampled pixel
+    await clickAtLps('coronal', ref.liverLps);
+    await clickAtLps('axial', ref.liverLps);
+    const zSliceLabel = `${Math.round((ref.liverLps[2] - ref.lpsMin[2]) / ref.spacingLps[2]) + 1}/20`;
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]')).toBe(zSliceLabel);
+    await page.keyboard.press(' '); // overlay off (none yet, but keeps the check about grey values only)
+    const c = await canvasOf('axial');
+    await page.mouse.move(c.left + 20, c.top + 20);
+    for (let n = 0; n < 3; n++) await page.keyboard.press('+');
+    await settle();
+    // Presets whose window does not saturate liver HU, so the grey level pins the HU to a few units.
+    const presets: [string, number, number][] = [
+      ['1', 400, 40],
+      ['2', 1500, -600],
+      ['3', 1800, 400],
+    ];
+    const p = unambiguousAxialPoint(c, 'pixel');
+    const hu = ref.huPatch[p.dj + 3][p.di + 3];
+    for (const [key, w, l] of presets) {
+      await page.keyboard.press(key);
+      await settle();
+      const want = greyFor(hu, w, l);
+      await expect.poll(async () => Math.abs((await pixelAt('axial', p.x, p.y))[0] - want), { message: `preset ${key}: grey for ${hu} HU` }).toBeLessThanOrEqual(1);
+      const [r, g, b] = await pixelAt('axial', p.x, p.y);
+      expect([g, b]).toEqual([r, r]);
+    }
+    // Liver window 150/30 saturates contrast-enhanced liver (HU > 105) to white.
+    await page.keyboard.press('5');
+    await settle();
+    if (hu >= 105) await expect.poll(async () => (await pixelAt('axial', p.x, p.y))[0]).toBe(255);
+    await page.keyboard.press(' ');
+  });
+
+  it('probes the HU and LPS position of the reference voxel', async () => {
+    const c = await canvasOf('axial');
+    const p = unambiguousAxialPoint(c, 'mouse');
+    await page.mouse.move(c.left + p.x, c.top + p.y);
+    await expect.poll(() => page.textContent('[data-testid=probe-value]')).toBe(String(ref.huPatch[p.dj + 3][p.di + 3]));
+    const voxelLps: V3 = [ref.liverLps[0] + p.di * ref.spacingLps[0], ref.liverLps[1] + p.dj * ref.spacingLps[1], ref.liverLps[2]];
+    const lpsText = (await page.textContent('[data-testid=probe-lps]')) ?? '';
+    const nums = (/\(([^)]*)\)/.exec(lpsText)?.[1] ?? '').split(',').map(Number);
+    expect(nums).toHaveLength(3);
+    nums.forEach((v, a) => expect(Math.abs(v - voxelLps[a])).toBeLessThanOrEqual(0.06));
+    await page.keyboard.press('r'); // back to fit-to-window for the overlay checks
+  });
+
+  it('adds the TotalSegmentator label map and shows the liver colour where the liver is, in all three views', async () => {
+    await page.fill('[data-testid=nifti-path]', path.join(DATA, 'example_seg_dicom.nii.gz'));
+    await page.fill('[data-testid=label-table-path]', path.join(DATA, 'labels_total.csv'));
+    await page.click('[data-testid=add-nifti]');
+    await page.waitForSelector('[data-testid=legend-1] >> text=liver', { timeout: 60_000 });
+    await page.locator('[data-testid=overlay-opacity]').fill('1');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const res = await fetch(`http://127.0.0.1:${serverUrl.port}/rpc/labelmaps.list`, {
+      method: 'POST',
+      body: JSON.stringify({ seriesId: 1 }),
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    const listed = (await res.json()) as { result: { labelMaps: { labels: { name: string; colorRgb: number[] }[] }[] } };
+    const liverRgb = listed.result.labelMaps[0].labels.find((l) => l.name === 'liver')!.colorRgb;
+    await page.mouse.move(0, 0);
+    for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
+      const c = await canvasOf(plane);
+      const p = expectedCanvasPoint(plane, ref.liverLps, c);
+      await expect.poll(async () => (await pixelAt(plane, p.x, p.y)).slice(0, 3), { message: `${plane} liver`, timeout: 10_000 }).toEqual(liverRgb);
+      // Air outside the body (axial, coronal) / outside the liver carries no liver colour.
+      if (plane !== 'sagittal') {
+        const air = expectedCanvasPoint(plane, ref.airLps, c);
+        expect((await pixelAt(plane, air.x, air.y)).slice(0, 3)).not.toEqual(liverRgb);
+      }
+      await page.locator(`.view[data-plane=${plane}]`).screenshot({ path: path.join(OUT, `${plane}.png`) });
+    }
+    // Space hides the overlay: the liver voxel goes back to grey.
+    await page.keyboard.press(' ');
+    await settle();
+    const c = await canvasOf('axial');
+    const p = expectedCanvasPoint('axial', ref.liverLps, c);
+    await expect.poll(async () => {
+      const [r, g, b] = await pixelAt('axial', p.x, p.y);
+      return r === g && g === b;
+    }).toBe(true);
+    await page.keyboard.press(' ');
+    await page.keyboard.press('x');
+    await page.screenshot({ path: path.join(OUT, 'workstation.png') });
+  });
+});
