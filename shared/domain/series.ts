@@ -231,6 +231,7 @@ export function planSliceGrid(input: SliceStackInput): SliceGridPlan {
         else if (Math.abs(t - distMm[s + 1]) <= 1e-3) w = 1;
         w = Math.min(1, Math.max(0, w));
         if (w === 1) planes.push({ s0: s + 1, s1: s + 1, w: 0 });
+        else if (w === 0) planes.push({ s0: s, s1: s, w: 0 });
         else planes.push({ s0: s, s1: s + 1, w });
         if (w !== 0 && w !== 1) interpolated = true;
       }
