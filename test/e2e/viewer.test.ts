@@ -1,6 +1,7 @@
 // The workstation UI end to end: `medseg serve` on a fresh DB, Debian Chromium via playwright-core. Import the real
 // CT series, open it, scroll, apply presets, probe HU, add the TotalSegmentator label map and find the liver colour
 // where an independent reader (dcm2niix + nibabel) says the liver is, in all three views. Screenshots in test-output/.
+/// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
