@@ -281,3 +281,22 @@ describe('buildVolume (fake decoder)', () => {
     await expect(buildVolume(s, decoder(() => ({ kind: 'grey', rows: 2, columns: 3, values: new Int16Array(6) })))).rejects.toMatchObject({ code: 'DECODE_FAILED' });
   });
 });
+
+describe('assembleSeries on damaged headers', () => {
+  it('non-finite positions, parallel direction cosines and zero pixel spacing do not crash and are unsafe', () => {
+    const nanPos = axialAt([0, 1]);
+    nanPos[1].frames[0].imagePositionPatient = [NaN, 0, 1];
+    const parallel = axialAt([0, 1], { iop: [[1, 0, 0], [1, 0, 0]], series: '7' });
+    const zeroPs = axialAt([0, 1], { series: '8' });
+    zeroPs.forEach((i) => (i.frames[0].pixelSpacingMm = [0, 0]));
+    const stacks = assembleSeries([...nanPos, ...parallel, ...zeroPs]);
+    const bySeries = (uid: string) => stacks.filter((s) => s.seriesInstanceUid === uid);
+    expect(bySeries('1.2.9').some((s) => codes(s).includes('MISSING_POSITION'))).toBe(true);
+    expect(codes(bySeries('7')[0])).toContain('MISSING_POSITION');
+    expect(codes(bySeries('8')[0])).toEqual(['UNCALIBRATED_SPACING']);
+    expect(bySeries('8')[0].spacingMm.slice(0, 2)).toEqual([1, 1]);
+    expect([...bySeries('7'), ...bySeries('8')].every((s) => s.geometry.status === 'unsafe')).toBe(true);
+    // The readable frame of the first series stays a stack of its own; the damaged one is a separate 2D stack.
+    expect(bySeries('1.2.9')).toHaveLength(2);
+  });
+});

@@ -90,8 +90,9 @@ interface StackGroup {
 /** Splits one series by frame of reference, size, pixel spacing, orientation (with tolerance) and enhanced stack id. */
 function splitIntoStacks(entries: FrameEntry[]): StackGroup[] {
   const orientations: Array<[Vec3, Vec3]> = [];
-  const orientationIndex = (iop: [Vec3, Vec3] | undefined, ipp: Vec3 | undefined): string => {
-    if (!iop || !ipp) return 'none';
+  const orientationIndex = (info: DicomFrameInfo): string => {
+    const iop = info.imageOrientationPatient;
+    if (!iop || !hasUsablePosition(info)) return 'none';
     let idx = orientations.findIndex((o) => maxAbsDiff(o, iop) <= ORIENTATION_TOLERANCE);
     if (idx < 0) {
       orientations.push(iop);
@@ -101,8 +102,8 @@ function splitIntoStacks(entries: FrameEntry[]): StackGroup[] {
   };
   const groups = new Map<string, StackGroup>();
   for (const e of entries) {
-    const orientationKey = orientationIndex(e.info.imageOrientationPatient, e.info.imagePositionPatient);
-    const ps = e.info.pixelSpacingMm;
+    const orientationKey = orientationIndex(e.info);
+    const ps = usablePixelSpacing(e.info);
     const parts = [
       e.instance.frameOfReferenceUid ?? '',
       `${e.instance.columns}x${e.instance.rows}`,
@@ -159,6 +160,24 @@ function hasDuplicatePositions(entries: FrameEntry[]): boolean {
   return d.some((v, i) => i > 0 && v - d[i - 1] <= DUPLICATE_TOLERANCE_MM);
 }
 
+/**
+ * Position and orientation are usable when finite and the two direction cosines are real, non-parallel
+ * vectors; anything else (damaged headers) is treated as missing rather than crashing the assembly.
+ */
+function hasUsablePosition(info: DicomFrameInfo): boolean {
+  const ipp = info.imagePositionPatient;
+  const iop = info.imageOrientationPatient;
+  if (!ipp || !iop || ![...ipp, ...iop[0], ...iop[1]].every(Number.isFinite)) return false;
+  const [r, c] = iop;
+  const n = Math.hypot(r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0]);
+  return Math.hypot(...r) > 0.5 && Math.hypot(...c) > 0.5 && n > 0.5;
+}
+
+function usablePixelSpacing(info: DicomFrameInfo): [number, number] | undefined {
+  const ps = info.pixelSpacingMm;
+  return ps && ps[0] > 0 && ps[1] > 0 && Number.isFinite(ps[0]) && Number.isFinite(ps[1]) ? ps : undefined;
+}
+
 function maxAbsDiff(a: [Vec3, Vec3], b: [Vec3, Vec3]): number {
   let m = 0;
   for (let r = 0; r < 2; r++) for (let c = 0; c < 3; c++) m = Math.max(m, Math.abs(a[r][c] - b[r][c]));
@@ -184,7 +203,8 @@ function buildStack(seriesUid: string, stackKey: string, entries: FrameEntry[], 
       message: 'The series holds images in more than one orientation or size; it was split into separate stacks.',
     });
   }
-  const sources = new Set(entries.map((e) => e.info.pixelSpacingSource));
+  // A spacing of zero or garbage counts as none.
+  const sources = new Set(entries.map((e) => (usablePixelSpacing(e.info) ? e.info.pixelSpacingSource : 'none')));
   if (sources.has('ImagerPixelSpacing') || sources.has('none')) {
     findings.push({
       code: 'UNCALIBRATED_SPACING',
@@ -194,7 +214,7 @@ function buildStack(seriesUid: string, stackKey: string, entries: FrameEntry[], 
         : 'Only Imager Pixel Spacing (detector plane) is given: distances in the patient are not calibrated.',
     });
   }
-  const ps: [number, number] = first.info.pixelSpacingMm ?? [1, 1];
+  const ps: [number, number] = usablePixelSpacing(first.info) ?? [1, 1];
   const iop = first.info.imageOrientationPatient;
   let sorted: FrameEntry[];
   let plan: SliceGridPlan;
@@ -280,7 +300,7 @@ function buildStack(seriesUid: string, stackKey: string, entries: FrameEntry[], 
 }
 
 function orientationKeyMissing(entries: FrameEntry[]): boolean {
-  return entries.some((e) => !e.info.imageOrientationPatient || !e.info.imagePositionPatient);
+  return entries.some((e) => !hasUsablePosition(e.info));
 }
 
 /** The per-series object of the `medseg info --json` contract. */
