@@ -138,7 +138,12 @@ function splitRepeatedPositions(group: StackGroup): StackGroup[] {
   for (const [tag, indexOf] of splitters) {
     if (group.entries.some((e) => indexOf(e) === undefined)) continue;
     const parts = new Map<number, FrameEntry[]>();
-    for (const e of group.entries) parts.set(indexOf(e) as number, [...(parts.get(indexOf(e) as number) ?? []), e]);
+    for (const e of group.entries) {
+      const value = indexOf(e) as number;
+      const list = parts.get(value);
+      if (list) list.push(e);
+      else parts.set(value, [e]);
+    }
     if (parts.size < 2) continue;
     const lists = [...parts.entries()].sort((a, b) => a[0] - b[0]);
     if (lists.every(([, l]) => !hasDuplicatePositions(l))) {
