@@ -96,6 +96,8 @@ def header(path):
         'studyInstanceUid': s('StudyInstanceUID'),
         'seriesInstanceUid': s('SeriesInstanceUID'),
         'patientId': s('PatientID') or '',
+        'patientName': str(ds.get('PatientName', '') or '').strip(),
+        'seriesDescription': s('SeriesDescription'),
         'modality': s('Modality') or '',
         'instanceNumber': n('InstanceNumber'),
         'seriesNumber': n('SeriesNumber'),

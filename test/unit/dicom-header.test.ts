@@ -1,7 +1,8 @@
 // readDicomHeader against pydicom (scripts/ref-header.py): identity, pixel module and per-frame geometry,
 // including enhanced multi-frame functional groups and RTDOSE grid frame offsets; coded errors for bad files.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/ipc/errors.js';
@@ -47,6 +48,8 @@ interface RefHeader {
   studyInstanceUid: string | null;
   seriesInstanceUid: string | null;
   patientId: string;
+  patientName: string;
+  seriesDescription: string | null;
   modality: string;
   instanceNumber: number | null;
   seriesNumber: number | null;
@@ -90,6 +93,8 @@ describe('readDicomHeader equals pydicom', () => {
       expect(inst.studyInstanceUid).toBe(ref.studyInstanceUid ?? '');
       expect(inst.seriesInstanceUid).toBe(ref.seriesInstanceUid ?? '');
       expect(inst.patientId).toBe(ref.patientId);
+      expect(inst.patientName).toBe(ref.patientName);
+      expect(inst.seriesDescription).toBe(ref.seriesDescription ?? undefined);
       expect(inst.modality).toBe(ref.modality);
       expect(inst.instanceNumber).toBe(ref.instanceNumber ?? undefined);
       expect(inst.seriesNumber).toBe(ref.seriesNumber ?? undefined);
@@ -127,6 +132,34 @@ describe('readDicomHeader equals pydicom', () => {
     expect(new Set(rtdose.frames.map((f) => f.imagePositionPatient?.[2])).size).toBe(rtdose.numberOfFrames);
     const cr = readDicomHeader(readFileSync(path.join(DATA, 'pydicom_test_files_debian/dicomdirtests/77654033/CR1/6154')), 'cr');
     expect(cr.frames[0].pixelSpacingSource).toBe('ImagerPixelSpacing');
+  });
+});
+
+describe('character sets', () => {
+  it('UTF-8 (ISO_IR 192) and Latin-1 (ISO_IR 100) names read as pydicom decodes them', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'medseg-charset-'));
+    try {
+      const cases = [
+        ['ISO_IR 192', 'Müller^Jürgen=ミュラー', 'Thorax – axial'],
+        ['ISO_IR 100', 'Müller^Jürgen', 'Thorax axial'],
+      ];
+      const files = cases.map(([charset, name, desc], i) => {
+        const out = path.join(dir, `${i}.dcm`);
+        const src = path.join(DATA, 'pydicom_test_files_debian/CT_small.dcm');
+        // pydicom writes the values in the named character set: an independent encoder for our decoder.
+        execFileSync('/usr/bin/python3', ['-c', 'import pydicom,sys; d=pydicom.dcmread(sys.argv[1]); d.SpecificCharacterSet=sys.argv[3]; d.PatientName=sys.argv[4]; d.SeriesDescription=sys.argv[5]; d.save_as(sys.argv[2])', src, out, charset, name, desc]);
+        return out;
+      });
+      const ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(REPO, 'scripts/ref-header.py'), ...files]).toString()) as RefHeader[];
+      files.forEach((f, i) => {
+        const inst = readDicomHeader(readFileSync(f), f);
+        expect(inst.patientName).toBe(cases[i][1]);
+        expect(inst.patientName).toBe(ref[i].patientName);
+        expect(inst.seriesDescription).toBe(ref[i].seriesDescription);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

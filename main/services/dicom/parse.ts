@@ -119,6 +119,19 @@ function parseMissingTransferSyntax(buf: Buffer, path: string): ParsedDataSet {
 
 // ---------- attribute helpers ----------
 
+/**
+ * Person names and descriptions in the data set's Specific Character Set: UTF-8 (ISO_IR 192) or Latin-1
+ * (default repertoire and ISO_IR 100). Other character sets fall back to Latin-1.
+ */
+function localText(ds: DataSet, tag: string): string | undefined {
+  const el = ds.elements[tag];
+  if (!el || el.length === 0 || el.dataOffset + el.length > ds.byteArray.length) return undefined;
+  const utf8 = (text(ds, 'x00080005') ?? '').includes('ISO_IR 192');
+  const t = Buffer.from(ds.byteArray.buffer, ds.byteArray.byteOffset + el.dataOffset, el.length).toString(utf8 ? 'utf8' : 'latin1');
+  const s = t.replace(/\0/g, '').trim();
+  return s ? s : undefined;
+}
+
 function text(ds: DataSet, tag: string): string | undefined {
   const el = ds.elements[tag];
   if (!el || el.length === 0) return undefined;
@@ -205,17 +218,17 @@ export function instanceFromDataSet(ds: DataSet, transferSyntaxUid: string, path
     sopClassUid: trimUid(text(ds, 'x00080016') ?? text(ds, 'x00020002')),
     transferSyntaxUid,
     patientId: text(ds, 'x00100020') ?? '',
-    patientName: text(ds, 'x00100010') ?? '',
+    patientName: localText(ds, 'x00100010') ?? '',
     patientBirthDate: text(ds, 'x00100030'),
     patientSex: text(ds, 'x00100040'),
     studyInstanceUid: trimUid(text(ds, 'x0020000d')),
     studyDate: text(ds, 'x00080020'),
     studyTime: text(ds, 'x00080030'),
-    studyDescription: text(ds, 'x00081030'),
+    studyDescription: localText(ds, 'x00081030'),
     accessionNumber: text(ds, 'x00080050'),
     seriesInstanceUid: trimUid(text(ds, 'x0020000e')),
     seriesNumber: number(ds, 'x00200011'),
-    seriesDescription: text(ds, 'x0008103e'),
+    seriesDescription: localText(ds, 'x0008103e'),
     modality,
     instanceNumber: number(ds, 'x00200013'),
     frameOfReferenceUid: text(ds, 'x00200052'),
