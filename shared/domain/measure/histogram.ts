@@ -1,6 +1,6 @@
 // Fast per-label voxel counting over a label map: the hot loop behind volumes, bands and the bench.
-// Label maps are mostly long runs of one value (background, organs), so we count runs, and for 8-bit maps
-// compare four voxels at a time through a 32-bit view; a run of equal words costs one compare per 4 voxels.
+// Label maps are mostly long runs of one value (background, organs): 8-bit maps are read four voxels at a
+// time through a 32-bit view, and a run of equal words costs one compare per 4 voxels.
 
 /** counts[v] = number of voxels with label v, for v in 0..maxLabel (array length maxLabel+1). */
 export function labelHistogram(labels: Uint8Array | Uint16Array, maxLabel?: number): Float64Array {
@@ -21,50 +21,43 @@ export function maxLabelValue(labels: Uint8Array | Uint16Array): number {
 }
 
 function countUint8(labels: Uint8Array, counts: Float64Array): void {
-  // A 32-bit view needs 4-byte alignment: handle the unaligned head byte by byte.
+  // A 32-bit view needs 4-byte alignment: the unaligned head and the tail are counted byte by byte.
   const head = Math.min(labels.length, (4 - (labels.byteOffset & 3)) & 3);
-  let cur = labels[0];
-  let run = 0;
-  for (let i = 0; i < head; i++) {
-    const x = labels[i];
-    if (x === cur) run++;
-    else {
-      counts[cur] += run;
-      cur = x;
-      run = 1;
-    }
-  }
   const nWords = (labels.length - head) >>> 2;
+  for (let i = 0; i < head; i++) counts[labels[i]]++;
+  for (let i = head + nWords * 4; i < labels.length; i++) counts[labels[i]]++;
+  if (nWords === 0) return;
   const words = new Uint32Array(labels.buffer, labels.byteOffset + head, nWords);
-  let rep = Math.imul(cur, 0x01010101) >>> 0;
+  // Words of four equal labels extend a run kept in a register (organs, background); mixed words (edges)
+  // go to four separate histograms, one per byte lane, so consecutive increments do not wait on each other.
+  const lane0 = new Float64Array(256);
+  const lane1 = new Float64Array(256);
+  const lane2 = new Float64Array(256);
+  const lane3 = new Float64Array(256);
+  let rep = -1; // no uint32 equals -1, so the first word always starts a run or counts as mixed
+  let cur = 0;
+  let run = 0;
   for (let w = 0; w < nWords; w++) {
     const x = words[w];
     if (x === rep) {
       run += 4;
       continue;
     }
-    // Byte order inside the word does not matter for counting.
-    for (let b = 0; b < 32; b += 8) {
-      const y = (x >>> b) & 255;
-      if (y === cur) run++;
-      else {
-        counts[cur] += run;
-        cur = y;
-        run = 1;
-      }
-    }
-    rep = Math.imul(cur, 0x01010101) >>> 0;
-  }
-  for (let i = head + nWords * 4; i < labels.length; i++) {
-    const x = labels[i];
-    if (x === cur) run++;
-    else {
+    const a = x & 255;
+    if (x === Math.imul(a, 0x01010101) >>> 0) {
       counts[cur] += run;
-      cur = x;
-      run = 1;
+      cur = a;
+      rep = x;
+      run = 4;
+      continue;
     }
+    lane0[a]++;
+    lane1[(x >>> 8) & 255]++;
+    lane2[(x >>> 16) & 255]++;
+    lane3[x >>> 24]++;
   }
   counts[cur] += run;
+  for (let v = 0; v < 256; v++) counts[v] += lane0[v] + lane1[v] + lane2[v] + lane3[v];
 }
 
 function countUint16(labels: Uint16Array, counts: Float64Array): void {
