@@ -111,9 +111,16 @@ async function decodeWithWasm(name: CodecName, encoded: Uint8Array, what: string
 
 // ---------- public API ----------
 
-/** Decodes one frame of `bytes` (the whole file) described by `instance`. */
+// Callers decoding a multi-frame file frame by frame pass the same bytes each time: parse them once.
+const parsedByBytes = new WeakMap<Uint8Array, DataSet>();
+
+/** Decodes one frame of `bytes` (the whole file, not modified afterwards) described by `instance`. */
 export async function decodeFrame(bytes: Uint8Array, instance: DicomInstance, frameIndex: number): Promise<DecodedFrame> {
-  const { dataSet } = parseDataSet(bytes, instance.path);
+  let dataSet = parsedByBytes.get(bytes);
+  if (!dataSet) {
+    dataSet = parseDataSet(bytes, instance.path).dataSet;
+    parsedByBytes.set(bytes, dataSet);
+  }
   return decodeFrameFromDataSet(dataSet, instance, frameIndex);
 }
 
