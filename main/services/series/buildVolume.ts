@@ -79,17 +79,23 @@ export async function buildVolume(
     // for CT that is the scanner's padding/air value, never a plausible tissue value such as 0 HU.
     let padValue = Infinity;
     for (const f of kept) for (let p = 0; p < f.length; p++) if (f[p] < padValue) padValue = f[p];
-    // One float slice of scratch: blending straight into an integer array would truncate the partial sums.
-    const scratch = new Float32Array(sliceLen);
+    // Each source slice is shifted onto the output lattice once, as float32 (NaN = no data). Planes use source
+    // slices in ascending order, so only the last two shifted slices are kept: memory stays at two slices.
+    const shiftedCache = new Map<number, Float32Array>();
+    const shifted = (s: number): Float32Array => {
+      let a = shiftedCache.get(s);
+      if (!a) {
+        a = new Float32Array(sliceLen);
+        const src = kept[s] instanceof Float32Array ? (kept[s] as Float32Array) : Float32Array.from(kept[s]);
+        shiftSlice(a, nx, ny, src, srcCols, srcRows, plan.colShift[s], plan.rowShift[s]);
+        for (const key of shiftedCache.keys()) if (key < s - 1) shiftedCache.delete(key);
+        shiftedCache.set(s, a);
+      }
+      return a;
+    };
     for (let k = 0; k < nz; k++) {
       const { s0, s1, w } = plan.planes[k];
-      fillSlice(scratch, nx, ny, kept[s0], srcCols, srcRows, plan.colShift[s0], plan.rowShift[s0], 1 - w, true);
-      if (w > 0) fillSlice(scratch, nx, ny, kept[s1], srcCols, srcRows, plan.colShift[s1], plan.rowShift[s1], w, false);
-      const base = k * sliceLen;
-      for (let p = 0; p < sliceLen; p++) {
-        const v = scratch[p];
-        out[base + p] = Number.isNaN(v) ? padValue : round ? Math.round(v) : v;
-      }
+      writePlane(out, k * sliceLen, shifted(s0), w > 0 ? shifted(s1) : shifted(s0), w, padValue, round);
     }
   }
 
@@ -126,20 +132,32 @@ function kindFor(values: GreyValues): OutKind {
 }
 
 /**
- * Adds weight × source slice, sampled at (i + colShift, j + rowShift) with bilinear interpolation, into the
- * output slice. A sample that needs any pixel outside the source is NaN (no data; the caller pads it).
+ * out[base + p] = (1 - w)·a[p] + w·b[p], rounded for integer outputs; NaN (no source data) becomes padValue.
+ * One tight loop per call, writing straight into the volume.
  */
-function fillSlice(
+function writePlane(out: VoxelArray, base: number, a: Float32Array, b: Float32Array, w: number, padValue: number, round: boolean): void {
+  const wa = 1 - w;
+  const n = a.length;
+  for (let p = 0; p < n; p++) {
+    const v = wa * a[p] + w * b[p];
+    // v !== v: NaN, no source data
+    out[base + p] = v !== v ? padValue : round ? Math.floor(v + 0.5) : v;
+  }
+}
+
+/**
+ * Samples a source slice at (i + colShift, j + rowShift) for every output pixel (i, j), bilinear for
+ * fractional shifts. A sample that needs any pixel outside the source is NaN (no data; the caller pads it).
+ */
+function shiftSlice(
   out: Float32Array,
   nx: number,
   ny: number,
-  src: GreyValues,
+  src: Float32Array,
   srcCols: number,
   srcRows: number,
   colShift: number,
   rowShift: number,
-  weight: number,
-  overwrite: boolean,
 ): void {
   // Shifts within 1e-6 px of an integer are integers: no blending, and no neighbour needed.
   let c0 = Math.floor(colShift);
@@ -152,24 +170,22 @@ function fillSlice(
   const dr = fr < 1e-6 ? 0 : 1;
   if (dc === 0) fc = 0;
   if (dr === 0) fr = 0;
+  const w00 = (1 - fc) * (1 - fr);
+  const w10 = fc * (1 - fr);
+  const w01 = (1 - fc) * fr;
+  const w11 = fc * fr;
+  const iStart = Math.max(0, -c0);
+  const iEnd = Math.min(nx, srcCols - dc - c0); // exclusive
+  out.fill(NaN);
   for (let j = 0; j < ny; j++) {
     const rA = j + r0;
+    if (rA < 0 || rA + dr >= srcRows) continue;
     const rowBase = j * nx;
-    const rowInside = rA >= 0 && rA + dr < srcRows;
-    for (let i = 0; i < nx; i++) {
-      const cA = i + c0;
-      let v: number;
-      if (!rowInside || cA < 0 || cA + dc >= srcCols) {
-        v = NaN;
-      } else {
-        const p = rA * srcCols + cA;
-        v =
-          (1 - fc) * (1 - fr) * src[p] +
-          fc * (1 - fr) * src[p + dc] +
-          (1 - fc) * fr * src[p + dr * srcCols] +
-          fc * fr * src[p + dr * srcCols + dc];
-      }
-      out[rowBase + i] = overwrite ? weight * v : out[rowBase + i] + weight * v;
+    const srcBase = rA * srcCols + c0;
+    const below = dr * srcCols;
+    for (let i = iStart; i < iEnd; i++) {
+      const p = srcBase + i;
+      out[rowBase + i] = w00 * src[p] + w10 * src[p + dc] + w01 * src[p + below] + w11 * src[p + below + dc];
     }
   }
 }
