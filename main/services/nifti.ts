@@ -66,6 +66,9 @@ export function parseNifti(bytes: Buffer, path: string): NiftiReadResult {
   let le = true;
   if (bytes.readInt32LE(0) !== HEADER_SIZE) {
     if (bytes.readInt32BE(0) !== HEADER_SIZE) {
+      if (bytes.readInt32LE(0) === 540 || bytes.readInt32BE(0) === 540) {
+        throw new AppError('NOT_NIFTI', `${path}: a NIfTI-2 file; only NIfTI-1 is supported (convert it, e.g. with nibabel).`);
+      }
       throw new AppError('NOT_NIFTI', `${path}: not a NIfTI-1 file (header size field is not 348).`);
     }
     le = false;
