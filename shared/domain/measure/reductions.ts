@@ -22,22 +22,47 @@ export function emptyReductions(size: number): LabelReductions {
 }
 
 /**
- * Reductions for labels 0..size-1 (voxels with a label >= size are ignored). Sums are plain double
- * additions in voxel order: exact, and so order-independent, while partial sums stay below 2^53 (any
- * integer-valued volume such as CT HU of up to ~8e9 voxels per label).
+ * Reductions for labels 0..size-1 (voxels with a label >= size are ignored). Sums are double additions
+ * (per run of equal labels, then into the totals): exact, and so order-independent, while partial sums stay
+ * below 2^53 (any integer-valued volume such as CT HU, up to ~8e9 voxels per label).
  */
 export function labelReductions(labels: Uint8Array | Uint16Array, values: VoxelArray, size: number, into = emptyReductions(size)): LabelReductions {
   if (labels.length !== values.length) throw new Error('labels and values differ in length');
   const { count, sum, sumSq, min, max } = into;
+  // Accumulate a run of equal labels in locals and flush at each label change: per voxel this avoids five
+  // read-modify-writes on the same array slots, which would otherwise wait on each other.
+  let cur = labels.length > 0 ? labels[0] : 0;
+  let n = 0;
+  let s = 0;
+  let ss = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  const flush = (): void => {
+    if (n === 0 || cur >= size) return;
+    count[cur] += n;
+    sum[cur] += s;
+    sumSq[cur] += ss;
+    if (lo < min[cur]) min[cur] = lo;
+    if (hi > max[cur]) max[cur] = hi;
+  };
   for (let p = 0; p < labels.length; p++) {
     const l = labels[p];
-    if (l >= size) continue;
+    if (l !== cur) {
+      flush();
+      cur = l;
+      n = 0;
+      s = 0;
+      ss = 0;
+      lo = Infinity;
+      hi = -Infinity;
+    }
     const v = values[p];
-    count[l]++;
-    sum[l] += v;
-    sumSq[l] += v * v;
-    if (v < min[l]) min[l] = v;
-    if (v > max[l]) max[l] = v;
+    n++;
+    s += v;
+    ss += v * v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
+  flush();
   return into;
 }
