@@ -116,6 +116,13 @@ describe('assembleSeries', () => {
     expect(stacks.every((s) => codes(s).includes('INCONSISTENT_ORIENTATION'))).toBe(true);
   });
 
+  it('a change of image size alone is reported too; a different frame of reference alone is just a split', () => {
+    const sized = assembleSeries([...axialAt([0, 1]), ...axialAt([0, 1], { rows: 8 })]);
+    expect(sized.map(codes)).toEqual([['INCONSISTENT_ORIENTATION'], ['INCONSISTENT_ORIENTATION']]);
+    const forSplit = assembleSeries([...axialAt([0, 1]), ...axialAt([0, 1], { frameOfReferenceUid: '4.5' })]);
+    expect(forSplit.map(codes)).toEqual([[], []]);
+  });
+
   it('repeated positions with distinct temporal positions become one stack per time point', () => {
     const list = [1, 2, 3].flatMap((t) => axialAt([0, 2, 4], { temporal: t }));
     const stacks = assembleSeries(list);

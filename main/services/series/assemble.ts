@@ -64,7 +64,8 @@ export function assembleSeries(instances: DicomInstance[]): AssembledStack[] {
   const stacks: AssembledStack[] = [];
   for (const [seriesUid, entries] of bySeries) {
     const groups = splitIntoStacks(entries);
-    const orientationsDiffer = new Set(groups.map((g) => g.orientationKey)).size > 1;
+    // Time points and acquisitions are expected splits; a change of orientation or image size is not.
+    const orientationsDiffer = new Set(groups.map((g) => `${g.orientationKey}|${g.entries[0].instance.columns}x${g.entries[0].instance.rows}`)).size > 1;
     groups.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
     groups.forEach((g, index) => {
       // A series without a UID (anonymised files) still needs a non-empty key.
