@@ -44,12 +44,20 @@ export function partialVolumeBand(labels: IntegerLabels, dims: Vec3, size: numbe
         const zm = k > 0 ? labels[p - sz] : 0;
         const zp = k < nz - 1 ? labels[p + sz] : 0;
         // Each distinct non-zero label among the voxel and its neighbours gains this voxel in its dilation.
+        seen[0] = c;
+        seen[1] = xm;
+        seen[2] = xp;
+        seen[3] = ym;
+        seen[4] = yp;
+        seen[5] = zm;
+        seen[6] = zp;
         let n = 0;
-        for (const v of [c, xm, xp, ym, yp, zm, zp]) {
+        for (let t = 0; t < 7; t++) {
+          const v = seen[t];
           if (v === 0) continue;
           let dup = false;
-          for (let t = 0; t < n; t++) if (seen[t] === v) dup = true;
-          if (!dup) seen[n++] = v;
+          for (let u = 0; u < n; u++) if (seen[u] === v) dup = true;
+          if (!dup) seen[n++] = v; // n <= t, so this never overwrites a value not yet read
         }
         for (let t = 0; t < n; t++) upper[seen[t]]++;
         const interiorVoxel = c !== 0 && xm === c && xp === c && ym === c && yp === c && zm === c && zp === c;
