@@ -142,6 +142,16 @@ describe('assembleSeries', () => {
     expect(s.dims[2]).toBe(4);
   });
 
+  it('all images at one position (cine of one slice): all kept in acquisition order, DUPLICATE_POSITION (unsafe)', () => {
+    const list = [3, 1, 2, 4].map((n) => inst({ ipp: [0, 0, 7], instanceNumber: n }));
+    const [s] = assembleSeries(list);
+    expect(codes(s)).toEqual(['DUPLICATE_POSITION']);
+    expect(s.geometry.status).toBe('unsafe');
+    expect(s.frames.map((f) => f.instance.instanceNumber)).toEqual([1, 2, 3, 4]);
+    expect(s.dims).toEqual([3, 4, 4]);
+    expect(s.originLps).toEqual([0, 0, 7]);
+  });
+
   it('the same SOP instance twice (copied file) is used once, without a finding', () => {
     const list = axialAt([0, 2, 4]);
     const copy = { ...list[1], path: '/elsewhere/copy.dcm' };

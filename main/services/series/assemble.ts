@@ -9,7 +9,7 @@ import {
   type SeriesInfoJson,
   type SliceGridPlan,
 } from '../../../shared/domain/series.js';
-import { dot, type Mat3, type Vec3 } from '../../../shared/domain/volume.js';
+import { dot, normalize, type Mat3, type Vec3 } from '../../../shared/domain/volume.js';
 import type { DicomFrameInfo, DicomInstance } from '../dicom/types.js';
 
 export interface FrameRef {
@@ -265,26 +265,52 @@ function buildStack(seriesUid: string, stackKey: string, entries: FrameEntry[], 
       sorted.push(e);
       lastD = d;
     }
-    if (duplicates > 0) {
+    if (sorted.length === 1 && duplicates > 0) {
+      // Every image at one position: a time series (cine) of one slice. Keep all images in acquisition order
+      // so they can be viewed; the k axis is then time, not space.
+      sorted = withD.map((x) => x.e).sort(byInstanceOrder);
       findings.push({
         code: 'DUPLICATE_POSITION',
         severity: 'unsafe',
-        message:
-          `${duplicates} image(s) share a slice position with another image and were left out (the one with the lowest instance number is kept); ` +
-          'the series may mix acquisitions, so measurements are refused.',
+        message: `All ${sorted.length} images are at one position (a time series of one slice?): shown in acquisition order; k is not a distance, so measurements are refused.`,
         details: { count: duplicates },
       });
+      const thickness = first.instance.sliceThicknessMm && first.instance.sliceThicknessMm > 0 ? first.instance.sliceThicknessMm : 1;
+      plan = {
+        geometry: {
+          dims: [first.instance.columns, first.instance.rows, sorted.length],
+          spacingMm: [ps[0], ps[1], thickness],
+          originLps: [...(sorted[0].info.imagePositionPatient as Vec3)],
+          directionLps: [normalize(iop[0]), normalize(iop[1]), normal],
+        },
+        planes: sorted.map((_, s) => ({ s0: s, s1: s, w: 0 })),
+        colShift: sorted.map(() => 0),
+        rowShift: sorted.map(() => 0),
+        interpolated: false,
+        findings: [],
+      };
+    } else {
+      if (duplicates > 0) {
+        findings.push({
+          code: 'DUPLICATE_POSITION',
+          severity: 'unsafe',
+          message:
+            `${duplicates} image(s) share a slice position with another image and were left out (the one with the lowest instance number is kept); ` +
+            'the series may mix acquisitions, so measurements are refused.',
+          details: { count: duplicates },
+        });
+      }
+      plan = planSliceGrid({
+        positionsLps: sorted.map((e) => e.info.imagePositionPatient as Vec3),
+        rowDirLps: iop[0],
+        colDirLps: iop[1],
+        pixelSpacingMm: ps,
+        columns: first.instance.columns,
+        rows: first.instance.rows,
+        sliceThicknessMm: first.instance.sliceThicknessMm,
+      });
+      findings.push(...plan.findings);
     }
-    plan = planSliceGrid({
-      positionsLps: sorted.map((e) => e.info.imagePositionPatient as Vec3),
-      rowDirLps: iop[0],
-      colDirLps: iop[1],
-      pixelSpacingMm: ps,
-      columns: first.instance.columns,
-      rows: first.instance.rows,
-      sliceThicknessMm: first.instance.sliceThicknessMm,
-    });
-    findings.push(...plan.findings);
   }
   const files = new Set(sorted.map((e) => `${e.instance.path}\u0000${e.instance.archiveMember ?? ''}`)).size;
   const g = plan.geometry;
