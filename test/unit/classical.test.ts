@@ -29,7 +29,7 @@ print(json.dumps(np.flatnonzero(m.ravel(order='F')).tolist()))
 `);
 }
 
-function indicesOf(mask: Uint8Array): number[] {
+function indicesOf(mask: Uint8Array | Uint16Array): number[] {
   const out: number[] = [];
   for (let p = 0; p < mask.length; p++) if (mask[p]) out.push(p);
   return out;
@@ -148,5 +148,21 @@ print(json.dumps(g.ravel(order='F').tolist()))
     for (let p = 0; p < ref.length; p++) worst = Math.max(worst, Math.abs(ours[p] - ref[p]) / Math.max(1, ref[p]));
     expect(ref.length).toBe(ours.length);
     expect(worst).toBeLessThan(1e-5);
+  });
+});
+
+describe('runClassicalTool', () => {
+  it('returns a label map on the volume grid with a table and the parameters the tool used', async () => {
+    const { runClassicalTool } = await import('../../shared/domain/classical/runTool.js');
+    const t = runClassicalTool(ct, { tool: 'threshold', loValue: -100, hiValue: 200 });
+    expect(t.labelMap.dims).toEqual(ct.dims);
+    expect(t.labelMap.table.map((x) => [x.value, x.kind])).toEqual([[1, 'lesion']]);
+    expect(indicesOf(t.labelMap.labels)).toEqual(indicesOf(thresholdMask(ct, -100, 200)));
+    const g = runClassicalTool(ct, { tool: 'regionGrow', seedIjk: [81, 58, 19], tolerance: 40, maxVoxels: 300 });
+    expect(g.params).toMatchObject({ usedLoValue: 29 - 40, usedHiValue: 29 + 40, voxels: 300, capped: true });
+    const k = runClassicalTool(ct, { tool: 'kmeans', k: 3, roi: { minIjk: [20, 20, 5], maxIjk: [100, 80, 25] } });
+    expect(k.labelMap.table).toHaveLength(3);
+    expect((k.params.counts as number[]).reduce((a, b) => a + b, 0)).toBe(81 * 61 * 21);
+    expect(() => runClassicalTool(ct, { tool: 'regionGrow', seedIjk: [1, 1, 1] })).toThrow(/tolerance/);
   });
 });
