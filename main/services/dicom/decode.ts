@@ -358,7 +358,9 @@ function markUntransformedRgb(jpeg: Uint8Array, photometric: string): Uint8Array
   while (i + 4 <= jpeg.length && jpeg[i] === 0xff) {
     const marker = jpeg[i + 1];
     const len = (jpeg[i + 2] << 8) | jpeg[i + 3];
-    if (marker === 0xee || (marker === 0xe0 && String.fromCharCode(...jpeg.subarray(i + 4, i + 8)) === 'JFIF')) return jpeg;
+    // An Adobe segment counts only when complete (length ≥ 14, as libjpeg requires); a short one is ignored by libjpeg.
+    const adobe = marker === 0xee && len >= 14 && String.fromCharCode(...jpeg.subarray(i + 4, i + 9)) === 'Adobe';
+    if (adobe || (marker === 0xe0 && String.fromCharCode(...jpeg.subarray(i + 4, i + 8)) === 'JFIF')) return jpeg;
     if (marker >= 0xc0 && marker <= 0xc3) {
       if (jpeg[i + 9] !== 3) return jpeg;
       const ids = [jpeg[i + 10], jpeg[i + 13], jpeg[i + 16]];

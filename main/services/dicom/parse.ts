@@ -32,7 +32,37 @@ export function parseDataSet(bytes: Uint8Array, path: string): ParsedDataSet {
   } catch (err) {
     const reason = parserMessage(err);
     if (reason.includes('missing required meta header attribute 0002,0010')) return parseMissingTransferSyntax(buf, path);
+    // Some writers encode the body in implicit VR while the meta header names an explicit syntax (pydicom reads
+    // these too). The pixel encoding still follows the named syntax.
+    const named = namedTransferSyntax(buf);
+    if (named && named !== TS.implicitLittle && named !== TS.explicitBig && named !== '1.2.840.10008.1.2.1.99') {
+      const dataSet = parseBody(buf, 'implicitLittle', false);
+      if (dataSet) return { dataSet, transferSyntaxUid: named };
+    }
     throw classifyParseFailure(reason, path);
+  }
+}
+
+/**
+ * The meta header alone. dicom-parser reads on past group 0002 in explicit VR, which fails when the body is
+ * not explicit VR; when the first element is the group length, only that many bytes are handed to it.
+ */
+function readMeta(buf: Buffer): { meta: DataSet; bodyStart: number } {
+  const hasGroupLength = buf.length >= 144 && buf.readUInt32LE(132) === 0x00000002 && buf.toString('latin1', 136, 138) === 'UL';
+  if (hasGroupLength) {
+    const bodyStart = 144 + buf.readUInt32LE(140);
+    if (bodyStart <= buf.length) return { meta: dicomParser.readPart10Header(buf.subarray(0, bodyStart)) as unknown as DataSet, bodyStart };
+  }
+  const meta = dicomParser.readPart10Header(buf) as unknown as DataSet & { position: number };
+  return { meta, bodyStart: meta.position };
+}
+
+function namedTransferSyntax(buf: Buffer): string | undefined {
+  try {
+    const { meta } = readMeta(buf);
+    return meta.elements['x00020010'] ? trimUid(meta.string('x00020010')) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -49,7 +79,7 @@ function parserMessage(err: unknown): string {
 
 /** dicom-parser reports reading past the end in several wordings; all mean the file stops early. */
 function classifyParseFailure(reason: string, path: string): AppError {
-  const pastEnd = /buffer overrun|maxPosition|cannot be greater than|beyond|end of buffer|overflow/i.test(reason);
+  const pastEnd = /buffer overrun|max ?P ?osition|cannot be greater than|beyond|end of buffer|overflow/i.test(reason);
   if (pastEnd) {
     return new AppError('TRUNCATED', `${path}: the DICOM file ends before its last element is complete (the file is cut short or damaged).`);
   }
@@ -75,7 +105,7 @@ function parseWithoutMeta(buf: Buffer, path: string): ParsedDataSet {
 }
 
 /** Plausibility check for a data set parsed without a meta header: ascending tags from low groups, key identifiers. */
-function looksLikeDataSet(dataSet: DataSet): boolean {
+function looksLikeDataSet(dataSet: DataSet, requireIdentity = true): boolean {
   // dicom-parser appends the (synthetic) meta elements after the body: leave group 0002 out of the order check.
   const tags = Object.keys(dataSet.elements).filter((t) => !t.startsWith('x0002'));
   if (tags.length < 3) return false;
@@ -83,36 +113,58 @@ function looksLikeDataSet(dataSet: DataSet): boolean {
   const firstGroup = parseInt(first.slice(1, 5), 16);
   if (firstGroup > 0x0010) return false;
   for (let i = 1; i < tags.length; i++) if (tags[i] <= tags[i - 1]) return false;
-  return ['x00080016', 'x00080018', 'x0020000d', 'x0020000e', 'x00080060'].some((t) => t in dataSet.elements);
+  return !requireIdentity || ['x00080016', 'x00080018', 'x0020000d', 'x0020000e', 'x00080060'].some((t) => t in dataSet.elements);
+}
+
+type BodyEncoding = 'implicitLittle' | 'explicitLittle' | 'explicitBig';
+
+const runtime = dicomParser as unknown as {
+  DataSet: new (parser: unknown, byteArray: Buffer, elements: DataSet['elements']) => DataSet;
+  ByteStream: new (parser: unknown, byteArray: Buffer, position: number) => dicomParser.ByteStream;
+  littleEndianByteArrayParser: unknown;
+  findEndOfEncapsulatedElement: (stream: dicomParser.ByteStream, element: Element, warnings?: string[]) => void;
+};
+
+/**
+ * Reads the data set after the meta header in the given encoding; undefined when it does not parse into a
+ * plausible data set. `requireIdentity`: the body itself must carry SOP/study/series identifiers.
+ */
+function parseBody(buf: Buffer, encoding: BodyEncoding, requireIdentity: boolean): DataSet | undefined {
+  try {
+    const { meta, bodyStart } = readMeta(buf);
+    const parser = encoding === 'explicitBig' ? dicomParser.bigEndianByteArrayParser : runtime.littleEndianByteArrayParser;
+    const stream = new runtime.ByteStream(parser, buf, bodyStart);
+    const dataSet = new runtime.DataSet(parser, buf, {});
+    if (encoding === 'implicitLittle') {
+      // Without a VR, dicom-parser would take encapsulated pixel data for a sequence: name it OB.
+      const vrCallback = ((tag: string) => (tag === 'x7fe00010' ? 'OB' : undefined)) as (tag: string) => string;
+      dicomParser.parseDicomDataSetImplicit(dataSet, stream, buf.length, { untilTag: '', vrCallback });
+      const pixels = dataSet.elements['x7fe00010'];
+      if (pixels?.hadUndefinedLength && !pixels.fragments) {
+        runtime.findEndOfEncapsulatedElement(new runtime.ByteStream(parser, buf, pixels.dataOffset), pixels, []);
+      }
+    } else dicomParser.parseDicomDataSetExplicit(dataSet, stream, buf.length);
+    if (!looksLikeDataSet(dataSet, requireIdentity)) return undefined;
+    // Meta elements are always explicit little endian: keep them readable with their own parser.
+    for (const [tag, el] of Object.entries(meta.elements)) {
+      if (tag.startsWith('x0002')) dataSet.elements[tag] = { ...el, parser: runtime.littleEndianByteArrayParser } as Element;
+    }
+    return dataSet;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The meta header lacks (0002,0010): read the body after it, trying the uncompressed encodings. */
 function parseMissingTransferSyntax(buf: Buffer, path: string): ParsedDataSet {
-  const meta = dicomParser.readPart10Header(buf) as unknown as DataSet & { position: number };
-  // dicom-parser reads on past the meta group in explicit VR; the group length says where the body starts.
-  const groupLength = meta.elements['x00020000'];
-  const bodyStart = groupLength && groupLength.length === 4 ? groupLength.dataOffset + 4 + (meta.uint32('x00020000') ?? 0) : meta.position;
-  const runtime = dicomParser as unknown as {
-    DataSet: new (parser: unknown, byteArray: Buffer, elements: DataSet['elements']) => DataSet;
-    ByteStream: new (parser: unknown, byteArray: Buffer, position: number) => dicomParser.ByteStream;
-    littleEndianByteArrayParser: unknown;
-  };
-  for (const ts of [TS.implicitLittle, TS.explicitLittle, TS.explicitBig]) {
-    try {
-      const parser = ts === TS.explicitBig ? dicomParser.bigEndianByteArrayParser : runtime.littleEndianByteArrayParser;
-      const stream = new runtime.ByteStream(parser, buf, bodyStart);
-      const dataSet = new runtime.DataSet(parser, buf, {});
-      if (ts === TS.implicitLittle) dicomParser.parseDicomDataSetImplicit(dataSet, stream, buf.length);
-      else dicomParser.parseDicomDataSetExplicit(dataSet, stream, buf.length);
-      if (!looksLikeDataSet(dataSet)) continue;
-      // Meta elements are always explicit little endian: keep them readable with their own parser.
-      for (const [tag, el] of Object.entries(meta.elements)) {
-        if (tag.startsWith('x0002')) dataSet.elements[tag] = { ...el, parser: runtime.littleEndianByteArrayParser } as Element;
-      }
-      return { dataSet, transferSyntaxUid: ts };
-    } catch {
-      // try the next encoding
-    }
+  const encodings: [BodyEncoding, string][] = [
+    ['implicitLittle', TS.implicitLittle],
+    ['explicitLittle', TS.explicitLittle],
+    ['explicitBig', TS.explicitBig],
+  ];
+  for (const [encoding, ts] of encodings) {
+    const dataSet = parseBody(buf, encoding, true);
+    if (dataSet) return { dataSet, transferSyntaxUid: ts };
   }
   throw new AppError('NOT_DICOM', `${path}: the DICOM meta header names no transfer syntax and no readable image data set follows it.`);
 }
