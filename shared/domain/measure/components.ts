@@ -53,6 +53,8 @@ export function connectedComponents(
   const offs = neighbourOffsets(connectivity);
   const components: Component[] = [];
   if (total === 0) return { ids, order, components };
+  // Linear index steps of the neighbours: used as is for voxels off the grid edge (no bounds checks needed).
+  const steps = Int32Array.from(offs.map(([di, dj, dk]) => di + nx * (dj + ny * dk)));
   let tail = 0;
   for (let p = 0; p < n; p++) {
     const label = labels[p];
@@ -68,6 +70,16 @@ export function connectedComponents(
       const r = q - k * nx * ny;
       const j = Math.floor(r / nx);
       const i = r - j * nx;
+      if (i > 0 && i < nx - 1 && j > 0 && j < ny - 1 && k > 0 && k < nz - 1) {
+        for (let t = 0; t < steps.length; t++) {
+          const s = q + steps[t];
+          if (ids[s] === 0 && labels[s] === label) {
+            ids[s] = id;
+            order[tail++] = s;
+          }
+        }
+        continue;
+      }
       for (const [di, dj, dk] of offs) {
         const a = i + di;
         const b = j + dj;
