@@ -1,6 +1,6 @@
 // One reformatted view (axial, coronal or sagittal) on a cornerstone element: scroll, pick (crosshair), pan, zoom,
 // right-drag window/level, probe; draws the label overlays, the crosshair and a scale bar after each render.
-import { useEffect, useRef, type MutableRefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, type MutableRefObject } from 'react';
 import * as cornerstone from 'cornerstone-core';
 import { displayToIjk, edgeLetters, ijkToDisplay, slicePositionMm, type Plane } from '../../shared/domain/mpr.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
@@ -49,8 +49,9 @@ export function MprView(props: MprViewProps) {
   latest.current = props;
   const shown = useRef<{ seriesId: number; fitted: boolean }>({ seriesId: -1, fitted: false });
 
-  // Enable once; draw overlays, crosshair and scale bar on every render of this element.
-  useEffect(() => {
+  // Enable once (a layout effect: it must run before the slice layout effect below); draw overlays, crosshair and
+  // scale bar on every render of this element.
+  useLayoutEffect(() => {
     const el = elementRef.current;
     if (!el) return;
     cornerstone.enable(el);
@@ -103,8 +104,9 @@ export function MprView(props: MprViewProps) {
     };
   }, [plane, props.controls]);
 
-  // Show the slice: swap the image, keep zoom/pan/W-L; fit on the first image of a series.
-  useEffect(() => {
+  // Show the slice: swap the image, keep zoom/pan/W-L; fit on the first image of a series. A layout effect, so a
+  // cached slice is displayed before the next paint (a passive effect would cost one extra frame per scroll step).
+  useLayoutEffect(() => {
     const el = elementRef.current;
     if (!el) return;
     let alive = true;
@@ -136,7 +138,7 @@ export function MprView(props: MprViewProps) {
   }, [props.voi.windowWidth, props.voi.windowCenter]);
 
   // Overlay, crosshair or label changes need a redraw of the same image.
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = elementRef.current;
     if (el && cornerstone.getEnabledElement(el).image) cornerstone.updateImage(el);
   }, [props.crosshair, props.labelMaps, props.overlay, props.showCrosshair]);
