@@ -110,13 +110,17 @@ export function readDelta(db: Database, segmentationId: number, seq: number): La
   return decodeDelta(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
 }
 
-export function writeSnapshot(db: Database, segmentationId: number, seq: number, labels: LabelArray): void {
-  const raw = Buffer.from(labels.buffer, labels.byteOffset, labels.byteLength);
-  // Level 1: snapshots are a cache written on the editing thread; speed matters more than the last 10 %.
-  const blob = deflateSync(raw, { level: 1 });
+export type SnapshotEncoding = 'deflate-u8' | 'deflate-u16';
+
+export function snapshotEncodingOf(labels: LabelArray): SnapshotEncoding {
+  return labels instanceof Uint8Array ? 'deflate-u8' : 'deflate-u16';
+}
+
+/** Stores an already deflated full label map as the snapshot at stroke seq. */
+export function writeSnapshot(db: Database, segmentationId: number, seq: number, encoding: SnapshotEncoding, blob: Uint8Array): void {
   db.prepare(
     'INSERT OR REPLACE INTO edit_snapshots (segmentation_id, seq, label_encoding, labels_blob, created_at) VALUES (?, ?, ?, ?, ?)',
-  ).run(segmentationId, seq, labels instanceof Uint8Array ? 'deflate-u8' : 'deflate-u16', blob, new Date().toISOString());
+  ).run(segmentationId, seq, encoding, blob, new Date().toISOString());
 }
 
 export function readSnapshot(db: Database, segmentationId: number, seq: number, voxelCount: number): LabelArray {

@@ -137,5 +137,8 @@ describe('edit journal under SIGKILL', () => {
     // The kills landed on a live workload, not on an idle child.
     expect(reportedTotal).toBeGreaterThan(KILLS * 3);
     expect(cursorTag).toBeGreaterThan(KILLS);
+    const db = openDatabase(file);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM edit_snapshots').get() as { n: number }).n).toBeGreaterThan(3); // snapshot writes were live too
+    db.close();
   }, 240_000);
 });

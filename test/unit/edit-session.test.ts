@@ -132,11 +132,14 @@ describe('edit session', () => {
     expect(storedCounts(db, segmentationId)).toEqual(countLabels(s.labelMap().labels));
   });
 
-  it('snapshots every N strokes so re-opening replays at most N-1 deltas', () => {
+  it('snapshots every N strokes (off the stroke path) so re-opening replays at most N-1 deltas', async () => {
     const file = tempDbFile();
     const { db, segmentationId } = createEditDb(file, geometryOf(DIMS, SPACING), seededLabels());
     const s = openEditSession(db, segmentationId, { snapshotEvery: 4 });
-    for (let n = 0; n < 10; n++) s.applyStroke(sphere(1 + (n % 3), [3 + 2 * n, 4 + n, 1 + n], 2.5));
+    for (let n = 0; n < 10; n++) {
+      s.applyStroke(sphere(1 + (n % 3), [3 + 2 * n, 4 + n, 1 + n], 2.5));
+      await s.flush(); // stands in for the idle moment after each stroke
+    }
     const final = s.labelMap().labels.slice();
     expect(db.prepare('SELECT seq FROM edit_snapshots ORDER BY seq').all()).toEqual([{ seq: 4 }, { seq: 8 }]);
     // Damage strokes 1..8: re-opening must not need them (it starts from the snapshot at 8).
@@ -145,6 +148,23 @@ describe('edit session', () => {
     const db2 = openDatabase(file);
     expect(firstDifference(openEditSession(db2, segmentationId).labelMap().labels, final)).toBe(-1);
     db2.close();
+  });
+
+  it('takes the snapshot on its own once editing pauses, and not while strokes keep coming', async () => {
+    const { db, segmentationId } = createEditDb(':memory:', geometryOf(DIMS, SPACING), seededLabels());
+    const s = openEditSession(db, segmentationId, { snapshotEvery: 2, snapshotIdleMs: 30 });
+    const snapshots = (): unknown[] => db.prepare('SELECT seq FROM edit_snapshots ORDER BY seq').all();
+    s.applyStroke(sphere(3, [5, 5, 5]));
+    s.applyStroke(sphere(3, [15, 5, 5]));
+    s.applyStroke(sphere(2, [15, 15, 5]));
+    expect(snapshots()).toEqual([]); // due since stroke 2, but no idle moment yet
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await s.flush();
+    expect(snapshots()).toEqual([{ seq: 3 }]);
+    s.applyStroke(sphere(1, [10, 10, 8]));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(snapshots()).toEqual([{ seq: 3 }]); // one delta from a snapshot: nothing due
+    s.close();
   });
 
   it('stores bytes in proportion to the voxels changed, not to the volume size', () => {
@@ -241,9 +261,9 @@ function expectRegionCovers(before: Uint8Array, after: ArrayLike<number>, r: Edi
 }
 
 describe('random edit sequences (property)', () => {
-  it('undo-all returns the original map bit for bit, redo-all the final one, and a re-opened session agrees', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 6 }), (ops, snapshotEvery) => {
+  it('undo-all returns the original map bit for bit, redo-all the final one, and a re-opened session agrees', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 6 }), async (ops, snapshotEvery) => {
         const { db, segmentationId } = createEditDb(':memory:', geometryOf(DIMS, SPACING), seededLabels());
         const s = openEditSession(db, segmentationId, { snapshotEvery });
         const original = s.labelMap().labels.slice() as Uint8Array;
@@ -270,6 +290,7 @@ describe('random edit sequences (property)', () => {
             expect(firstDifference(s.labelMap().labels, before)).toBe(-1);
           }
           if (r) expectRegionCovers(before, s.labelMap().labels, r);
+          await s.flush(); // let background snapshots land so re-opening below starts from them
           const now = s.labelMap().labels;
           if (expected) expect(firstDifference(now, expected)).toBe(-1);
           const earlier = seen.get(s.history().version);

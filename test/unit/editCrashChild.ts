@@ -10,7 +10,7 @@ const [file, segmentationArg, maxArg] = process.argv.slice(2);
 const segmentationId = Number(segmentationArg);
 const maxStrokes = Number(maxArg ?? 1e9);
 const db = openDatabase(file);
-const session = openEditSession(db, segmentationId, { snapshotEvery: CRASH_SNAPSHOT_EVERY });
+const session = openEditSession(db, segmentationId, { snapshotEvery: CRASH_SNAPSHOT_EVERY, snapshotIdleMs: 0 });
 const say = (line: string): void => {
   writeSync(1, `${line}\n`);
 };
@@ -39,6 +39,8 @@ for (let n = tagAt(session.history().version) + 1; n <= maxStrokes; n++) {
     session.redo();
     say(`redone ${n}`);
   }
+  // Give background snapshot writes their turn, as the app's event loop would, so kills land in them too.
+  await new Promise((resolve) => setImmediate(resolve));
 }
 say('done');
 db.close();

@@ -1,6 +1,8 @@
 // Mask editing on a stored segmentation: applies strokes to the label map held here (the renderer never owns
 // the truth), journals each as a delta in one synchronous=FULL transaction, and walks the history tree for
-// undo, redo and named versions. Re-opening replays from the nearest snapshot to the committed cursor.
+// undo, redo and named versions. Re-opening replays from the nearest snapshot (taken when idle) to the cursor.
+import { deflate } from 'node:zlib';
+import { promisify } from 'node:util';
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/ipc/errors.js';
 import type { LabelInfo, LabelKind, LabelMap } from '../../../shared/domain/labelMap.js';
@@ -30,6 +32,7 @@ import {
   readJournal,
   readSnapshot,
   setCursor,
+  snapshotEncodingOf,
   writeSnapshot,
   type EditVersion,
   type JournalNode,
@@ -39,12 +42,17 @@ import {
 export type { EditVersion };
 
 export const DEFAULT_SNAPSHOT_EVERY = 50;
+export const DEFAULT_SNAPSHOT_IDLE_MS = 1500;
+
+const deflateAsync = promisify(deflate);
 
 export interface EditSessionOptions {
   /** Modality values on the segmentation's grid, for threshold-limited strokes. */
   modality?: VoxelArray;
-  /** A full snapshot of the label map is stored at every history depth that is a multiple of this. */
+  /** A full snapshot is stored once re-opening the current state would replay this many deltas. */
   snapshotEvery?: number;
+  /** The snapshot waits until no edit came for this long, so it never delays a stroke. Default 1500 ms. */
+  snapshotIdleMs?: number;
 }
 
 export interface EditResult extends ChangedRegion {
@@ -104,12 +112,15 @@ export class EditSession {
   private readonly geometry: VolumeGeometry;
   private readonly modality?: VoxelArray;
   private readonly snapshotEvery: number;
+  private readonly snapshotIdleMs: number;
+  private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   private nodes = new Map<number, JournalNode>();
   private children = new Map<number, number[]>();
   private cursor = 0;
   private tick = 0;
   private nextSeq = 1;
   private closed = false;
+  private readonly pendingSnapshots = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -128,6 +139,7 @@ export class EditSession {
     const every = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
     if (!Number.isInteger(every) || every < 1) throw new AppError('INVALID_INPUT', `snapshotEvery must be a whole number ≥ 1 (got ${every}).`);
     this.snapshotEvery = every;
+    this.snapshotIdleMs = options.snapshotIdleMs ?? DEFAULT_SNAPSHOT_IDLE_MS;
     ensureJournal(db, segmentationId);
     this.labels = labelMap.labels;
     this.load(() => labelMap.labels);
@@ -166,6 +178,7 @@ export class EditSession {
     });
     this.cursor = node.parentSeq;
     this.applyInMemory([delta]);
+    this.scheduleSnapshot();
     return this.result(delta);
   }
 
@@ -184,6 +197,7 @@ export class EditSession {
     this.node(target).enteredTick = tick;
     this.cursor = target;
     this.applyInMemory([delta]);
+    this.scheduleSnapshot();
     return this.result(delta);
   }
 
@@ -248,7 +262,19 @@ export class EditSession {
     return { ...info };
   }
 
+  /** Takes a due snapshot now instead of at the next idle moment, and resolves once snapshots are stored. */
+  async flush(): Promise<void> {
+    if (this.snapshotTimer !== undefined) {
+      clearTimeout(this.snapshotTimer);
+      this.snapshotTimer = undefined;
+      this.snapshotInBackground();
+    }
+    while (this.pendingSnapshots.size > 0) await Promise.all([...this.pendingSnapshots]);
+  }
+
   close(): void {
+    if (this.snapshotTimer !== undefined) clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = undefined;
     this.closed = true;
   }
 
@@ -272,17 +298,52 @@ export class EditSession {
     this.addNode(node);
     this.cursor = seq;
     this.applyInMemory([delta]);
-    if (depth % this.snapshotEvery === 0) {
-      // A snapshot is only a cache for re-opening: if writing it fails the stroke is still committed and
-      // re-opening replays a few more deltas, so the edit is not reported as failed.
-      try {
-        this.transaction(() => writeSnapshot(this.db, this.segmentationId, seq, this.labels));
-        node.hasSnapshot = true;
-      } catch {
-        node.hasSnapshot = false;
-      }
-    }
+    this.scheduleSnapshot();
     return { ...this.result(delta), bytesStored };
+  }
+
+  /** Deltas re-opening the current state would replay (stops counting at snapshotEvery). */
+  private replayLength(): number {
+    let n = 0;
+    for (let x = this.cursor; x !== 0 && n < this.snapshotEvery; n++) {
+      const node = this.node(x);
+      if (node.hasSnapshot) break;
+      x = node.parentSeq;
+    }
+    return n;
+  }
+
+  /** (Re)arms the idle timer when the current state is snapshotEvery deltas away from a snapshot. */
+  private scheduleSnapshot(): void {
+    if (this.snapshotTimer !== undefined) clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = undefined;
+    if (this.replayLength() < this.snapshotEvery) return;
+    this.snapshotTimer = setTimeout(() => {
+      this.snapshotTimer = undefined;
+      this.snapshotInBackground();
+    }, this.snapshotIdleMs);
+    // A pending snapshot is an optimisation; it must not keep a CLI or test process alive.
+    this.snapshotTimer.unref?.();
+  }
+
+  /**
+   * A snapshot is only a cache for re-opening, so it stays off the stroke's path: the map is copied (the state
+   * at the cursor) and deflated on the thread pool, then stored in its own transaction. If that fails, or the
+   * process dies first, re-opening replays a few more deltas; every stroke is already committed.
+   */
+  private snapshotInBackground(): void {
+    if (this.closed || this.replayLength() < this.snapshotEvery) return;
+    const node = this.node(this.cursor);
+    const copy = this.labels.slice();
+    const encoding = snapshotEncodingOf(copy);
+    const task = deflateAsync(copy, { level: 1 })
+      .then((blob) => {
+        this.db.transaction(() => writeSnapshot(this.db, this.segmentationId, node.seq, encoding, blob)).immediate();
+        node.hasSnapshot = true;
+      })
+      .catch(() => undefined)
+      .finally(() => this.pendingSnapshots.delete(task));
+    this.pendingSnapshots.add(task);
   }
 
   /** Runs fn in one IMMEDIATE transaction after checking no other session moved this journal. */
