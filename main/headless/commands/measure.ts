@@ -19,6 +19,7 @@ const usage =
   'medseg measure PATH (--labels LABELS.nii.gz | --threshold=LO:HI | --grow=I,J,K:LO:HI) [--series UID] [--connectivity 6|26] ' +
   '[--lesion-labels V,V...] [--label-names NAMES.csv] [--max-voxels N] [--csv OUT.csv] [--json]\n' +
   '  --threshold/--grow make label 1 (a lesion-kind label: split into instances); values starting with "-" need "=".\n' +
+  '  --grow seed I,J,K are voxel indices of PATH as loaded (i = column, j = row, k = slice in position order).\n' +
   '  --labels values are lesion-kind only when listed in --lesion-labels; NAMES.csv has lines "value,name".';
 
 function parseRange(text: string, what: string): { lo: number; hi: number } {
