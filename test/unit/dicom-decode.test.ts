@@ -209,6 +209,61 @@ describe('modality values', () => {
   });
 });
 
+describe('colour JPEG-LS in each interleave mode (made here by dcmtk dcmcjpls from SC_rgb.dcm)', () => {
+  for (const mode of ['+in', '+il', '+is']) {
+    it(`dcmcjpls ${mode} decodes to the RGB of the uncompressed original`, async () => {
+      const src = path.join(DATA, 'pydicom_data_selected/SC_rgb.dcm');
+      const out = path.join(refDir, `jls${mode}.dcm`);
+      execFileSync('dcmcjpls', [mode, src, out], { stdio: 'pipe' });
+      const original = flatten(await decodeFile(src));
+      const ours = flatten(await decodeFile(out));
+      expect(readDicomHeader(readFileSync(out), out).transferSyntaxUid).toBe('1.2.840.10008.1.2.4.80');
+      expect(maxAbsDiff(ours, original)).toBe(0);
+      expect(Math.max(...original)).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('signed 16-bit CT through every lossless codec (variants made here by dcmtk and GDCM)', () => {
+  const variants: [string, string[], string][] = [
+    ['dcmcrle', [], '1.2.840.10008.1.2.5'],
+    ['dcmcjpeg', ['+e1'], '1.2.840.10008.1.2.4.70'],
+    ['dcmcjpeg', ['+el'], '1.2.840.10008.1.2.4.57'],
+    ['dcmcjpls', [], '1.2.840.10008.1.2.4.80'],
+    ['gdcmconv', ['-K'], '1.2.840.10008.1.2.4.90'],
+    ['gdcmconv', ['-L'], '1.2.840.10008.1.2.4.80'],
+    ['gdcmconv', ['-R'], '1.2.840.10008.1.2.5'],
+    ['gdcmconv', ['-J'], '1.2.840.10008.1.2.4.70'],
+  ];
+  variants.forEach(([tool, args, syntax], n) => {
+    it(`${tool} ${args.join(' ')} → ${syntax} decodes to CT_small's HU exactly`, async () => {
+      const src = path.join(DATA, 'pydicom_test_files_debian/CT_small.dcm');
+      const out = path.join(refDir, `ct-${n}.dcm`);
+      execFileSync(tool, [...args, src, out], { stdio: 'pipe' });
+      expect(readDicomHeader(readFileSync(out), out).transferSyntaxUid).toBe(syntax);
+      const original = flatten(await decodeFile(src));
+      expect(Math.min(...original)).toBeLessThan(0); // really signed values
+      expect(maxAbsDiff(flatten(await decodeFile(out)), original)).toBe(0);
+    });
+  });
+
+  it('12-bit JPEG extended (dcmcjpeg +ee of dcm_qa_ts/1.dcm) equals dcmtk dcmdjpeg within 1 grey level', async () => {
+    const lossy = path.join(refDir, 'ee.dcm');
+    const back = path.join(refDir, 'ee-dcmdjpeg.dcm');
+    execFileSync('dcmcjpeg', ['+ee', path.join(DATA, 'dcm_qa_ts/1.dcm'), lossy], { stdio: 'pipe' });
+    execFileSync('dcmdjpeg', [lossy, back], { stdio: 'pipe' });
+    const inst = readDicomHeader(readFileSync(lossy), lossy);
+    expect(inst.transferSyntaxUid).toBe('1.2.840.10008.1.2.4.51');
+    expect(inst.bitsStored).toBe(12);
+    const py = execFileSync('/usr/bin/python3', ['-c', 'import pydicom,sys; a=pydicom.dcmread(sys.argv[1]).pixel_array; sys.stdout.buffer.write(a.astype("<f8").tobytes())', back], { maxBuffer: 1 << 26 });
+    const ref = new Float64Array(py.buffer, py.byteOffset, py.byteLength / 8);
+    const ours = flatten(await decodeFile(lossy));
+    expect(ours.length).toBe(ref.length);
+    expect(maxAbsDiff(ours, ref)).toBeLessThanOrEqual(1);
+    expect(meanAbsDiff(ours, ref)).toBeLessThan(0.05);
+  });
+});
+
 describe('frame access and length checks', () => {
   it('decodeFrame(i) equals frame i of decodeAllFrames; a frame out of range is INVALID_INPUT', async () => {
     const file = path.join(DATA, 'pydicom_data_selected/emri_small_jpeg_ls_lossless.dcm');
