@@ -17,12 +17,13 @@ export function kMeansIntensity(volume: Volume, k: number, roi?: RoiBoxIjk, maxI
   if (!Number.isInteger(k) || k < 1 || k > 255) throw new Error(`k must be an integer in 1..255, got ${k}`);
   const [nx, ny] = volume.dims;
   const box = clipRoi(volume.dims, roi);
-  const vals: number[] = [];
   const v = volume.voxels;
+  const sorted = new Float64Array((box.maxIjk[0] - box.minIjk[0] + 1) * (box.maxIjk[1] - box.minIjk[1] + 1) * (box.maxIjk[2] - box.minIjk[2] + 1));
+  let at = 0;
   for (let z = box.minIjk[2]; z <= box.maxIjk[2]; z++)
     for (let y = box.minIjk[1]; y <= box.maxIjk[1]; y++)
-      for (let x = box.minIjk[0]; x <= box.maxIjk[0]; x++) vals.push(v[x + nx * (y + ny * z)]);
-  const sorted = Float64Array.from(vals).sort();
+      for (let x = box.minIjk[0]; x <= box.maxIjk[0]; x++) sorted[at++] = v[x + nx * (y + ny * z)];
+  sorted.sort();
   const n = sorted.length;
   const prefix = new Float64Array(n + 1);
   for (let t = 0; t < n; t++) prefix[t + 1] = prefix[t] + sorted[t];
