@@ -27,6 +27,7 @@ export function App() {
   useEffect(() => {
     if (ui.seriesId === null) return;
     let alive = true;
+    setLabelMaps((old) => (old.every((l) => l.seriesId === ui.seriesId) ? old : []));
     api.call('labelmaps.list', { seriesId: ui.seriesId }).then(
       (r) => alive && setLabelMaps(r.labelMaps),
       (e: unknown) => alive && setStatus(`Label maps: ${String(e)}`),

@@ -299,4 +299,19 @@ describe('medseg serve + viewer in Chromium', () => {
     await page.keyboard.press('x');
     await page.screenshot({ path: path.join(OUT, 'workstation.png') });
   });
+
+  it('shows the geometry warning of a gantry-tilted series as a badge and a banner, and still renders all views', async () => {
+    await page.fill('[data-testid=import-path]', path.resolve(DATA, '../dcm_qa_ct_gantry_tilt/GE_tilt_variable_spacing'));
+    await page.click('[data-testid=import-button]');
+    await page.waitForSelector('[data-testid=series-2]', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid=series-2] [data-testid=geometry-badge]')).toBe('warning');
+    await page.click('[data-testid=series-2]');
+    await expect.poll(() => page.textContent('[data-testid=geometry-banner]')).toContain('Gantry tilt');
+    for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
+      await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId?.startsWith('medseg:2:'), plane, {
+        timeout: 60_000,
+      });
+    }
+    await page.screenshot({ path: path.join(OUT, 'gantry-tilt-warning.png') });
+  });
 });
