@@ -57,7 +57,8 @@ def lesion_field(rng, shape, centre_vox, spacing, diameter_mm):
     wobble /= np.abs(wobble).max() + 1e-6
     d = d * (1 + 0.15 * wobble)
     edge = rng.uniform(0.05, 0.2)
-    return 1 / (1 + np.exp((d - 1) / edge))
+    with np.errstate(over='ignore'):  # far from the blob exp overflows to inf, which correctly gives 0
+        return 1 / (1 + np.exp((d - 1) / edge))
 
 
 def insert_lesion(rng, hu, lab, spacing, centre, diameter_mm):
