@@ -11,7 +11,7 @@ import zlib
 
 import numpy as np
 import pydicom
-from pydicom.pixel_data_handlers.util import apply_modality_lut, convert_color_space
+from pydicom.pixel_data_handlers.util import apply_color_lut, apply_modality_lut, convert_color_space
 
 UNCOMPRESSED = {'1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99'}
 
@@ -88,7 +88,12 @@ def reference(path, tmp):
     frames = int(raw.get('NumberOfFrames', 1) or 1)
     spp = int(raw.SamplesPerPixel)
     photometric = str(raw.PhotometricInterpretation)
-    if spp == 3:
+    if photometric == 'PALETTE COLOR' and spp == 1:
+        # pydicom expands the (possibly segmented) palette of the original data set
+        arr = apply_color_lut(mask_to_bits_stored(arr, ds).astype(arr.dtype), ds)
+        values = arr.astype(np.float64)
+        kind = 'rgb'
+    elif spp == 3:
         if photometric in ('YBR_FULL', 'YBR_FULL_422'):
             arr = convert_color_space(arr, photometric, 'RGB')
         values = arr.astype(np.float64)

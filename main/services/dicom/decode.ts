@@ -480,6 +480,18 @@ function greyFrame(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: D
     const v = bps === 1 ? bytes[i] : bps === 2 ? view.getUint16(i * 2, true) : view.getUint32(i * 4, true);
     stored[i] = signed ? (v << shift) >> shift : shift === 0 ? v >>> 0 : (v & ((1 << bitsStored) - 1)) >>> 0;
   }
+  if (inst.palette && inst.photometricInterpretation === 'PALETTE COLOR') {
+    const { firstStoredValue, bits, red, green, blue } = inst.palette;
+    const rgb = bits === 8 ? new Uint8Array(n * 3) : new Uint16Array(n * 3);
+    const last = red.length - 1;
+    for (let i = 0; i < n; i++) {
+      const k = Math.min(last, Math.max(0, stored[i] - firstStoredValue));
+      rgb[i * 3] = red[k];
+      rgb[i * 3 + 1] = green[k];
+      rgb[i * 3 + 2] = blue[k];
+    }
+    return { kind: 'rgb', rows: inst.rows, columns: inst.columns, rgb };
+  }
   if (inst.modalityLut) {
     const { firstStoredValue, entries } = inst.modalityLut;
     const lutValues = new Int32Array(n);

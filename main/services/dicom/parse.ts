@@ -4,7 +4,7 @@ import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { AppError } from '../../../shared/ipc/errors.js';
 import { cross, type Vec3 } from '../../../shared/domain/volume.js';
-import type { DicomFrameInfo, DicomInstance, ModalityLut } from './types.js';
+import type { DicomFrameInfo, DicomInstance, ModalityLut, PaletteLut } from './types.js';
 
 export const TS = {
   implicitLittle: '1.2.840.10008.1.2',
@@ -301,9 +301,86 @@ export function instanceFromDataSet(ds: DataSet, transferSyntaxUid: string, path
     windowCenter,
     windowWidth,
     modalityLut: modalityLut(ds, ushort(ds, 'x00280103') ?? 0),
+    palette: text(ds, 'x00280004') === 'PALETTE COLOR' ? paletteLut(ds, ushort(ds, 'x00280103') ?? 0) : undefined,
     isEnhanced,
     hasPixelData,
   };
+}
+
+/** Red, green and blue palette LUTs: plain (0028,120x) or segmented (0028,122x, PS3.3 C.7.9.2). */
+function paletteLut(ds: DataSet, pixelRepresentation: number): PaletteLut | undefined {
+  const channels: number[][] = [];
+  let first = 0;
+  let bits = 16;
+  for (const [descTag, dataTag, segTag] of [
+    ['x00281101', 'x00281201', 'x00281221'],
+    ['x00281102', 'x00281202', 'x00281222'],
+    ['x00281103', 'x00281203', 'x00281223'],
+  ]) {
+    const desc = ds.elements[descTag];
+    if (!desc || desc.length < 6) return undefined;
+    const count = ds.uint16(descTag, 0) || 65536;
+    first = ds.uint16(descTag, 1) ?? 0;
+    if (pixelRepresentation === 1 && first >= 0x8000) first -= 0x10000;
+    bits = ds.uint16(descTag, 2) === 8 ? 8 : 16;
+    const words = (tag: string): number[] | undefined => {
+      const el = ds.elements[tag];
+      if (!el || el.length < 2) return undefined;
+      return Array.from({ length: Math.floor(el.length / 2) }, (_, i) => ds.uint16(tag, i) ?? 0);
+    };
+    const plain = words(dataTag);
+    const segmented = plain ? undefined : words(segTag);
+    const lut = plain ?? (segmented ? expandSegmentedLut(segmented, count) : undefined);
+    if (!lut || lut.length < count) return undefined;
+    channels.push(lut.slice(0, count));
+  }
+  return { firstStoredValue: first, bits, red: channels[0], green: channels[1], blue: channels[2] };
+}
+
+/**
+ * Segment types: 0 discrete (n values), 1 linear (ramp of n steps from the last value to y1), 2 indirect (copy n
+ * earlier segments starting at a byte offset). Ramp values round half to even, as numpy (pydicom) does.
+ */
+function expandSegmentedLut(words: number[], count: number): number[] | undefined {
+  const starts: number[] = [];
+  for (let i = 0; i + 1 < words.length; ) {
+    starts.push(i);
+    const type = words[i];
+    if (type === 0) i += 2 + words[i + 1];
+    else if (type === 1) i += 3;
+    else if (type === 2) i += 4;
+    else return undefined;
+  }
+  const out: number[] = [];
+  const expand = (segment: number, nested: boolean): boolean => {
+    const p = starts[segment];
+    const type = words[p];
+    const n = words[p + 1];
+    if (type === 0) {
+      if (p + 2 + n > words.length) return false;
+      for (let k = 0; k < n; k++) out.push(words[p + 2 + k]);
+    } else if (type === 1) {
+      if (out.length === 0) return false;
+      const y0 = out[out.length - 1];
+      const y1 = words[p + 2];
+      for (let k = 1; k <= n; k++) out.push(roundHalfEven(y0 + ((y1 - y0) * k) / n));
+    } else {
+      if (nested) return false;
+      const firstWord = (words[p + 2] | (words[p + 3] << 16)) / 2;
+      const first = starts.indexOf(firstWord);
+      if (first < 0 || first + n > segment) return false;
+      for (let k = 0; k < n; k++) if (!expand(first + k, true)) return false;
+    }
+    return true;
+  };
+  for (let s = 0; s < starts.length && out.length < count; s++) if (!expand(s, false)) return undefined;
+  return out;
+}
+
+function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
 }
 
 function modalityLut(ds: DataSet, pixelRepresentation: number): ModalityLut | undefined {

@@ -62,6 +62,8 @@ export interface DicomInstance {
   sliceThicknessMm?: number;
   windowCenter?: number;
   windowWidth?: number;
+  /** PALETTE COLOR lookup tables (segmented ones expanded); decoded frames of such images are RGB. */
+  palette?: PaletteLut;
   /** Modality LUT Sequence (0028,3000): when present it replaces Rescale Slope/Intercept. */
   modalityLut?: ModalityLut;
   /** Enhanced (per-frame functional groups) vs classic. */
@@ -73,6 +75,15 @@ export interface DicomInstance {
 export interface ModalityLut {
   firstStoredValue: number;
   entries: number[];
+}
+
+/** Palette: stored value `firstStoredValue + i` shows as (red[i], green[i], blue[i]); `bits` is 8 or 16. */
+export interface PaletteLut {
+  firstStoredValue: number;
+  bits: number;
+  red: number[];
+  green: number[];
+  blue: number[];
 }
 
 /** One decoded frame. Grey images are in modality units (rescale applied); colour images keep RGB bytes. */
