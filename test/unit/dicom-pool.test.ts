@@ -36,8 +36,9 @@ const values = (f: DecodedFrame): ArrayLike<number> => (f.kind === 'grey' ? f.va
 
 describe('decode pool', () => {
   it('falls back to in-process decoding when the compiled worker is absent (running from TS sources)', async () => {
-    const pool = createDecodePool();
+    const pool = createDecodePool(2);
     expect(pool.inProcess).toBe(true);
+    expect(pool.size).toBe(2);
     const file = path.join(DATA, 'dcm_qa_ts/9.dcm');
     const inst = header(file);
     const [a] = await pool.decodeFile(file, inst);
@@ -86,9 +87,13 @@ describe('decode pool', () => {
     expect((notDicom as AppError).code).toBe('NOT_DICOM');
     const missing = await pool.decodeFile(path.join(DATA, 'no-such-file.dcm'), inst).catch((e: unknown) => e);
     expect((missing as AppError).code).toBe('IO_ERROR');
-    // The worker is still usable afterwards.
+    // The worker is still usable afterwards, also for bytes held in memory (archive members).
     const frames = await pool.decodeFile(ct, inst);
     expect(frames[0].rows).toBe(128);
+    const fromBytes = await pool.decodeBytes(readFileSync(ct), inst);
+    expect(Array.from(values(fromBytes[0]))).toEqual(Array.from(values(frames[0])));
+    const badBytes = await pool.decodeBytes(new Uint8Array(300), inst).catch((e: unknown) => e);
+    expect((badBytes as AppError).code).toBe('NOT_DICOM');
     await pool.close();
   });
 

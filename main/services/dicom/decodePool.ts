@@ -12,6 +12,8 @@ import type { DecodedFrame, DicomInstance } from './types.js';
 export interface DecodeJob {
   id: number;
   path: string;
+  /** The file's bytes when they do not come from `path` on disk (e.g. an archive member); copied to the worker. */
+  bytes?: Uint8Array;
   instance: DicomInstance;
 }
 export type DecodeReply = { id: number; frames: DecodedFrame[] } | { id: number; error: ErrorData };
@@ -19,6 +21,8 @@ export type DecodeReply = { id: number; frames: DecodedFrame[] } | { id: number;
 export interface DecodePool {
   /** Decodes every frame of the file at `path`; rejects with a coded AppError. */
   decodeFile(path: string, instance: DicomInstance): Promise<DecodedFrame[]>;
+  /** Same for bytes already in memory (archive members); `instance.path` names them in messages. */
+  decodeBytes(bytes: Uint8Array, instance: DicomInstance): Promise<DecodedFrame[]>;
   /** Stops the workers; jobs still queued or running reject with CANCELLED. */
   close(): Promise<void>;
   readonly size: number;
@@ -33,10 +37,10 @@ export interface DecodePoolOptions {
 }
 
 /** Reads and decodes one file in the calling thread; read failures are IO_ERROR, unexpected throws DECODE_FAILED. */
-export async function decodeFileInProcess(path: string, instance: DicomInstance): Promise<DecodedFrame[]> {
-  let bytes: Buffer;
+export async function decodeFileInProcess(path: string, instance: DicomInstance, given?: Uint8Array): Promise<DecodedFrame[]> {
+  let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = given ?? (await readFile(path));
   } catch (err) {
     throw new AppError('IO_ERROR', `${path}: the file could not be read (${(err as Error).message}).`);
   }
@@ -58,7 +62,9 @@ export function transferablesOf(frames: DecodedFrame[]): ArrayBuffer[] {
   return [...set];
 }
 
-export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
+/** `options` may be just the number of workers. */
+export function createDecodePool(options: DecodePoolOptions | number = {}): DecodePool {
+  if (typeof options === 'number') options = { size: options };
   const size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
   const workerUrl = options.workerUrl ?? new URL('../../workers/decode-worker.js', import.meta.url);
   if (!existsSync(fileURLToPath(workerUrl))) return inProcessPool(size);
@@ -73,6 +79,10 @@ function inProcessPool(size: number): DecodePool {
     decodeFile(path, instance) {
       if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
       return decodeFileInProcess(path, instance);
+    },
+    decodeBytes(bytes, instance) {
+      if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
+      return decodeFileInProcess(instance.path, instance, bytes);
     },
     async close() {
       closed = true;
@@ -140,15 +150,22 @@ function workerPool(size: number, workerUrl: URL): DecodePool {
     }
   };
 
+  const submit = (job: DecodeJob): Promise<DecodedFrame[]> => {
+    if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
+    return new Promise<DecodedFrame[]>((resolve, reject) => {
+      queue.push({ job, resolve, reject });
+      pump();
+    });
+  };
+
   return {
     size,
     inProcess: false,
     decodeFile(path, instance) {
-      if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
-      return new Promise<DecodedFrame[]>((resolve, reject) => {
-        queue.push({ job: { id: nextId++, path, instance }, resolve, reject });
-        pump();
-      });
+      return submit({ id: nextId++, path, instance });
+    },
+    decodeBytes(bytes, instance) {
+      return submit({ id: nextId++, path: instance.path, bytes, instance });
     },
     async close() {
       closed = true;
