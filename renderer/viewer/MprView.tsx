@@ -114,7 +114,9 @@ export function MprView(props: MprViewProps) {
     cornerstone.loadAndCacheImage(imageId).then(
       (image) => {
         if (!alive) return;
-        const first = shown.current.seriesId !== seriesId;
+        // A freshly enabled element (first mount, or StrictMode's re-enable in development) has no viewport yet:
+        // it needs our W/L and a fit, not cornerstone's defaults.
+        const first = shown.current.seriesId !== seriesId || !cornerstone.getEnabledElement(el).image;
         const voi = latest.current.voi;
         cornerstone.displayImage(el, image, first ? { voi: { ...voi }, pixelReplication: true, scale: undefined } : undefined);
         if (first) {
