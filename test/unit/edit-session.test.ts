@@ -142,8 +142,9 @@ describe('edit session', () => {
     }
     const final = s.labelMap().labels.slice();
     expect(db.prepare('SELECT seq FROM edit_snapshots ORDER BY seq').all()).toEqual([{ seq: 4 }, { seq: 8 }]);
-    // Damage strokes 1..8: re-opening must not need them (it starts from the snapshot at 8).
+    // Damage strokes 1..8 and the stored map: re-opening must need neither (it starts from the snapshot at 8).
     db.prepare("UPDATE edit_strokes SET delta_blob = X'00' WHERE seq <= 8").run();
+    db.prepare("UPDATE segmentations SET labels_blob = X'00'").run();
     db.close();
     const db2 = openDatabase(file);
     expect(firstDifference(openEditSession(db2, segmentationId).labelMap().labels, final)).toBe(-1);

@@ -18,7 +18,7 @@ import {
 } from '../../../shared/domain/editing/delta.js';
 import { strokeDelta } from '../../../shared/domain/editing/operations.js';
 import { validateStroke, type EditStroke } from '../../../shared/domain/editing/strokes.js';
-import { loadSegmentation } from '../../db/segmentations.js';
+import { listSegmentations, loadSegmentation, type SegmentationSummary } from '../../db/segmentations.js';
 import {
   addLabelCounts,
   ensureJournal,
@@ -95,11 +95,23 @@ function materialize(db: Database, segmentationId: number, base: () => LabelArra
   return { labels, journal };
 }
 
+/** The segmentation's geometry and label table without inflating its stored map (a snapshot may serve instead). */
+function storedSummary(db: Database, segmentationId: number): SegmentationSummary {
+  const row = db.prepare('SELECT series_id FROM segmentations WHERE id = ?').get(segmentationId) as { series_id: number } | undefined;
+  const summary = row && listSegmentations(db, row.series_id).find((s) => s.id === segmentationId);
+  if (!summary) throw new AppError('NOT_FOUND', `No segmentation with id ${segmentationId}.`);
+  return summary;
+}
+
+function storedLabels(db: Database, segmentationId: number): () => LabelArray {
+  return () => loadSegmentation(db, segmentationId).labelMap.labels;
+}
+
 /** The label map as last committed by editing (the stored map when never edited). Read-only; opens no session. */
 export function loadEditedLabelMap(db: Database, segmentationId: number): LabelMap {
-  const { labelMap } = loadSegmentation(db, segmentationId);
-  const { labels } = materialize(db, segmentationId, () => labelMap.labels, labelMap.labels.length);
-  return { ...labelMap, labels };
+  const summary = storedSummary(db, segmentationId);
+  const { labels } = materialize(db, segmentationId, storedLabels(db, segmentationId), voxelCount(summary.geometry));
+  return { ...summary.geometry, labels, table: summary.labels.map(({ voxels: _v, ...info }) => info) };
 }
 
 export function openEditSession(db: Database, segmentationId: number, options: EditSessionOptions = {}): EditSession {
@@ -107,7 +119,7 @@ export function openEditSession(db: Database, segmentationId: number, options: E
 }
 
 export class EditSession {
-  private labels: LabelArray;
+  private labels: LabelArray = new Uint8Array(0);
   private table: LabelInfo[];
   private readonly geometry: VolumeGeometry;
   private readonly modality?: VoxelArray;
@@ -129,9 +141,10 @@ export class EditSession {
   ) {
     // A committed edit must survive power loss, not only a process crash: sync the WAL on every commit.
     db.pragma('synchronous = FULL');
-    const { labelMap } = loadSegmentation(db, segmentationId);
-    this.geometry = { dims: labelMap.dims, spacingMm: labelMap.spacingMm, originLps: labelMap.originLps, directionLps: labelMap.directionLps };
-    this.table = labelMap.table;
+    const summary = storedSummary(db, segmentationId);
+    const { dims, spacingMm, originLps, directionLps } = summary.geometry;
+    this.geometry = { dims, spacingMm, originLps, directionLps };
+    this.table = summary.labels.map(({ voxels: _v, ...info }) => info);
     if (options.modality && options.modality.length !== voxelCount(this.geometry)) {
       throw new AppError('INVALID_INPUT', `The image has ${options.modality.length} voxels but the segmentation's grid has ${voxelCount(this.geometry)}.`);
     }
@@ -141,8 +154,7 @@ export class EditSession {
     this.snapshotEvery = every;
     this.snapshotIdleMs = options.snapshotIdleMs ?? DEFAULT_SNAPSHOT_IDLE_MS;
     ensureJournal(db, segmentationId);
-    this.labels = labelMap.labels;
-    this.load(() => labelMap.labels);
+    this.load();
   }
 
   /** The live label map (do not write to it; edits go through this session). */
@@ -367,14 +379,13 @@ export class EditSession {
       for (const d of deltas) applyDelta(this.labels, d);
     } catch (err) {
       // The committed journal is the truth: rebuild from it rather than carry a map that disagrees.
-      const { labelMap } = loadSegmentation(this.db, this.segmentationId);
-      this.load(() => labelMap.labels);
+      this.load();
       throw err;
     }
   }
 
-  private load(base: () => LabelArray): void {
-    const { labels, journal } = materialize(this.db, this.segmentationId, base, voxelCount(this.geometry));
+  private load(): void {
+    const { labels, journal } = materialize(this.db, this.segmentationId, storedLabels(this.db, this.segmentationId), voxelCount(this.geometry));
     this.labels = labels;
     this.nodes = new Map();
     this.children = new Map();
