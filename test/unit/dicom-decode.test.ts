@@ -264,6 +264,22 @@ describe('signed 16-bit CT through every lossless codec (variants made here by d
   });
 });
 
+describe('multi-frame with several fragments per frame and no offset table (made here by dcmtk)', () => {
+  for (const [tool, args] of [['dcmcjpls', ['+fs', '1', '-ot']], ['dcmcjpeg', ['+fs', '1', '-ot']]] as const) {
+    it(`${tool} ${args.join(' ')}: frames are found by their end markers`, async () => {
+      const src = path.join(DATA, 'pydicom_data_selected/emri_small.dcm');
+      const out = path.join(refDir, `frag-${tool}.dcm`);
+      execFileSync(tool, [...args, src, out], { stdio: 'pipe' });
+      const ds = readDicomHeader(readFileSync(out), out);
+      expect(ds.numberOfFrames).toBe(10);
+      const original = await decodeFile(src);
+      const ours = await decodeFile(out);
+      expect(ours.length).toBe(10);
+      ours.forEach((f, i) => expect(maxAbsDiff(flatten([f]), flatten([original[i]])), `frame ${i}`).toBe(0));
+    });
+  }
+});
+
 describe('frame access and length checks', () => {
   it('decodeFrame(i) equals frame i of decodeAllFrames; a frame out of range is INVALID_INPUT', async () => {
     const file = path.join(DATA, 'pydicom_data_selected/emri_small_jpeg_ls_lossless.dcm');

@@ -266,8 +266,10 @@ function frameFragments(ds: DataSet, el: Element, inst: DicomInstance, frameInde
   else if (fragments.length === inst.numberOfFrames) chosen = [fragments[frameIndex]];
   else {
     let table = el.basicOffsetTable ?? [];
-    if (table.length !== inst.numberOfFrames && JPEG_SYNTAXES.has(inst.transferSyntaxUid)) {
-      // Scanning every fragment for JPEG markers is costly: do it once per pixel data element.
+    const endsWithEoiMarker = inst.transferSyntaxUid !== SYNTAX.rle && inst.transferSyntaxUid !== SYNTAX.deflatedImageFrame;
+    if (table.length !== inst.numberOfFrames && endsWithEoiMarker) {
+      // JPEG, JPEG-LS and JPEG 2000 codestreams all end with FF D9 (EOI/EOC): frames end at fragments that do.
+      // Scanning every fragment for the marker is costly: do it once per pixel data element.
       table = jpegOffsetTables.get(el) ?? dicomParser.createJPEGBasicOffsetTable(ds, el, fragments);
       jpegOffsetTables.set(el, table);
     }
