@@ -30,39 +30,30 @@ export function labelReductions(labels: Uint8Array | Uint16Array, values: VoxelA
   if (labels.length !== values.length) throw new Error('labels and values differ in length');
   const { count, sum, sumSq, min, max } = into;
   // Accumulate a run of equal labels in locals and flush at each label change: per voxel this avoids five
-  // read-modify-writes on the same array slots, which would otherwise wait on each other.
-  let cur = labels.length > 0 ? labels[0] : 0;
-  let n = 0;
-  let s = 0;
-  let ss = 0;
-  let lo = Infinity;
-  let hi = -Infinity;
-  const flush = (): void => {
-    if (n === 0 || cur >= size) return;
-    count[cur] += n;
-    sum[cur] += s;
-    sumSq[cur] += ss;
-    if (lo < min[cur]) min[cur] = lo;
-    if (hi > max[cur]) max[cur] = hi;
-  };
-  for (let p = 0; p < labels.length; p++) {
-    const l = labels[p];
-    if (l !== cur) {
-      flush();
-      cur = l;
-      n = 0;
-      s = 0;
-      ss = 0;
-      lo = Infinity;
-      hi = -Infinity;
+  // read-modify-writes on the same array slots. No closure here: captured locals would live on the heap.
+  let start = 0;
+  while (start < labels.length) {
+    const cur = labels[start];
+    let end = start;
+    let s = 0;
+    let ss = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (; end < labels.length && labels[end] === cur; end++) {
+      const v = values[end];
+      s += v;
+      ss += v * v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
-    const v = values[p];
-    n++;
-    s += v;
-    ss += v * v;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+    if (cur < size) {
+      count[cur] += end - start;
+      sum[cur] += s;
+      sumSq[cur] += ss;
+      if (lo < min[cur]) min[cur] = lo;
+      if (hi > max[cur]) max[cur] = hi;
+    }
+    start = end;
   }
-  flush();
   return into;
 }
