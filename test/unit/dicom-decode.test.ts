@@ -342,8 +342,8 @@ describe('every file in pydicom_test_files_debian gives an image or a coded erro
   };
   const outcomes: string[] = [];
   afterAll(() => {
-    // Shown in the test log: which files fail and why.
-    console.log(outcomes.join('\n'));
+    // Shown in the test log: which files give no image, and why.
+    console.log(outcomes.filter((o) => !o.includes(' -> ok ')).sort().join('\n'));
   });
   for (const file of all) {
     const rel = path.relative(root, file);
