@@ -4,7 +4,7 @@ import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../shared/ipc/errors.js';
-import type { LabelMapSummary, VoxelDtype } from '../../shared/ipc/contract.js';
+import type { BinaryKind, LabelMapSummary, VoxelDtype } from '../../shared/ipc/contract.js';
 import { defaultLabelColor, type LabelInfo, type LabelMap } from '../../shared/domain/labelMap.js';
 import { sameGrid, type VolumeGeometry, type VoxelArray } from '../../shared/domain/volume.js';
 import { resampleLabelMapNearest } from '../../shared/domain/resample.js';
@@ -12,6 +12,7 @@ import { listCatalog, getSeriesRecord, type SeriesNode } from './catalog.js';
 import { importPaths } from './importer.js';
 import { loadSeriesVolume } from './volumes.js';
 import { readNiftiLabels } from './nifti.js';
+import { seriesThumbnail } from './thumbnails.js';
 import { listSegmentations, loadSegmentation, saveSegmentation, type SegmentationSummary } from '../db/segmentations.js';
 import type { BinaryResource, MethodImpls, ServiceTable } from '../ipc/dispatch.js';
 
@@ -113,7 +114,17 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     },
   };
 
-  const readBinary = async (kind: 'volume' | 'labelmap', resourceId: number): Promise<BinaryResource> => {
+  const thumbnails = new Map<number, Promise<Uint8Array>>();
+  const readBinary = async (kind: BinaryKind, resourceId: number): Promise<BinaryResource> => {
+    if (kind === 'thumbnail') {
+      let job = thumbnails.get(resourceId);
+      if (!job) {
+        job = seriesThumbnail(db, resourceId);
+        thumbnails.set(resourceId, job);
+        job.catch(() => thumbnails.delete(resourceId));
+      }
+      return { bytes: await job, dtype: 'uint8' };
+    }
     if (kind === 'volume') {
       const { volume } = await loadSeriesVolume(db, resourceId);
       return { bytes: new Uint8Array(volume.voxels.buffer, volume.voxels.byteOffset, volume.voxels.byteLength), dtype: dtypeOf(volume.voxels) };

@@ -1,6 +1,7 @@
 // Patients -> studies -> series tree of the catalog; clicking a series opens it in the viewer.
 import type { PatientNode } from '../../shared/ipc/contract.js';
 import { GeometryBadge } from './GeometryBadge.js';
+import { SeriesThumbnail } from './SeriesThumbnail.js';
 
 export function StudyBrowser({ patients, selected, onSelect }: { patients: PatientNode[]; selected: number | null; onSelect(seriesId: number): void }) {
   if (patients.length === 0) return <p className="hint">No studies yet: import a DICOM folder, zip or DICOMDIR.</p>;
@@ -26,6 +27,7 @@ export function StudyBrowser({ patients, selected, onSelect }: { patients: Patie
                         onClick={() => onSelect(se.seriesId)}
                         title={`${se.dims.join('×')} voxels, ${se.spacingMm.map((v) => v.toFixed(2)).join(' × ')} mm`}
                       >
+                        <SeriesThumbnail seriesId={se.seriesId} />
                         <span className="modality">{se.modality}</span> {se.description || `series ${se.seriesNumber ?? ''}`}{' '}
                         <span className="muted">
                           {se.dims[0]}×{se.dims[1]}×{se.dims[2]}

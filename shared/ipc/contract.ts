@@ -143,7 +143,8 @@ export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
 
 /** Binary resources: raw little-endian arrays, keyed by id. URL path `/data/<kind>/<id>` in both adapters. */
-export const BINARY_KINDS = ['volume', 'labelmap'] as const;
+/** thumbnail: 64×64 uint8 grey image of a series (id = seriesId). */
+export const BINARY_KINDS = ['volume', 'labelmap', 'thumbnail'] as const;
 export type BinaryKind = (typeof BINARY_KINDS)[number];
 
 export function binaryPath(kind: BinaryKind, resourceId: number): string {
@@ -151,7 +152,7 @@ export function binaryPath(kind: BinaryKind, resourceId: number): string {
 }
 
 export function parseBinaryPath(pathname: string): { kind: BinaryKind; resourceId: number } | null {
-  const m = /^\/data\/(volume|labelmap)\/([1-9][0-9]{0,15})$/.exec(pathname);
+  const m = /^\/data\/(volume|labelmap|thumbnail)\/([1-9][0-9]{0,15})$/.exec(pathname);
   if (!m) return null;
   return { kind: m[1] as BinaryKind, resourceId: Number(m[2]) };
 }
