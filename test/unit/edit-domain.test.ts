@@ -158,6 +158,17 @@ describe('fill, interpolation, instance delete, relabel', () => {
     expect(t.labels[idx(dims, 32, 32, 5)]).toBe(2);
   });
 
+  it('carries an identical shape unchanged across the gap in a coronal plane, in index order', () => {
+    const dims: Vec3 = [20, 12, 16];
+    const t = target(dims, [1, 1, 1.5]);
+    for (const j of [2, 9]) apply(t, { kind: 'brush', mode: 'paint', label: 1, pathIjk: [[10, j, 8], [13, j, 9]], radiusMm: 3, shape: 'disc', plane: 'coronal' });
+    const d = apply(t, { kind: 'interpolate', label: 1, plane: 'coronal', fromSlice: 2, toSlice: 9 });
+    for (let n = 1; n < d.indices.length; n++) expect(d.indices[n]).toBeGreaterThan(d.indices[n - 1]);
+    for (let j = 3; j < 9; j++) {
+      for (let k = 0; k < 16; k++) for (let i = 0; i < 20; i++) expect(t.labels[idx(dims, i, j, k)]).toBe(t.labels[idx(dims, i, 2, k)]);
+    }
+  });
+
   it('refuses to interpolate from a slice without the label', () => {
     const t = target([8, 8, 8]);
     t.labels[idx([8, 8, 8], 4, 4, 0)] = 1;

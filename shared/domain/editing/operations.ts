@@ -250,15 +250,25 @@ function interpolateDelta(target: EditTarget, stroke: InterpolateStroke): LabelD
   };
   const sdfA = sdfOf(a);
   const sdfB = sdfOf(b);
+  // Walk k, j, i outermost to innermost whatever the plane, so changes come out in index order (no sort).
+  const lo: Vec3 = [0, 0, 0];
+  const hi: Vec3 = [0, 0, 0];
+  lo[fixed] = a + 1;
+  hi[fixed] = b - 1;
+  lo[u] = u0;
+  hi[u] = u1;
+  lo[v] = v0;
+  hi[v] = v1;
+  const c: Vec3 = [0, 0, 0];
   const out = new DeltaBuilder();
-  for (let slice = a + 1; slice < b; slice++) {
-    const t = (slice - a) / (b - a);
-    for (let pv = 0; pv < nv; pv++) {
-      for (let pu = 0; pu < nu; pu++) {
-        const p = pv * nu + pu;
+  for (c[2] = lo[2]; c[2] <= hi[2]; c[2]++) {
+    for (c[1] = lo[1]; c[1] <= hi[1]; c[1]++) {
+      for (c[0] = lo[0]; c[0] <= hi[0]; c[0]++) {
+        const t = (c[fixed] - a) / (b - a);
+        const p = (c[v] - v0) * nu + (c[u] - u0);
         // Interpolation only adds: it paints background, never removes or overwrites other structures.
         if ((1 - t) * sdfA[p] + t * sdfB[p] >= 0) continue;
-        const index = slice * stride[fixed] + (pu + u0) * stride[u] + (pv + v0) * stride[v];
+        const index = c[0] + stride[1] * c[1] + stride[2] * c[2];
         if (labels[index] === 0) out.push(index, 0, L);
       }
     }
@@ -282,7 +292,6 @@ function deleteInstanceDelta(target: EditTarget, stroke: DeleteInstanceStroke): 
   const seen = (x: number): boolean => (visited[x >>> 3] & (1 << (x & 7))) !== 0;
   let stack = new Uint32Array(4096);
   let top = 0;
-  const out = new DeltaBuilder();
   const visit = (x: number): void => {
     if (seen(x) || labels[x] !== L) return;
     mark(x);
@@ -296,7 +305,6 @@ function deleteInstanceDelta(target: EditTarget, stroke: DeleteInstanceStroke): 
   visit(seedIndex);
   while (top > 0) {
     const x = stack[--top];
-    out.push(x, L, 0);
     const k = Math.floor(x / nxy);
     const rem = x - k * nxy;
     const j = Math.floor(rem / nx);
@@ -307,6 +315,13 @@ function deleteInstanceDelta(target: EditTarget, stroke: DeleteInstanceStroke): 
     if (j < ny - 1) visit(x + nx);
     if (k > 0) visit(x - nxy);
     if (k < nz - 1) visit(x + nxy);
+  }
+  // Read the component back from the bitset in index order: no sort, even for a whole organ.
+  const out = new DeltaBuilder();
+  for (let w = 0; w < visited.length; w++) {
+    const bits = visited[w];
+    if (bits === 0) continue;
+    for (let b = 0; b < 8; b++) if (bits & (1 << b)) out.push(w * 8 + b, L, 0);
   }
   return out.finish();
 }
