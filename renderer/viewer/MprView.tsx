@@ -67,7 +67,8 @@ export function MprView(props: MprViewProps) {
       ctx.save();
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       if (p.showCrosshair) drawCrosshair(el, ctx, ijkToDisplay(a, p.crosshair));
-      drawScaleBar(el, ctx, a.columnSpacingMm);
+      // With unsafe geometry the spacing is not known: a scale bar would state a guess as a fact.
+      if (p.physicalAllowed) drawScaleBar(el, ctx, a.columnSpacingMm);
       ctx.restore();
       el.dataset.renderedImageId = detail.image.imageId;
     };
@@ -201,10 +202,15 @@ export function MprView(props: MprViewProps) {
         onMouseEnter={() => props.onActivate(plane)}
         onContextMenu={(e) => e.preventDefault()}
       />
-      <div className="letter top">{letters.top}</div>
-      <div className="letter bottom">{letters.bottom}</div>
-      <div className="letter left">{letters.left}</div>
-      <div className="letter right">{letters.right}</div>
+      {/* Orientation letters only where the orientation is known (not for unsafe geometry). */}
+      {props.physicalAllowed && (
+        <>
+          <div className="letter top">{letters.top}</div>
+          <div className="letter bottom">{letters.bottom}</div>
+          <div className="letter left">{letters.left}</div>
+          <div className="letter right">{letters.right}</div>
+        </>
+      )}
       <div className="view-info" data-testid={`info-${plane}`}>
         <span className="plane-name">{plane}</span>{' '}
         <span data-testid={`slice-${plane}`}>

