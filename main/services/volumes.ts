@@ -4,7 +4,6 @@ import { AppError } from '../../shared/ipc/errors.js';
 import type { GeometryReport } from '../../shared/domain/geometry.js';
 import type { Volume } from '../../shared/domain/volume.js';
 import type { DecodedFrame, DicomInstance } from './dicom/types.js';
-import { decodeAllFrames } from './dicom/decode.js';
 import { createDecodePool, type DecodePool } from './dicom/decodePool.js';
 import { assembleSeries, type AssembledStack } from './series/assemble.js';
 import { buildVolume } from './series/buildVolume.js';
@@ -33,14 +32,14 @@ function sharedPool(): DecodePool {
 
 /**
  * Decodes the frames of a stack, each file once and whole (all its frames), in the worker pool when it is
- * available. Zip members and gzip-compressed files are decoded here from their bytes; so is any file a worker
- * could not read, so that the error reported is the reader's own.
+ * available. Zip members, gzip-compressed files and any file a worker could not read by path are read here
+ * and their bytes handed to the pool.
  */
 export function stackDecoder(): (instance: DicomInstance, frameIndex: number) => Promise<DecodedFrame> {
   const framesBySource = new Map<string, Promise<DecodedFrame[]>>();
   const remaining = new Map<string, number>();
   const decodeHere = async (ref: SourceRef, instance: DicomInstance): Promise<DecodedFrame[]> =>
-    decodeAllFrames(await readSourceBytes(ref), instance);
+    sharedPool().decodeBytes(await readSourceBytes(ref), instance);
   return async (instance, frameIndex) => {
     const ref: SourceRef = instance.archiveMember ? { path: instance.path, archiveMember: instance.archiveMember } : { path: instance.path };
     const key = sourceLabel(ref);
