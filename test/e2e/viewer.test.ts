@@ -301,9 +301,20 @@ describe('medseg serve + viewer in Chromium', () => {
   });
 
   it('shows the geometry warning of a gantry-tilted series as a badge and a banner, and still renders all views', async () => {
+    // Record what the progress bar shows while the import runs (fed by server-sent 'import.progress' events).
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => {
+        const bar = document.querySelector<HTMLProgressElement>('[data-testid=import-progress]');
+        if (bar) seen.push(`${bar.value}/${bar.max}`);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
     await page.fill('[data-testid=import-path]', path.resolve(DATA, '../dcm_qa_ct_gantry_tilt/GE_tilt_variable_spacing'));
     await page.click('[data-testid=import-button]');
     await page.waitForSelector('[data-testid=series-2]', { timeout: 60_000 });
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    expect(seen).toContain('28/28');
     expect(await page.textContent('[data-testid=series-2] [data-testid=geometry-badge]')).toBe('warning');
     await page.click('[data-testid=series-2]');
     await expect.poll(() => page.textContent('[data-testid=geometry-banner]')).toContain('Gantry tilt');
