@@ -296,8 +296,37 @@ describe('medseg serve + viewer in Chromium', () => {
       return r === g && g === b;
     }).toBe(true);
     await page.keyboard.press(' ');
+    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3)).toEqual(liverRgb);
+    // Hiding just the liver label in the legend removes its colour; the other labels stay.
+    const liverBox = page.locator('[data-testid=legend-1] li', { hasText: /^\s*liver$/ }).locator('input');
+    await liverBox.uncheck();
+    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3)).not.toEqual(liverRgb);
+    await liverBox.check();
+    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3)).toEqual(liverRgb);
+    // Outline mode: a voxel deep inside the liver is no longer coloured.
+    await page.selectOption('[data-testid=overlay-mode]', 'outline');
+    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3)).not.toEqual(liverRgb);
+    await page.screenshot({ path: path.join(OUT, 'outline.png') });
+    await page.selectOption('[data-testid=overlay-mode]', 'fill');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('x');
     await page.screenshot({ path: path.join(OUT, 'workstation.png') });
+  });
+
+  it('right-drag changes window/level by the drag distance; 1 restores soft tissue', async () => {
+    const c = await canvasOf('axial');
+    const readWl = async (): Promise<number[]> => (/W (-?\d+) L (-?\d+)/.exec((await page.textContent('[data-testid=info-axial]')) ?? '') ?? []).slice(1).map(Number);
+    await page.keyboard.press('1');
+    await expect.poll(readWl).toEqual([400, 40]);
+    await page.mouse.move(c.left + 100, c.top + 100);
+    await page.mouse.down({ button: 'right' });
+    await page.mouse.move(c.left + 150, c.top + 100, { steps: 5 });
+    await page.mouse.move(c.left + 150, c.top + 80, { steps: 5 });
+    await page.mouse.up({ button: 'right' });
+    await expect.poll(readWl).toEqual([500, 0]); // 2 HU of width per px right, 2 HU of level per px down
+    expect(await page.textContent('[data-testid=info-coronal]')).toContain('W 500 L 0'); // shared by all views
+    await page.keyboard.press('1');
+    await expect.poll(readWl).toEqual([400, 40]);
   });
 
   it('shows the geometry warning of a gantry-tilted series as a badge and a banner, and still renders all views', async () => {
