@@ -49,8 +49,24 @@ function toStored(values: Numeric, range: [number, number]): { stored: Int16Arra
   return { stored, slope, intercept };
 }
 
+// A 512×512×300 CT is 150 MB here: keep the two most recent volumes (the open one and the one before) and a few
+// label maps; reformatted slices are cheap to cut again, so cornerstone's slice cache is kept small too.
+const MAX_VOLUMES = 2;
+const MAX_LABEL_MAPS = 8;
+const SLICE_CACHE_BYTES = 256 * 1024 * 1024;
 const volumes = new Map<number, Promise<ViewerVolume>>();
 const labelMaps = new Map<number, Promise<ViewerLabelMap>>();
+
+/** Least-recently-used bookkeeping: `key` becomes the newest entry; the oldest beyond `max` are dropped. */
+function remember<T>(cache: Map<number, T>, key: number, value: T, max: number, onEvict?: (key: number) => void): void {
+  cache.delete(key);
+  cache.set(key, value);
+  while (cache.size > max) {
+    const oldest = cache.keys().next().value as number;
+    cache.delete(oldest);
+    onEvict?.(oldest);
+  }
+}
 
 export function loadViewerVolume(seriesId: number): Promise<ViewerVolume> {
   let job = volumes.get(seriesId);
@@ -64,8 +80,8 @@ export function loadViewerVolume(seriesId: number): Promise<ViewerVolume> {
       return { info, values, ...toStored(values, info.valueRange), axes };
     })();
     job.catch(() => volumes.delete(seriesId));
-    volumes.set(seriesId, job);
   }
+  remember(volumes, seriesId, job, MAX_VOLUMES, (evicted) => ready.delete(evicted));
   return job;
 }
 
@@ -80,8 +96,8 @@ export function loadViewerLabelMap(summary: LabelMapSummary, expectedVoxels: num
       return { summary, labels };
     })();
     job.catch(() => labelMaps.delete(summary.segmentationId));
-    labelMaps.set(summary.segmentationId, job);
   }
+  remember(labelMaps, summary.segmentationId, job, MAX_LABEL_MAPS);
   return job;
 }
 
@@ -96,6 +112,7 @@ let registered = false;
 export function registerVolumeImageLoader(): void {
   if (registered) return;
   registered = true;
+  cornerstone.imageCache.setMaximumSizeBytes(SLICE_CACHE_BYTES);
   cornerstone.registerImageLoader('medseg', (imageId: string) => ({
     promise: (async (): Promise<cornerstone.Image> => {
       const [, sid, plane, sl] = imageId.split(':');
