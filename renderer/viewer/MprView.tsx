@@ -6,11 +6,9 @@ import { displayToIjk, edgeLetters, ijkToDisplay, slicePositionMm, type Plane } 
 import type { Vec3 } from '../../shared/domain/volume.js';
 import { imageIdFor, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
 import { drawOverlays, type OverlayStyle } from './overlay.js';
+import type { Voi } from './windowing.js';
 
-export interface Voi {
-  windowWidth: number;
-  windowCenter: number;
-}
+export type { Voi } from './windowing.js';
 
 export interface ViewControls {
   zoom(factor: number): void;

@@ -1,5 +1,10 @@
-// Window/level presets (keys 1-5) and the automatic window for MR and other non-HU images.
-import type { Voi } from './MprView.js';
+// Window/level presets (keys 1-5) and the automatic window for MR and other non-HU images. Pure (no DOM).
+
+/** Window width and centre in modality units (HU for CT). */
+export interface Voi {
+  windowWidth: number;
+  windowCenter: number;
+}
 
 export const CT_PRESETS: readonly { key: string; name: string; voi: Voi }[] = [
   { key: '1', name: 'soft tissue', voi: { windowWidth: 400, windowCenter: 40 } },
