@@ -71,6 +71,21 @@ describe('planeAxes / extractSlice', () => {
       }
   });
 
+  it('reformats a sagittal acquisition: axial slices walk its column axis, letters still follow the patient', () => {
+    // DICOM sagittal: rows run toward P, columns toward I, slices toward L.
+    const sag: VolumeGeometry = { dims: [4, 3, 2], spacingMm: [0.5, 0.7, 2], originLps: [0, 0, 0], directionLps: [[0, 1, 0], [0, 0, -1], [1, 0, 0]] };
+    const axial = planeAxes(sag, 'axial');
+    expect([axial.sliceAxis, axial.colAxis, axial.rowAxis, axial.colFlip, axial.rowFlip]).toEqual([1, 2, 0, false, false]);
+    expect([axial.width, axial.height, axial.sliceCount, axial.columnSpacingMm, axial.rowSpacingMm]).toEqual([2, 4, 3, 2, 0.5]);
+    expect(edgeLetters(sag, axial)).toEqual({ left: 'R', right: 'L', top: 'A', bottom: 'P' });
+    const sagView = planeAxes(sag, 'sagittal');
+    expect([sagView.sliceAxis, sagView.colAxis, sagView.rowAxis, sagView.colFlip, sagView.rowFlip]).toEqual([2, 0, 1, false, false]);
+    expect(edgeLetters(sag, sagView)).toEqual({ left: 'A', right: 'P', top: 'S', bottom: 'I' });
+    const out = new Int16Array(12);
+    extractSlice(encoded(sag), sag.dims, sagView, 1, out);
+    expect(Array.from(out)).toEqual([100, 101, 102, 103, 110, 111, 112, 113, 120, 121, 122, 123]);
+  });
+
   it('reports the axial slice position as z in mm', () => {
     expect(slicePositionMm(axialCt, planeAxes(axialCt, 'axial'), 1)).toEqual({ coordinate: 'z', mm: -798 });
   });
