@@ -103,7 +103,8 @@ export interface GuardedSession {
 /** No permission is ever granted and no request leaves the machine: only our two protocols load. */
 export function hardenSession(session: GuardedSession): void {
   session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'ftp://*/*', 'file://*/*'] }, (_details, callback) =>
+  // Only patterns Chromium's match-pattern parser surely accepts: an invalid one throws at start-up.
+  session.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (_details, callback) =>
     callback({ cancel: true }),
   );
 }
