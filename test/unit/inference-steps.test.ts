@@ -9,7 +9,7 @@ import { AppError } from '../../shared/ipc/errors.js';
 import { modelGrid, resampleLabelsNearest, resampleLinear } from '../../main/services/inference/resample.js';
 import { normalizeIntensities } from '../../main/services/inference/normalize.js';
 import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from '../../main/services/inference/window.js';
-import { keepLargestComponents } from '../../main/services/inference/postprocess.js';
+import { keepEnclosedComponents, keepLargestComponents } from '../../main/services/inference/postprocess.js';
 import { readOnnxInfo } from '../../main/services/inference/onnxInfo.js';
 import { parseManifest } from '../../main/services/inference/manifest.js';
 import { loadModelFolder } from '../../main/services/inference/registry.js';
@@ -152,6 +152,23 @@ describe('post-processing', () => {
   });
 });
 
+describe('lesion inside its organ', () => {
+  it('keeps a tumour piece enclosed by liver and drops one lying outside it', () => {
+    // 6x3x1, rows j = 0..2; liver = 1, tumour = 7
+    const l = Uint8Array.from([
+      1, 1, 1, 7, 0, 0,
+      1, 7, 1, 0, 7, 0,
+      1, 1, 1, 0, 0, 1,
+    ]);
+    // (1,1): 4 of 4 neighbours liver -> kept; (3,0): 1 of 3 -> dropped; (4,1): 0 of 4 -> dropped
+    expect(keepEnclosedComponents(l, [6, 3, 1], 7, 1, 0.5)).toBe(2);
+    expect(Array.from(l)).toEqual([1, 1, 1, 0, 0, 0, 1, 7, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1]);
+    // in a single row the same piece has 1 of 2 neighbours liver: kept at a bar of 0.3
+    const m = Uint8Array.from([1, 1, 1, 7, 0, 0]);
+    expect(keepEnclosedComponents(m, [6, 1, 1], 7, 1, 0.3)).toBe(0);
+  });
+});
+
 describe('model folders', () => {
   it('reads opset, tensor names and dynamic axes from an ONNX file', () => {
     const info = readOnnxInfo(readFileSync(path.join(FIXTURE, 'model.onnx')));
@@ -164,6 +181,8 @@ describe('model folders', () => {
   it('rejects a manifest with clear messages', () => {
     const good = JSON.parse(readFileSync(path.join(FIXTURE, 'manifest.json'), 'utf8'));
     expect(parseManifest(good, 'x').id).toBe('threshold-test');
+    const noParent = { ...good, labels: [{ ...good.labels[0], postprocess: 'inside-label' }] };
+    expect(() => parseManifest(noParent, 'x')).toThrow(/labels\.0\.insideLabel: 'inside-label' needs insideLabel/);
     const bad = { ...good, patchSize: [20, 16], labels: [{ ...good.labels[0], value: 2 }] };
     try {
       parseManifest(bad, 'x');

@@ -9,7 +9,7 @@ import type { ModelFolder } from './registry.js';
 import { normalizeIntensities } from './normalize.js';
 import { modelGrid, resampleLabelsNearest, resampleLinear } from './resample.js';
 import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from './window.js';
-import { keepLargestComponents } from './postprocess.js';
+import { keepEnclosedComponents, keepLargestComponents } from './postprocess.js';
 import { createSessionFor, createSessionWithFallback, firstLine, type ProviderFallback, type SessionOptions } from './providers.js';
 
 export interface SegmentProgress {
@@ -178,6 +178,12 @@ export async function segmentVolume(volume: Volume, model: ModelFolder, opts: Se
   const organs = m.labels.filter((l) => l.postprocess === 'largest-component');
   const removedByValue = keepLargestComponents(labels, volume.dims, organs.map((l) => l.value));
   const removed: Record<string, number> = Object.fromEntries(organs.map((l) => [l.name, removedByValue.get(l.value) ?? 0]));
+  // after the organs are cleaned, so a lesion is judged against the organ that is actually kept
+  for (const l of m.labels) {
+    if (l.postprocess === 'inside-label' && l.insideLabel !== undefined) {
+      removed[l.name] = keepEnclosedComponents(labels, volume.dims, l.value, l.insideLabel, l.minEnclosedFraction ?? 0.5);
+    }
+  }
   const tiles = grid.dims[2] * plan.ys.length * plan.xs.length;
   return {
     labelMap: {

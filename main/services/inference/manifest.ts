@@ -43,8 +43,14 @@ export const manifestSchema = z
           name: z.string().min(1),
           colorRgb: rgb,
           kind: z.enum(['organ', 'lesion', 'other']),
-          /** 'largest-component' keeps only the biggest 6-connected piece (a single organ). */
-          postprocess: z.enum(['none', 'largest-component']).default('none'),
+          /**
+           * 'largest-component' keeps only the biggest 6-connected piece (a single organ); 'inside-label' keeps only
+           * pieces mostly enclosed by label `insideLabel` (a liver tumour lies in the liver).
+           */
+          postprocess: z.enum(['none', 'largest-component', 'inside-label']).default('none'),
+          insideLabel: z.number().int().min(1).max(255).optional(),
+          /** For 'inside-label': least fraction of a piece's face neighbours (outside it) that carry insideLabel. */
+          minEnclosedFraction: z.number().min(0).max(1).optional(),
         }),
       )
       .min(1),
@@ -67,6 +73,11 @@ export const manifestSchema = z
     if ((n === 2 && m.input.layout !== 'NCHW') || (n === 3 && m.input.layout !== 'NCDHW')) {
       ctx.addIssue({ code: 'custom', path: ['input', 'layout'], message: `does not match dimensions ${n}` });
     }
+    m.labels.forEach((l, i) => {
+      if (l.postprocess === 'inside-label' && (l.insideLabel === undefined || !values.includes(l.insideLabel) || l.insideLabel === l.value)) {
+        ctx.addIssue({ code: 'custom', path: ['labels', i, 'insideLabel'], message: "'inside-label' needs insideLabel, another label of this table" });
+      }
+    });
     if (m.output.layout !== m.input.layout) ctx.addIssue({ code: 'custom', path: ['output', 'layout'], message: 'must equal input.layout' });
   });
 

@@ -52,3 +52,64 @@ export function keepLargestComponents(labels: Uint8Array, dims: Vec3, values: nu
   }
   return removed;
 }
+
+/**
+ * Removes the 6-connected pieces of label `value` whose face-neighbour shell (voxels just outside the piece) is less
+ * than `minFraction` label `parent`: e.g. a "liver tumour" lying mostly outside the liver is fluid next to it.
+ * Returns the voxels removed.
+ */
+export function keepEnclosedComponents(labels: Uint8Array, dims: Vec3, value: number, parent: number, minFraction: number): number {
+  const [nx, ny, nz] = dims;
+  const s = nx * ny;
+  const n = s * nz;
+  const comp = new Int32Array(n);
+  const stack = new Int32Array(n);
+  const shellMark = new Int32Array(n); // last component id that counted this shell voxel
+  const drop: number[] = [];
+  let id = 0;
+  let removed = 0;
+  for (let start = 0; start < n; start++) {
+    if (labels[start] !== value || comp[start] !== 0) continue;
+    id++;
+    let top = 0;
+    let shell = 0;
+    let shellParent = 0;
+    stack[top++] = start;
+    comp[start] = id;
+    while (top > 0) {
+      const v = stack[--top];
+      const i = v % nx;
+      const j = Math.floor(v / nx) % ny;
+      const k = Math.floor(v / s);
+      const visit = (u: number): void => {
+        if (labels[u] === value) {
+          if (comp[u] === 0) {
+            comp[u] = id;
+            stack[top++] = u;
+          }
+        } else if (shellMark[u] !== id) {
+          shellMark[u] = id;
+          shell++;
+          if (labels[u] === parent) shellParent++;
+        }
+      };
+      if (i > 0) visit(v - 1);
+      if (i < nx - 1) visit(v + 1);
+      if (j > 0) visit(v - nx);
+      if (j < ny - 1) visit(v + nx);
+      if (k > 0) visit(v - s);
+      if (k < nz - 1) visit(v + s);
+    }
+    if (shell === 0 || shellParent / shell < minFraction) drop.push(id);
+  }
+  if (drop.length === 0) return 0;
+  const dropSet = new Uint8Array(id + 1);
+  for (const d of drop) dropSet[d] = 1;
+  for (let v = 0; v < n; v++) {
+    if (comp[v] !== 0 && dropSet[comp[v]]) {
+      labels[v] = 0;
+      removed++;
+    }
+  }
+  return removed;
+}
