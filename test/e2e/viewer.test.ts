@@ -16,6 +16,8 @@ const OUT = path.join(repo, 'test-output', 'viewer');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 
 type Plane = 'axial' | 'coronal' | 'sagittal';
+/** Generous: CI machines run several suites at once. */
+const POLL_MS = 15_000;
 type V3 = [number, number, number];
 interface Reference {
   liverLps: V3;
@@ -189,7 +191,7 @@ describe('medseg serve + viewer in Chromium', () => {
     await page.fill('[data-testid=import-path]', path.join(DATA, 'example_ct_dicom'));
     await page.click('[data-testid=import-button]');
     await page.waitForSelector('[data-testid=series-1]', { timeout: 60_000 });
-    await expect.poll(() => page.textContent('[data-testid=status]')).toContain('20 files');
+    await expect.poll(() => page.textContent('[data-testid=status]'), { timeout: POLL_MS }).toContain('20 files');
     await page.click('[data-testid=series-1]');
     for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
       await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId, plane, { timeout: 60_000 });
@@ -203,14 +205,14 @@ describe('medseg serve + viewer in Chromium', () => {
     await page.mouse.move(c.left + c.width / 2, c.top + c.height / 2);
     const before = await canvasChecksum('axial');
     await page.keyboard.press('ArrowUp');
-    await expect.poll(() => page.textContent('[data-testid=slice-axial]')).toBe('12/20');
-    await expect.poll(() => page.evaluate(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')!.dataset.renderedImageId)).toBe('medseg:1:axial:11');
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe('12/20');
+    await expect.poll(() => page.evaluate(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')!.dataset.renderedImageId), { timeout: POLL_MS }).toBe('medseg:1:axial:11');
     await settle();
     expect(await canvasChecksum('axial')).not.toBe(before);
     await page.mouse.wheel(0, 120);
-    await expect.poll(() => page.textContent('[data-testid=slice-axial]')).toBe('13/20');
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe('13/20');
     await page.keyboard.press('PageDown');
-    await expect.poll(() => page.textContent('[data-testid=slice-axial]')).toBe('3/20');
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe('3/20');
   });
 
   it('links the views: a click in coronal then axial puts all three on the reference liver voxel; presets change pixels as W/L predicts', async () => {
@@ -218,7 +220,7 @@ describe('medseg serve + viewer in Chromium', () => {
     await clickAtLps('coronal', ref.liverLps);
     await clickAtLps('axial', ref.liverLps);
     const zSliceLabel = `${Math.round((ref.liverLps[2] - ref.lpsMin[2]) / ref.spacingLps[2]) + 1}/20`;
-    await expect.poll(() => page.textContent('[data-testid=slice-axial]')).toBe(zSliceLabel);
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(zSliceLabel);
     await page.keyboard.press(' '); // overlay off (none yet, but keeps the check about grey values only)
     const c = await canvasOf('axial');
     await page.mouse.move(c.left + 20, c.top + 20);
@@ -236,14 +238,14 @@ describe('medseg serve + viewer in Chromium', () => {
       await page.keyboard.press(key);
       await settle();
       const want = greyFor(hu, w, l);
-      await expect.poll(async () => Math.abs((await pixelAt('axial', p.x, p.y))[0] - want), { message: `preset ${key}: grey for ${hu} HU` }).toBeLessThanOrEqual(1);
+      await expect.poll(async () => Math.abs((await pixelAt('axial', p.x, p.y))[0] - want), { message: `preset ${key}: grey for ${hu} HU`, timeout: POLL_MS }).toBeLessThanOrEqual(1);
       const [r, g, b] = await pixelAt('axial', p.x, p.y);
       expect([g, b]).toEqual([r, r]);
     }
     // Liver window 150/30 saturates contrast-enhanced liver (HU > 105) to white.
     await page.keyboard.press('5');
     await settle();
-    if (hu >= 105) await expect.poll(async () => (await pixelAt('axial', p.x, p.y))[0]).toBe(255);
+    if (hu >= 105) await expect.poll(async () => (await pixelAt('axial', p.x, p.y))[0], { timeout: POLL_MS }).toBe(255);
     await page.keyboard.press(' ');
   });
 
@@ -251,7 +253,7 @@ describe('medseg serve + viewer in Chromium', () => {
     const c = await canvasOf('axial');
     const p = unambiguousAxialPoint(c, 'mouse');
     await page.mouse.move(c.left + p.x, c.top + p.y);
-    await expect.poll(() => page.textContent('[data-testid=probe-value]')).toBe(String(ref.huPatch[p.dj + 3][p.di + 3]));
+    await expect.poll(() => page.textContent('[data-testid=probe-value]'), { timeout: POLL_MS }).toBe(String(ref.huPatch[p.dj + 3][p.di + 3]));
     const voxelLps: V3 = [ref.liverLps[0] + p.di * ref.spacingLps[0], ref.liverLps[1] + p.dj * ref.spacingLps[1], ref.liverLps[2]];
     const lpsText = (await page.textContent('[data-testid=probe-lps]')) ?? '';
     const nums = (/\(([^)]*)\)/.exec(lpsText)?.[1] ?? '').split(',').map(Number);
@@ -278,7 +280,7 @@ describe('medseg serve + viewer in Chromium', () => {
     for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
       const c = await canvasOf(plane);
       const p = expectedCanvasPoint(plane, ref.liverLps, c);
-      await expect.poll(async () => (await pixelAt(plane, p.x, p.y)).slice(0, 3), { message: `${plane} liver`, timeout: 10_000 }).toEqual(liverRgb);
+      await expect.poll(async () => (await pixelAt(plane, p.x, p.y)).slice(0, 3), { message: `${plane} liver`, timeout: POLL_MS }).toEqual(liverRgb);
       // Air outside the body (axial, coronal) / outside the liver carries no liver colour.
       if (plane !== 'sagittal') {
         const air = expectedCanvasPoint(plane, ref.airLps, c);
@@ -294,18 +296,18 @@ describe('medseg serve + viewer in Chromium', () => {
     await expect.poll(async () => {
       const [r, g, b] = await pixelAt('axial', p.x, p.y);
       return r === g && g === b;
-    }).toBe(true);
+    }, { timeout: POLL_MS }).toBe(true);
     await page.keyboard.press(' ');
-    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3)).toEqual(liverRgb);
+    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3), { timeout: POLL_MS }).toEqual(liverRgb);
     // Hiding just the liver label in the legend removes its colour; the other labels stay.
     const liverBox = page.locator('[data-testid=legend-1] li', { hasText: /^\s*liver$/ }).locator('input');
     await liverBox.uncheck();
-    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3)).not.toEqual(liverRgb);
+    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3), { timeout: POLL_MS }).not.toEqual(liverRgb);
     await liverBox.check();
-    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3)).toEqual(liverRgb);
+    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3), { timeout: POLL_MS }).toEqual(liverRgb);
     // Outline mode: a voxel deep inside the liver is no longer coloured.
     await page.selectOption('[data-testid=overlay-mode]', 'outline');
-    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3)).not.toEqual(liverRgb);
+    await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3), { timeout: POLL_MS }).not.toEqual(liverRgb);
     await page.screenshot({ path: path.join(OUT, 'outline.png') });
     await page.selectOption('[data-testid=overlay-mode]', 'fill');
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
@@ -317,16 +319,16 @@ describe('medseg serve + viewer in Chromium', () => {
     const c = await canvasOf('axial');
     const readWl = async (): Promise<number[]> => (/W (-?\d+) L (-?\d+)/.exec((await page.textContent('[data-testid=info-axial]')) ?? '') ?? []).slice(1).map(Number);
     await page.keyboard.press('1');
-    await expect.poll(readWl).toEqual([400, 40]);
+    await expect.poll(readWl, { timeout: POLL_MS }).toEqual([400, 40]);
     await page.mouse.move(c.left + 100, c.top + 100);
     await page.mouse.down({ button: 'right' });
     await page.mouse.move(c.left + 150, c.top + 100, { steps: 5 });
     await page.mouse.move(c.left + 150, c.top + 80, { steps: 5 });
     await page.mouse.up({ button: 'right' });
-    await expect.poll(readWl).toEqual([500, 0]); // 2 HU of width per px right, 2 HU of level per px down
+    await expect.poll(readWl, { timeout: POLL_MS }).toEqual([500, 0]); // 2 HU of width per px right, 2 HU of level per px down
     expect(await page.textContent('[data-testid=info-coronal]')).toContain('W 500 L 0'); // shared by all views
     await page.keyboard.press('1');
-    await expect.poll(readWl).toEqual([400, 40]);
+    await expect.poll(readWl, { timeout: POLL_MS }).toEqual([400, 40]);
   });
 
   it('shows the geometry warning of a gantry-tilted series as a badge and a banner, and still renders all views', async () => {
@@ -346,7 +348,7 @@ describe('medseg serve + viewer in Chromium', () => {
     expect(seen).toContain('28/28');
     expect(await page.textContent('[data-testid=series-2] [data-testid=geometry-badge]')).toBe('warning');
     await page.click('[data-testid=series-2]');
-    await expect.poll(() => page.textContent('[data-testid=geometry-banner]')).toContain('Gantry tilt');
+    await expect.poll(() => page.textContent('[data-testid=geometry-banner]'), { timeout: POLL_MS }).toContain('Gantry tilt');
     for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
       await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId?.startsWith('medseg:2:'), plane, {
         timeout: 60_000,
@@ -361,13 +363,13 @@ describe('medseg serve + viewer in Chromium', () => {
     await page.waitForSelector('[data-testid=series-3]', { timeout: 60_000 });
     expect(await page.textContent('[data-testid=series-3] [data-testid=geometry-badge]')).toBe('unsafe');
     await page.click('[data-testid=series-3]');
-    await expect.poll(() => page.textContent('[data-testid=geometry-banner]')).toContain('UNSAFE GEOMETRY');
+    await expect.poll(() => page.textContent('[data-testid=geometry-banner]'), { timeout: POLL_MS }).toContain('UNSAFE GEOMETRY');
     await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId?.startsWith('medseg:3:'), null, { timeout: 60_000 });
     expect(await page.locator('.letter').count()).toBe(0);
     expect(await page.textContent('[data-testid=info-axial]')).toContain('position in mm unavailable');
     const c = await canvasOf('axial');
     await page.mouse.move(c.left + c.width / 2, c.top + c.height / 2);
-    await expect.poll(() => page.textContent('[data-testid=probe-lps]')).toContain('unavailable');
+    await expect.poll(() => page.textContent('[data-testid=probe-lps]'), { timeout: POLL_MS }).toContain('unavailable');
     await page.screenshot({ path: path.join(OUT, 'unsafe-geometry.png') });
   });
 });
