@@ -5,6 +5,8 @@ import { command as infoCommand } from './info.js';
 import { command as convertCommand } from './convert.js';
 import { command as measureCommand } from './measure.js';
 import { command as compareCommand } from './compare.js';
+import { command as segmentCommand } from './segment.js';
+import { command as modelsCommand } from './models.js';
 import { command as serveCommand } from './serve.js';
 
 export const COMMANDS: CliCommand[] = [
@@ -13,5 +15,7 @@ export const COMMANDS: CliCommand[] = [
   convertCommand,
   measureCommand,
   compareCommand,
+  segmentCommand,
+  modelsCommand,
   serveCommand,
 ];
