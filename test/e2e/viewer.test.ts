@@ -331,6 +331,24 @@ describe('medseg serve + viewer in Chromium', () => {
     await expect.poll(readWl, { timeout: POLL_MS }).toEqual([400, 40]);
   });
 
+  it('shift-drag pans the view by the drag distance and R resets it (liver colour follows the anatomy)', async () => {
+    const c = await canvasOf('axial');
+    const at = expectedCanvasPoint('axial', ref.liverLps, c);
+    const liverPx = await pixelAt('axial', at.x, at.y);
+    const [dx, dy] = [150, -20]; // toward the patient's left: no liver there before the pan
+    expect(await pixelAt('axial', at.x + dx, at.y + dy)).not.toEqual(liverPx);
+    await page.keyboard.down('Shift');
+    await page.mouse.move(c.left + 200, c.top + 200);
+    await page.mouse.down();
+    await page.mouse.move(c.left + 200 + dx, c.top + 200 + dy, { steps: 6 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    await settle();
+    await expect.poll(async () => pixelAt('axial', at.x + dx, at.y + dy), { timeout: POLL_MS }).toEqual(liverPx);
+    await page.keyboard.press('r');
+    await expect.poll(async () => pixelAt('axial', at.x, at.y), { timeout: POLL_MS }).toEqual(liverPx);
+  });
+
   it('shows the geometry warning of a gantry-tilted series as a badge and a banner, and still renders all views', async () => {
     // Record what the progress bar shows while the import runs (fed by server-sent 'import.progress' events).
     await page.evaluate(() => {
