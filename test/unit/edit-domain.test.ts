@@ -3,10 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AppError } from '../../shared/ipc/errors.js';
-import type { Vec3 } from '../../shared/domain/volume.js';
+import { ijkToLps, type Vec3, type VolumeGeometry } from '../../shared/domain/volume.js';
+import { geometryOf } from './editFixture.js';
 import { applyDelta, changedRegion, decodeDelta, encodeDelta, invertDelta, type LabelDelta } from '../../shared/domain/editing/delta.js';
 import { distanceToFeature2d } from '../../shared/domain/editing/distance.js';
-import { strokeDelta, type EditTarget } from '../../shared/domain/editing/operations.js';
+import { brushFootprint, strokeDelta, type EditTarget } from '../../shared/domain/editing/operations.js';
 import { validateStroke, type EditStroke } from '../../shared/domain/editing/strokes.js';
 
 function target(dims: Vec3, spacingMm: Vec3 = [1, 1, 1], modality?: Int16Array): EditTarget {
@@ -27,6 +28,19 @@ function count(labels: ArrayLike<number>, value: number): number {
   let n = 0;
   for (let x = 0; x < labels.length; x++) if (labels[x] === value) n++;
   return n;
+}
+
+/** Whether voxel ijk lies within radiusMm (patient space) of the path, the disc's samples moved onto its slice. */
+function onPathWithin(g: VolumeGeometry, path: Vec3[], shape: 'disc' | 'sphere', slice: number, ijk: Vec3, radiusMm: number): boolean {
+  const pts = path.map((p) => ijkToLps(g, shape === 'disc' ? [p[0], slice, p[2]] : p));
+  const x = ijkToLps(g, ijk);
+  const segs = pts.length === 1 ? [[pts[0], pts[0]]] : pts.slice(1).map((p, n) => [pts[n], p]);
+  return segs.some(([a, b]) => {
+    const d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+    const dd = d[0] ** 2 + d[1] ** 2 + d[2] ** 2;
+    const t = dd > 0 ? Math.min(1, Math.max(0, ((x[0] - a[0]) * d[0] + (x[1] - a[1]) * d[1] + (x[2] - a[2]) * d[2]) / dd)) : 0;
+    return Math.hypot(x[0] - a[0] - t * d[0], x[1] - a[1] - t * d[1], x[2] - a[2] - t * d[2]) <= radiusMm;
+  });
 }
 
 function expectInvalid(fn: () => void, message: RegExp): void {
@@ -79,6 +93,48 @@ describe('brush and eraser footprints', () => {
     expect(changedRegion(d, dims).changedBoundsIjk).toEqual({ minIjk: [10, 10, 16], maxIjk: [30, 30, 24] });
     const expected = ((4 / 3) * Math.PI * 8 ** 3) / (0.8 * 0.8 * 2);
     expect(Math.abs(d.indices.length - expected) / expected).toBeLessThan(0.05);
+  });
+
+  it('matches a brute-force distance test in patient space, also on sheared (gantry-tilt) grids', () => {
+    const dims: Vec3 = [18, 16, 14];
+    const coord = (max: number) => fc.double({ min: 2, max, noNaN: true });
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.double({ min: 0.4, max: 2.5, noNaN: true }), fc.double({ min: 0.4, max: 2.5, noNaN: true }), fc.double({ min: 0.5, max: 3, noNaN: true })),
+        fc.integer({ min: -30, max: 30 }),
+        fc.array(fc.tuple(coord(15), coord(13), coord(11)), { minLength: 1, maxLength: 3 }),
+        fc.double({ min: 0.5, max: 6, noNaN: true }),
+        fc.constantFrom('sphere' as const, 'sphere' as const, 'disc' as const),
+        (spacingMm, tiltDeg, path, radiusMm, shape) => {
+          // the k axis tilted in the j-k plane, as a tilted gantry produces
+          const tilt = (tiltDeg * Math.PI) / 180;
+          const geometry: VolumeGeometry = { ...geometryOf(dims, spacingMm), directionLps: [[1, 0, 0], [0, 1, 0], [0, Math.sin(tilt), Math.cos(tilt)]] };
+          const pathIjk = path as Vec3[];
+          const fp = brushFootprint(geometry, { pathIjk, radiusMm, shape, plane: 'coronal' });
+          const slice = Math.round(pathIjk[0][1]);
+          const painted = (i: number, j: number, k: number): boolean => {
+            if (!fp) return false;
+            const [a, b, c] = [i - fp.minIjk[0], j - fp.minIjk[1], k - fp.minIjk[2]];
+            if (a < 0 || b < 0 || c < 0 || a >= fp.sizeIjk[0] || b >= fp.sizeIjk[1] || c >= fp.sizeIjk[2]) return false;
+            return fp.mask[a + fp.sizeIjk[0] * (b + fp.sizeIjk[1] * c)] === 1;
+          };
+          for (let k = 0; k < dims[2]; k++) {
+            for (let j = 0; j < dims[1]; j++) {
+              for (let i = 0; i < dims[0]; i++) {
+                const onDiscSlice = shape === 'sphere' || j === slice;
+                // the 1e-9 margins keep voxel centres exactly on the rim out of the comparison
+                if (onDiscSlice && onPathWithin(geometry, pathIjk, shape, slice, [i, j, k], radiusMm * (1 - 1e-9))) expect(painted(i, j, k)).toBe(true);
+                if (painted(i, j, k)) {
+                  expect(onDiscSlice).toBe(true);
+                  expect(onPathWithin(geometry, pathIjk, shape, slice, [i, j, k], radiusMm * (1 + 1e-9))).toBe(true);
+                }
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('sweeps the brush along the pointer path (no gaps between samples)', () => {

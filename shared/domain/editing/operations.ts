@@ -1,7 +1,7 @@
 // Turns an edit stroke into the delta it causes on a label map, without touching the map: brush/eraser
 // footprints (disc or sphere, anisotropic spacing), slice fill, shape-based interpolation, instance delete, relabel.
 import { AppError } from '../../ipc/errors.js';
-import type { Vec3, VolumeGeometry, VoxelArray } from '../volume.js';
+import { dot, invert3, type Mat3, type Vec3, type VolumeGeometry, type VoxelArray } from '../volume.js';
 import { DeltaBuilder, type LabelArray, type LabelDelta } from './delta.js';
 import { signedDistance2d } from './distance.js';
 import {
@@ -16,7 +16,8 @@ import {
 } from './strokes.js';
 
 export interface EditTarget {
-  geometry: Pick<VolumeGeometry, 'dims' | 'spacingMm'>;
+  /** directionLps is optional: without it the axes are taken as orthogonal. */
+  geometry: BrushGeometry;
   labels: LabelArray;
   /** Modality values on the same grid; needed only by threshold-limited strokes. */
   modality?: VoxelArray;
@@ -44,13 +45,26 @@ function inRange(modality: VoxelArray | undefined, range: IntensityRange | undef
   return m >= range.lo && m <= range.hi;
 }
 
-/** Voxels whose centre lies within radiusMm of the pointer path (segments between samples), as a local mask. */
+type BrushGeometry = Pick<VolumeGeometry, 'dims' | 'spacingMm'> & Partial<Pick<VolumeGeometry, 'directionLps'>>;
+
+/**
+ * Voxels whose centre lies within radiusMm (in patient space) of the pointer path — the segments between
+ * samples — as a local mask. Distances go through spacing and direction, so anisotropic and sheared grids get
+ * a true sphere/disc in mm.
+ */
 export function brushFootprint(
-  geometry: Pick<VolumeGeometry, 'dims' | 'spacingMm'>,
+  geometry: BrushGeometry,
   stroke: Pick<BrushStroke, 'pathIjk' | 'radiusMm' | 'shape' | 'plane'>,
 ): { minIjk: Vec3; sizeIjk: Vec3; mask: Uint8Array } | null {
   const { dims, spacingMm: s } = geometry;
+  const dir = geometry.directionLps ?? [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+  // Columns of the voxel→mm map: one voxel step along axis a moves s[a]·dir[a] in LPS.
+  const col: Vec3[] = [0, 1, 2].map((a) => [dir[a][0] * s[a], dir[a][1] * s[a], dir[a][2] * s[a]] as Vec3);
+  // Furthest reach along each voxel axis of a ball of radius r: r·sqrt((GᵀG)⁻¹ diagonal), G the metric.
+  const metric = [0, 1, 2].map((a) => [0, 1, 2].map((b) => dot(col[a], col[b]))) as Mat3;
+  const inverse = invert3(metric);
   const r = stroke.radiusMm;
+  const reach: Vec3 = [r * Math.sqrt(inverse[0][0]), r * Math.sqrt(inverse[1][1]), r * Math.sqrt(inverse[2][2])];
   let path = stroke.pathIjk;
   const lo: Vec3 = [0, 0, 0];
   const hi: Vec3 = [dims[0] - 1, dims[1] - 1, dims[2] - 1];
@@ -68,12 +82,11 @@ export function brushFootprint(
   const minIjk: Vec3 = [0, 0, 0];
   const maxIjk: Vec3 = [0, 0, 0];
   for (let a = 0; a < 3; a++) {
-    const reach = r / s[a];
     let mn = Infinity;
     let mx = -Infinity;
     for (const p of path) {
-      mn = Math.min(mn, p[a] - reach);
-      mx = Math.max(mx, p[a] + reach);
+      mn = Math.min(mn, p[a] - reach[a]);
+      mx = Math.max(mx, p[a] + reach[a]);
     }
     minIjk[a] = Math.max(lo[a], Math.ceil(mn));
     maxIjk[a] = Math.min(hi[a], Math.floor(mx));
@@ -82,26 +95,31 @@ export function brushFootprint(
   const sizeIjk: Vec3 = [maxIjk[0] - minIjk[0] + 1, maxIjk[1] - minIjk[1] + 1, maxIjk[2] - minIjk[2] + 1];
   const mask = new Uint8Array(sizeIjk[0] * sizeIjk[1] * sizeIjk[2]);
   const r2 = r * r;
+  const toMm = (e: Vec3): Vec3 => [
+    e[0] * col[0][0] + e[1] * col[1][0] + e[2] * col[2][0],
+    e[0] * col[0][1] + e[1] * col[1][1] + e[2] * col[2][1],
+    e[0] * col[0][2] + e[1] * col[1][2] + e[2] * col[2][2],
+  ];
   const segments = path.length === 1 ? [[path[0], path[0]]] : path.slice(1).map((p, n) => [path[n], p]);
   for (const [p0, p1] of segments) {
-    // Work in mm along the voxel axes (exact for the orthonormal grids edits are allowed on).
-    const a: Vec3 = [p0[0] * s[0], p0[1] * s[1], p0[2] * s[2]];
-    const d: Vec3 = [(p1[0] - p0[0]) * s[0], (p1[1] - p0[1]) * s[1], (p1[2] - p0[2]) * s[2]];
-    const dd = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+    const d = toMm([p1[0] - p0[0], p1[1] - p0[1], p1[2] - p0[2]]);
+    const dd = dot(d, d);
     const from: Vec3 = [0, 0, 0];
     const to: Vec3 = [0, 0, 0];
     for (let ax = 0; ax < 3; ax++) {
-      const reach = r / s[ax];
-      from[ax] = Math.max(minIjk[ax], Math.ceil(Math.min(p0[ax], p1[ax]) - reach));
-      to[ax] = Math.min(maxIjk[ax], Math.floor(Math.max(p0[ax], p1[ax]) + reach));
+      from[ax] = Math.max(minIjk[ax], Math.ceil(Math.min(p0[ax], p1[ax]) - reach[ax]));
+      to[ax] = Math.min(maxIjk[ax], Math.floor(Math.max(p0[ax], p1[ax]) + reach[ax]));
     }
     for (let k = from[2]; k <= to[2]; k++) {
-      const z = k * s[2] - a[2];
       for (let j = from[1]; j <= to[1]; j++) {
-        const y = j * s[1] - a[1];
+        // (from[0], j, k) relative to the segment start, in mm; each step in i adds col[0].
+        const rowStart = toMm([from[0] - p0[0], j - p0[1], k - p0[2]]);
         const row = ((k - minIjk[2]) * sizeIjk[1] + (j - minIjk[1])) * sizeIjk[0] - minIjk[0];
         for (let i = from[0]; i <= to[0]; i++) {
-          const x = i * s[0] - a[0];
+          const n = i - from[0];
+          const x = rowStart[0] + n * col[0][0];
+          const y = rowStart[1] + n * col[0][1];
+          const z = rowStart[2] + n * col[0][2];
           let t = dd > 0 ? (x * d[0] + y * d[1] + z * d[2]) / dd : 0;
           t = t < 0 ? 0 : t > 1 ? 1 : t;
           const ex = x - t * d[0];
