@@ -1,4 +1,5 @@
-// Patients -> studies -> series tree of the catalog; clicking a series opens it in the viewer.
+// Patients -> studies -> series tree of the catalog; clicking a series opens it in the viewer. Patient IDs are not
+// unique keys (anonymised exports often leave them empty), hence the index in the key.
 import type { PatientNode } from '../../shared/ipc/contract.js';
 import { GeometryBadge } from './GeometryBadge.js';
 import { SeriesThumbnail } from './SeriesThumbnail.js';
@@ -7,8 +8,8 @@ export function StudyBrowser({ patients, selected, onSelect }: { patients: Patie
   if (patients.length === 0) return <p className="hint">No studies yet: import a DICOM folder, zip or DICOMDIR.</p>;
   return (
     <ul className="tree" data-testid="study-browser">
-      {patients.map((p) => (
-        <li key={p.patientId}>
+      {patients.map((p, n) => (
+        <li key={`${n}:${p.patientId}`}>
           <div className="patient">
             {p.name || '(no name)'} <span className="muted">{p.patientId}</span>
           </div>
