@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { openDatabase, type Database } from '../../main/db/database.js';
-import { countLabels } from '../../main/db/segmentations.js';
+import { countLabels, deleteSegmentation } from '../../main/db/segmentations.js';
 import { loadEditedLabelMap, openEditSession, type EditResult } from '../../main/services/editing/session.js';
 import { AppError } from '../../shared/ipc/errors.js';
 import type { EditStroke, ViewPlane } from '../../shared/domain/editing/strokes.js';
@@ -201,6 +201,18 @@ describe('edit session', () => {
     db2.close();
   });
 
+  it('goes away with its segmentation (journal, strokes, snapshots and versions cascade)', async () => {
+    const { db, segmentationId } = createEditDb(':memory:', geometryOf(DIMS, SPACING), seededLabels());
+    const s = openEditSession(db, segmentationId, { snapshotEvery: 1 });
+    s.applyStroke(sphere(3, [5, 5, 5]));
+    s.nameVersion('v1');
+    await s.flush();
+    deleteSegmentation(db, segmentationId);
+    for (const table of ['edit_journals', 'edit_strokes', 'edit_snapshots', 'edit_versions']) {
+      expect(db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()).toEqual({ n: 0 });
+    }
+  });
+
   it('refuses to edit over another session that moved the same journal', () => {
     const { db, segmentationId } = createEditDb(':memory:', geometryOf(DIMS, SPACING), seededLabels());
     const a = openEditSession(db, segmentationId);
@@ -312,7 +324,7 @@ describe('random edit sequences (property)', () => {
         expect(storedCounts(db, segmentationId)).toEqual(countLabels(final));
         db.close();
       }),
-      { numRuns: 60 },
+      { numRuns: 150 },
     );
   });
 });
