@@ -79,6 +79,22 @@ describe('segmentVolume on a fixture model', () => {
     });
   });
 
+  it('retries a failed run with half-size tiles on a GPU-list provider, and fails plainly on CPU', async () => {
+    // fixed16-model throws inside onnxruntime on any tile but 16x16; its manifest asks for 32x32 tiles.
+    // 'cpu' is passed as the GPU list so the GPU retry path runs on this GPU-less machine.
+    const model = await loadModelFolder(path.resolve(import.meta.dirname, '../fixtures/fixed16-model'));
+    const { volume, truth } = boxVolume();
+    const r = await segmentVolume(volume, model, { device: 'auto', gpuProviders: ['cpu'], threads: 1 });
+    expect(r.params.patchSize).toEqual([16, 16]);
+    expect(r.fallbacks).toHaveLength(1);
+    expect(r.fallbacks[0].reason).toMatch(/^run failed with 32x32 tiles \(.+\); retrying with 16x16$/);
+    expect(mismatches(r.labelMap.labels, truth)).toBe(0);
+    await expect(segmentVolume(volume, model, { device: 'cpu', threads: 1 })).rejects.toMatchObject({
+      code: 'INFERENCE_FAILED',
+      message: expect.stringMatching(/^Inference failed on CPU: /),
+    });
+  });
+
   it('stops within a second of cancel, in-process, with CANCELLED and no result', async () => {
     const model = await loadModelFolder(FIXTURE);
     const { volume } = boxVolume([256, 256, 40]);

@@ -144,7 +144,7 @@ export async function segmentVolume(volume: Volume, model: ModelFolder, opts: Se
   const values = normalizeIntensities(resampleLinear(volume.voxels, volume, grid, m.outsideValue), m.normalization);
   const padValue = normalizeIntensities(Float32Array.of(m.outsideValue), m.normalization)[0];
 
-  let { session, provider, fallbacks } = await createSessionWithFallback(model.onnxPath, opts);
+  let { session, provider, fromGpuList, fallbacks } = await createSessionWithFallback(model.onnxPath, opts);
   let plan = planTiles(grid, patch, m.sizeDivisor, m.overlap);
   let gridLabels: Uint8Array | undefined;
   try {
@@ -153,7 +153,7 @@ export async function segmentVolume(volume: Volume, model: ModelFolder, opts: Se
         gridLabels = await runSlices(session, model, grid, values, padValue, plan, opts);
       } catch (err) {
         if (err instanceof AppError && (err.code === 'CANCELLED' || err.code === 'INFERENCE_FAILED')) throw err;
-        if (provider === 'cpu') throw new AppError('INFERENCE_FAILED', `Inference failed on CPU: ${firstLine(err)}`);
+        if (!fromGpuList) throw new AppError('INFERENCE_FAILED', `Inference failed on CPU: ${firstLine(err)}`);
         // a GPU run failure is often memory: retry once with half-size tiles, then on CPU
         const halfH = roundUp(Math.max(m.sizeDivisor, Math.floor(plan.tileH / 2)), m.sizeDivisor);
         const halfW = roundUp(Math.max(m.sizeDivisor, Math.floor(plan.tileW / 2)), m.sizeDivisor);
@@ -164,9 +164,11 @@ export async function segmentVolume(volume: Volume, model: ModelFolder, opts: Se
         }
         if (opts.device === 'gpu') throw new AppError('INFERENCE_FAILED', `Inference failed on ${provider}: ${firstLine(err)}`);
         fallbacks.push({ provider, reason: `run failed (${firstLine(err)}); falling back to cpu` });
+        const cpu = await createSessionFor(model.onnxPath, 'cpu', opts.threads);
         await session.release();
-        session = await createSessionFor(model.onnxPath, 'cpu', opts.threads);
+        session = cpu;
         provider = 'cpu';
+        fromGpuList = false;
         plan = planTiles(grid, patch, m.sizeDivisor, m.overlap);
       }
     }

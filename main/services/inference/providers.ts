@@ -13,6 +13,8 @@ export interface ProviderFallback {
 export interface ProviderSession {
   session: ort.InferenceSession;
   provider: string;
+  /** True when the provider came from the GPU list: a failed run then retries smaller tiles, then CPU. */
+  fromGpuList: boolean;
   fallbacks: ProviderFallback[];
 }
 
@@ -69,7 +71,7 @@ export async function createSessionWithFallback(modelPath: string, opts: Session
     }
     try {
       const session = await createSessionFor(modelPath, provider, opts.threads);
-      return { session, provider, fallbacks };
+      return { session, provider, fromGpuList: true, fallbacks };
     } catch (err) {
       const hint = backend.bundled ? '' : ' (not bundled: reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12)';
       fallbacks.push({ provider, reason: `session could not be created: ${firstLine(err)}${hint}` });
@@ -81,7 +83,7 @@ export async function createSessionWithFallback(modelPath: string, opts: Session
   }
   try {
     const session = await createSessionFor(modelPath, 'cpu', opts.threads);
-    return { session, provider: 'cpu', fallbacks };
+    return { session, provider: 'cpu', fromGpuList: false, fallbacks };
   } catch (err) {
     throw new AppError('INFERENCE_FAILED', `onnxruntime could not load the model on CPU: ${firstLine(err)}`);
   }
