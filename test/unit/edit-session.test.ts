@@ -57,6 +57,12 @@ describe('edit session', () => {
     expect(r.changedBoundsIjk).toEqual({ minIjk: [16, 3, 6], maxIjk: [20, 7, 6] });
     expect(r.bytesStored).toBeGreaterThan(0);
     expect(storedCounts(db, segmentationId)).toEqual(countLabels(s.labelMap().labels));
+    // the viewer patches just the reported box: 5×5×1 voxels, the disc's centre row all lesion
+    const patch = s.labelsInBounds(r.changedBoundsIjk!);
+    expect(patch.length).toBe(25);
+    expect([...patch.slice(10, 15)]).toEqual([3, 3, 3, 3, 3]);
+    expect(patch[0]).toBe(s.labelMap().labels[16 + DIMS[0] * (3 + DIMS[1] * 6)]);
+    expect(() => s.labelsInBounds({ minIjk: [0, 0, 0], maxIjk: [24, 0, 0] })).toThrow(/not a voxel box inside 24×20×12/);
     const u = s.undo();
     expect(u.changedBoundsIjk).toEqual(r.changedBoundsIjk);
     expect(firstDifference(s.labelMap().labels, before)).toBe(-1);

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/ipc/errors.js';
 import type { LabelInfo, LabelKind, LabelMap } from '../../../shared/domain/labelMap.js';
-import { voxelCount, type VolumeGeometry, type VoxelArray } from '../../../shared/domain/volume.js';
+import { voxelCount, type Vec3, type VolumeGeometry, type VoxelArray } from '../../../shared/domain/volume.js';
 import {
   applyDelta,
   changedRegion,
@@ -161,6 +161,32 @@ export class EditSession {
   labelMap(): LabelMap {
     this.checkOpen();
     return { ...this.geometry, labels: this.labels, table: this.table.map((l) => ({ ...l })) };
+  }
+
+  /**
+   * A copy of the labels inside inclusive voxel bounds (i fastest), so the viewer can patch the region an edit
+   * reported instead of fetching the whole map again.
+   */
+  labelsInBounds(bounds: { minIjk: Vec3; maxIjk: Vec3 }): LabelArray {
+    this.checkOpen();
+    const { dims } = this.geometry;
+    const { minIjk: lo, maxIjk: hi } = bounds;
+    for (let a = 0; a < 3; a++) {
+      if (!Number.isInteger(lo[a]) || !Number.isInteger(hi[a]) || lo[a] < 0 || hi[a] >= dims[a] || lo[a] > hi[a]) {
+        throw new AppError('INVALID_INPUT', `Bounds [${lo.join(', ')}]..[${hi.join(', ')}] are not a voxel box inside ${dims.join('×')}.`);
+      }
+    }
+    const nx = hi[0] - lo[0] + 1;
+    const ny = hi[1] - lo[1] + 1;
+    const nz = hi[2] - lo[2] + 1;
+    const out = this.labels instanceof Uint8Array ? new Uint8Array(nx * ny * nz) : new Uint16Array(nx * ny * nz);
+    for (let k = 0; k < nz; k++) {
+      for (let j = 0; j < ny; j++) {
+        const from = lo[0] + dims[0] * (lo[1] + j + dims[1] * (lo[2] + k));
+        out.set(this.labels.subarray(from, from + nx), nx * (j + ny * k));
+      }
+    }
+    return out;
   }
 
   history(): { version: number; canUndo: boolean; canRedo: boolean; strokes: number } {
