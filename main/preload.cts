@@ -1,5 +1,5 @@
 // Sandboxed preload (CommonJS, as sandboxed preloads must be): exposes ONE invoke/subscribe bridge, no logic.
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 
 contextBridge.exposeInMainWorld('medseg', {
   invoke: (method: string, input: unknown) => ipcRenderer.invoke('medseg:invoke', method, input),
@@ -11,4 +11,6 @@ contextBridge.exposeInMainWorld('medseg', {
     return () => ipcRenderer.removeListener('medseg:event', onEvent);
   },
   dataOrigin: 'medseg-data://local',
+  // Dropped files carry no path in a sandboxed page; Electron resolves it for the import box.
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
 });

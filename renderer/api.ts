@@ -10,6 +10,8 @@ export interface MedsegBridge {
   subscribe(event: string, listener: (payload: unknown) => void): () => void;
   /** Origin of the voxel-data protocol, e.g. "medseg-data://local". */
   dataOrigin: string;
+  /** Local path of a dropped File (Electron only). */
+  pathForFile(file: File): string;
 }
 
 declare global {

@@ -4,6 +4,10 @@ import { useEffect, useState } from 'react';
 import { api } from '../api.js';
 
 export function pathsFromDrop(dt: DataTransfer): string[] {
+  // Electron: the preload resolves dropped files and folders to paths.
+  const bridge = window.medseg;
+  if (bridge && dt.files.length > 0) return Array.from(dt.files, (f) => bridge.pathForFile(f)).filter((p) => p);
+  // Browser (medseg serve): file managers put file:// URIs on the drag.
   const uris = dt.getData('text/uri-list') || dt.getData('text/plain');
   return uris
     .split(/\r?\n/)
