@@ -1,6 +1,6 @@
 // The segmentation pipeline: series volume -> model grid (LPS-aligned, model spacing) -> normalise -> Gaussian-
-// blended sliding window on onnxruntime -> uint8 argmax per slice -> labels back on the series grid -> per-label
-// post-processing. Class scores exist only for one slice at a time, as float32.
+// blended sliding window on onnxruntime -> uint8 argmax per slice -> per-label post-processing (model grid) ->
+// labels back on the series grid by nearest neighbour. Class scores exist only for one slice at a time, as float32.
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../../shared/ipc/errors.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
@@ -39,6 +39,7 @@ export interface SegmentResult {
     overlap: number;
     modelGrid: { dims: number[]; spacingMm: number[] };
     tiles: number;
+    /** Voxels of the model grid removed by post-processing, per label name. */
     removedByPostprocessVoxels: Record<string, number>;
   };
 }
@@ -176,16 +177,18 @@ export async function segmentVolume(volume: Volume, model: ModelFolder, opts: Se
     await session.release();
   }
 
-  const labels = resampleLabelsNearest(gridLabels, grid, volume);
+  // post-processing on the model grid (what the network saw, as in the Python evaluation): its component buffers stay small
+  // (a 512 x 512 x 600 series would need ~1.2 GB of them at full resolution)
   const organs = m.labels.filter((l) => l.postprocess === 'largest-component');
-  const removedByValue = keepLargestComponents(labels, volume.dims, organs.map((l) => l.value));
+  const removedByValue = keepLargestComponents(gridLabels, grid.dims, organs.map((l) => l.value));
   const removed: Record<string, number> = Object.fromEntries(organs.map((l) => [l.name, removedByValue.get(l.value) ?? 0]));
   // after the organs are cleaned, so a lesion is judged against the organ that is actually kept
   for (const l of m.labels) {
     if (l.postprocess === 'inside-label' && l.insideLabel !== undefined) {
-      removed[l.name] = keepEnclosedComponents(labels, volume.dims, l.value, l.insideLabel, l.minEnclosedFraction ?? 0.5);
+      removed[l.name] = keepEnclosedComponents(gridLabels, grid.dims, l.value, l.insideLabel, l.minEnclosedFraction ?? 0.5);
     }
   }
+  const labels = resampleLabelsNearest(gridLabels, grid, volume);
   const tiles = grid.dims[2] * plan.ys.length * plan.xs.length;
   return {
     labelMap: {
