@@ -314,6 +314,8 @@ export class EditSession {
     if (this.snapshotTimer !== undefined) clearTimeout(this.snapshotTimer);
     this.snapshotTimer = undefined;
     this.closed = true;
+    // Let the map go even if a caller still holds the session object.
+    this.labels = new Uint8Array(0);
   }
 
   // ---- internals ----------------------------------------------------------------------------------------
