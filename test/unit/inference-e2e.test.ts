@@ -116,5 +116,13 @@ describe('medseg segment with abdomen-ct on example_ct_dicom', () => {
     const listing = JSON.parse(c.out.join(''));
     expect(listing.models.map((m: { id: string }) => m.id)).toEqual(expect.arrayContaining(['abdomen-ct', 'lung-nodule-ct']));
     for (const m of listing.models) expect(m.opset).toBeLessThanOrEqual(17);
+    const ok = capture();
+    expect(await models.run(['--validate', path.resolve(import.meta.dirname, '../fixtures/threshold-model'), '--json'], ok.io)).toBe(0);
+    expect(JSON.parse(ok.out.join(''))).toMatchObject({ valid: true, model: { id: 'threshold-test', opset: 13 } });
+    // a folder without model.onnx: the error names what is missing (the CLI prints it as MODEL_INVALID)
+    await expect(models.run(['--validate', path.join(MODELS, 'train')], capture().io)).rejects.toMatchObject({
+      code: 'MODEL_INVALID',
+      message: expect.stringMatching(/manifest\.json is missing/),
+    });
   });
 });
