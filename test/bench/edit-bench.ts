@@ -83,8 +83,7 @@ export async function runEditBench(): Promise<void> {
     let t0 = performance.now();
     const session = openEditSession(db, segmentationId);
     const openMs = performance.now() - t0;
-    global.gc?.();
-    const memBefore = process.memoryUsage();
+    const memBefore = await settledMemory();
     const sizeBefore = statSync(file).size + safeSize(`${file}-wal`);
 
     const random = prng(42);
@@ -110,11 +109,7 @@ export async function runEditBench(): Promise<void> {
       }
     }
     const journaled = bytes.filter((b) => b > 0).length;
-    // The last snapshot's 75 MB copy is released only after a collection and a turn of the loop; measure what stays.
-    global.gc?.();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    global.gc?.();
-    const memAfter = process.memoryUsage();
+    const memAfter = await settledMemory();
     db.pragma('wal_checkpoint(TRUNCATE)');
     const sizeAfter = statSync(file).size + safeSize(`${file}-wal`);
 
@@ -168,8 +163,8 @@ export async function runEditBench(): Promise<void> {
     console.log([`open session: fresh / after ${STROKES + SPHERES} strokes (ms)`, `${openMs.toFixed(0)} / ${reopenMs.toFixed(0)}`, '', ''].join(' | '));
     console.log(
       [
-        `memory after ${STROKES} strokes: RSS (growth since open) / JS heap + buffers growth`,
-        `${mb(memAfter.rss)} MB (+${mb(memAfter.rss - memBefore.rss)} MB) / +${mb(memAfter.heapUsed + memAfter.arrayBuffers - memBefore.heapUsed - memBefore.arrayBuffers)} MB`,
+        `memory after ${STROKES} strokes: RSS (growth since open) / JS heap + buffers (the map alone is ${mb(labels.byteLength)} MB)`,
+        `${mb(memAfter.rss)} MB (+${mb(memAfter.rss - memBefore.rss)} MB) / ${mb(memAfter.heapUsed + memAfter.arrayBuffers)} MB`,
         `~${mb(STROKES * labels.byteLength)} MB if each step copied the map`,
         '',
       ].join(' | '),
@@ -177,6 +172,18 @@ export async function runEditBench(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Memory once garbage is gone: a freed 75 MB buffer (the stored map's inflate, a snapshot copy) is released only
+ * after a collection and a turn of the loop. Without --expose-gc the figures include such garbage.
+ */
+async function settledMemory(): Promise<NodeJS.MemoryUsage> {
+  for (let n = 0; n < 4; n++) {
+    global.gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return process.memoryUsage();
 }
 
 function safeSize(path: string): number {
