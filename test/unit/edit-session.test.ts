@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { openDatabase, type Database } from '../../main/db/database.js';
 import { countLabels, deleteSegmentation } from '../../main/db/segmentations.js';
-import { loadEditedLabelMap, openEditSession, type EditResult } from '../../main/services/editing/session.js';
+import { loadEditedLabelMap, openEditSession, ORIGINAL_VERSION_ID, type EditResult } from '../../main/services/editing/session.js';
 import { AppError } from '../../shared/ipc/errors.js';
 import type { EditStroke, ViewPlane } from '../../shared/domain/editing/strokes.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
@@ -133,6 +133,11 @@ describe('edit session', () => {
     s.revertTo(reviewed.id);
     expect(firstDifference(s.labelMap().labels, stateA)).toBe(-1);
     expect(s.listVersions().map((v) => v.name)).toEqual(['reviewed by Dr Who', 'with B']);
+    const seeded = seededLabels();
+    s.revertTo(ORIGINAL_VERSION_ID); // back to the model's output, as one more undoable edit
+    expect(firstDifference(s.labelMap().labels, seeded)).toBe(-1);
+    s.undo();
+    expect(firstDifference(s.labelMap().labels, stateA)).toBe(-1);
     expect(codeOf(() => s.revertTo(12345))).toBe('NOT_FOUND');
     expect(codeOf(() => s.nameVersion('   '))).toBe('INVALID_INPUT');
     expect(storedCounts(db, segmentationId)).toEqual(countLabels(s.labelMap().labels));

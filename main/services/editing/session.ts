@@ -43,6 +43,8 @@ export type { EditVersion };
 
 export const DEFAULT_SNAPSHOT_EVERY = 50;
 export const DEFAULT_SNAPSHOT_IDLE_MS = 1500;
+/** revertTo(ORIGINAL_VERSION_ID) goes back to the map as stored before any edit. */
+export const ORIGINAL_VERSION_ID = 0;
 
 const deflateAsync = promisify(deflate);
 
@@ -253,11 +255,15 @@ export class EditSession {
 
   /**
    * Returns the map to a named version as a new, undoable edit: nothing after the version is discarded, and
-   * Ctrl+Z brings back the state before the revert.
+   * Ctrl+Z brings back the state before the revert. versionId ORIGINAL_VERSION_ID (0) is the map as stored
+   * before any edit (e.g. the model's output).
    */
   revertTo(versionId: number): StrokeResult {
     this.checkOpen();
-    const version = this.listVersions().find((v) => v.id === versionId);
+    const version =
+      versionId === ORIGINAL_VERSION_ID
+        ? { id: ORIGINAL_VERSION_ID, seq: 0, name: 'original' }
+        : this.listVersions().find((v) => v.id === versionId);
     if (!version) throw new AppError('NOT_FOUND', `Segmentation ${this.segmentationId} has no version ${versionId}.`);
     if (version.seq === this.cursor) return { ...this.result(null), bytesStored: 0 };
     const steps = this.pathDeltas(this.cursor, version.seq);
