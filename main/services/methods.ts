@@ -13,8 +13,9 @@ import { importPaths } from './importer.js';
 import { loadSeriesVolume } from './volumes.js';
 import { readNiftiLabels } from './nifti.js';
 import { seriesThumbnail } from './thumbnails.js';
-import { listSegmentations, loadSegmentation, saveSegmentation, type SegmentationSummary } from '../db/segmentations.js';
+import { listSegmentations, saveSegmentation, type SegmentationSummary } from '../db/segmentations.js';
 import type { BinaryResource, MethodImpls, ServiceTable } from '../ipc/dispatch.js';
+import { createEditingService } from './methods-edit.js';
 
 export interface ServiceDeps {
   db: Database;
@@ -27,6 +28,7 @@ export interface ServiceDeps {
 export function createServiceTable(deps: ServiceDeps): ServiceTable {
   const { db } = deps;
   const rangeCache = new WeakMap<object, [number, number]>();
+  const editing = createEditingService(db);
 
   const methods: MethodImpls = {
     'app.info': async () => ({ name: 'medseg', version: deps.appVersion, mode: deps.mode, canPickPaths: !!deps.pickPaths }),
@@ -112,6 +114,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
       if (!saved) throw new AppError('INTERNAL', `segmentation ${id} vanished after saving`);
       return summaryWire(saved);
     },
+    ...editing.methods,
   };
 
   const thumbnails = new Map<number, Promise<Uint8Array>>();
@@ -129,7 +132,9 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
       const { volume } = await loadSeriesVolume(db, resourceId);
       return { bytes: new Uint8Array(volume.voxels.buffer, volume.voxels.byteOffset, volume.voxels.byteLength), dtype: dtypeOf(volume.voxels) };
     }
-    const { summary, labelMap } = loadSegmentation(db, resourceId);
+    // The edited state (live session or journal), so a reload shows every committed stroke.
+    const { seriesId, labelMap } = editing.editedLabelMap(resourceId);
+    const summary = { seriesId };
     const series = getSeriesRecord(db, summary.seriesId);
     // An overlay drawn on a grid other than its series' would put labels on the wrong anatomy: refuse it.
     if (!sameGrid(labelMap, { dims: series.dims, spacingMm: series.spacingMm, originLps: series.originLps, directionLps: series.directionLps }, 0.01)) {

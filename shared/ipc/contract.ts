@@ -2,6 +2,7 @@
 // resources (voxels, label maps) that never travel as JSON. Electron IPC, HTTP and tests are adapters over this.
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
+import { editMethods } from './contract-edit.js';
 
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
 const mat3 = z.tuple([vec3, vec3, vec3]);
@@ -120,6 +121,7 @@ export const methods = {
       .strict(),
     output: labelMapSummarySchema,
   },
+  ...editMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

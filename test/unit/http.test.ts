@@ -9,12 +9,13 @@ import net from 'node:net';
 import { startHttpServer, type RunningHttpServer } from '../../main/headless/http.js';
 import type { MethodImpls, ServiceTable } from '../../main/ipc/dispatch.js';
 import { AppError } from '../../shared/ipc/errors.js';
+import { methods } from '../../shared/ipc/contract.js';
 
 const calls: string[] = [];
 const notUsed = async (): Promise<never> => {
   throw new AppError('INTERNAL', 'not used in this test');
 };
-const fakeMethods: MethodImpls = {
+const stubs: Partial<MethodImpls> = {
   'app.info': async () => {
     calls.push('app.info');
     return { name: 'medseg', version: '0.0.0-test', mode: 'http', canPickPaths: false };
@@ -32,6 +33,8 @@ const fakeMethods: MethodImpls = {
   'labelmaps.list': notUsed,
   'labelmaps.addFromNifti': notUsed,
 };
+// Every other method of the table answers 'not used', so the stub keeps up with the contract as it grows.
+const fakeMethods = { ...(Object.fromEntries(Object.keys(methods).map((m) => [m, notUsed])) as unknown as MethodImpls), ...stubs };
 const table: ServiceTable = {
   methods: fakeMethods,
   readBinary: async (kind, id) => {
