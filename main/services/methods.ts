@@ -15,6 +15,7 @@ import { readNiftiLabels } from './nifti.js';
 import { seriesThumbnail } from './thumbnails.js';
 import { listSegmentations, saveSegmentation, type SegmentationSummary } from '../db/segmentations.js';
 import type { BinaryResource, MethodImpls, ServiceTable } from '../ipc/dispatch.js';
+import { createAnalysisService } from './methods-analysis.js';
 import { createEditingService } from './methods-edit.js';
 
 export interface ServiceDeps {
@@ -29,6 +30,8 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
   const { db } = deps;
   const rangeCache = new WeakMap<object, [number, number]>();
   const editing = createEditingService(db);
+  // Measure and compare what the viewer shows: the label map with every committed edit.
+  const analysis = createAnalysisService({ db, labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId) });
 
   const methods: MethodImpls = {
     'app.info': async () => ({ name: 'medseg', version: deps.appVersion, mode: deps.mode, canPickPaths: !!deps.pickPaths }),
@@ -114,6 +117,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
       if (!saved) throw new AppError('INTERNAL', `segmentation ${id} vanished after saving`);
       return summaryWire(saved);
     },
+    ...analysis.methods,
     ...editing.methods,
   };
 
@@ -128,6 +132,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
       }
       return { bytes: await job, dtype: 'uint8' };
     }
+    if (kind === 'labelmap-preview') return analysis.readPreview(resourceId);
     if (kind === 'volume') {
       const { volume } = await loadSeriesVolume(db, resourceId);
       return { bytes: new Uint8Array(volume.voxels.buffer, volume.voxels.byteOffset, volume.voxels.byteLength), dtype: dtypeOf(volume.voxels) };

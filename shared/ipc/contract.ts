@@ -2,6 +2,7 @@
 // resources (voxels, label maps) that never travel as JSON. Electron IPC, HTTP and tests are adapters over this.
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
+import { analysisEvents, analysisMethods } from './contract-analysis.js';
 import { editMethods } from './contract-edit.js';
 
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
@@ -122,6 +123,7 @@ export const methods = {
     output: labelMapSummarySchema,
   },
   ...editMethods,
+  ...analysisMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -140,13 +142,15 @@ export function isMethodName(name: string): name is MethodName {
 /** Events pushed from the services to the UI (Electron: webContents.send; HTTP: server-sent events). */
 export const events = {
   'import.progress': z.object({ filesDone: z.number().int(), filesTotal: z.number().int(), path: z.string().optional() }),
+  ...analysisEvents,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
 
 /** Binary resources: raw little-endian arrays, keyed by id. URL path `/data/<kind>/<id>` in both adapters. */
 /** thumbnail: 64×64 uint8 grey image of a series (id = seriesId). */
-export const BINARY_KINDS = ['volume', 'labelmap', 'thumbnail'] as const;
+/** labelmap-preview: a classical tool's transient result (id = previewId from classical.preview). */
+export const BINARY_KINDS = ['volume', 'labelmap', 'thumbnail', 'labelmap-preview'] as const;
 export type BinaryKind = (typeof BINARY_KINDS)[number];
 
 export function binaryPath(kind: BinaryKind, resourceId: number): string {
@@ -154,7 +158,7 @@ export function binaryPath(kind: BinaryKind, resourceId: number): string {
 }
 
 export function parseBinaryPath(pathname: string): { kind: BinaryKind; resourceId: number } | null {
-  const m = /^\/data\/(volume|labelmap|thumbnail)\/([1-9][0-9]{0,15})$/.exec(pathname);
+  const m = new RegExp(`^/data/(${BINARY_KINDS.join('|')})/([1-9][0-9]{0,15})$`).exec(pathname);
   if (!m) return null;
   return { kind: m[1] as BinaryKind, resourceId: Number(m[2]) };
 }
