@@ -45,6 +45,17 @@ interface FrameEntry {
   info: DicomFrameInfo;
 }
 
+/** A plan that copies source slice k to volume slice k (no shift, no interpolation). */
+function copyPlanes(n: number): Omit<SliceGridPlan, 'geometry'> {
+  return {
+    planes: Array.from({ length: n }, (_, s) => ({ s0: s, s1: s, w: 0 })),
+    colShift: new Array<number>(n).fill(0),
+    rowShift: new Array<number>(n).fill(0),
+    interpolated: false,
+    findings: [],
+  };
+}
+
 /** Groups image frames into stacks; instances without pixel data (SR, RTPLAN …) are ignored. Pure. */
 export function assembleSeries(instances: DicomInstance[]): AssembledStack[] {
   const bySeries = new Map<string, FrameEntry[]>();
@@ -243,11 +254,7 @@ function buildStack(seriesUid: string, stackKey: string, entries: FrameEntry[], 
           [0, 0, 1],
         ],
       },
-      planes: sorted.map((_, s) => ({ s0: s, s1: s, w: 0 })),
-      colShift: sorted.map(() => 0),
-      rowShift: sorted.map(() => 0),
-      interpolated: false,
-      findings: [],
+      ...copyPlanes(sorted.length),
     };
   } else {
     const normal = sliceNormal(iop[0], iop[1]);
@@ -283,11 +290,7 @@ function buildStack(seriesUid: string, stackKey: string, entries: FrameEntry[], 
           originLps: [...(sorted[0].info.imagePositionPatient as Vec3)],
           directionLps: [normalize(iop[0]), normalize(iop[1]), normal],
         },
-        planes: sorted.map((_, s) => ({ s0: s, s1: s, w: 0 })),
-        colShift: sorted.map(() => 0),
-        rowShift: sorted.map(() => 0),
-        interpolated: false,
-        findings: [],
+        ...copyPlanes(sorted.length),
       };
     } else {
       if (duplicates > 0) {
