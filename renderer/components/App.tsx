@@ -9,6 +9,8 @@ import { StudyBrowser } from './StudyBrowser.js';
 import { ImportPanel } from './ImportPanel.js';
 import { OverlayPanel } from './OverlayPanel.js';
 import { GeometryBanner } from './GeometryBadge.js';
+import { EditPanel } from './EditPanel.js';
+import type { EditPointerTool } from '../viewer/editPointer.js';
 
 export function App() {
   const [ui, dispatch] = useReducer(uiReducer, initialUiState);
@@ -17,6 +19,7 @@ export function App() {
   const [labelMaps, setLabelMaps] = useState<LabelMapSummary[]>([]);
   const [probe, setProbe] = useState<ProbeReading | null>(null);
   const [status, setStatus] = useState('');
+  const [editTool, setEditTool] = useState<EditPointerTool | null>(null);
 
   useEffect(() => {
     api.call('app.info', {}).then(setInfo, (e: unknown) => setStatus(String(e)));
@@ -66,6 +69,7 @@ export function App() {
             onToggleOverlay={toggleOverlay}
             onProbe={setProbe}
             onStatus={setStatus}
+            editTool={editTool}
           />
         ) : (
           <div className="viewer-message">Select a series.</div>
@@ -91,6 +95,7 @@ export function App() {
         {ui.seriesId !== null && (
           <OverlayPanel key={ui.seriesId} seriesId={ui.seriesId} labelMaps={labelMaps} ui={ui} dispatch={dispatch} onAdded={catalogChanged} onStatus={setStatus} />
         )}
+        {ui.seriesId !== null && <EditPanel key={ui.seriesId} labelMaps={labelMaps} onTool={setEditTool} onChanged={catalogChanged} onStatus={setStatus} />}
         <div className="help muted">
           wheel/↑↓/PgUp/PgDn scroll · click crosshair · right-drag W/L · shift/middle-drag pan · ctrl+wheel or +/- zoom · 1 soft tissue 2 lung 3 bone 4 brain 5 liver · R reset · space overlay · X crosshair
         </div>

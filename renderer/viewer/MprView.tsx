@@ -6,6 +6,7 @@ import { displayToIjk, edgeLetters, ijkToDisplay, slicePositionMm, type Plane } 
 import type { Vec3 } from '../../shared/domain/volume.js';
 import { imageIdFor, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
 import { drawOverlays, type OverlayStyle } from './overlay.js';
+import { sampleAt, type EditPointerTool } from './editPointer.js';
 import type { Voi } from './windowing.js';
 
 export type { Voi } from './windowing.js';
@@ -33,6 +34,8 @@ export interface MprViewProps {
   onWindow(dWidth: number, dCenter: number): void;
   onProbe(ijk: Vec3 | null): void;
   onActivate(plane: Plane): void;
+  /** Mask editing: when set, a left press (without shift) goes to the tool instead of picking the crosshair. */
+  editTool?: EditPointerTool | null;
 }
 
 const CROSSHAIR_COLOUR = '#50c8ff';
@@ -159,7 +162,12 @@ export function MprView(props: MprViewProps) {
     if (!el) return;
     e.preventDefault();
     props.onActivate(plane);
-    const mode = e.button === 2 ? 'window' : e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : 'pick';
+    let mode: 'window' | 'pan' | 'pick' | 'edit' = e.button === 2 ? 'window' : e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : 'pick';
+    const tool = props.editTool;
+    if (mode === 'pick' && tool) {
+      const at = sampleAt(el, ax, slice, e.pageX, e.pageY);
+      if (at && tool.begin({ element: el, plane, axes: ax, slice }, at)) mode = 'edit';
+    }
     if (mode === 'pick') {
       const ijk = pixelAt(e);
       if (ijk) props.onPick(ijk);
@@ -169,7 +177,10 @@ export function MprView(props: MprViewProps) {
       const dx = m.pageX - last.x;
       const dy = m.pageY - last.y;
       last = { x: m.pageX, y: m.pageY };
-      if (mode === 'window') latest.current.onWindow(dx * 2, dy * 2);
+      if (mode === 'edit') {
+        const at = sampleAt(el, ax, slice, m.pageX, m.pageY);
+        if (at) tool?.move(at);
+      } else if (mode === 'window') latest.current.onWindow(dx * 2, dy * 2);
       else if (mode === 'pan') {
         const vp = cornerstone.getViewport(el);
         if (vp) cornerstone.setViewport(el, { ...vp, translation: { x: vp.translation.x + dx / vp.scale, y: vp.translation.y + dy / vp.scale } });
@@ -179,6 +190,7 @@ export function MprView(props: MprViewProps) {
       }
     };
     const up = (): void => {
+      if (mode === 'edit') tool?.end();
       window.removeEventListener('mousemove', move);
       window.removeEventListener('mouseup', up);
     };

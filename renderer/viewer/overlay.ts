@@ -18,13 +18,27 @@ const lutCache = new Map<string, Uint32Array>();
 const sliceCache = new Map<string, HTMLCanvasElement>();
 const MAX_CACHED_SLICES = 400;
 
+// Edits replace a label map's array and may add labels: cached slices and LUTs are keyed by the array and the
+// table they were built from, so a stale canvas is never drawn after an edit.
+const arrayIds = new WeakMap<object, number>();
+let nextArrayId = 1;
+const shownGeneration = new Map<number, string>();
+function arrayId(a: object): number {
+  let n = arrayIds.get(a);
+  if (n === undefined) {
+    n = nextArrayId++;
+    arrayIds.set(a, n);
+  }
+  return n;
+}
+
 function styleKey(style: OverlayStyle, segId: number): string {
   return `${style.mode}|${[...style.hidden].filter((h) => h.startsWith(`${segId}:`)).sort().join(',')}`;
 }
 
 /** Packed RGBA per label value (little-endian: 0xAABBGGRR), alpha 0 for background and hidden labels. */
 function lutFor(lm: ViewerLabelMap, style: OverlayStyle, key: string): Uint32Array {
-  const cacheKey = `${lm.summary.segmentationId}|${key}`;
+  const cacheKey = `${lm.summary.segmentationId}|${lm.summary.labels.map((l) => `${l.value}:${l.colorRgb.join(',')}`).join(';')}|${key}`;
   let lut = lutCache.get(cacheKey);
   if (!lut) {
     lut = new Uint32Array(lm.labels instanceof Uint8Array ? 256 : 65536);
@@ -40,7 +54,14 @@ function lutFor(lm: ViewerLabelMap, style: OverlayStyle, key: string): Uint32Arr
 
 function sliceCanvas(lm: ViewerLabelMap, vol: ViewerVolume, plane: Plane, slice: number, style: OverlayStyle): HTMLCanvasElement {
   const key = styleKey(style, lm.summary.segmentationId);
-  const cacheKey = `${lm.summary.segmentationId}|${plane}|${slice}|${key}`;
+  const gen = `${lm.summary.segmentationId}#${arrayId(lm.labels)}#${arrayId(lm.summary)}`;
+  const segPrefix = `${lm.summary.segmentationId}#`;
+  if (shownGeneration.get(lm.summary.segmentationId) !== gen) {
+    // A new generation of this label map (after an edit): the old slices will not be drawn again.
+    for (const k of [...sliceCache.keys()]) if (k.startsWith(segPrefix)) sliceCache.delete(k);
+    shownGeneration.set(lm.summary.segmentationId, gen);
+  }
+  const cacheKey = `${gen}|${plane}|${slice}|${key}`;
   const hit = sliceCache.get(cacheKey);
   if (hit) return hit;
   const ax = vol.axes[plane];

@@ -101,6 +101,11 @@ export function loadViewerLabelMap(summary: LabelMapSummary, expectedVoxels: num
   return job;
 }
 
+/** Drops a label map the server has changed (an edit): the next loadViewerLabelMap fetches it again. */
+export function forgetLabelMap(segmentationId: number): void {
+  labelMaps.delete(segmentationId);
+}
+
 const ready = new Map<number, ViewerVolume>();
 
 export function imageIdFor(seriesId: number, plane: Plane, slice: number): string {
