@@ -10,6 +10,8 @@ import { ImportPanel } from './ImportPanel.js';
 import { OverlayPanel } from './OverlayPanel.js';
 import { GeometryBanner } from './GeometryBadge.js';
 import { EditPanel } from './EditPanel.js';
+import { AnalysisPanels } from './AnalysisPanels.js';
+import { useAnalysisState } from '../state/analysisState.js';
 import type { EditPointerTool } from '../viewer/editPointer.js';
 
 export function App() {
@@ -18,6 +20,7 @@ export function App() {
   const [patients, setPatients] = useState<PatientNode[]>([]);
   const [labelMaps, setLabelMaps] = useState<LabelMapSummary[]>([]);
   const [probe, setProbe] = useState<ProbeReading | null>(null);
+  const analysis = useAnalysisState(ui.seriesId);
   const [status, setStatus] = useState('');
   const [editTool, setEditTool] = useState<EditPointerTool | null>(null);
 
@@ -70,6 +73,7 @@ export function App() {
             onProbe={setProbe}
             onStatus={setStatus}
             editTool={editTool}
+            analysis={analysis.viewerHooks}
           />
         ) : (
           <div className="viewer-message">Select a series.</div>
@@ -96,6 +100,7 @@ export function App() {
           <OverlayPanel key={ui.seriesId} seriesId={ui.seriesId} labelMaps={labelMaps} ui={ui} dispatch={dispatch} onAdded={catalogChanged} onStatus={setStatus} />
         )}
         {ui.seriesId !== null && <EditPanel key={ui.seriesId} labelMaps={labelMaps} onTool={setEditTool} onChanged={catalogChanged} onStatus={setStatus} />}
+        {ui.seriesId !== null && <AnalysisPanels key={ui.seriesId} seriesId={ui.seriesId} labelMaps={labelMaps} analysis={analysis} onAdded={catalogChanged} onStatus={setStatus} />}
         <div className="help muted">
           wheel/↑↓/PgUp/PgDn scroll · click crosshair · right-drag W/L · shift/middle-drag pan · ctrl+wheel or +/- zoom · 1 soft tissue 2 lung 3 bone 4 brain 5 liver · R reset · space overlay · X crosshair
         </div>

@@ -8,6 +8,7 @@ import { MprView, type ViewControls, type Voi } from './MprView.js';
 import { loadViewerLabelMap, loadViewerVolume, registerVolumeImageLoader, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
 import { CT_PRESETS, defaultWindow } from './windowing.js';
 import type { OverlayStyle } from './overlay.js';
+import { useAnalysisLayers, type ViewerAnalysisHooks } from './analysisLayers.js';
 import type { EditPointerTool } from './editPointer.js';
 
 export type { OverlayStyle } from './overlay.js';
@@ -26,11 +27,13 @@ export interface ViewerProps {
   onToggleOverlay(): void;
   onProbe(reading: ProbeReading | null): void;
   onStatus(text: string): void;
+  /** Analysis panels: classical-tool preview layer, jump to a point, voxel picks (region-grow seeds). */
+  analysis?: ViewerAnalysisHooks;
   /** Mask editing tool for left presses on the views (null: navigate). */
   editTool?: EditPointerTool | null;
 }
 
-export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe, onStatus, editTool }: ViewerProps) {
+export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe, onStatus, editTool, analysis }: ViewerProps) {
   const [vol, setVol] = useState<ViewerVolume | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [crosshair, setCrosshair] = useState<Vec3>([0, 0, 0]);
@@ -110,6 +113,8 @@ export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe,
     return () => window.removeEventListener('keydown', onKey);
   }, [vol, active, scroll, onToggleOverlay]);
 
+  const shownMaps = useAnalysisLayers(analysis, vol, loadedMaps, setCrosshair, onStatus);
+
   if (error) return <div className="viewer-message error">Cannot show this series: {error}</div>;
   if (!vol) return <div className="viewer-message">Loading volume…</div>;
 
@@ -131,13 +136,16 @@ export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe,
           vol={vol}
           crosshair={crosshair}
           voi={voi}
-          labelMaps={loadedMaps}
+          labelMaps={shownMaps}
           overlay={overlay}
           showCrosshair={showCrosshair}
           physicalAllowed={physicalAllowed}
           active={active === plane}
           controls={controls}
-          onPick={setCrosshair}
+          onPick={(ijk) => {
+            setCrosshair(ijk);
+            analysis?.onPickVoxel?.(ijk);
+          }}
           onScroll={scroll}
           onWindow={(dw, dc) => setVoi((v) => ({ windowWidth: Math.max(1, v.windowWidth + dw), windowCenter: v.windowCenter + dc }))}
           onProbe={probe}

@@ -1,0 +1,28 @@
+// The analysis column beside the viewer: model segmentation, measurements, classical tools and comparison of the
+// open series. Cross-talk with the viewer (preview layer, jumps, seed clicks) goes through state/analysisState.
+import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { AnalysisState } from '../state/analysisState.js';
+import { SegmentPanel } from './SegmentPanel.js';
+import { MeasurePanel } from './MeasurePanel.js';
+import { ClassicalPanel } from './ClassicalPanel.js';
+import { ComparePanel } from './ComparePanel.js';
+import './analysis.css';
+
+export function AnalysisPanels(props: { seriesId: number; labelMaps: readonly LabelMapSummary[]; analysis: AnalysisState; onAdded(): void; onStatus(s: string): void }) {
+  const { seriesId, labelMaps, analysis, onAdded, onStatus } = props;
+  return (
+    <div className="analysis-panels" data-testid="analysis-panels">
+      <SegmentPanel seriesId={seriesId} labelMaps={labelMaps} onAdded={onAdded} onStatus={onStatus} />
+      <ClassicalPanel
+        seriesId={seriesId}
+        preview={analysis.preview}
+        setPreview={analysis.setPreview}
+        setPickListener={analysis.setPickListener}
+        onAdded={onAdded}
+        onStatus={onStatus}
+      />
+      <MeasurePanel labelMaps={labelMaps} onJump={analysis.jumpTo} onStatus={onStatus} />
+      <ComparePanel labelMaps={labelMaps} />
+    </div>
+  );
+}

@@ -1,0 +1,194 @@
+// Classical segmentation without a model: threshold (HU range, live preview), region grow (click a seed in a view
+// while the tool is active), k-means (k), each optionally inside an ROI box; previewed, then "Keep" stores it.
+import { useEffect, useRef, useState } from 'react';
+import { api } from '../api.js';
+import type { ClassicalToolInput } from '../../shared/ipc/contract-analysis.js';
+import type { Vec3 } from '../../shared/domain/volume.js';
+import type { PreviewOverlay } from '../viewer/analysisLayers.js';
+
+type Tool = 'threshold' | 'regionGrow' | 'kmeans';
+const LIVE_DELAY_MS = 250;
+
+function parseIjk(text: string): Vec3 | null {
+  const n = text.split(/[\s,]+/).filter(Boolean).map(Number);
+  return n.length === 3 && n.every((x) => Number.isInteger(x) && x >= 0) ? (n as Vec3) : null;
+}
+
+export function ClassicalPanel(props: {
+  seriesId: number;
+  preview: PreviewOverlay | null;
+  setPreview(p: PreviewOverlay | null): void;
+  setPickListener(l: ((ijk: Vec3) => void) | null): void;
+  onAdded(): void;
+  onStatus(s: string): void;
+}) {
+  const { seriesId, setPreview, setPickListener, onAdded, onStatus } = props;
+  const [tool, setTool] = useState<Tool | ''>('');
+  const [lo, setLo] = useState('100');
+  const [hi, setHi] = useState('200');
+  const [useTolerance, setUseTolerance] = useState(true);
+  const [tolerance, setTolerance] = useState('40');
+  const [connectivity, setConnectivity] = useState<6 | 26>(6);
+  const [cap, setCap] = useState('2000000');
+  const [seed, setSeed] = useState<Vec3 | null>(null);
+  const [k, setK] = useState('3');
+  const [useRoi, setUseRoi] = useState(false);
+  const [roiMin, setRoiMin] = useState('0,0,0');
+  const [roiMax, setRoiMax] = useState('');
+  const [summary, setSummary] = useState<string>('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const request = useRef(0);
+
+  // Region grow takes view clicks as seeds while it is the active tool; other tools leave clicks to the crosshair.
+  useEffect(() => {
+    setPickListener(tool === 'regionGrow' ? (ijk) => setSeed(ijk) : null);
+    return () => setPickListener(null);
+  }, [tool, setPickListener]);
+
+  const params = (): ClassicalToolInput | string => {
+    const roi = useRoi ? { minIjk: parseIjk(roiMin), maxIjk: parseIjk(roiMax) } : null;
+    if (roi && (!roi.minIjk || !roi.maxIjk)) return 'ROI corners must be three voxel indices each, e.g. 100,120,0';
+    const box = roi ? { roi: { minIjk: roi.minIjk as Vec3, maxIjk: roi.maxIjk as Vec3 } } : {};
+    const loV = Number(lo);
+    const hiV = Number(hi);
+    if (tool === 'threshold') return Number.isFinite(loV) && Number.isFinite(hiV) && lo.trim() && hi.trim() ? { tool, loValue: loV, hiValue: hiV, ...box } : 'Give a low and a high HU value.';
+    if (tool === 'regionGrow') {
+      if (!seed) return 'Click a seed voxel in a view.';
+      const range = useTolerance ? { tolerance: Number(tolerance) } : { loValue: loV, hiValue: hiV };
+      return { tool, seedIjk: seed, ...range, connectivity, maxVoxels: Math.max(1, Math.round(Number(cap) || 1)) };
+    }
+    if (tool === 'kmeans') return { tool, k: Math.round(Number(k)), ...box };
+    return 'Choose a tool.';
+  };
+
+  const runPreview = async (): Promise<void> => {
+    const p = params();
+    if (typeof p === 'string') {
+      setError(p);
+      return;
+    }
+    const mine = ++request.current;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api.call('classical.preview', { seriesId, params: p });
+      if (mine !== request.current) return; // a newer request superseded this one
+      setPreview({ previewId: r.previewId, seriesId: r.seriesId, labels: r.labels.map(({ voxels: _v, ...l }) => l) });
+      const capped = r.params.capped === true ? ' — stopped at the voxel cap: incomplete' : '';
+      setSummary(r.labels.map((l) => `${l.name}: ${l.voxels.toLocaleString('en-US')} voxels`).join('; ') + capped);
+    } catch (err) {
+      if (mine === request.current) setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      if (mine === request.current) setBusy(false);
+    }
+  };
+
+  // Live preview: threshold follows its range as it is typed; region grow re-runs on a new seed.
+  const liveKey = tool === 'threshold' ? `${lo}|${hi}|${useRoi}|${roiMin}|${roiMax}` : tool === 'regionGrow' && seed ? seed.join(',') : null;
+  useEffect(() => {
+    if (liveKey === null) return;
+    const t = setTimeout(() => void runPreview(), LIVE_DELAY_MS);
+    return () => clearTimeout(t);
+  }, [liveKey]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const keep = async (): Promise<void> => {
+    const p = params();
+    if (typeof p === 'string') return setError(p);
+    setBusy(true);
+    try {
+      const r = await api.call('classical.apply', { seriesId, params: p });
+      onStatus(`Stored classical segmentation ${r.segmentationId}.`);
+      setPreview(null);
+      setSummary('');
+      onAdded();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const choose = (t: Tool | ''): void => {
+    setTool(t);
+    setPreview(null);
+    setSummary('');
+    setError(null);
+  };
+
+  return (
+    <section className="analysis-section" data-testid="classical-panel">
+      <h3>Classical tools</h3>
+      <select value={tool} onChange={(e) => choose(e.target.value as Tool | '')} data-testid="classical-tool">
+        <option value="">— none —</option>
+        <option value="threshold">threshold (HU range)</option>
+        <option value="regionGrow">region grow (click a seed)</option>
+        <option value="kmeans">k-means (k clusters)</option>
+      </select>
+      {(tool === 'threshold' || (tool === 'regionGrow' && !useTolerance)) && (
+        <div className="row">
+          HU <input className="num" value={lo} onChange={(e) => setLo(e.target.value)} data-testid="classical-lo" /> to{' '}
+          <input className="num" value={hi} onChange={(e) => setHi(e.target.value)} data-testid="classical-hi" />
+        </div>
+      )}
+      {tool === 'regionGrow' && (
+        <>
+          <div className="small" data-testid="classical-seed">
+            seed: {seed ? `[${seed.join(', ')}]` : 'click a voxel in any view'}
+          </div>
+          <label className="row">
+            <input type="checkbox" checked={useTolerance} onChange={(e) => setUseTolerance(e.target.checked)} /> seed ± <input className="num" value={tolerance} onChange={(e) => setTolerance(e.target.value)} disabled={!useTolerance} /> HU
+          </label>
+          <div className="row">
+            <select value={connectivity} onChange={(e) => setConnectivity(Number(e.target.value) as 6 | 26)}>
+              <option value={6}>6-conn.</option>
+              <option value={26}>26-conn.</option>
+            </select>
+            cap <input className="num wide" value={cap} onChange={(e) => setCap(e.target.value)} /> voxels
+          </div>
+        </>
+      )}
+      {tool === 'kmeans' && (
+        <div className="row">
+          k <input className="num" value={k} onChange={(e) => setK(e.target.value)} data-testid="classical-k" />
+        </div>
+      )}
+      {(tool === 'threshold' || tool === 'kmeans') && (
+        <div>
+          <label>
+            <input type="checkbox" checked={useRoi} onChange={(e) => setUseRoi(e.target.checked)} /> inside ROI box (voxel i,j,k)
+          </label>
+          {useRoi && (
+            <div className="row">
+              <input className="ijk" value={roiMin} onChange={(e) => setRoiMin(e.target.value)} placeholder="min i,j,k" />
+              <input className="ijk" value={roiMax} onChange={(e) => setRoiMax(e.target.value)} placeholder="max i,j,k" />
+            </div>
+          )}
+        </div>
+      )}
+      {tool && (
+        <div className="row">
+          <button onClick={() => void runPreview()} disabled={busy} data-testid="classical-preview">
+            Preview
+          </button>
+          <button onClick={() => void keep()} disabled={busy || !props.preview} data-testid="classical-keep">
+            Keep
+          </button>
+          <button onClick={() => choose('')} disabled={busy}>
+            Close
+          </button>
+        </div>
+      )}
+      {summary && (
+        <div className="small" data-testid="classical-summary">
+          {summary}
+        </div>
+      )}
+      {error && (
+        <div className="refusal" role="alert" data-testid="classical-error">
+          {error}
+        </div>
+      )}
+    </section>
+  );
+}

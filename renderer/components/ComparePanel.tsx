@@ -1,0 +1,93 @@
+// Agreement of two segmentations of the series: per-label Dice, IoU and HD95 (mm) and the overall voxel accuracy.
+// Labels are matched by value, so both names are shown: a mismatch (e.g. liver = 5 in one, 1 in the other) is visible.
+import { useEffect, useState } from 'react';
+import { api } from '../api.js';
+import type { LabelMapSummary, MethodOutput } from '../../shared/ipc/contract.js';
+
+type Comparison = MethodOutput<'compare.segmentations'>;
+
+export function ComparePanel({ labelMaps }: { labelMaps: readonly LabelMapSummary[] }) {
+  const [a, setA] = useState<number | null>(null);
+  const [b, setB] = useState<number | null>(null);
+  const [result, setResult] = useState<Comparison | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    const ids = labelMaps.map((l) => l.segmentationId);
+    setA((x) => (x !== null && ids.includes(x) ? x : (ids[0] ?? null)));
+    setB((x) => (x !== null && ids.includes(x) ? x : (ids[1] ?? ids[0] ?? null)));
+  }, [labelMaps]);
+  useEffect(() => setResult(null), [a, b]);
+
+  const compare = async (): Promise<void> => {
+    if (a === null || b === null) return;
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await api.call('compare.segmentations', { a, b }));
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const pick = (value: number | null, set: (v: number) => void, testId: string) => (
+    <select value={value ?? ''} onChange={(e) => set(Number(e.target.value))} data-testid={testId}>
+      {labelMaps.map((l) => (
+        <option key={l.segmentationId} value={l.segmentationId}>
+          #{l.segmentationId} {l.name}
+        </option>
+      ))}
+    </select>
+  );
+
+  return (
+    <section className="analysis-section" data-testid="compare-panel">
+      <h3>Compare</h3>
+      <div className="row">
+        A {pick(a, setA, 'compare-a')} B {pick(b, setB, 'compare-b')}
+        <button onClick={() => void compare()} disabled={a === null || b === null || busy} data-testid="compare-button">
+          {busy ? '…' : 'Compare'}
+        </button>
+      </div>
+      {error && (
+        <div className="refusal" role="alert" data-testid="compare-error">
+          {error}
+        </div>
+      )}
+      {result && (
+        <>
+          <div className="small" data-testid="compare-accuracy">
+            voxel accuracy {(result.pixelAccuracy * 100).toFixed(2)} %
+          </div>
+          <table className="measure-table" data-testid="compare-table">
+            <thead>
+              <tr>
+                <th>value</th>
+                <th>A / B</th>
+                <th>Dice</th>
+                <th>IoU</th>
+                <th>HD95 mm</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.labels.map((l) => (
+                <tr key={l.value} data-testid={`compare-row-${l.value}`}>
+                  <td>{l.value}</td>
+                  <td>
+                    {l.nameA ?? '—'} / {l.nameB ?? '—'}
+                  </td>
+                  <td data-testid="dice">{l.dice.toFixed(3)}</td>
+                  <td>{l.iou.toFixed(3)}</td>
+                  <td>{l.hd95Mm !== null ? l.hd95Mm.toFixed(1) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,188 @@
+// Measurements of one segmentation beside the viewer: per label `V mL (lo–hi)`, HU mean ± SD and a HU histogram,
+// lesion instances with RECIST axes (click: the three views jump to the centroid), CSV/JSON export; refusals shown.
+import { useEffect, useState } from 'react';
+import { api } from '../api.js';
+import type { LabelMapSummary, MethodOutput } from '../../shared/ipc/contract.js';
+import type { Vec3 } from '../../shared/domain/volume.js';
+
+type Measurement = MethodOutput<'measure.segmentation'>;
+type Histogram = MethodOutput<'measure.histogram'>;
+
+/** Histograms are fetched for at most this many labels (a TotalSegmentator map has over 100). */
+const MAX_HISTOGRAMS = 16;
+const BINS = 40;
+
+export function fmtMl(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJump(lps: Vec3): void; onStatus(s: string): void }) {
+  const { labelMaps, onJump, onStatus } = props;
+  const [segId, setSegId] = useState<number | null>(null);
+  const [connectivity, setConnectivity] = useState<6 | 26>(6);
+  const [result, setResult] = useState<Measurement | null>(null);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [histograms, setHistograms] = useState<Record<number, Histogram>>({});
+
+  // Follow the newest segmentation unless the user picked one that still exists.
+  useEffect(() => {
+    setSegId((id) => (id !== null && labelMaps.some((l) => l.segmentationId === id) ? id : (labelMaps.at(-1)?.segmentationId ?? null)));
+  }, [labelMaps]);
+  useEffect(() => {
+    setResult(null);
+    setRefusal(null);
+    setHistograms({});
+  }, [segId]);
+
+  const measure = async (): Promise<void> => {
+    if (segId === null) return;
+    setBusy(true);
+    setRefusal(null);
+    try {
+      const r = await api.call('measure.segmentation', { segmentationId: segId, connectivity });
+      setResult(r);
+      setHistograms({});
+      const shown = r.labels.filter((l) => l.voxels > 0).slice(0, MAX_HISTOGRAMS);
+      for (const l of shown) {
+        const h = await api.call('measure.histogram', { segmentationId: segId, labelValue: l.value, bins: BINS });
+        setHistograms((old) => ({ ...old, [l.value]: h }));
+      }
+    } catch (err) {
+      setResult(null);
+      setRefusal(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const exportAs = async (format: 'csv' | 'json'): Promise<void> => {
+    if (segId === null) return;
+    try {
+      const r = await api.call('measure.export', { segmentationId: segId, format });
+      const url = URL.createObjectURL(new Blob([r.text], { type: format === 'csv' ? 'text/csv' : 'application/json' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = r.fileName;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      onStatus(`Exported ${r.fileName}.`);
+    } catch (err) {
+      setRefusal(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const shownLabels = result?.labels.filter((l) => l.voxels > 0) ?? [];
+  const lesions = shownLabels.flatMap((l) => l.instances.map((i) => ({ label: l, inst: i })));
+  return (
+    <section className="analysis-section" data-testid="measure-panel">
+      <h3>Measurements</h3>
+      <div className="row">
+        <select value={segId ?? ''} onChange={(e) => setSegId(Number(e.target.value))} data-testid="measure-seg">
+          {labelMaps.map((l) => (
+            <option key={l.segmentationId} value={l.segmentationId}>
+              #{l.segmentationId} {l.name}
+            </option>
+          ))}
+        </select>
+        <select value={connectivity} onChange={(e) => setConnectivity(Number(e.target.value) as 6 | 26)} title="lesion connectivity" data-testid="measure-connectivity">
+          <option value={6}>6-conn.</option>
+          <option value={26}>26-conn.</option>
+        </select>
+        <button onClick={() => void measure()} disabled={segId === null || busy} data-testid="measure-button">
+          {busy ? 'Measuring…' : 'Measure'}
+        </button>
+      </div>
+      {refusal && (
+        <div className="refusal" role="alert" data-testid="measure-error">
+          {refusal}
+        </div>
+      )}
+      {result && (
+        <>
+          <div className="small">
+            geometry <span className={`badge badge-${result.geometry.status}`} data-testid="measure-geometry">{result.geometry.status}</span>{' '}
+            <span className="muted">
+              voxel {result.geometry.spacingMm.map((s) => s.toFixed(2)).join('×')} mm · run {result.runId}
+            </span>
+            {result.geometry.findings.map((f) => (
+              <div key={f.code} className="muted">
+                {f.severity}: {f.message}
+              </div>
+            ))}
+          </div>
+          <table className="measure-table" data-testid="measure-table">
+            <thead>
+              <tr>
+                <th>label</th>
+                <th>volume mL (band)</th>
+                <th>HU mean ± SD</th>
+                <th>HU histogram</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shownLabels.map((l) => (
+                <tr key={l.value} data-testid={`measure-row-${l.value}`} data-label={l.name} onClick={() => l.centroidLps && onJump(l.centroidLps)} title="click: go to the centroid">
+                  <td>{l.name}</td>
+                  <td>
+                    <span data-testid="volume-ml" data-ml={l.volumeMl}>
+                      {fmtMl(l.volumeMl)}
+                    </span>{' '}
+                    <span className="muted">
+                      ({fmtMl(l.volumeMlLower)}–{fmtMl(l.volumeMlUpper)})
+                    </span>
+                  </td>
+                  <td>{l.stats && l.stats.mean !== null ? `${l.stats.mean.toFixed(0)} ± ${(l.stats.sd ?? 0).toFixed(0)}` : '—'}</td>
+                  <td>{histograms[l.value] ? <HuHistogram h={histograms[l.value]} testId={`histogram-${l.value}`} /> : null}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {lesions.length > 0 && (
+            <>
+              <h4>Lesions ({connectivity}-connected)</h4>
+              <ol className="lesion-list" data-testid="lesion-list">
+                {lesions.map(({ label, inst }) => (
+                  <li key={`${label.value}:${inst.id}`}>
+                    <button className="link" onClick={() => onJump(inst.centroidLps)} data-testid={`lesion-${label.value}-${inst.id}`}>
+                      {label.name} #{inst.id}: {fmtMl(inst.volumeMl)} mL ({fmtMl(inst.volumeMlLower)}–{fmtMl(inst.volumeMlUpper)}), RECIST{' '}
+                      {inst.recistLongMm !== null ? inst.recistLongMm.toFixed(1) : '—'} × {inst.recistShortMm !== null ? inst.recistShortMm.toFixed(1) : '—'} mm
+                    </button>
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
+          <div className="row">
+            <button onClick={() => void exportAs('csv')} data-testid="export-csv">
+              Export CSV
+            </button>
+            <button onClick={() => void exportAs('json')} data-testid="export-json">
+              Export JSON
+            </button>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** Bars of the label's HU histogram, its own range on the x axis (min and max written under it). */
+function HuHistogram({ h, testId }: { h: Histogram; testId: string }) {
+  const w = 100;
+  const ht = 24;
+  const peak = Math.max(1, ...h.counts);
+  const bw = w / h.counts.length;
+  const hi = h.loValue + h.binWidth * h.counts.length;
+  return (
+    <svg width={w} height={ht + 9} className="histogram" data-testid={testId} data-voxels={h.voxels}>
+      {h.counts.map((c, b) => (c > 0 ? <rect key={b} x={b * bw} y={ht - (c / peak) * ht} width={Math.max(0.5, bw - 0.3)} height={(c / peak) * ht} /> : null))}
+      <text x={0} y={ht + 8}>
+        {Math.round(h.loValue)}
+      </text>
+      <text x={w} y={ht + 8} textAnchor="end">
+        {Math.round(hi)}
+      </text>
+    </svg>
+  );
+}

@@ -1,0 +1,144 @@
+// "Segment" with a bundled or user model: model and device choice, progress bar with ETA fed by 'segment.progress'
+// events, Cancel; and the provenance list of the series' segmentations (source, model, provider, seconds).
+import { useEffect, useRef, useState } from 'react';
+import { api } from '../api.js';
+import type { EventPayload, LabelMapSummary, MethodOutput } from '../../shared/ipc/contract.js';
+
+type ModelInfo = MethodOutput<'models.list'>['models'][number];
+type SegRow = MethodOutput<'segment.list'>['segmentations'][number];
+type Done = EventPayload<'segment.done'>;
+
+export function SegmentPanel(props: { seriesId: number; labelMaps: readonly LabelMapSummary[]; onAdded(): void; onStatus(s: string): void }) {
+  const { seriesId, onAdded, onStatus } = props;
+  const [models, setModels] = useState<ModelInfo[]>([]);
+  const [modelId, setModelId] = useState('');
+  const [device, setDevice] = useState<'auto' | 'cpu' | 'gpu'>('auto');
+  const [job, setJob] = useState<{ jobId: number; tilesDone: number; tilesTotal: number; etaSeconds: number | null } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [rows, setRows] = useState<SegRow[]>([]);
+  // A fast failure can announce 'segment.done' before segment.start has answered with the job id.
+  const early = useRef(new Map<number, Done>());
+  const current = useRef<number | null>(null);
+
+  useEffect(() => {
+    api.call('models.list', {}).then(
+      (r) => {
+        setModels(r.models);
+        setModelId((id) => id || r.models[0]?.id || '');
+        if (r.invalid.length) onStatus(`Model folders not usable: ${r.invalid.map((i) => i.message).join('; ')}`);
+      },
+      (e: unknown) => onStatus(`Models: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }, [onStatus]);
+
+  useEffect(() => {
+    let alive = true;
+    api.call('segment.list', { seriesId }).then(
+      (r) => alive && setRows(r.segmentations),
+      () => alive && setRows([]),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [seriesId, props.labelMaps]);
+
+  const finish = (d: Done): void => {
+    current.current = null;
+    setJob(null);
+    if (d.segmentationId) {
+      onStatus(`Segmentation ${d.segmentationId} stored.`);
+      onAdded();
+    } else if (d.error?.code === 'CANCELLED') onStatus('Segmentation cancelled; nothing was saved.');
+    else setError(d.error?.message ?? 'Segmentation failed.');
+  };
+
+  useEffect(() => {
+    const offProgress = api.subscribe('segment.progress', (p) => {
+      if (p.jobId === current.current) setJob({ jobId: p.jobId, tilesDone: p.tilesDone, tilesTotal: p.tilesTotal, etaSeconds: p.etaSeconds });
+    });
+    const offDone = api.subscribe('segment.done', (d) => {
+      if (d.jobId === current.current) finish(d);
+      else early.current.set(d.jobId, d);
+    });
+    return () => {
+      offProgress();
+      offDone();
+    };
+    // finish only uses setters and the latest callbacks' effects (status text, list reload).
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const start = async (): Promise<void> => {
+    setError(null);
+    try {
+      const { jobId } = await api.call('segment.start', { seriesId, modelId, device });
+      current.current = jobId;
+      setJob({ jobId, tilesDone: 0, tilesTotal: 0, etaSeconds: null });
+      const d = early.current.get(jobId);
+      if (d) finish(d);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const cancel = async (): Promise<void> => {
+    if (job) await api.call('segment.cancel', { jobId: job.jobId }).catch(() => undefined);
+  };
+
+  const model = models.find((m) => m.id === modelId);
+  return (
+    <section className="analysis-section" data-testid="segment-panel">
+      <h3>Segment</h3>
+      <div className="row">
+        <select value={modelId} onChange={(e) => setModelId(e.target.value)} data-testid="segment-model" disabled={!!job}>
+          {models.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.id} {m.version} ({m.modality})
+            </option>
+          ))}
+        </select>
+        <select value={device} onChange={(e) => setDevice(e.target.value as 'auto' | 'cpu' | 'gpu')} data-testid="segment-device" disabled={!!job} title="auto: GPU when one works, else CPU">
+          <option value="auto">auto</option>
+          <option value="cpu">cpu</option>
+          <option value="gpu">gpu</option>
+        </select>
+      </div>
+      {model && <div className="muted small">{model.labels.map((l) => l.name).join(', ')}</div>}
+      {job ? (
+        <div className="row">
+          <progress data-testid="segment-progress" max={job.tilesTotal || 1} value={job.tilesDone} />
+          <span className="small" data-testid="segment-eta">
+            {job.tilesTotal ? `${job.tilesDone}/${job.tilesTotal}` : 'starting…'}
+            {job.etaSeconds !== null ? ` · ${Math.ceil(job.etaSeconds)} s left` : ''}
+          </span>
+          <button onClick={() => void cancel()} data-testid="segment-cancel">
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <button onClick={() => void start()} disabled={!modelId} data-testid="segment-start">
+          Segment
+        </button>
+      )}
+      {error && (
+        <div className="refusal" role="alert" data-testid="segment-error">
+          {error}
+        </div>
+      )}
+      <ul className="seg-list" data-testid="segmentation-list">
+        {rows.map((r) => (
+          <li key={r.segmentationId} data-testid={`seg-row-${r.segmentationId}`}>
+            <b>#{r.segmentationId}</b> {r.name} <span className="tag">{r.source}</span>
+            {r.model && (
+              <span className="muted small" title={`sha256 ${r.model.sha256}`}>
+                {' '}
+                {r.model.id} {r.model.version}
+              </span>
+            )}
+            {r.provider && <span className="muted small"> · {r.provider}</span>}
+            {r.seconds !== null && <span className="muted small"> · {r.seconds.toFixed(1)} s</span>}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

