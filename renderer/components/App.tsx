@@ -96,10 +96,10 @@ export function App() {
         </footer>
       </main>
       <aside className="right">
+        {ui.seriesId !== null && <EditPanel key={ui.seriesId} labelMaps={labelMaps} onTool={setEditTool} onChanged={catalogChanged} onStatus={setStatus} />}
         {ui.seriesId !== null && (
           <OverlayPanel key={ui.seriesId} seriesId={ui.seriesId} labelMaps={labelMaps} ui={ui} dispatch={dispatch} onAdded={catalogChanged} onStatus={setStatus} />
         )}
-        {ui.seriesId !== null && <EditPanel key={ui.seriesId} labelMaps={labelMaps} onTool={setEditTool} onChanged={catalogChanged} onStatus={setStatus} />}
         {ui.seriesId !== null && <AnalysisPanels key={ui.seriesId} seriesId={ui.seriesId} labelMaps={labelMaps} analysis={analysis} onAdded={catalogChanged} onStatus={setStatus} />}
         <div className="help muted">
           wheel/↑↓/PgUp/PgDn scroll · click crosshair · right-drag W/L · shift/middle-drag pan · ctrl+wheel or +/- zoom · 1 soft tissue 2 lung 3 bone 4 brain 5 liver · R reset · space overlay · X crosshair

@@ -283,7 +283,7 @@ export function EditPanel(props: {
         </button>
       </div>
       <details>
-        <summary>Interpolate · relabel · new label</summary>
+        <summary data-testid="edit-more">Interpolate · relabel · new label</summary>
         <div className="edit-row">
           interpolate{' '}
           <select value={interp.plane} onChange={(e) => setInterp({ ...interp, plane: e.target.value as ViewPlane })}>

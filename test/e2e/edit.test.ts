@@ -1,0 +1,300 @@
+// Mask editing end to end: `medseg serve` on a fresh DB, Debian Chromium via playwright-core. Import the CT, add the
+// TotalSegmentator map, create a label, paint a brush stroke on the axial view where there is no label, and check the
+// pixels there (painted, undone with Ctrl+Z, redone with Ctrl+Shift+Z, still painted after a page reload) and the
+// voxel count the API reports against the disc computed here from the reference grid (dcm2niix + nibabel).
+/// <reference lib="dom" />
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
+const OUT = path.join(repo, 'test-output', 'edit');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+const POLL_MS = 15_000;
+const PAINT_RGB = [255, 0, 255];
+const RADIUS_MM = 6;
+
+type V3 = [number, number, number];
+interface Reference {
+  lpsMin: V3;
+  lpsMax: V3;
+  spacingLps: V3;
+}
+interface VolumeInfo {
+  dims: V3;
+  spacingMm: V3;
+  originLps: V3;
+  directionLps: [V3, V3, V3];
+}
+
+let ref: Reference;
+let tmp: string;
+let server: ChildProcess;
+let base: string;
+let token: string;
+let context: BrowserContext;
+let page: Page;
+
+async function startServe(dbFile: string): Promise<string> {
+  server = spawn(process.execPath, [path.join(repo, 'bin/medseg.js'), 'serve', '--db', dbFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    server.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const line = text.split('\n').find((l) => l.startsWith('medseg listening on '));
+      if (line) resolve(line);
+    });
+    server.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+    server.once('exit', (code) => reject(new Error(`medseg serve exited with ${code}: ${text}`)));
+  });
+}
+
+async function rpc<T>(method: string, input: unknown): Promise<T> {
+  const res = await fetch(`${base}/rpc/${method}`, { method: 'POST', body: JSON.stringify(input), headers: { Authorization: `Bearer ${token}` } });
+  const body = (await res.json()) as { ok: boolean; result: T; error?: { message: string } };
+  if (!body.ok) throw new Error(body.error?.message);
+  return body.result;
+}
+
+async function labelMapBytes(id: number): Promise<Uint8Array> {
+  const res = await fetch(`${base}/data/labelmap/${id}`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(res.headers.get('x-medseg-dtype')).toBe('uint8');
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function labelVoxels(name: string): Promise<number> {
+  const r = await rpc<{ labelMaps: { labels: { name: string; voxels?: number }[] }[] }>('labelmaps.list', { seriesId: 1 });
+  return r.labelMaps[0].labels.find((l) => l.name === name)?.voxels ?? 0;
+}
+
+async function canvasOf(): Promise<{ width: number; height: number; left: number; top: number }> {
+  return page.evaluate(() => {
+    const c = document.querySelector<HTMLCanvasElement>('[data-testid=view-axial] canvas')!;
+    const r = c.getBoundingClientRect();
+    return { width: c.width, height: c.height, left: r.left, top: r.top };
+  });
+}
+
+async function pixelAt(x: number, y: number): Promise<number[]> {
+  return page.evaluate(
+    ([px, py]) => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid=view-axial] canvas')!;
+      return Array.from(c.getContext('2d')!.getImageData(Math.floor(px), Math.floor(py), 1, 1).data).slice(0, 3);
+    },
+    [x, y] as const,
+  );
+}
+
+/**
+ * Axial view fitted to the canvas (radiological: right = L, down = P), equal mm per pixel, centred: the LPS x/y of
+ * a canvas point. From the reference grid only, not the app's code (same convention as the viewer e2e test).
+ */
+function canvasToLpsXY(canvas: { width: number; height: number }, x: number, y: number): [number, number] {
+  const lo = (a: number): number => ref.lpsMin[a] - ref.spacingLps[a] / 2;
+  const ext = (a: number): number => ref.lpsMax[a] + ref.spacingLps[a] / 2 - lo(a);
+  const pxPerMm = Math.min(canvas.width / ext(0), canvas.height / ext(1));
+  const left = (canvas.width - ext(0) * pxPerMm) / 2;
+  const top = (canvas.height - ext(1) * pxPerMm) / 2;
+  return [lo(0) + (x - left) / pxPerMm, lo(1) + (y - top) / pxPerMm];
+}
+
+async function openSeriesWithOverlay(): Promise<void> {
+  await page.click('[data-testid=series-1]');
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId, null, { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=legend-1] >> text=liver', { timeout: 60_000 });
+  await page.locator('[data-testid=overlay-opacity]').fill('1');
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-edit-'));
+  mkdirSync(OUT, { recursive: true });
+  ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'viewerReference.py'), DATA, tmp], { encoding: 'utf8' })) as Reference;
+  const url = new URL((await startServe(path.join(tmp, 'catalog.db'))).slice('medseg listening on '.length));
+  base = `http://127.0.0.1:${url.port}`;
+  token = url.searchParams.get('token')!;
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1500, height: 760 } });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
+  await page.goto(url.href);
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  server?.kill('SIGTERM');
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('mask editing in Chromium against medseg serve', () => {
+  it('imports the CT, adds the TotalSegmentator map, opens an edit session and creates a label', async () => {
+    await page.fill('[data-testid=import-path]', path.join(DATA, 'example_ct_dicom'));
+    await page.click('[data-testid=import-button]');
+    await page.waitForSelector('[data-testid=series-1]', { timeout: 60_000 });
+    await page.click('[data-testid=series-1]');
+    await page.fill('[data-testid=nifti-path]', path.join(DATA, 'example_seg_dicom.nii.gz'));
+    await page.fill('[data-testid=label-table-path]', path.join(DATA, 'labels_total.csv'));
+    await page.click('[data-testid=add-nifti]');
+    await openSeriesWithOverlay();
+    await page.waitForSelector('[data-testid=edit-state][data-ready=yes]', { timeout: 60_000 });
+    expect(await page.getAttribute('[data-testid=edit-state]', 'data-version')).toBe('0');
+    await page.click('[data-testid=edit-more]');
+    await page.fill('[data-testid=edit-new-label-name]', 'test lesion');
+    await page.locator('[data-testid=edit-new-label-colour]').fill('#ff00ff');
+    await page.click('[data-testid=edit-new-label]');
+    await expect.poll(() => page.locator('[data-testid=edit-label] option:checked').textContent(), { timeout: POLL_MS }).toContain('test lesion');
+  });
+
+  it('paints a brush stroke on the axial view; Ctrl+Z, Ctrl+Shift+Z and a reload show the right pixels; the API count matches the disc', async () => {
+    await page.click('[data-testid=edit-tool-brush]');
+    await page.fill('[data-testid=edit-radius]', String(RADIUS_MM));
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const c = await canvasOf();
+    // A horizontal drag 40 mm in from the anterior-right corner (air, no label), integer page positions so every
+    // sample lies on the segment; the check pixel is halfway.
+    const lo0 = ref.lpsMin[0] - ref.spacingLps[0] / 2;
+    const pxPerMm = Math.min(c.width / (ref.lpsMax[0] + ref.spacingLps[0] / 2 - lo0), c.height / (ref.lpsMax[1] - ref.lpsMin[1] + ref.spacingLps[1]));
+    const left = (c.width - (ref.lpsMax[0] + ref.spacingLps[0] / 2 - lo0) * pxPerMm) / 2;
+    const top = (c.height - (ref.lpsMax[1] - ref.lpsMin[1] + ref.spacingLps[1]) * pxPerMm) / 2;
+    const y = Math.round(c.top + top + 40 * pxPerMm);
+    const x1 = Math.round(c.left + left + 40 * pxPerMm);
+    const x2 = x1 + 24;
+    const mid = { x: (x1 + x2) / 2 - c.left, y: y - c.top };
+    const before = await pixelAt(mid.x, mid.y);
+    expect(before[0]).toBe(before[1]); // grey: no label colour there
+    expect(before[1]).toBe(before[2]);
+    const mapBefore = await labelMapBytes(1);
+    const countBefore = await labelVoxels('test lesion');
+    expect(countBefore).toBe(0);
+
+    await page.mouse.move(x1, y);
+    await page.mouse.down();
+    await page.mouse.move(x2, y, { steps: 6 });
+    await page.mouse.up();
+    await expect.poll(() => pixelAt(mid.x, mid.y), { message: 'painted colour', timeout: POLL_MS }).toEqual(PAINT_RGB);
+    await expect.poll(() => page.getAttribute('[data-testid=edit-state]', 'data-version'), { timeout: POLL_MS }).toBe('1');
+    await page.locator('.view[data-plane=axial]').screenshot({ path: path.join(OUT, 'painted.png') });
+
+    // Voxel count from the API against the disc swept along the drag, computed here in mm from the reference grid.
+    const info = await rpc<VolumeInfo>('volume.info', { seriesId: 1 });
+    const sliceText = (await page.textContent('[data-testid=slice-axial]')) ?? '';
+    const sliceIndex = Number(sliceText.split('/')[0]) - 1;
+    const zAxis = [0, 1, 2].reduce((best, a) => (Math.abs(info.directionLps[a][2]) > Math.abs(info.directionLps[best][2]) ? a : best), 0);
+    const [ax, ay] = canvasToLpsXY(c, x1 - c.left, y - c.top);
+    const [bx] = canvasToLpsXY(c, x2 - c.left, y - c.top);
+    const mapAfter = await labelMapBytes(1);
+    const listed = await rpc<{ labelMaps: { labels: { name: string; value: number }[] }[] }>('labelmaps.list', { seriesId: 1 });
+    const lesionValue = listed.labelMaps[0].labels.find((l) => l.name === 'test lesion')!.value;
+    let must = 0;
+    let may = 0;
+    let changed = 0;
+    const [nx, ny, nz] = info.dims;
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++) {
+          const n = i + nx * (j + ny * k);
+          const ijk = [i, j, k];
+          let d = Infinity;
+          if (ijk[zAxis] === sliceIndex) {
+            const lps = [0, 1, 2].map((c3) => info.originLps[c3] + ijk.reduce((s, v, a) => s + v * info.spacingMm[a] * info.directionLps[a][c3], 0));
+            const t = Math.min(1, Math.max(0, (lps[0] - ax) / (bx - ax)));
+            d = Math.hypot(lps[0] - (ax + t * (bx - ax)), lps[1] - ay);
+          }
+          if (mapAfter[n] !== mapBefore[n]) {
+            changed++;
+            expect(mapAfter[n]).toBe(lesionValue);
+            expect(d, `voxel ${ijk} painted ${d.toFixed(2)} mm from the drag`).toBeLessThanOrEqual(RADIUS_MM + 0.1);
+          } else if (d <= RADIUS_MM - 0.1) {
+            throw new Error(`voxel ${ijk} is ${d.toFixed(2)} mm from the drag but was not painted`);
+          }
+          if (d <= RADIUS_MM - 0.1) must++;
+          if (d <= RADIUS_MM + 0.1) may++;
+          if (d <= RADIUS_MM + 0.1) expect(mapBefore[n]).toBe(0); // the stroke was on background only
+        }
+    const countAfter = await labelVoxels('test lesion');
+    expect(countAfter - countBefore).toBe(changed);
+    expect(changed).toBeGreaterThanOrEqual(must);
+    expect(changed).toBeLessThanOrEqual(may);
+    expect(must).toBeGreaterThan(200); // a 12 mm wide, ~30 mm long stroke at ~1 mm voxels
+
+    // Existing shortcuts still work while a tool is active: 2 = lung preset.
+    await page.keyboard.press('2');
+    await expect.poll(() => page.textContent('[data-testid=info-axial]'), { timeout: POLL_MS }).toContain('W 1500 L -600');
+    await page.keyboard.press('1');
+    await expect.poll(() => pixelAt(mid.x, mid.y), { timeout: POLL_MS }).toEqual(PAINT_RGB);
+
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => pixelAt(mid.x, mid.y), { message: 'undo restores the prior colour', timeout: POLL_MS }).toEqual(before);
+    await expect.poll(() => labelVoxels('test lesion'), { timeout: POLL_MS }).toBe(0);
+    await page.locator('.view[data-plane=axial]').screenshot({ path: path.join(OUT, 'undone.png') });
+
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => pixelAt(mid.x, mid.y), { message: 'redo paints again', timeout: POLL_MS }).toEqual(PAINT_RGB);
+    await expect.poll(() => labelVoxels('test lesion'), { timeout: POLL_MS }).toBe(changed);
+    expect(Buffer.compare(Buffer.from(await labelMapBytes(1)), Buffer.from(mapAfter))).toBe(0);
+
+    await page.reload();
+    await openSeriesWithOverlay();
+    await page.waitForSelector('[data-testid=edit-state][data-ready=yes]', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid=slice-axial]')).toBe(sliceText);
+    await expect.poll(() => pixelAt(mid.x, mid.y), { message: 'the mask survives a reload', timeout: POLL_MS }).toEqual(PAINT_RGB);
+    // Just outside the brush (radius + 3 mm below the drag) the pixel keeps its grey.
+    const outside = await pixelAt(mid.x, mid.y + (RADIUS_MM + 3) * pxPerMm);
+    expect(outside[0] === outside[1] && outside[1] === outside[2]).toBe(true);
+    expect(await page.getAttribute('[data-testid=edit-state]', 'data-version')).toBe('1');
+    await page.screenshot({ path: path.join(OUT, 'after-reload.png') });
+    await page.locator('[data-testid=edit-panel]').screenshot({ path: path.join(OUT, 'edit-panel.png') });
+  });
+
+  it('paints in the coronal view too: the voxels land on the shown coronal slice; the Undo button takes them back', async () => {
+    await page.click('[data-testid=edit-tool-brush]');
+    await page.fill('[data-testid=edit-radius]', '3');
+    const listed = await rpc<{ labelMaps: { labels: { name: string; value: number }[] }[] }>('labelmaps.list', { seriesId: 1 });
+    await page.selectOption('[data-testid=edit-label]', String(listed.labelMaps[0].labels.find((l) => l.name === 'test lesion')!.value));
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const c = await page.evaluate(() => {
+      const el = document.querySelector<HTMLCanvasElement>('[data-testid=view-coronal] canvas')!;
+      const r = el.getBoundingClientRect();
+      return { width: el.width, height: el.height, left: r.left, top: r.top };
+    });
+    // Coronal: right = L, down = inferior; 40 mm in from the patient's right edge (air), mid-height of the stack.
+    const lo = (a: number): number => ref.lpsMin[a] - ref.spacingLps[a] / 2;
+    const ext = (a: number): number => ref.lpsMax[a] + ref.spacingLps[a] / 2 - lo(a);
+    const pxPerMm = Math.min(c.width / ext(0), c.height / ext(2));
+    const x = Math.round(c.left + (c.width - ext(0) * pxPerMm) / 2 + 40 * pxPerMm);
+    const y = Math.round(c.top + c.height / 2);
+    const before = await labelMapBytes(1);
+    const versionBefore = Number(await page.getAttribute('[data-testid=edit-state]', 'data-version'));
+    await page.mouse.click(x, y);
+    await expect.poll(() => page.getAttribute('[data-testid=edit-state]', 'data-version'), { timeout: POLL_MS }).toBe(String(versionBefore + 1));
+    const after = await labelMapBytes(1);
+    const info = await rpc<VolumeInfo>('volume.info', { seriesId: 1 });
+    const yAxis = [0, 1, 2].reduce((best, a) => (Math.abs(info.directionLps[a][1]) > Math.abs(info.directionLps[best][1]) ? a : best), 0);
+    const coronalSlice = Number(((await page.textContent('[data-testid=slice-coronal]')) ?? '').split('/')[0]) - 1;
+    const [nx, ny] = info.dims;
+    let changed = 0;
+    for (let n = 0; n < after.length; n++) {
+      if (after[n] === before[n]) continue;
+      changed++;
+      const ijk = [n % nx, Math.floor(n / nx) % ny, Math.floor(n / (nx * ny))];
+      expect(ijk[yAxis]).toBe(coronalSlice);
+    }
+    expect(changed).toBeGreaterThan(5);
+    const colour = (): Promise<number[]> =>
+      page.evaluate(
+        ([px, py]) => {
+          const el = document.querySelector<HTMLCanvasElement>('[data-testid=view-coronal] canvas')!;
+          return Array.from(el.getContext('2d')!.getImageData(px, py, 1, 1).data).slice(0, 3);
+        },
+        [Math.floor(x - c.left), Math.floor(y - c.top)] as const,
+      );
+    await expect.poll(colour, { message: 'painted colour in the coronal view', timeout: POLL_MS }).toEqual(PAINT_RGB);
+    await page.locator('.view[data-plane=coronal]').screenshot({ path: path.join(OUT, 'coronal-painted.png') });
+    await page.click('[data-testid=edit-undo]');
+    await expect.poll(() => page.getAttribute('[data-testid=edit-state]', 'data-version'), { timeout: POLL_MS }).toBe(String(versionBefore));
+    expect(Buffer.compare(Buffer.from(await labelMapBytes(1)), Buffer.from(before))).toBe(0);
+  });
+});
