@@ -153,7 +153,7 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
       return measurementWire(segmentationId, runId, result);
     },
 
-    'measure.histogram': async ({ segmentationId, labelValue, bins }) => {
+    'measure.histogram': async ({ segmentationId, labelValue, bins, loValue, hiValue }) => {
       const { seriesId, labelMap } = labelMapOf(segmentationId);
       const { volume } = await loadSeriesVolume(db, seriesId);
       if (labelMap.labels.length !== volume.voxels.length) throw new AppError('INVALID_INPUT', 'The segmentation is not on its series grid.');
@@ -169,10 +169,12 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
-      if (voxels === 0) return { loValue: 0, binWidth: 1, counts: new Array<number>(bins).fill(0), voxels: 0 };
-      if (hi === lo) hi = lo + 1;
+      if (voxels === 0) return { loValue: loValue ?? 0, binWidth: 1, counts: new Array<number>(bins).fill(0), voxels: 0, below: 0, above: 0 };
+      if (loValue !== undefined) lo = loValue;
+      if (hiValue !== undefined) hi = hiValue;
+      if (!(hi > lo)) hi = lo + 1;
       const h = labelIntensityHistogram(labels, values, labelValue, { loValue: lo, hiValue: hi, bins });
-      return { loValue: h.loValue, binWidth: h.binWidth, counts: Array.from(h.counts), voxels };
+      return { loValue: h.loValue, binWidth: h.binWidth, counts: Array.from(h.counts), voxels, below: h.below, above: h.above };
     },
 
     'measure.export': async ({ segmentationId, format }) => {

@@ -45,7 +45,11 @@ export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJ
       setHistograms({});
       const shown = r.labels.filter((l) => l.voxels > 0).slice(0, MAX_HISTOGRAMS);
       for (const l of shown) {
-        const h = await api.call('measure.histogram', { segmentationId: segId, labelValue: l.value, bins: BINS });
+        // Plot the bulk of the label (p5..p95 widened by half its span) so a few outliers do not flatten it.
+        const s = l.stats;
+        const span = s && s.p5 !== null && s.p95 !== null ? s.p95 - s.p5 : 0;
+        const range = s && s.p5 !== null && s.p95 !== null && span > 0 ? { loValue: s.p5 - span / 2, hiValue: s.p95 + span / 2 } : {};
+        const h = await api.call('measure.histogram', { segmentationId: segId, labelValue: l.value, bins: BINS, ...range });
         setHistograms((old) => ({ ...old, [l.value]: h }));
       }
     } catch (err) {
@@ -141,7 +145,7 @@ export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJ
           {lesions.length > 0 && (
             <>
               <h4>Lesions ({connectivity}-connected)</h4>
-              <ol className="lesion-list" data-testid="lesion-list">
+              <ul className="lesion-list" data-testid="lesion-list">
                 {lesions.map(({ label, inst }) => (
                   <li key={`${label.value}:${inst.id}`}>
                     <button className="link" onClick={() => onJump(inst.centroidLps)} data-testid={`lesion-${label.value}-${inst.id}`}>
@@ -150,7 +154,7 @@ export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJ
                     </button>
                   </li>
                 ))}
-              </ol>
+              </ul>
             </>
           )}
           <div className="row">
@@ -175,7 +179,8 @@ function HuHistogram({ h, testId }: { h: Histogram; testId: string }) {
   const bw = w / h.counts.length;
   const hi = h.loValue + h.binWidth * h.counts.length;
   return (
-    <svg width={w} height={ht + 9} className="histogram" data-testid={testId} data-voxels={h.voxels}>
+    <svg width={w} height={ht + 9} className="histogram" data-testid={testId} data-voxels={h.voxels} data-binned={h.counts.reduce((a, b) => a + b, 0)}>
+      <title>{`${h.voxels} voxels; ${h.below} below ${Math.round(h.loValue)}, ${h.above} above ${Math.round(hi)}`}</title>
       {h.counts.map((c, b) => (c > 0 ? <rect key={b} x={b * bw} y={ht - (c / peak) * ht} width={Math.max(0.5, bw - 0.3)} height={(c / peak) * ht} /> : null))}
       <text x={0} y={ht + 8}>
         {Math.round(h.loValue)}

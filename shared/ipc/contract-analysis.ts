@@ -119,10 +119,16 @@ export const analysisMethods = {
     input: z.object({ segmentationId: id, connectivity: connectivity.default(6) }).strict(),
     output: measurementWireSchema,
   },
-  /** Histogram of volume values (HU for CT) inside one label, over the label's own value range. */
+  /**
+   * Histogram of volume values (HU for CT) inside one label over [loValue, hiValue] (default: the label's own min..max);
+   * voxels outside the range are counted in below/above.
+   */
   'measure.histogram': {
-    input: z.object({ segmentationId: id, labelValue: z.number().int().min(1).max(65535), bins: z.number().int().min(2).max(512).default(64) }).strict(),
-    output: z.object({ loValue: z.number(), binWidth: z.number(), counts: z.array(z.number().int()), voxels: z.number().int() }),
+    input: z
+      .object({ segmentationId: id, labelValue: z.number().int().min(1).max(65535), bins: z.number().int().min(2).max(512).default(64), loValue: hu.optional(), hiValue: hu.optional() })
+      .strict()
+      .refine((r) => r.loValue === undefined || r.hiValue === undefined || r.hiValue > r.loValue, { message: 'hiValue must be above loValue' }),
+    output: z.object({ loValue: z.number(), binWidth: z.number(), counts: z.array(z.number().int()), voxels: z.number().int(), below: z.number().int(), above: z.number().int() }),
   },
   /** The latest stored measurement run of a segmentation as CSV or JSON text (measures first when none is stored). */
   'measure.export': {

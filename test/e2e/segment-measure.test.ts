@@ -99,6 +99,17 @@ function axialSliceLabel(z: number): string {
   return `${Math.round((z - ref.lpsMin[2]) / ref.spacingLps[2]) + 1}/20`;
 }
 
+/** A click in coronal (sets the axial slice) then in axial puts all three views through the reference liver voxel. */
+async function goToLiver(): Promise<void> {
+  for (const plane of ['coronal', 'axial'] as const) {
+    const c = await canvasOf(plane);
+    const p = expectedCanvasPoint(plane, ref.liverLps, c);
+    await page.mouse.click(c.left + p.x, c.top + p.y);
+  }
+  await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(ref.liverLps[2]));
+  await page.mouse.move(0, 0);
+}
+
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-seg-'));
   mkdirSync(OUT, { recursive: true });
@@ -164,13 +175,8 @@ describe('segment, measure and classical tools in the browser', () => {
     await page.locator('[data-testid=overlay-opacity]').fill('1');
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     // Put all three views through the reference liver voxel, then hide the crosshair lines.
-    const c = await canvasOf('coronal');
-    const pc = expectedCanvasPoint('coronal', ref.liverLps, c);
-    await page.mouse.click(c.left + pc.x, c.top + pc.y);
+    await goToLiver();
     const a = await canvasOf('axial');
-    const pa = expectedCanvasPoint('axial', ref.liverLps, a);
-    await page.mouse.click(a.left + pa.x, a.top + pa.y);
-    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(ref.liverLps[2]));
     await page.keyboard.press('x');
     await page.mouse.move(0, 0);
     for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
@@ -217,15 +223,20 @@ describe('segment, measure and classical tools in the browser', () => {
     await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).not.toBe(axialSliceLabel(storedLiver.centroidZLps));
     await liverRow.click();
     await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(storedLiver.centroidZLps));
+    // The lesion list: a click on an instance takes the views to that instance's centroid slice.
+    const lesionRows = stored.rows.filter((r) => r.labelName === 'liver_tumor' && r.instanceId > 0);
+    const target = lesionRows.find((r) => axialSliceLabel(r.centroidZLps) !== axialSliceLabel(storedLiver.centroidZLps));
+    if (target) {
+      await page.click(`[data-testid=lesion-7-${target.instanceId}]`);
+      await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(target.centroidZLps));
+    }
   }, 120_000);
 
   it('threshold preview colours voxels whose HU is in range (live), not air; Keep stores it as a classical segmentation', async () => {
     // Back to the reference liver slice; a range holding every HU of the 7x7 patch around the reference voxel.
+    await goToLiver();
     const c = await canvasOf('axial');
     const pc = expectedCanvasPoint('axial', ref.liverLps, c);
-    await page.mouse.click(c.left + pc.x, c.top + pc.y);
-    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(ref.liverLps[2]));
-    await page.mouse.move(0, 0);
     const patch = ref.huPatch.flat();
     const lo = Math.floor(Math.min(...patch)) - 5;
     const hi = Math.ceil(Math.max(...patch)) + 5;
@@ -253,6 +264,30 @@ describe('segment, measure and classical tools in the browser', () => {
     expect(list.segmentations.some((s) => s.source === 'classical' && s.name === `threshold ${lo}..${hi}`)).toBe(true);
   }, 120_000);
 
+  it('region grow takes its seed from a click in a view and previews the grown region; k-means previews k clusters', async () => {
+    await page.selectOption('[data-testid=classical-tool]', 'regionGrow');
+    expect(await page.textContent('[data-testid=classical-seed]')).toContain('click a voxel');
+    const c = await canvasOf('axial');
+    const pc = expectedCanvasPoint('axial', ref.liverLps, c);
+    await page.mouse.click(c.left + pc.x, c.top + pc.y);
+    const seedText = await page.textContent('[data-testid=classical-seed]');
+    const seed = (/\[(\d+), (\d+), (\d+)\]/.exec(seedText ?? '') ?? []).slice(1).map(Number);
+    expect(seed, seedText ?? '').toHaveLength(3);
+    // The seed is the clicked voxel: the probe under the same mouse position names the same voxel.
+    await page.mouse.move(c.left + pc.x, c.top + pc.y);
+    await expect.poll(() => page.textContent('[data-testid=probe-ijk]'), { timeout: POLL_MS }).toBe(`voxel [${seed.join(', ')}]`);
+    await expect.poll(() => page.textContent('[data-testid=classical-summary]'), { timeout: POLL_MS }).toMatch(/region .* voxels/);
+    await page.mouse.move(0, 0);
+    await expect.poll(() => pixelAt('axial', pc.x, pc.y), { timeout: POLL_MS }).toEqual(defaultLabelColor(1));
+    await page.screenshot({ path: path.join(OUT, 'region-grow-preview.png') });
+
+    await page.selectOption('[data-testid=classical-tool]', 'kmeans');
+    await page.fill('[data-testid=classical-k]', '3');
+    await page.click('[data-testid=classical-preview]');
+    await expect.poll(() => page.textContent('[data-testid=classical-summary]'), { timeout: POLL_MS }).toMatch(/cluster 1 .*cluster 2 .*cluster 3 /);
+    await page.selectOption('[data-testid=classical-tool]', '');
+  }, 60_000);
+
   it('compares the model and the threshold segmentation: per-label Dice shown', async () => {
     await page.selectOption('[data-testid=compare-a]', String(segmentationId));
     const ids = await rpc<{ segmentations: { segmentationId: number; source: string }[] }>('segment.list', { seriesId: 1 });
@@ -279,6 +314,8 @@ describe('segment, measure and classical tools in the browser', () => {
     await page.waitForFunction(() => (document.querySelector<HTMLSelectElement>('[data-testid=measure-seg]')?.options.length ?? 0) > 0, null, { timeout: POLL_MS });
     await page.click('[data-testid=measure-button]');
     await expect.poll(() => page.textContent('[data-testid=measure-error]'), { timeout: POLL_MS }).toMatch(/refused.*unsafe/i);
+    await page.click('[data-testid=segment-start]');
+    await expect.poll(() => page.textContent('[data-testid=segment-error]'), { timeout: POLL_MS }).toMatch(/unsafe/i);
     await page.screenshot({ path: path.join(OUT, 'unsafe-refusal.png') });
   }, 120_000);
 });

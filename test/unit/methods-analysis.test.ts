@@ -80,6 +80,14 @@ describe('analysis methods', () => {
     expect(h.counts).toHaveLength(40);
     expect(h.voxels).toBe(ref.liverVoxels);
     expect(h.counts.reduce((a, b) => a + b, 0)).toBe(ref.liverVoxels);
+    expect([h.below, h.above]).toEqual([0, 0]);
+    // A narrower range: what falls outside is counted, nothing is lost.
+    const n = result<MethodOutput<'measure.histogram'>>(await call('measure.histogram', { segmentationId: importedSeg, labelValue: 5, bins: 10, loValue: 50, hiValue: 150 }));
+    expect(n.loValue).toBe(50);
+    expect(n.binWidth).toBe(10);
+    expect(n.below).toBeGreaterThan(0);
+    expect(n.counts.reduce((a, b) => a + b, 0) + n.below + n.above).toBe(ref.liverVoxels);
+    expect(errorCode(await call('measure.histogram', { segmentationId: importedSeg, labelValue: 5, loValue: 10, hiValue: 10 }))).toBe('INVALID_INPUT');
   });
 
   it('classical.preview threshold: voxel count equals numpy; the preview is served as binary; apply stores a classical segmentation', async () => {
