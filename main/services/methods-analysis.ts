@@ -38,8 +38,9 @@ export interface AnalysisService {
   cancelAll(): void;
 }
 
-/** Previews are transient: a user tries a few ranges, keeps one; older ones go. */
+/** Previews are transient: a user tries a few ranges, keeps one; older ones go (by count and by memory). */
 const MAX_PREVIEWS = 4;
+const MAX_PREVIEW_BYTES = 256 * 1024 * 1024;
 /** Progress events at most this often (a 2D model on a big series has thousands of tiles). */
 const PROGRESS_INTERVAL_MS = 150;
 
@@ -194,7 +195,14 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
       const r = await runTool(seriesId, params);
       const previewId = nextPreviewId++;
       previews.set(previewId, { seriesId, labels: r.labelMap.labels as Uint8Array });
-      while (previews.size > MAX_PREVIEWS) previews.delete(previews.keys().next().value as number);
+      let bytes = 0;
+      for (const p of previews.values()) bytes += p.labels.byteLength;
+      // The newest preview always stays: it is the one the viewer is about to fetch.
+      while (previews.size > 1 && (previews.size > MAX_PREVIEWS || bytes > MAX_PREVIEW_BYTES)) {
+        const oldest = previews.keys().next().value as number;
+        bytes -= previews.get(oldest)!.labels.byteLength;
+        previews.delete(oldest);
+      }
       const counts = countLabels(r.labelMap.labels);
       return {
         previewId,

@@ -39,6 +39,8 @@ export function ClassicalPanel(props: {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const request = useRef(0);
+  // Keep stores exactly what was previewed, even if a field was edited since (and its live preview not yet run).
+  const [previewed, setPreviewed] = useState<ClassicalToolInput | null>(null);
 
   // Region grow takes view clicks as seeds while it is the active tool; other tools leave clicks to the crosshair.
   useEffect(() => {
@@ -75,6 +77,7 @@ export function ClassicalPanel(props: {
       const r = await api.call('classical.preview', { seriesId, params: p });
       if (mine !== request.current) return; // a newer request superseded this one
       setPreview({ previewId: r.previewId, seriesId: r.seriesId, labels: r.labels.map(({ voxels: _v, ...l }) => l) });
+      setPreviewed(p);
       const capped = r.params.capped === true ? ' — stopped at the voxel cap: incomplete' : '';
       setSummary(r.labels.map((l) => `${l.name}: ${l.voxels.toLocaleString('en-US')} voxels`).join('; ') + capped);
     } catch (err) {
@@ -93,13 +96,14 @@ export function ClassicalPanel(props: {
   }, [liveKey]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const keep = async (): Promise<void> => {
-    const p = params();
-    if (typeof p === 'string') return setError(p);
+    const p = previewed;
+    if (!p || !props.preview) return setError('Preview first: Keep stores what the preview shows.');
     setBusy(true);
     try {
       const r = await api.call('classical.apply', { seriesId, params: p });
       onStatus(`Stored classical segmentation ${r.segmentationId}.`);
       setPreview(null);
+      setPreviewed(null);
       setSummary('');
       onAdded();
     } catch (err) {
@@ -112,6 +116,7 @@ export function ClassicalPanel(props: {
   const choose = (t: Tool | ''): void => {
     setTool(t);
     setPreview(null);
+    setPreviewed(null);
     setSummary('');
     setError(null);
   };

