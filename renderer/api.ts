@@ -1,6 +1,6 @@
 // Typed client of the method table: the Electron preload bridge when present, else HTTP to `medseg serve` with the
 // bearer token read ONCE from ?token= and then stripped from the address bar. Chosen once at start-up.
-import type { BinaryKind, EventName, EventPayload, MethodInput, MethodName, MethodOutput, RpcReply, VoxelDtype } from '../shared/ipc/contract.js';
+import type { BinaryBox, BinaryKind, EventName, EventPayload, MethodInput, MethodName, MethodOutput, RpcReply, VoxelDtype } from '../shared/ipc/contract.js';
 import { binaryPath } from '../shared/ipc/contract.js';
 import type { ErrorCode } from '../shared/ipc/errors.js';
 
@@ -33,7 +33,8 @@ export interface Api {
   readonly mode: 'electron' | 'http';
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
   subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
-  fetchBinary(kind: BinaryKind, resourceId: number): Promise<{ buffer: ArrayBuffer; dtype: VoxelDtype }>;
+  /** box: only that region of a label map (labelmap only). */
+  fetchBinary(kind: BinaryKind, resourceId: number, box?: BinaryBox): Promise<{ buffer: ArrayBuffer; dtype: VoxelDtype }>;
 }
 
 function unwrap<T>(reply: RpcReply<unknown>): T {
@@ -57,7 +58,7 @@ function electronApi(bridge: MedsegBridge): Api {
     mode: 'electron',
     call: async (method, input) => unwrap(await bridge.invoke(method, input)),
     subscribe: (event, listener) => bridge.subscribe(event, listener as (p: unknown) => void),
-    fetchBinary: async (kind, resourceId) => readBinaryResponse(await fetch(`${bridge.dataOrigin}${binaryPath(kind, resourceId)}`)),
+    fetchBinary: async (kind, resourceId, box) => readBinaryResponse(await fetch(`${bridge.dataOrigin}${binaryPath(kind, resourceId, box)}`)),
   };
 }
 
@@ -109,7 +110,7 @@ function httpApi(token: string): Api {
       if (!streaming) void openStream();
       return () => set.delete(listener as (p: unknown) => void);
     },
-    fetchBinary: async (kind, resourceId) => readBinaryResponse(await fetch(binaryPath(kind, resourceId), { headers: auth })),
+    fetchBinary: async (kind, resourceId, box) => readBinaryResponse(await fetch(binaryPath(kind, resourceId, box), { headers: auth })),
   };
 }
 

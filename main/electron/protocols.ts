@@ -39,10 +39,11 @@ export async function dataProtocolResponse(request: Request, table: ServiceTable
   // The page (APP_ORIGIN) fetches these cross-origin; nothing else may read them.
   const cors = { 'Access-Control-Allow-Origin': APP_ORIGIN, 'Access-Control-Expose-Headers': 'X-Medseg-Dtype' };
   if (request.method !== 'GET') return new Response('method not allowed', { status: 405, headers: cors });
-  const target = parseBinaryPath(new URL(request.url).pathname);
+  const url = new URL(request.url);
+  const target = parseBinaryPath(url.pathname, url.search);
   if (!target) return new Response('not found', { status: 404, headers: cors });
   try {
-    const { bytes, dtype } = await table.readBinary(target.kind, target.resourceId);
+    const { bytes, dtype } = await table.readBinary(target.kind, target.resourceId, target.box);
     return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { ...cors, 'Content-Type': 'application/octet-stream', 'X-Medseg-Dtype': dtype } });
   } catch (err) {
     const e = toErrorData(err);

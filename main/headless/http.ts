@@ -126,10 +126,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       req.on('close', () => sseClients.delete(res));
       return;
     }
-    const target = parseBinaryPath(url.pathname);
+    const target = parseBinaryPath(url.pathname, url.search);
     if (!target) throw new HttpFailure(404, 'no such resource');
     try {
-      const { bytes, dtype } = await opts.table.readBinary(target.kind, target.resourceId);
+      const { bytes, dtype } = await opts.table.readBinary(target.kind, target.resourceId, target.box);
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.byteLength, 'X-Medseg-Dtype': dtype });
       res.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     } catch (err) {

@@ -4,6 +4,7 @@ import { AppError, toErrorData } from '../../shared/ipc/errors.js';
 import {
   isMethodName,
   methods,
+  type BinaryBox,
   type BinaryKind,
   type EventName,
   type EventPayload,
@@ -31,7 +32,8 @@ export interface BinaryResource {
 /** What an adapter serves: the method table plus the binary resources keyed by id. */
 export interface ServiceTable {
   methods: MethodImpls;
-  readBinary(kind: BinaryKind, resourceId: number): Promise<BinaryResource>;
+  /** box: only that region of a label map (an edit's changed region). */
+  readBinary(kind: BinaryKind, resourceId: number, box?: BinaryBox): Promise<BinaryResource>;
 }
 
 export async function dispatch(table: ServiceTable, name: string, rawInput: unknown, ctx: CallContext): Promise<RpcReply<unknown>> {

@@ -8,7 +8,8 @@ import type { EditStroke } from '../../shared/domain/editing/strokes.js';
 import { EditSessionRegistry } from './editing/registry.js';
 import { loadEditedLabelMap, type EditResult, type EditSession } from './editing/session.js';
 import { loadSeriesVolume } from './volumes.js';
-import type { MethodImpls } from '../ipc/dispatch.js';
+import type { BinaryResource, MethodImpls } from '../ipc/dispatch.js';
+import type { BinaryBox } from '../../shared/ipc/contract.js';
 
 type EditMethodName = keyof typeof editMethods;
 
@@ -16,6 +17,8 @@ export interface EditingService {
   methods: Pick<MethodImpls, EditMethodName>;
   /** The label map with every committed edit: the live session's map when one is open, else rebuilt from the journal. */
   editedLabelMap(segmentationId: number): { seriesId: number; labelMap: LabelMap };
+  /** The labels inside an inclusive voxel box, from the live session (opened if needed). */
+  labelsInBox(segmentationId: number, box: BinaryBox): Promise<BinaryResource>;
   closeAll(): Promise<void>;
 }
 
@@ -91,6 +94,10 @@ export function createEditingService(db: Database): EditingService {
       const m = live?.labelMap();
       const labelMap = m ? { ...m, labels: m.labels.slice() } : loadEditedLabelMap(db, segmentationId);
       return { seriesId: seriesOf(segmentationId) ?? -1, labelMap };
+    },
+    labelsInBox: async (segmentationId, box) => {
+      const labels = (await session(segmentationId)).labelsInBounds(box);
+      return { bytes: new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength), dtype: labels instanceof Uint8Array ? 'uint8' : 'uint16' };
     },
     closeAll: async () => {
       open.clear();

@@ -4,7 +4,7 @@ import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../shared/ipc/errors.js';
-import type { BinaryKind, LabelMapSummary, VoxelDtype } from '../../shared/ipc/contract.js';
+import type { BinaryBox, BinaryKind, LabelMapSummary, VoxelDtype } from '../../shared/ipc/contract.js';
 import { defaultLabelColor, type LabelInfo, type LabelMap } from '../../shared/domain/labelMap.js';
 import { sameGrid, type VolumeGeometry, type VoxelArray } from '../../shared/domain/volume.js';
 import { resampleLabelMapNearest } from '../../shared/domain/resample.js';
@@ -122,7 +122,8 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
   };
 
   const thumbnails = new Map<number, Promise<Uint8Array>>();
-  const readBinary = async (kind: BinaryKind, resourceId: number): Promise<BinaryResource> => {
+  const readBinary = async (kind: BinaryKind, resourceId: number, box?: BinaryBox): Promise<BinaryResource> => {
+    if (kind === 'labelmap' && box) return editing.labelsInBox(resourceId, box);
     if (kind === 'thumbnail') {
       let job = thumbnails.get(resourceId);
       if (!job) {

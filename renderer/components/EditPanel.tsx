@@ -8,7 +8,7 @@ import type { EditChange, EditState } from '../../shared/ipc/contract-edit.js';
 import type { EditStroke, ViewPlane } from '../../shared/domain/editing/strokes.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
 import { drawBrushPreview, type EditPointerTool, type EditPointerView } from '../viewer/editPointer.js';
-import { forgetLabelMap } from '../viewer/volumeStore.js';
+import { patchLabelMap } from '../viewer/volumeStore.js';
 
 type Tool = 'navigate' | 'brush' | 'eraser' | 'fill' | 'eraseRegion' | 'deleteInstance';
 const TOOLS: { tool: Tool; label: string; title: string }[] = [
@@ -98,30 +98,41 @@ export function EditPanel(props: {
     (what: string, r: EditChange | undefined) => {
       if (!r) return;
       setState((s) => (s && s.segmentationId === r.segmentationId ? { ...s, version: r.version, canUndo: r.canUndo, canRedo: r.canRedo } : s));
-      if (r.changedVoxels > 0) {
-        // The server's map changed: drop the cached copy so the views fetch the edited one.
-        forgetLabelMap(r.segmentationId);
-        onChanged();
-      }
+      // Re-list: new voxel counts, and the views pick up the patched label map.
+      if (r.changedVoxels > 0) onChanged();
       onStatus(`${what}: ${r.changedVoxels} voxels changed (version ${r.version}).`);
       void loadVersions(r.segmentationId);
     },
     [onChanged, onStatus, loadVersions],
   );
 
+  /**
+   * One edit as a queued job: the call, then the changed box fetched into the viewer's copy before the next edit
+   * is sent, so patches apply in the order main applied the edits.
+   */
+  const change = useCallback(
+    (what: string, call: () => Promise<EditChange>) =>
+      run(async () => {
+        const r = await call();
+        if (r.changedBoundsIjk) await patchLabelMap(r.segmentationId, r.changedBoundsIjk);
+        return r;
+      }).then((r) => applied(what, r)),
+    [run, applied],
+  );
+
   const stroke = useCallback(
     (what: string, s: EditStroke) => {
       if (segId === null) return;
-      void run(() => api.call('edit.stroke', { segmentationId: segId, stroke: s })).then((r) => applied(what, r));
+      void change(what, () => api.call('edit.stroke', { segmentationId: segId, stroke: s }));
     },
-    [segId, run, applied],
+    [segId, change],
   );
   const undo = useCallback(() => {
-    if (segId !== null) void run(() => api.call('edit.undo', { segmentationId: segId })).then((r) => applied('Undo', r));
-  }, [segId, run, applied]);
+    if (segId !== null) void change('Undo', () => api.call('edit.undo', { segmentationId: segId }));
+  }, [segId, change]);
   const redo = useCallback(() => {
-    if (segId !== null) void run(() => api.call('edit.redo', { segmentationId: segId })).then((r) => applied('Redo', r));
-  }, [segId, run, applied]);
+    if (segId !== null) void change('Redo', () => api.call('edit.redo', { segmentationId: segId }));
+  }, [segId, change]);
 
   // Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y; text fields keep their own undo.
   useEffect(() => {
@@ -373,14 +384,14 @@ export function EditPanel(props: {
           {[...versions].reverse().map((v) => (
             <li key={v.id} className={v.seq === state?.version ? 'current' : ''}>
               {v.name} <span className="muted">#{v.seq}</span>{' '}
-              <button onClick={() => segId !== null && void run(() => api.call('edit.revertTo', { segmentationId: segId, versionId: v.id })).then((r) => applied(`Back to "${v.name}"`, r))}>
+              <button onClick={() => segId !== null && void change(`Back to "${v.name}"`, () => api.call('edit.revertTo', { segmentationId: segId, versionId: v.id }))}>
                 go back
               </button>
             </li>
           ))}
           <li>
             original <span className="muted">as stored</span>{' '}
-            <button data-testid="edit-revert-original" onClick={() => segId !== null && void run(() => api.call('edit.revertTo', { segmentationId: segId, versionId: 0 })).then((r) => applied('Back to the original', r))}>
+            <button data-testid="edit-revert-original" onClick={() => segId !== null && void change('Back to the original', () => api.call('edit.revertTo', { segmentationId: segId, versionId: 0 }))}>
               go back
             </button>
           </li>

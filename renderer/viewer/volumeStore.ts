@@ -2,7 +2,7 @@
 // loader 'medseg:' serves axial/coronal/sagittal slices cut from them on demand.
 import * as cornerstone from 'cornerstone-core';
 import { api } from '../api.js';
-import type { LabelMapSummary, VolumeInfo, VoxelDtype } from '../../shared/ipc/contract.js';
+import type { BinaryBox, LabelMapSummary, VolumeInfo, VoxelDtype } from '../../shared/ipc/contract.js';
 import { extractSlice, planeAxes, PLANES, type Plane, type PlaneAxes } from '../../shared/domain/mpr.js';
 
 type Numeric = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
@@ -98,12 +98,44 @@ export function loadViewerLabelMap(summary: LabelMapSummary, expectedVoxels: num
     job.catch(() => labelMaps.delete(summary.segmentationId));
   }
   remember(labelMaps, summary.segmentationId, job, MAX_LABEL_MAPS);
-  return job;
+  // The caller's summary is the newest (an edit may have added a label and its colour).
+  return job.then((m) => (m.summary === summary ? m : { ...m, summary }));
 }
 
 /** Drops a label map the server has changed (an edit): the next loadViewerLabelMap fetches it again. */
 export function forgetLabelMap(segmentationId: number): void {
   labelMaps.delete(segmentationId);
+}
+
+/**
+ * After an edit: fetch only the changed box from the server and put it into a copy of the cached map (a new array,
+ * so overlays keyed by the array redraw). Callers run edits and patches in order; anything unexpected (map not
+ * loaded, size or type mismatch, fetch error) drops the cached map instead, so the next load fetches it whole.
+ */
+export async function patchLabelMap(segmentationId: number, box: BinaryBox): Promise<void> {
+  const job = labelMaps.get(segmentationId);
+  if (!job) return;
+  try {
+    const current = await job;
+    const bin = await api.fetchBinary('labelmap', segmentationId, box);
+    const nx = box.maxIjk[0] - box.minIjk[0] + 1;
+    const ny = box.maxIjk[1] - box.minIjk[1] + 1;
+    const nz = box.maxIjk[2] - box.minIjk[2] + 1;
+    const region = current.labels instanceof Uint8Array && bin.dtype === 'uint8' ? new Uint8Array(bin.buffer) : current.labels instanceof Uint16Array && bin.dtype === 'uint16' ? new Uint16Array(bin.buffer) : null;
+    const dims = ready.get(current.summary.seriesId)?.info.dims;
+    if (!region || region.length !== nx * ny * nz || !dims || dims[0] * dims[1] * dims[2] !== current.labels.length || labelMaps.get(segmentationId) !== job) {
+      throw new Error('region does not fit the cached label map');
+    }
+    const labels = current.labels.slice();
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++) {
+        const to = box.minIjk[0] + dims[0] * (box.minIjk[1] + j + dims[1] * (box.minIjk[2] + k));
+        labels.set(region.subarray(nx * (j + ny * k), nx * (j + ny * k) + nx), to);
+      }
+    labelMaps.set(segmentationId, Promise.resolve({ summary: current.summary, labels }));
+  } catch {
+    labelMaps.delete(segmentationId);
+  }
 }
 
 const ready = new Map<number, ViewerVolume>();

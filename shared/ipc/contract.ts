@@ -153,14 +153,28 @@ export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
 export const BINARY_KINDS = ['volume', 'labelmap', 'thumbnail', 'labelmap-preview'] as const;
 export type BinaryKind = (typeof BINARY_KINDS)[number];
 
-export function binaryPath(kind: BinaryKind, resourceId: number): string {
-  return `/data/${kind}/${resourceId}`;
+/**
+ * Inclusive voxel box of a label map, for fetching only the region an edit changed:
+ * `/data/labelmap/<id>?box=i0,j0,k0,i1,j1,k1` (labels inside the box, i fastest).
+ */
+export interface BinaryBox {
+  minIjk: [number, number, number];
+  maxIjk: [number, number, number];
 }
 
-export function parseBinaryPath(pathname: string): { kind: BinaryKind; resourceId: number } | null {
+export function binaryPath(kind: BinaryKind, resourceId: number, box?: BinaryBox): string {
+  return `/data/${kind}/${resourceId}${box ? `?box=${[...box.minIjk, ...box.maxIjk].join(',')}` : ''}`;
+}
+
+export function parseBinaryPath(pathname: string, search = ''): { kind: BinaryKind; resourceId: number; box?: BinaryBox } | null {
   const m = new RegExp(`^/data/(${BINARY_KINDS.join('|')})/([1-9][0-9]{0,15})$`).exec(pathname);
   if (!m) return null;
-  return { kind: m[1] as BinaryKind, resourceId: Number(m[2]) };
+  const target = { kind: m[1] as BinaryKind, resourceId: Number(m[2]) };
+  if (search === '' || search === '?') return target;
+  const b = /^\?box=(\d{1,6}),(\d{1,6}),(\d{1,6}),(\d{1,6}),(\d{1,6}),(\d{1,6})$/.exec(search);
+  if (!b || target.kind !== 'labelmap') return null;
+  const n = b.slice(1).map(Number);
+  return { ...target, box: { minIjk: [n[0], n[1], n[2]], maxIjk: [n[3], n[4], n[5]] } };
 }
 
 /** The reply envelope every adapter returns: errors as data. */

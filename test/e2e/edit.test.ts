@@ -169,6 +169,12 @@ describe('mask editing in Chromium against medseg serve', () => {
     const mapBefore = await labelMapBytes(1);
     const countBefore = await labelVoxels('test lesion');
     expect(countBefore).toBe(0);
+    // The views take only the changed box after an edit, not the whole map again.
+    const mapRequests: string[] = [];
+    const onRequest = (r: { url(): string }): void => {
+      if (r.url().includes('/data/labelmap/')) mapRequests.push(new URL(r.url()).pathname + new URL(r.url()).search);
+    };
+    page.on('request', onRequest);
 
     await page.mouse.move(x1, y);
     await page.mouse.down();
@@ -177,6 +183,9 @@ describe('mask editing in Chromium against medseg serve', () => {
     await expect.poll(() => pixelAt(mid.x, mid.y), { message: 'painted colour', timeout: POLL_MS }).toEqual(PAINT_RGB);
     await expect.poll(() => page.getAttribute('[data-testid=edit-state]', 'data-version'), { timeout: POLL_MS }).toBe('1');
     await page.locator('.view[data-plane=axial]').screenshot({ path: path.join(OUT, 'painted.png') });
+    page.off('request', onRequest);
+    expect(mapRequests).toHaveLength(1);
+    expect(mapRequests[0]).toMatch(/^\/data\/labelmap\/1\?box=\d+,\d+,\d+,\d+,\d+,\d+$/);
 
     // Voxel count from the API against the disc swept along the drag, computed here in mm from the reference grid.
     const info = await rpc<VolumeInfo>('volume.info', { seriesId: 1 });

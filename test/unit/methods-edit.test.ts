@@ -8,7 +8,7 @@ import path from 'node:path';
 import { openDatabase, type Database } from '../../main/db/database.js';
 import { createServiceTable } from '../../main/services/methods.js';
 import { dispatch, type ServiceTable } from '../../main/ipc/dispatch.js';
-import type { RpcReply } from '../../shared/ipc/contract.js';
+import { binaryPath, parseBinaryPath, type RpcReply } from '../../shared/ipc/contract.js';
 import type { EditChange, EditState } from '../../shared/ipc/contract-edit.js';
 import { firstDifference, geometryOf, insertSegmentation } from './editFixture.js';
 
@@ -161,5 +161,34 @@ describe('edit.* methods', () => {
     expect(r.changedSlicesK).toEqual([2]);
     const thr = await call('edit.stroke', { segmentationId: segId, stroke: { kind: 'brush', mode: 'paint', label: 1, pathIjk: [[1, 1, 1]], radiusMm: 1, shape: 'sphere', intensityRange: { lo: 0, hi: 1 } } });
     expect(thr.ok || thr.error.code).toBe('INVALID_INPUT');
+  });
+
+  it('serves only the changed box of the label map (labelmap/<id>?box=…), equal to the same box of the whole map', async () => {
+    const r = await result<EditChange>(call('edit.stroke', { segmentationId: 1, stroke: { kind: 'brush', mode: 'paint', label: liver, pathIjk: [[60, 30, 4]], radiusMm: 3, shape: 'sphere' } }));
+    const box = r.changedBoundsIjk!;
+    expect(box.minIjk[2]).toBeLessThan(box.maxIjk[2]); // a sphere spans slices
+    const whole = await labelMapBytes(1);
+    const part = (await table.readBinary('labelmap', 1, box)).bytes;
+    const [nx, ny, nz] = [0, 1, 2].map((a) => box.maxIjk[a] - box.minIjk[a] + 1);
+    expect(part.length).toBe(nx * ny * nz);
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++) {
+          const n = box.minIjk[0] + i + DIMS[0] * (box.minIjk[1] + j + DIMS[1] * (box.minIjk[2] + k));
+          if (part[i + nx * (j + ny * k)] !== whole[n]) throw new Error(`box voxel ${i},${j},${k} differs`);
+        }
+    await expect(table.readBinary('labelmap', 1, { minIjk: [0, 0, 0], maxIjk: [512, 0, 0] })).rejects.toThrow(/not a voxel box/);
+  });
+});
+
+describe('binary paths with a box', () => {
+  it('round-trips a label map box and refuses boxes on other kinds or malformed queries', () => {
+    const box = { minIjk: [1, 2, 3] as [number, number, number], maxIjk: [40, 50, 6] as [number, number, number] };
+    const url = new URL(`http://x${binaryPath('labelmap', 7, box)}`);
+    expect(parseBinaryPath(url.pathname, url.search)).toEqual({ kind: 'labelmap', resourceId: 7, box });
+    expect(parseBinaryPath('/data/labelmap/7', '')).toEqual({ kind: 'labelmap', resourceId: 7 });
+    expect(parseBinaryPath('/data/volume/7', '?box=1,2,3,4,5,6')).toBeNull();
+    expect(parseBinaryPath('/data/labelmap/7', '?box=1,2,3')).toBeNull();
+    expect(parseBinaryPath('/data/labelmap/7', '?box=-1,2,3,4,5,6')).toBeNull();
   });
 });
