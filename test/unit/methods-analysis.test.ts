@@ -100,6 +100,16 @@ describe('analysis methods', () => {
     let n = 0;
     for (const b of bin.bytes) n += b;
     expect(n).toBe(ref.thresholdVoxels);
+    // Inside an ROI box: exactly the full threshold's voxels that lie in the box.
+    const box = { minIjk: [100, 150, 5] as const, maxIjk: [300, 330, 14] as const };
+    let inBox = 0;
+    for (let k = box.minIjk[2]; k <= box.maxIjk[2]; k++)
+      for (let j = box.minIjk[1]; j <= box.maxIjk[1]; j++) for (let i = box.minIjk[0]; i <= box.maxIjk[0]; i++) inBox += bin.bytes[i + 512 * (j + 512 * k)];
+    const roi = result<MethodOutput<'classical.preview'>>(
+      await call('classical.preview', { seriesId: 1, params: { tool: 'threshold', loValue: LO, hiValue: HI, roi: { minIjk: [...box.minIjk], maxIjk: [...box.maxIjk] } } }),
+    );
+    expect(inBox).toBeGreaterThan(0);
+    expect(roi.labels[0].voxels).toBe(inBox);
     // Older previews are dropped (count cap), the newest stays servable.
     const later: number[] = [];
     for (let n = 0; n < 5; n++) later.push(result<MethodOutput<'classical.preview'>>(await call('classical.preview', { seriesId: 1, params: { tool: 'threshold', loValue: LO + n, hiValue: HI } })).previewId);
