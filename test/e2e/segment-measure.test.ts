@@ -274,10 +274,15 @@ describe('segment, measure and classical tools in the browser', () => {
   }, 120_000);
 
   it('region grow takes its seed from a click in a view and previews the grown region; k-means previews k clusters', async () => {
-    await page.selectOption('[data-testid=classical-tool]', 'regionGrow');
-    expect(await page.textContent('[data-testid=classical-seed]')).toContain('click a voxel');
+    // Hide the kept threshold segmentation (same colour as a preview) so only the preview can colour the voxel.
+    const kept = (await rpc<{ segmentations: { segmentationId: number; source: string }[] }>('segment.list', { seriesId: 1 })).segmentations.find((x) => x.source === 'classical')!;
+    await page.locator(`[data-testid=legend-${kept.segmentationId}] input`).uncheck();
     const c = await canvasOf('axial');
     const pc = expectedCanvasPoint('axial', ref.liverLps, c);
+    await page.mouse.move(0, 0);
+    await expect.poll(() => pixelAt('axial', pc.x, pc.y), { timeout: POLL_MS }).toEqual(liverRgb);
+    await page.selectOption('[data-testid=classical-tool]', 'regionGrow');
+    expect(await page.textContent('[data-testid=classical-seed]')).toContain('click a voxel');
     await page.mouse.click(c.left + pc.x, c.top + pc.y);
     const seedText = await page.textContent('[data-testid=classical-seed]');
     const seed = (/\[(\d+), (\d+), (\d+)\]/.exec(seedText ?? '') ?? []).slice(1).map(Number);
