@@ -132,6 +132,18 @@ describe('edit.* methods', () => {
     expect((await counts(1, 1)).get(lesion.value)).toBeGreaterThan(0);
   });
 
+  it('measurements see the edited mask: the measured liver voxels follow a stroke and its undo', async () => {
+    type Measured = { labels: { value: number; voxels: number; volumeMl: number }[] };
+    const liverOf = async (): Promise<number> => (await result<Measured>(call('measure.segmentation', { segmentationId: 1 }))).labels.find((l) => l.value === liver)?.voxels ?? 0;
+    const before = await liverOf();
+    expect(before).toBe((await counts(1, 1)).get(liver));
+    const r = await result<EditChange>(call('edit.stroke', { segmentationId: 1, stroke: { kind: 'brush', mode: 'paint', label: liver, pathIjk: [[30, 480, 15]], radiusMm: 4, shape: 'disc', plane: 'axial' } }));
+    expect(r.changedVoxels).toBeGreaterThan(0);
+    expect(await liverOf()).toBe(before + r.changedVoxels);
+    await result(call('edit.undo', { segmentationId: 1 }));
+    expect(await liverOf()).toBe(before);
+  });
+
   it('refuses bad input as data: unknown label, label outside the grid, empty version name, unknown segmentation', async () => {
     const unknown = await call('edit.stroke', { segmentationId: 1, stroke: { kind: 'brush', mode: 'paint', label: 250, pathIjk: [[1, 1, 1]], radiusMm: 2, shape: 'sphere' } });
     expect(unknown.ok || unknown.error.code).toBe('INVALID_INPUT');
