@@ -38,6 +38,8 @@ let base: string;
 let token: string;
 let context: BrowserContext;
 let page: Page;
+/** The axial stroke of the second test: its middle (canvas px) and the view's scale. */
+let stroke1: { x: number; y: number; pxPerMm: number; left: number; top: number };
 
 async function startServe(dbFile: string): Promise<string> {
   server = spawn(process.execPath, [path.join(repo, 'bin/medseg.js'), 'serve', '--db', dbFile], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -163,6 +165,7 @@ describe('mask editing in Chromium against medseg serve', () => {
     const x1 = Math.round(c.left + left + 40 * pxPerMm);
     const x2 = x1 + 24;
     const mid = { x: (x1 + x2) / 2 - c.left, y: y - c.top };
+    stroke1 = { ...mid, pxPerMm, left: c.left, top: c.top };
     const before = await pixelAt(mid.x, mid.y);
     expect(before[0]).toBe(before[1]); // grey: no label colour there
     expect(before[1]).toBe(before[2]);
@@ -305,5 +308,28 @@ describe('mask editing in Chromium against medseg serve', () => {
     await page.click('[data-testid=edit-undo]');
     await expect.poll(() => page.getAttribute('[data-testid=edit-state]', 'data-version'), { timeout: POLL_MS }).toBe(String(versionBefore));
     expect(Buffer.compare(Buffer.from(await labelMapBytes(1)), Buffer.from(before))).toBe(0);
+  });
+
+  it('names a version, paints again, goes back to the named version from the list; Ctrl+Z and Ctrl+Y walk over the revert', async () => {
+    await page.fill('[data-testid=edit-version-name]', 'reviewed by e2e');
+    await page.click('[data-testid=edit-name-version]');
+    await expect.poll(() => page.textContent('[data-testid=edit-versions]'), { timeout: POLL_MS }).toContain('reviewed by e2e');
+    await page.click('[data-testid=edit-tool-brush]');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    // A second dab 25 mm below the first stroke (still air).
+    const second = { x: stroke1.x, y: stroke1.y + 25 * stroke1.pxPerMm };
+    const grey = await pixelAt(second.x, second.y);
+    expect(grey[0] === grey[1] && grey[1] === grey[2]).toBe(true);
+    await page.mouse.click(Math.round(stroke1.left + second.x), Math.round(stroke1.top + second.y));
+    await expect.poll(() => pixelAt(second.x, second.y), { timeout: POLL_MS }).toEqual(PAINT_RGB);
+    await page.locator('[data-testid=edit-versions] li', { hasText: 'reviewed by e2e' }).locator('button').click();
+    await expect.poll(() => pixelAt(second.x, second.y), { message: 'back at the named version', timeout: POLL_MS }).toEqual(grey);
+    expect(await pixelAt(stroke1.x, stroke1.y)).toEqual(PAINT_RGB); // the first stroke is part of that version
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => pixelAt(second.x, second.y), { message: 'undo of the revert', timeout: POLL_MS }).toEqual(PAINT_RGB);
+    await page.keyboard.press('Control+y');
+    await expect.poll(() => pixelAt(second.x, second.y), { message: 'redo of the revert', timeout: POLL_MS }).toEqual(grey);
+    await page.locator('[data-testid=edit-panel]').screenshot({ path: path.join(OUT, 'versions.png') });
   });
 });
