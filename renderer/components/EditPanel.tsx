@@ -171,7 +171,7 @@ export function EditPanel(props: {
         if (!s.state) return false;
         const plane = PLANE_OF_AXIS[v.axes.sliceAxis];
         const seed = at.ijk.map((x) => Math.round(x)) as Vec3;
-        const range = s.thresholdOn ? { intensityRange: { lo: Math.min(s.huLo, s.huHi), hi: Math.max(s.huLo, s.huHi) } } : {};
+        const range = s.thresholdOn && s.state?.hasImageValues ? { intensityRange: { lo: Math.min(s.huLo, s.huHi), hi: Math.max(s.huLo, s.huHi) } } : {};
         if (s.tool === 'fill' || s.tool === 'eraseRegion') {
           if (s.tool === 'fill' && s.activeLabel === 0) return false;
           s.stroke(s.tool === 'fill' ? 'Fill' : 'Erase region', { kind: 'fill', mode: s.tool === 'fill' ? 'paint' : 'erase', label: s.tool === 'fill' ? s.activeLabel : 0, plane, seedIjk: seed, ...range });
@@ -207,7 +207,7 @@ export function EditPanel(props: {
         if (!view) return;
         const s = settings.current;
         const plane = PLANE_OF_AXIS[view.axes.sliceAxis];
-        const range = s.thresholdOn ? { intensityRange: { lo: Math.min(s.huLo, s.huHi), hi: Math.max(s.huLo, s.huHi) } } : {};
+        const range = s.thresholdOn && s.state?.hasImageValues ? { intensityRange: { lo: Math.min(s.huLo, s.huHi), hi: Math.max(s.huLo, s.huHi) } } : {};
         const erase = s.tool === 'eraser';
         s.stroke(erase ? 'Erase' : 'Brush', {
           kind: 'brush',
