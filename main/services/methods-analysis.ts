@@ -5,6 +5,7 @@ import type { analysisMethods, ClassicalToolInput, MeasurementWire } from '../..
 import { AppError, toErrorData } from '../../shared/ipc/errors.js';
 import type { LabelMap } from '../../shared/domain/labelMap.js';
 import { runClassicalTool, type ClassicalToolResult } from '../../shared/domain/classical/runTool.js';
+import { sobelMagnitude } from '../../shared/domain/classical/sobel.js';
 import { measurementCsv } from '../../shared/domain/measure/export.js';
 import type { MeasurementResult } from '../../shared/domain/measure/measureLabels.js';
 import { labelIntensityHistogram } from '../../shared/domain/measure/histogram.js';
@@ -193,22 +194,40 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
 
     'classical.preview': async ({ seriesId, params }) => {
       const r = await runTool(seriesId, params);
-      const previewId = nextPreviewId++;
-      previews.set(previewId, { seriesId, labels: r.labelMap.labels as Uint8Array });
-      let bytes = 0;
-      for (const p of previews.values()) bytes += p.labels.byteLength;
-      // The newest preview always stays: it is the one the viewer is about to fetch.
-      while (previews.size > 1 && (previews.size > MAX_PREVIEWS || bytes > MAX_PREVIEW_BYTES)) {
-        const oldest = previews.keys().next().value as number;
-        bytes -= previews.get(oldest)!.labels.byteLength;
-        previews.delete(oldest);
-      }
+      const previewId = keepPreview(seriesId, r.labelMap.labels as Uint8Array);
       const counts = countLabels(r.labelMap.labels);
       return {
         previewId,
         seriesId,
         labels: r.labelMap.table.map((l) => ({ ...l, voxels: counts.get(l.value) ?? 0 })),
         params: jsonSafe(r.params),
+      };
+    },
+
+    'classical.edgeMap': async ({ seriesId, minGradientPerMm: t }) => {
+      const { volume, modality } = await loadSeriesVolume(db, seriesId);
+      const magnitude = sobelMagnitude(volume);
+      const labels = new Uint8Array(magnitude.length);
+      const counts = [0, 0, 0, 0, 0];
+      for (let p = 0; p < magnitude.length; p++) {
+        const g = magnitude[p];
+        const band = g >= 8 * t ? 4 : g >= 4 * t ? 3 : g >= 2 * t ? 2 : g >= t ? 1 : 0;
+        labels[p] = band;
+        counts[band]++;
+      }
+      const previewId = keepPreview(seriesId, labels);
+      const unit = modality === 'CT' ? 'HU/mm' : 'units/mm';
+      return {
+        previewId,
+        seriesId,
+        labels: EDGE_BANDS.map((colorRgb, n) => ({
+          value: n + 1,
+          name: `gradient ≥ ${+(t * 2 ** n).toPrecision(4)} ${unit}`,
+          colorRgb,
+          kind: 'other' as const,
+          voxels: counts[n + 1],
+        })),
+        params: { tool: 'sobel', minGradientPerMm: t },
       };
     },
 
@@ -245,6 +264,20 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
     },
   };
 
+  function keepPreview(seriesId: number, labels: Uint8Array): number {
+    const previewId = nextPreviewId++;
+    previews.set(previewId, { seriesId, labels });
+    let bytes = 0;
+    for (const p of previews.values()) bytes += p.labels.byteLength;
+    // The newest preview always stays: it is the one the viewer is about to fetch.
+    while (previews.size > 1 && (previews.size > MAX_PREVIEWS || bytes > MAX_PREVIEW_BYTES)) {
+      const oldest = previews.keys().next().value as number;
+      bytes -= previews.get(oldest)!.labels.byteLength;
+      previews.delete(oldest);
+    }
+    return previewId;
+  }
+
   return {
     methods,
     readPreview(previewId) {
@@ -257,6 +290,14 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
     },
   };
 }
+
+/** Edge bands from faint to strong: dim blue to light blue, then amber, so strong edges stand out over grey anatomy. */
+const EDGE_BANDS: [number, number, number][] = [
+  [40, 70, 160],
+  [60, 140, 230],
+  [150, 220, 255],
+  [255, 200, 60],
+];
 
 function defaultToolName(p: ClassicalToolInput): string {
   if (p.tool === 'threshold') return `threshold ${p.loValue}..${p.hiValue}`;

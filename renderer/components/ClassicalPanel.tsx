@@ -6,7 +6,7 @@ import type { ClassicalToolInput } from '../../shared/ipc/contract-analysis.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
 import type { PreviewOverlay } from '../viewer/analysisLayers.js';
 
-type Tool = 'threshold' | 'regionGrow' | 'kmeans';
+type Tool = 'threshold' | 'regionGrow' | 'kmeans' | 'edges';
 const LIVE_DELAY_MS = 250;
 
 function parseIjk(text: string): Vec3 | null {
@@ -32,6 +32,7 @@ export function ClassicalPanel(props: {
   const [cap, setCap] = useState('2000000');
   const [seed, setSeed] = useState<Vec3 | null>(null);
   const [k, setK] = useState('3');
+  const [edge, setEdge] = useState('20');
   const [useRoi, setUseRoi] = useState(false);
   const [roiMin, setRoiMin] = useState('0,0,0');
   const [roiMax, setRoiMax] = useState('');
@@ -64,7 +65,27 @@ export function ClassicalPanel(props: {
     return 'Choose a tool.';
   };
 
+  const runEdges = async (): Promise<void> => {
+    const t = Number(edge);
+    if (!(t > 0)) return setError('The edge threshold must be a positive gradient.');
+    const mine = ++request.current;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api.call('classical.edgeMap', { seriesId, minGradientPerMm: t });
+      if (mine !== request.current) return;
+      setPreview({ previewId: r.previewId, seriesId: r.seriesId, labels: r.labels.map(({ voxels: _v, ...l }) => l) });
+      setPreviewed(null); // an edge map is a display layer, not a segmentation to keep
+      setSummary(r.labels.map((l) => `${l.name}: ${l.voxels.toLocaleString('en-US')}`).join('; '));
+    } catch (err) {
+      if (mine === request.current) setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      if (mine === request.current) setBusy(false);
+    }
+  };
+
   const runPreview = async (): Promise<void> => {
+    if (tool === 'edges') return runEdges();
     const p = params();
     if (typeof p === 'string') {
       setError(p);
@@ -88,7 +109,8 @@ export function ClassicalPanel(props: {
   };
 
   // Live preview: threshold follows its range as it is typed; region grow re-runs on a new seed.
-  const liveKey = tool === 'threshold' ? `${lo}|${hi}|${useRoi}|${roiMin}|${roiMax}` : tool === 'regionGrow' && seed ? seed.join(',') : null;
+  const liveKey =
+    tool === 'threshold' ? `${lo}|${hi}|${useRoi}|${roiMin}|${roiMax}` : tool === 'regionGrow' && seed ? seed.join(',') : tool === 'edges' ? `edges|${edge}` : null;
   useEffect(() => {
     if (liveKey === null) return;
     const t = setTimeout(() => void runPreview(), LIVE_DELAY_MS);
@@ -129,6 +151,7 @@ export function ClassicalPanel(props: {
         <option value="threshold">threshold (HU range)</option>
         <option value="regionGrow">region grow (click a seed)</option>
         <option value="kmeans">k-means (k clusters)</option>
+        <option value="edges">edge map (Sobel, overlay only)</option>
       </select>
       {(tool === 'threshold' || (tool === 'regionGrow' && !useTolerance)) && (
         <div className="row">
@@ -158,6 +181,11 @@ export function ClassicalPanel(props: {
           k <input className="num" value={k} onChange={(e) => setK(e.target.value)} data-testid="classical-k" />
         </div>
       )}
+      {tool === 'edges' && (
+        <div className="row">
+          gradient ≥ <input className="num" value={edge} onChange={(e) => setEdge(e.target.value)} data-testid="classical-edge" /> per mm
+        </div>
+      )}
       {(tool === 'threshold' || tool === 'kmeans') && (
         <div>
           <label>
@@ -176,7 +204,7 @@ export function ClassicalPanel(props: {
           <button onClick={() => void runPreview()} disabled={busy} data-testid="classical-preview">
             Preview
           </button>
-          <button onClick={() => void keep()} disabled={busy || !props.preview} data-testid="classical-keep">
+          <button onClick={() => void keep()} disabled={busy || !props.preview || !previewed} data-testid="classical-keep">
             Keep
           </button>
           <button onClick={() => choose('')} disabled={busy}>

@@ -147,6 +147,21 @@ export const analysisMethods = {
       params: z.record(z.string(), z.unknown()),
     }),
   },
+  /**
+   * Edge map: Sobel gradient magnitude (value units per mm, HU/mm for CT) in four bands from minGradient up
+   * (x1, x2, x4, x8), served like a preview ('labelmap-preview/<previewId>') to be shown as an overlay layer.
+   */
+  'classical.edgeMap': {
+    input: z.object({ seriesId: id, minGradientPerMm: z.number().finite().positive().max(1e6) }).strict(),
+    output: z.object({
+      previewId: id,
+      seriesId: id,
+      labels: z.array(
+        z.object({ value: z.number().int(), name: z.string(), colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]), kind: z.enum(['organ', 'lesion', 'other']), voxels: z.number().int() }),
+      ),
+      params: z.record(z.string(), z.unknown()),
+    }),
+  },
   /** Runs the same tool and stores the result as a segmentation (source 'classical'). */
   'classical.apply': {
     input: z.object({ seriesId: id, params: classicalToolSchema, name: z.string().min(1).max(200).optional() }).strict(),

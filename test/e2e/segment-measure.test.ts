@@ -299,6 +299,23 @@ describe('segment, measure and classical tools in the browser', () => {
     await page.fill('[data-testid=classical-k]', '3');
     await page.click('[data-testid=classical-preview]');
     await expect.poll(() => page.textContent('[data-testid=classical-summary]'), { timeout: POLL_MS }).toMatch(/cluster 1 .*cluster 2 .*cluster 3 /);
+
+    // Edge map: the strongest band's colour appears in the axial view only once the layer is shown; Keep stays off.
+    const amberPixels = (): Promise<number> =>
+      page.evaluate(() => {
+        const c = document.querySelector<HTMLCanvasElement>('[data-testid=view-axial] canvas')!;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let p = 0; p < d.length; p += 4) if (d[p] === 255 && d[p + 1] === 200 && d[p + 2] === 60) n++;
+        return n;
+      });
+    await page.selectOption('[data-testid=classical-tool]', 'edges');
+    await expect.poll(amberPixels, { timeout: POLL_MS }).toBe(0);
+    await page.fill('[data-testid=classical-edge]', '20');
+    await expect.poll(() => page.textContent('[data-testid=classical-summary]'), { timeout: POLL_MS }).toContain('gradient ≥ 160 HU/mm');
+    await expect.poll(amberPixels, { timeout: POLL_MS }).toBeGreaterThan(100);
+    expect(await page.locator('[data-testid=classical-keep]').isDisabled()).toBe(true);
+    await page.screenshot({ path: path.join(OUT, 'edge-map.png') });
     await page.selectOption('[data-testid=classical-tool]', '');
   }, 60_000);
 

@@ -17,7 +17,10 @@ interface Reference {
   liverVoxels: number;
   voxelMl: number;
   thresholdVoxels: number;
+  /** Voxels with Sobel magnitude in [t, 2t), [2t, 4t), [4t, 8t), [8t, inf) HU/mm. */
+  edgeBands: number[];
 }
+const EDGE_T = 20;
 
 let table: ServiceTable;
 let ref: Reference;
@@ -44,7 +47,7 @@ async function waitForDone(jobId: number, timeoutMs = 120_000): Promise<Record<s
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medseg-analysis-'));
   table = createServiceTable({ db: openDatabase(path.join(dir, 'cat.db')), mode: 'http', appVersion: 'test' });
-  ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'analysisReference.py'), DATA, String(LO), String(HI)], { encoding: 'utf8' })) as Reference;
+  ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'analysisReference.py'), DATA, String(LO), String(HI), String(EDGE_T)], { encoding: 'utf8' })) as Reference;
   result(await call('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] }));
   const seg = result<{ segmentationId: number }>(
     await call('labelmaps.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }),
@@ -122,6 +125,16 @@ describe('analysis methods', () => {
     const same = result<MethodOutput<'compare.segmentations'>>(await call('compare.segmentations', { a: applied.segmentationId, b: applied.segmentationId }));
     expect(same.pixelAccuracy).toBe(1);
     expect(same.labels).toEqual([expect.objectContaining({ value: 1, dice: 1, iou: 1, hd95Mm: 0, voxelsA: ref.thresholdVoxels })]);
+  });
+
+  it('classical.edgeMap: Sobel magnitude bands match scipy (float32 vs float64: a few voxels at band edges)', async () => {
+    const e = result<MethodOutput<'classical.edgeMap'>>(await call('classical.edgeMap', { seriesId: 1, minGradientPerMm: EDGE_T }));
+    expect(e.labels.map((l) => l.name)).toEqual(['gradient ≥ 20 HU/mm', 'gradient ≥ 40 HU/mm', 'gradient ≥ 80 HU/mm', 'gradient ≥ 160 HU/mm']);
+    e.labels.forEach((l, n) => expect(Math.abs(l.voxels - ref.edgeBands[n]), `band ${n + 1}: ${l.voxels} vs ${ref.edgeBands[n]}`).toBeLessThanOrEqual(Math.max(3, ref.edgeBands[n] * 1e-4)));
+    const bin = await table.readBinary('labelmap-preview', e.previewId);
+    let strong = 0;
+    for (const b of bin.bytes) if (b === 4) strong++;
+    expect(strong).toBe(e.labels[3].voxels);
   });
 
   it('classical tools refuse bad requests as data: seed outside the grid, empty range, region grow without a range', async () => {
