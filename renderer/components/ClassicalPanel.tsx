@@ -108,14 +108,15 @@ export function ClassicalPanel(props: {
     }
   };
 
-  // Live preview: threshold follows its range as it is typed; region grow re-runs on a new seed.
+  // Live preview: threshold follows its range as it is typed; region grow re-runs on a new seed. liveKey holds every
+  // input a live preview reads, so it alone decides when to run again.
   const liveKey =
     tool === 'threshold' ? `${lo}|${hi}|${useRoi}|${roiMin}|${roiMax}` : tool === 'regionGrow' && seed ? seed.join(',') : tool === 'edges' ? `edges|${edge}` : null;
   useEffect(() => {
     if (liveKey === null) return;
     const t = setTimeout(() => void runPreview(), LIVE_DELAY_MS);
     return () => clearTimeout(t);
-  }, [liveKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [liveKey]);
 
   const keep = async (): Promise<void> => {
     const p = previewed;

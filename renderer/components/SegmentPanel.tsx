@@ -52,20 +52,22 @@ export function SegmentPanel(props: { seriesId: number; labelMaps: readonly Labe
     else setError(d.error?.message ?? 'Segmentation failed.');
   };
 
+  // The event subscriptions live as long as the panel; they call the latest finish (fresh props).
+  const finishLatest = useRef(finish);
+  finishLatest.current = finish;
   useEffect(() => {
     const offProgress = api.subscribe('segment.progress', (p) => {
       if (p.jobId === current.current) setJob({ jobId: p.jobId, tilesDone: p.tilesDone, tilesTotal: p.tilesTotal, etaSeconds: p.etaSeconds });
     });
     const offDone = api.subscribe('segment.done', (d) => {
-      if (d.jobId === current.current) finish(d);
+      if (d.jobId === current.current) finishLatest.current(d);
       else early.current.set(d.jobId, d);
     });
     return () => {
       offProgress();
       offDone();
     };
-    // finish only uses setters and the latest callbacks' effects (status text, list reload).
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  }, []);
 
   const start = async (): Promise<void> => {
     setError(null);

@@ -68,7 +68,7 @@ export function useAnalysisLayers(
   useEffect(() => {
     if (vol && jump && vol.info.geometry.status !== 'unsafe') setCrosshair(nearestVoxel(vol, jump.lps));
     // setCrosshair is a state setter (stable); the jump's seq is what asks for a new jump.
-  }, [vol, jump?.seq]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [vol, jump?.seq]);
 
   return useMemo(() => (preview ? [...loadedMaps, preview] : loadedMaps), [loadedMaps, preview]);
 }
