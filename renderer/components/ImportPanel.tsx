@@ -29,9 +29,13 @@ export function ImportPanel({ canPick, onImported, onStatus }: { canPick: boolea
     setProgress(null);
     try {
       const r = await api.call('import.paths', { paths });
+      // The reply and the last progress event travel separately (RPC vs event stream): when the reply wins,
+      // the bar still ends full, and stays so until the next import.
+      setProgress((p) => ({ done: p?.total ?? r.filesSeen, total: p?.total ?? r.filesSeen }));
       onStatus(`Imported ${r.filesSeen} files into ${r.seriesIds.length} series${r.problems.length ? `, ${r.problems.length} problems (${r.problems[0].message})` : ''}.`);
       onImported(r.seriesIds);
     } catch (err) {
+      setProgress(null);
       onStatus(`Import failed: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       setBusy(false);
@@ -74,7 +78,7 @@ export function ImportPanel({ canPick, onImported, onStatus }: { canPick: boolea
         </div>
       )}
       <p className="hint">or drop a folder here</p>
-      {busy && (
+      {(busy || progress) && (
         <progress data-testid="import-progress" max={progress?.total || 1} value={progress?.done ?? 0}>
           {progress ? `${progress.done}/${progress.total}` : '…'}
         </progress>
