@@ -5,6 +5,8 @@ import type { GeometryReport } from '../../shared/domain/geometry.js';
 import type { Volume } from '../../shared/domain/volume.js';
 import type { DecodedFrame, DicomInstance } from './dicom/types.js';
 import { createDecodePool, type DecodePool } from './dicom/decodePool.js';
+import { decodeAllFrames } from './dicom/decode.js';
+import { TS } from './dicom/parse.js';
 import { assembleSeries, type AssembledStack } from './series/assemble.js';
 import { buildVolume } from './series/buildVolume.js';
 import { readNifti } from './nifti.js';
@@ -24,6 +26,8 @@ export function isNiftiPath(p: string): boolean {
   return /\.nii(\.gz)?$/i.test(p);
 }
 
+const NATIVE_SYNTAXES = new Set<string>([TS.implicitLittle, TS.explicitLittle, TS.explicitBig]);
+
 let pool: DecodePool | undefined;
 function sharedPool(): DecodePool {
   pool ??= createDecodePool();
@@ -38,15 +42,18 @@ function sharedPool(): DecodePool {
 export function stackDecoder(): (instance: DicomInstance, frameIndex: number) => Promise<DecodedFrame> {
   const framesBySource = new Map<string, Promise<DecodedFrame[]>>();
   const remaining = new Map<string, number>();
-  const decodeHere = async (ref: SourceRef, instance: DicomInstance): Promise<DecodedFrame[]> =>
-    sharedPool().decodeBytes(await readSourceBytes(ref), instance);
+  const decodeHere = async (ref: SourceRef, instance: DicomInstance): Promise<DecodedFrame[]> => {
+    const bytes = await readSourceBytes(ref);
+    // Uncompressed pixels are a copy and a rescale: cheaper here than the round trip to a worker.
+    return NATIVE_SYNTAXES.has(instance.transferSyntaxUid) ? decodeAllFrames(bytes, instance) : sharedPool().decodeBytes(bytes, instance);
+  };
   return async (instance, frameIndex) => {
     const ref: SourceRef = instance.archiveMember ? { path: instance.path, archiveMember: instance.archiveMember } : { path: instance.path };
     const key = sourceLabel(ref);
     let frames = framesBySource.get(key);
     if (!frames) {
       frames =
-        ref.archiveMember || /\.gz$/i.test(ref.path)
+        ref.archiveMember || /\.gz$/i.test(ref.path) || NATIVE_SYNTAXES.has(instance.transferSyntaxUid)
           ? decodeHere(ref, instance)
           : sharedPool()
               .decodeFile(ref.path, instance)

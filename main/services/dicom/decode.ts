@@ -470,17 +470,28 @@ function clampTo(v: number, max: number): number {
   return v < 0 ? 0 : v > max ? max : Math.round(v);
 }
 
+const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function greyFrame(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo): DecodedFrame {
   const n = inst.rows * inst.columns;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const stored = new Float64Array(n);
+  // Values of up to 16 bits fit an Int32Array exactly; only 32-bit pixels need doubles.
+  const stored = bps <= 2 ? new Int32Array(n) : new Float64Array(n);
   // Bits above BitsStored are not part of the value (overlays, garbage); signed values sign-extend from BitsStored.
   const bitsStored = Math.min(inst.bitsStored || bps * 8, bps * 8, 32);
   const signed = inst.pixelRepresentation === 1;
   const shift = 32 - bitsStored;
-  for (let i = 0; i < n; i++) {
-    const v = bps === 1 ? bytes[i] : bps === 2 ? view.getUint16(i * 2, true) : view.getUint32(i * 4, true);
-    stored[i] = signed ? (v << shift) >> shift : shift === 0 ? v >>> 0 : (v & ((1 << bitsStored) - 1)) >>> 0;
+  if (bps === 2 && bytes.byteOffset % 2 === 0 && littleEndianHost) {
+    // The common CT/MR case: read the 16-bit words through a typed view rather than a DataView call per pixel.
+    const words = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+    const mask = (1 << bitsStored) - 1;
+    if (signed) for (let i = 0; i < n; i++) stored[i] = (words[i] << shift) >> shift;
+    else for (let i = 0; i < n; i++) stored[i] = words[i] & mask;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = bps === 1 ? bytes[i] : bps === 2 ? view.getUint16(i * 2, true) : view.getUint32(i * 4, true);
+      stored[i] = signed ? (v << shift) >> shift : shift === 0 ? v >>> 0 : (v & ((1 << bitsStored) - 1)) >>> 0;
+    }
   }
   if (inst.palette && inst.photometricInterpretation === 'PALETTE COLOR') {
     const { firstStoredValue, bits, red, green, blue } = inst.palette;

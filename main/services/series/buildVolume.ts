@@ -136,12 +136,23 @@ function kindFor(values: GreyValues): OutKind {
  * One tight loop per call, writing straight into the volume.
  */
 function writePlane(out: VoxelArray, base: number, a: Float32Array, b: Float32Array, w: number, padValue: number, round: boolean): void {
+  if (out instanceof Int16Array && round) return writePlaneInt16(out, base, a, b, w, padValue);
   const wa = 1 - w;
   const n = a.length;
   for (let p = 0; p < n; p++) {
     const v = wa * a[p] + w * b[p];
     // v !== v: NaN, no source data
     out[base + p] = v !== v ? padValue : round ? Math.floor(v + 0.5) : v;
+  }
+}
+
+/** writePlane for the usual int16 volume: one element type, so the loop stays monomorphic and fast. */
+function writePlaneInt16(out: Int16Array, base: number, a: Float32Array, b: Float32Array, w: number, padValue: number): void {
+  const wa = 1 - w;
+  const n = a.length;
+  for (let p = 0; p < n; p++) {
+    const v = wa * a[p] + w * b[p];
+    out[base + p] = v !== v ? padValue : Math.floor(v + 0.5);
   }
 }
 
