@@ -4,17 +4,16 @@
 // voxel count the API reports against the disc computed here from the reference grid (dcm2niix + nibabel).
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { POLL_MS, launchChromium, startServe } from './harness.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
 const OUT = path.join(repo, 'test-output', 'edit');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
-const POLL_MS = 15_000;
 const PAINT_RGB = [255, 0, 255];
 const RADIUS_MM = 6;
 
@@ -41,19 +40,6 @@ let page: Page;
 /** The axial stroke of the second test: its middle (canvas px) and the view's scale. */
 let stroke1: { x: number; y: number; pxPerMm: number; left: number; top: number };
 
-async function startServe(dbFile: string): Promise<string> {
-  server = spawn(process.execPath, [path.join(repo, 'bin/medseg.js'), 'serve', '--db', dbFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let text = '';
-    server.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const line = text.split('\n').find((l) => l.startsWith('medseg listening on '));
-      if (line) resolve(line);
-    });
-    server.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
-    server.once('exit', (code) => reject(new Error(`medseg serve exited with ${code}: ${text}`)));
-  });
-}
 
 async function rpc<T>(method: string, input: unknown): Promise<T> {
   const res = await fetch(`${base}/rpc/${method}`, { method: 'POST', body: JSON.stringify(input), headers: { Authorization: `Bearer ${token}` } });
@@ -116,10 +102,12 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-edit-'));
   mkdirSync(OUT, { recursive: true });
   ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'viewerReference.py'), DATA, tmp], { encoding: 'utf8' })) as Reference;
-  const url = new URL((await startServe(path.join(tmp, 'catalog.db'))).slice('medseg listening on '.length));
+  const started = await startServe(path.join(tmp, 'catalog.db'));
+  server = started.server;
+  const url = started.url;
   base = `http://127.0.0.1:${url.port}`;
   token = url.searchParams.get('token')!;
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1500, height: 760 } });
+  context = await launchChromium(path.join(tmp, 'profile'), { width: 1500, height: 760 });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
   await page.goto(url.href);

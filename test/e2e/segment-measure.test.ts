@@ -3,18 +3,17 @@
 // (shown mL = stored mL, near the reference volume), jump to it, threshold-preview it, and see unsafe geometry refused.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { POLL_MS, launchChromium, startServe } from './harness.js';
 import { defaultLabelColor } from '../../shared/domain/labelMap.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
 const OUT = path.join(repo, 'test-output', 'segment-measure');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
-const POLL_MS = 15_000;
 
 type Plane = 'axial' | 'coronal' | 'sagittal';
 type V3 = [number, number, number];
@@ -40,19 +39,6 @@ let token: string;
 let context: BrowserContext;
 let page: Page;
 
-async function startServe(dbFile: string): Promise<string> {
-  server = spawn(process.execPath, [path.join(repo, 'bin/medseg.js'), 'serve', '--db', dbFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let text = '';
-    server.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const line = text.split('\n').find((l) => l.startsWith('medseg listening on '));
-      if (line) resolve(line);
-    });
-    server.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
-    server.once('exit', (code) => reject(new Error(`medseg serve exited with ${code}: ${text}`)));
-  });
-}
 
 async function rpc<T>(method: string, input: unknown): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${serverUrl.port}/rpc/${method}`, { method: 'POST', body: JSON.stringify(input), headers: { Authorization: `Bearer ${token}` } });
@@ -115,10 +101,9 @@ beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'viewerReference.py'), DATA, tmp], { encoding: 'utf8' })) as ViewerRef;
   vref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(repo, 'test/unit/analysisReference.py'), DATA, '0', '1'], { encoding: 'utf8' })) as VolumeRef;
-  const line = await startServe(path.join(tmp, 'catalog.db'));
-  serverUrl = new URL(line.slice('medseg listening on '.length));
+  ({ server, url: serverUrl } = await startServe(path.join(tmp, 'catalog.db')));
   token = serverUrl.searchParams.get('token')!;
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1500, height: 760 } });
+  context = await launchChromium(path.join(tmp, 'profile'), { width: 1500, height: 760 });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
 }, 120_000);

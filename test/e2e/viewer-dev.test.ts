@@ -6,12 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './harness.js';
 import { createServer, type ViteDevServer } from 'vite';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 
 let tmp: string;
 let server: ChildProcess;
@@ -81,7 +81,7 @@ beforeAll(async () => {
   process.env.MEDSEG_API = `http://127.0.0.1:${apiUrl.port}`;
   vite = await createServer({ configFile: path.join(repo, 'renderer/vite.config.ts'), server: { port: 0, strictPort: false }, logLevel: 'error' });
   await vite.listen();
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1400, height: 700 } });
+  context = await launchChromium(path.join(tmp, 'profile'), { width: 1400, height: 700 });
 });
 
 afterAll(async () => {

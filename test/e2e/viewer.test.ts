@@ -3,21 +3,19 @@
 // where an independent reader (dcm2niix + nibabel) says the liver is, in all three views. Screenshots in test-output/.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { POLL_MS, launchChromium, startServe } from './harness.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
 const OUT = path.join(repo, 'test-output', 'viewer');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 
 type Plane = 'axial' | 'coronal' | 'sagittal';
-/** Generous: CI machines run several suites at once. */
-const POLL_MS = 15_000;
 type V3 = [number, number, number];
 interface Reference {
   liverLps: V3;
@@ -37,21 +35,6 @@ let serverUrl: URL;
 let token: string;
 let context: BrowserContext;
 let page: Page;
-
-/** Starts `medseg serve` and resolves with the one line it prints. */
-async function startServe(dbFile: string): Promise<string> {
-  server = spawn(process.execPath, [path.join(repo, 'bin/medseg.js'), 'serve', '--db', dbFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let text = '';
-    server.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const line = text.split('\n').find((l) => l.startsWith('medseg listening on '));
-      if (line) resolve(line);
-    });
-    server.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
-    server.once('exit', (code) => reject(new Error(`medseg serve exited with ${code}: ${text}`)));
-  });
-}
 
 /**
  * Where an LPS point must appear on a view's canvas under the radiological convention (axial: right = L, down = P;
@@ -148,14 +131,9 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-'));
   mkdirSync(OUT, { recursive: true });
   ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'viewerReference.py'), DATA, tmp], { encoding: 'utf8' })) as Reference;
-  const line = await startServe(path.join(tmp, 'catalog.db'));
-  serverUrl = new URL(line.slice('medseg listening on '.length));
+  ({ server, url: serverUrl } = await startServe(path.join(tmp, 'catalog.db')));
   token = serverUrl.searchParams.get('token')!;
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1500, height: 760 },
-  });
+  context = await launchChromium(path.join(tmp, 'profile'), { width: 1500, height: 760 });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
 });
