@@ -8,15 +8,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, launchChromium, startServe } from './harness.js';
+import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, startServe, type Plane, type V3 } from './harness.js';
 import { defaultLabelColor } from '../../shared/domain/labelMap.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
 const OUT = path.join(repo, 'test-output', 'segment-measure');
 
-type Plane = 'axial' | 'coronal' | 'sagittal';
-type V3 = [number, number, number];
 interface ViewerRef {
   liverLps: V3;
   huPatch: number[][];
@@ -47,28 +45,7 @@ async function rpc<T>(method: string, input: unknown): Promise<T> {
   return body.result;
 }
 
-/** Where an LPS point appears on a view's canvas (radiological convention, fit to window, centred); from the reference grid only. */
-function expectedCanvasPoint(plane: Plane, lps: V3, canvas: { width: number; height: number }): { x: number; y: number } {
-  const [h, v] = plane === 'axial' ? [0, 1] : plane === 'coronal' ? [0, 2] : [1, 2];
-  const lo = (a: number): number => ref.lpsMin[a] - ref.spacingLps[a] / 2;
-  const hi = (a: number): number => ref.lpsMax[a] + ref.spacingLps[a] / 2;
-  const extH = hi(h) - lo(h);
-  const extV = hi(v) - lo(v);
-  const pxPerMm = Math.min(canvas.width / extH, canvas.height / extV);
-  const left = (canvas.width - extH * pxPerMm) / 2;
-  const top = (canvas.height - extV * pxPerMm) / 2;
-  const fx = (lps[h] - lo(h)) / extH;
-  const fy = v === 1 ? (lps[v] - lo(v)) / extV : (hi(v) - lps[v]) / extV;
-  return { x: left + fx * extH * pxPerMm, y: top + fy * extV * pxPerMm };
-}
 
-async function canvasOf(plane: Plane): Promise<{ width: number; height: number; left: number; top: number }> {
-  return page.evaluate((p) => {
-    const c = document.querySelector<HTMLCanvasElement>(`[data-testid=view-${p}] canvas`)!;
-    const r = c.getBoundingClientRect();
-    return { width: c.width, height: c.height, left: r.left, top: r.top };
-  }, plane);
-}
 
 async function pixelAt(plane: Plane, x: number, y: number): Promise<number[]> {
   return page.evaluate(
@@ -88,8 +65,8 @@ function axialSliceLabel(z: number): string {
 /** A click in coronal (sets the axial slice) then in axial puts all three views through the reference liver voxel. */
 async function goToLiver(): Promise<void> {
   for (const plane of ['coronal', 'axial'] as const) {
-    const c = await canvasOf(plane);
-    const p = expectedCanvasPoint(plane, ref.liverLps, c);
+    const c = await canvasOf(page, plane);
+    const p = expectedCanvasPoint(ref, plane, ref.liverLps, c);
     await page.mouse.click(c.left + p.x, c.top + p.y);
   }
   await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(ref.liverLps[2]));
@@ -161,15 +138,15 @@ describe('segment, measure and classical tools in the browser', () => {
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     // Put all three views through the reference liver voxel, then hide the crosshair lines.
     await goToLiver();
-    const a = await canvasOf('axial');
+    const a = await canvasOf(page, 'axial');
     await page.keyboard.press('x');
     await page.mouse.move(0, 0);
     for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
-      const cv = await canvasOf(plane);
-      const p = expectedCanvasPoint(plane, ref.liverLps, cv);
+      const cv = await canvasOf(page, plane);
+      const p = expectedCanvasPoint(ref, plane, ref.liverLps, cv);
       await expect.poll(() => pixelAt(plane, p.x, p.y), { message: `${plane} liver`, timeout: POLL_MS }).toEqual(liverRgb);
     }
-    const air = expectedCanvasPoint('axial', ref.airLps, a);
+    const air = expectedCanvasPoint(ref, 'axial', ref.airLps, a);
     expect(await pixelAt('axial', air.x, air.y)).not.toEqual(liverRgb);
     await page.screenshot({ path: path.join(OUT, 'segmented.png') });
   }, 180_000);
@@ -211,7 +188,7 @@ describe('segment, measure and classical tools in the browser', () => {
 
     // Move the views away, then click the liver row: the axial view goes to the slice of the liver centroid.
     await page.mouse.move(0, 0);
-    const a = await canvasOf('axial');
+    const a = await canvasOf(page, 'axial');
     await page.mouse.move(a.left + a.width / 2, a.top + a.height / 2);
     await page.keyboard.press('PageDown');
     await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).not.toBe(axialSliceLabel(storedLiver.centroidZLps));
@@ -229,8 +206,8 @@ describe('segment, measure and classical tools in the browser', () => {
   it('threshold preview colours voxels whose HU is in range (live), not air; Keep stores it as a classical segmentation', async () => {
     // Back to the reference liver slice; a range holding every HU of the 7x7 patch around the reference voxel.
     await goToLiver();
-    const c = await canvasOf('axial');
-    const pc = expectedCanvasPoint('axial', ref.liverLps, c);
+    const c = await canvasOf(page, 'axial');
+    const pc = expectedCanvasPoint(ref, 'axial', ref.liverLps, c);
     const patch = ref.huPatch.flat();
     const lo = Math.floor(Math.min(...patch)) - 5;
     const hi = Math.ceil(Math.max(...patch)) + 5;
@@ -241,7 +218,7 @@ describe('segment, measure and classical tools in the browser', () => {
     await page.fill('[data-testid=classical-hi]', String(hi));
     const thresholdRgb = defaultLabelColor(1);
     await expect.poll(() => pixelAt('axial', pc.x, pc.y), { message: `threshold ${lo}..${hi}`, timeout: POLL_MS }).toEqual(thresholdRgb);
-    const air = expectedCanvasPoint('axial', ref.airLps, c);
+    const air = expectedCanvasPoint(ref, 'axial', ref.airLps, c);
     expect(await pixelAt('axial', air.x, air.y)).not.toEqual(thresholdRgb);
     await expect.poll(() => page.textContent('[data-testid=classical-summary]'), { timeout: POLL_MS }).toMatch(/voxels/);
     await page.screenshot({ path: path.join(OUT, 'threshold-preview.png') });
@@ -262,8 +239,8 @@ describe('segment, measure and classical tools in the browser', () => {
     // Hide the kept threshold segmentation (same colour as a preview) so only the preview can colour the voxel.
     const kept = (await rpc<{ segmentations: { segmentationId: number; source: string }[] }>('segment.list', { seriesId: 1 })).segmentations.find((x) => x.source === 'classical')!;
     await page.locator(`[data-testid=legend-${kept.segmentationId}] input`).uncheck();
-    const c = await canvasOf('axial');
-    const pc = expectedCanvasPoint('axial', ref.liverLps, c);
+    const c = await canvasOf(page, 'axial');
+    const pc = expectedCanvasPoint(ref, 'axial', ref.liverLps, c);
     await page.mouse.move(0, 0);
     await expect.poll(() => pixelAt('axial', pc.x, pc.y), { timeout: POLL_MS }).toEqual(liverRgb);
     await page.selectOption('[data-testid=classical-tool]', 'regionGrow');

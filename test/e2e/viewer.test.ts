@@ -9,14 +9,12 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, launchChromium, startServe } from './harness.js';
+import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, startServe, type Plane, type V3 } from './harness.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
 const OUT = path.join(repo, 'test-output', 'viewer');
 
-type Plane = 'axial' | 'coronal' | 'sagittal';
-type V3 = [number, number, number];
 interface Reference {
   liverLps: V3;
   huAtLiver: number;
@@ -36,28 +34,6 @@ let token: string;
 let context: BrowserContext;
 let page: Page;
 
-/**
- * Where an LPS point must appear on a view's canvas under the radiological convention (axial: right = L, down = P;
- * coronal: right = L, down = I; sagittal: right = P, down = I), fit to the canvas with equal mm per pixel in both
- * directions and centred. Computed from the reference grid only, not from the app's code.
- */
-function expectedCanvasPoint(plane: Plane, lps: V3, canvas: { width: number; height: number }, zoom = 1): { x: number; y: number } {
-  const [h, v] = plane === 'axial' ? [0, 1] : plane === 'coronal' ? [0, 2] : [1, 2];
-  const lo = (a: number): number => ref.lpsMin[a] - ref.spacingLps[a] / 2;
-  const hi = (a: number): number => ref.lpsMax[a] + ref.spacingLps[a] / 2;
-  const extH = hi(h) - lo(h);
-  const extV = hi(v) - lo(v);
-  const pxPerMm = Math.min(canvas.width / extH, canvas.height / extV);
-  const left = (canvas.width - extH * pxPerMm) / 2;
-  const top = (canvas.height - extV * pxPerMm) / 2;
-  const fx = (lps[h] - lo(h)) / extH;
-  // Down is +y (posterior) in axial, but down is -z (inferior) in coronal and sagittal.
-  const fy = v === 1 ? (lps[v] - lo(v)) / extV : (hi(v) - lps[v]) / extV;
-  const x = left + fx * extH * pxPerMm;
-  const y = top + fy * extV * pxPerMm;
-  // Zoom scales about the canvas centre (no pan in this test).
-  return { x: canvas.width / 2 + (x - canvas.width / 2) * zoom, y: canvas.height / 2 + (y - canvas.height / 2) * zoom };
-}
 
 const AXIAL_ZOOM = 1.25 ** 3; // three '+' presses
 
@@ -66,7 +42,7 @@ const AXIAL_ZOOM = 1.25 ** 3; // three '+' presses
  * that voxel's offset from the liver voxel. `centred` adds 0.5 px: a canvas pixel's colour comes from its centre.
  */
 function unambiguousAxialPoint(canvas: { width: number; height: number; left: number; top: number }, mode: 'mouse' | 'pixel'): { x: number; y: number; di: number; dj: number } {
-  const c = expectedCanvasPoint('axial', ref.liverLps, canvas, AXIAL_ZOOM);
+  const c = expectedCanvasPoint(ref, 'axial', ref.liverLps, canvas, AXIAL_ZOOM);
   const pxPerVoxel = Math.min(canvas.width / (ref.lpsMax[0] - ref.lpsMin[0] + ref.spacingLps[0]), canvas.height / (ref.lpsMax[1] - ref.lpsMin[1] + ref.spacingLps[1])) * ref.spacingLps[0] * AXIAL_ZOOM;
   const near = (v: number): number => Math.abs(v - Math.round(v));
   for (let ox = -3; ox <= 3; ox++)
@@ -81,13 +57,6 @@ function unambiguousAxialPoint(canvas: { width: number; height: number; left: nu
   throw new Error('no unambiguous point near the liver voxel');
 }
 
-async function canvasOf(plane: Plane): Promise<{ width: number; height: number; left: number; top: number }> {
-  return page.evaluate((p) => {
-    const c = document.querySelector<HTMLCanvasElement>(`[data-testid=view-${p}] canvas`)!;
-    const r = c.getBoundingClientRect();
-    return { width: c.width, height: c.height, left: r.left, top: r.top };
-  }, plane);
-}
 
 async function pixelAt(plane: Plane, x: number, y: number): Promise<number[]> {
   return page.evaluate(
@@ -115,8 +84,8 @@ async function settle(): Promise<void> {
 }
 
 async function clickAtLps(plane: Plane, lps: V3, button: 'left' | 'none' = 'left'): Promise<{ x: number; y: number }> {
-  const c = await canvasOf(plane);
-  const p = expectedCanvasPoint(plane, lps, c);
+  const c = await canvasOf(page, plane);
+  const p = expectedCanvasPoint(ref, plane, lps, c);
   if (button === 'left') await page.mouse.click(c.left + p.x, c.top + p.y);
   else await page.mouse.move(c.left + p.x, c.top + p.y);
   return p;
@@ -179,7 +148,7 @@ describe('medseg serve + viewer in Chromium', () => {
   });
 
   it('scrolls: arrow keys and the wheel change the slice index and the pixels', async () => {
-    const c = await canvasOf('axial');
+    const c = await canvasOf(page, 'axial');
     await page.mouse.move(c.left + c.width / 2, c.top + c.height / 2);
     const before = await canvasChecksum('axial');
     await page.keyboard.press('ArrowUp');
@@ -200,7 +169,7 @@ describe('medseg serve + viewer in Chromium', () => {
     const zSliceLabel = `${Math.round((ref.liverLps[2] - ref.lpsMin[2]) / ref.spacingLps[2]) + 1}/20`;
     await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(zSliceLabel);
     await page.keyboard.press(' '); // overlay off (none yet, but keeps the check about grey values only)
-    const c = await canvasOf('axial');
+    const c = await canvasOf(page, 'axial');
     await page.mouse.move(c.left + 20, c.top + 20);
     for (let n = 0; n < 3; n++) await page.keyboard.press('+');
     await settle();
@@ -228,7 +197,7 @@ describe('medseg serve + viewer in Chromium', () => {
   });
 
   it('probes the HU and LPS position of the reference voxel', async () => {
-    const c = await canvasOf('axial');
+    const c = await canvasOf(page, 'axial');
     const p = unambiguousAxialPoint(c, 'mouse');
     await page.mouse.move(c.left + p.x, c.top + p.y);
     await expect.poll(() => page.textContent('[data-testid=probe-value]'), { timeout: POLL_MS }).toBe(String(ref.huPatch[p.dj + 3][p.di + 3]));
@@ -256,12 +225,12 @@ describe('medseg serve + viewer in Chromium', () => {
     const liverRgb = listed.result.labelMaps[0].labels.find((l) => l.name === 'liver')!.colorRgb;
     await page.mouse.move(0, 0);
     for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
-      const c = await canvasOf(plane);
-      const p = expectedCanvasPoint(plane, ref.liverLps, c);
+      const c = await canvasOf(page, plane);
+      const p = expectedCanvasPoint(ref, plane, ref.liverLps, c);
       await expect.poll(async () => (await pixelAt(plane, p.x, p.y)).slice(0, 3), { message: `${plane} liver`, timeout: POLL_MS }).toEqual(liverRgb);
       // Air outside the body (axial, coronal) / outside the liver carries no liver colour.
       if (plane !== 'sagittal') {
-        const air = expectedCanvasPoint(plane, ref.airLps, c);
+        const air = expectedCanvasPoint(ref, plane, ref.airLps, c);
         expect((await pixelAt(plane, air.x, air.y)).slice(0, 3)).not.toEqual(liverRgb);
       }
       await page.locator(`.view[data-plane=${plane}]`).screenshot({ path: path.join(OUT, `${plane}.png`) });
@@ -269,8 +238,8 @@ describe('medseg serve + viewer in Chromium', () => {
     // Space hides the overlay: the liver voxel goes back to grey.
     await page.keyboard.press(' ');
     await settle();
-    const c = await canvasOf('axial');
-    const p = expectedCanvasPoint('axial', ref.liverLps, c);
+    const c = await canvasOf(page, 'axial');
+    const p = expectedCanvasPoint(ref, 'axial', ref.liverLps, c);
     await expect.poll(async () => {
       const [r, g, b] = await pixelAt('axial', p.x, p.y);
       return r === g && g === b;
@@ -294,7 +263,7 @@ describe('medseg serve + viewer in Chromium', () => {
   });
 
   it('right-drag changes window/level by the drag distance; 1 restores soft tissue', async () => {
-    const c = await canvasOf('axial');
+    const c = await canvasOf(page, 'axial');
     const readWl = async (): Promise<number[]> => (/W (-?\d+) L (-?\d+)/.exec((await page.textContent('[data-testid=info-axial]')) ?? '') ?? []).slice(1).map(Number);
     await page.keyboard.press('1');
     await expect.poll(readWl, { timeout: POLL_MS }).toEqual([400, 40]);
@@ -310,8 +279,8 @@ describe('medseg serve + viewer in Chromium', () => {
   });
 
   it('shift-drag pans the view by the drag distance and R resets it (liver colour follows the anatomy)', async () => {
-    const c = await canvasOf('axial');
-    const at = expectedCanvasPoint('axial', ref.liverLps, c);
+    const c = await canvasOf(page, 'axial');
+    const at = expectedCanvasPoint(ref, 'axial', ref.liverLps, c);
     const liverPx = await pixelAt('axial', at.x, at.y);
     const [dx, dy] = [150, -20]; // toward the patient's left: no liver there before the pan
     expect(await pixelAt('axial', at.x + dx, at.y + dy)).not.toEqual(liverPx);
@@ -363,7 +332,7 @@ describe('medseg serve + viewer in Chromium', () => {
     await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId?.startsWith('medseg:3:'), null, { timeout: 60_000 });
     expect(await page.locator('.letter').count()).toBe(0);
     expect(await page.textContent('[data-testid=info-axial]')).toContain('position in mm unavailable');
-    const c = await canvasOf('axial');
+    const c = await canvasOf(page, 'axial');
     await page.mouse.move(c.left + c.width / 2, c.top + c.height / 2);
     await expect.poll(() => page.textContent('[data-testid=probe-lps]'), { timeout: POLL_MS }).toContain('unavailable');
     await page.screenshot({ path: path.join(OUT, 'unsafe-geometry.png') });
