@@ -81,6 +81,16 @@ export const measurementWireSchema = z.object({
 });
 export type MeasurementWire = z.infer<typeof measurementWireSchema>;
 
+/** What a preview (classical tool or edge map) returns; its label map is served as binary 'labelmap-preview/<previewId>'. */
+const previewResultSchema = z.object({
+  previewId: id,
+  seriesId: id,
+  labels: z.array(
+    z.object({ value: z.number().int(), name: z.string(), colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]), kind: z.enum(['organ', 'lesion', 'other']), voxels: z.number().int() }),
+  ),
+  params: z.record(z.string(), z.unknown()),
+});
+
 export const analysisMethods = {
   /** Bundled and user model folders that validated, plus the ones that did not and why. */
   'models.list': {
@@ -138,14 +148,7 @@ export const analysisMethods = {
   /** Runs a classical tool; the label map is served as binary 'labelmap-preview/<previewId>' (kept briefly, in memory). */
   'classical.preview': {
     input: z.object({ seriesId: id, params: classicalToolSchema }).strict(),
-    output: z.object({
-      previewId: id,
-      seriesId: id,
-      labels: z.array(
-        z.object({ value: z.number().int(), name: z.string(), colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]), kind: z.enum(['organ', 'lesion', 'other']), voxels: z.number().int() }),
-      ),
-      params: z.record(z.string(), z.unknown()),
-    }),
+    output: previewResultSchema,
   },
   /**
    * Edge map: Sobel gradient magnitude (value units per mm, HU/mm for CT) in four bands from minGradient up
@@ -153,14 +156,7 @@ export const analysisMethods = {
    */
   'classical.edgeMap': {
     input: z.object({ seriesId: id, minGradientPerMm: z.number().finite().positive().max(1e6) }).strict(),
-    output: z.object({
-      previewId: id,
-      seriesId: id,
-      labels: z.array(
-        z.object({ value: z.number().int(), name: z.string(), colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]), kind: z.enum(['organ', 'lesion', 'other']), voxels: z.number().int() }),
-      ),
-      params: z.record(z.string(), z.unknown()),
-    }),
+    output: previewResultSchema,
   },
   /** Runs the same tool and stores the result as a segmentation (source 'classical'). */
   'classical.apply': {

@@ -9,6 +9,7 @@ import { saveSegmentation } from '../../main/db/segmentations.js';
 import { DEFAULT_SNAPSHOT_EVERY, openEditSession } from '../../main/services/editing/session.js';
 import type { EditStroke } from '../../shared/domain/editing/strokes.js';
 import type { Vec3, VolumeGeometry } from '../../shared/domain/volume.js';
+import { prng } from '../unit/editFixture.js';
 
 const DIMS: Vec3 = [512, 512, 300];
 const SPACING_MM: Vec3 = [0.7, 0.7, 1.0];
@@ -25,17 +26,6 @@ function mb(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
 }
 
-/** Deterministic PRNG so two runs time the same strokes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function createSegmentation(db: Database): number {
   const geometry: VolumeGeometry = { dims: DIMS, spacingMm: SPACING_MM, originLps: [0, 0, 0], directionLps: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };

@@ -72,3 +72,20 @@ export function canvasOf(page: Page, plane: Plane): Promise<{ width: number; hei
     return { width: c.width, height: c.height, left: r.left, top: r.top };
   }, plane);
 }
+
+/**
+ * Starts recording every `value/max` a progress bar shows (attribute changes included); call the returned
+ * function to read what was seen. The bar may appear and vanish between two polls, so polling would miss it.
+ */
+export async function recordProgressBar(page: Page, testId: string): Promise<() => Promise<string[]>> {
+  await page.evaluate((id) => {
+    const seen: string[] = [];
+    (window as unknown as { progressSeen: Record<string, string[]> }).progressSeen ??= {};
+    (window as unknown as { progressSeen: Record<string, string[]> }).progressSeen[id] = seen;
+    new MutationObserver(() => {
+      const bar = document.querySelector<HTMLProgressElement>(`[data-testid=${id}]`);
+      if (bar) seen.push(`${bar.value}/${bar.max}`);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  }, testId);
+  return () => page.evaluate((id) => (window as unknown as { progressSeen: Record<string, string[]> }).progressSeen[id], testId);
+}

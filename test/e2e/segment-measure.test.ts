@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, startServe, type Plane, type V3 } from './harness.js';
+import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, recordProgressBar, startServe, type Plane, type V3 } from './harness.js';
 import { defaultLabelColor } from '../../shared/domain/labelMap.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -108,18 +108,11 @@ describe('segment, measure and classical tools in the browser', () => {
     await page.selectOption('[data-testid=segment-model]', 'abdomen-ct');
     await page.selectOption('[data-testid=segment-device]', 'cpu');
     // Record what the progress bar shows while the model runs (fed by 'segment.progress' events).
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as unknown as { segSeen: string[] }).segSeen = seen;
-      new MutationObserver(() => {
-        const bar = document.querySelector<HTMLProgressElement>('[data-testid=segment-progress]');
-        if (bar) seen.push(`${bar.value}/${bar.max}`);
-      }).observe(document.body, { subtree: true, childList: true, attributes: true });
-    });
+    const progressSeen = await recordProgressBar(page, 'segment-progress');
     await page.click('[data-testid=segment-start]');
     await page.waitForSelector('[data-testid=segment-cancel]', { timeout: POLL_MS });
     await page.waitForSelector('[data-testid=segment-start]', { timeout: 120_000 });
-    const seen = await page.evaluate(() => (window as unknown as { segSeen: string[] }).segSeen);
+    const seen = await progressSeen();
     const last = seen.filter((s) => !s.endsWith('/1')).at(-1);
     expect(last, seen.join(' ')).toBeDefined();
     const [done, total] = last!.split('/').map(Number);

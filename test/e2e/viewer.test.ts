@@ -9,7 +9,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, startServe, type Plane, type V3 } from './harness.js';
+import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, recordProgressBar, startServe, type Plane, type V3 } from './harness.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
@@ -298,18 +298,11 @@ describe('medseg serve + viewer in Chromium', () => {
 
   it('shows the geometry warning of a gantry-tilted series as a badge and a banner, and still renders all views', async () => {
     // Record what the progress bar shows while the import runs (fed by server-sent 'import.progress' events).
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
-      new MutationObserver(() => {
-        const bar = document.querySelector<HTMLProgressElement>('[data-testid=import-progress]');
-        if (bar) seen.push(`${bar.value}/${bar.max}`);
-      }).observe(document.body, { subtree: true, childList: true, attributes: true });
-    });
+    const progressSeen = await recordProgressBar(page, 'import-progress');
     await page.fill('[data-testid=import-path]', path.resolve(DATA, '../dcm_qa_ct_gantry_tilt/GE_tilt_variable_spacing'));
     await page.click('[data-testid=import-button]');
     await page.waitForSelector('[data-testid=series-2]', { timeout: 60_000 });
-    const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    const seen = await progressSeen();
     expect(seen).toContain('28/28');
     expect(await page.textContent('[data-testid=series-2] [data-testid=geometry-badge]')).toBe('warning');
     await page.click('[data-testid=series-2]');
