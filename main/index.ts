@@ -3,7 +3,7 @@ import * as electron from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from './db/database.js';
-import { resolveDbPath } from './services/appPaths.js';
+import { resolveDbPath } from './db/appPaths.js';
 import { startElectronApp, type ElectronLike } from './electron/app.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/main

@@ -2,8 +2,8 @@
 // privileged schemes, hardened session, the two protocols, IPC, one secure window, dialogs for pickers.
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { createServiceTable } from '../services/methods.js';
-import { registerIpc, type IpcMainLike } from '../ipc/electronIpc.js';
+import { createServiceTable } from '../methods/index.js';
+import { registerIpc, type IpcMainLike } from './ipc.js';
 import { appProtocolResponse, dataProtocolResponse } from './protocols.js';
 import {
   APP_ORIGIN,

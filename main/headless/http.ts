@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { dispatch, type CallContext, type ServiceTable } from '../ipc/dispatch.js';
+import { dispatch, type CallContext, type ServiceTable } from '../adapters/dispatch.js';
 import { parseBinaryPath, type EventName, type EventPayload } from '../../shared/ipc/contract.js';
 import { toErrorData } from '../../shared/ipc/errors.js';
 

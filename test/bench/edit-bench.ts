@@ -9,7 +9,7 @@ import { saveSegmentation } from '../../main/db/segmentations.js';
 import { DEFAULT_SNAPSHOT_EVERY, openEditSession } from '../../main/services/editing/session.js';
 import type { EditStroke } from '../../shared/domain/editing/strokes.js';
 import type { Vec3, VolumeGeometry } from '../../shared/domain/volume.js';
-import { prng } from '../unit/editFixture.js';
+import { prng } from '../helpers/editFixture.js';
 
 const DIMS: Vec3 = [512, 512, 300];
 const SPACING_MM: Vec3 = [0.7, 0.7, 1.0];

@@ -1,8 +1,8 @@
 // Bench child process: import + assemble + decode one DICOM folder into a volume, then report time and peak RSS.
-import { expandInputs } from '../../main/services/sources.js';
-import { readInstances } from '../../main/services/importer.js';
+import { expandInputs } from '../../main/services/catalog/sources.js';
+import { readInstances } from '../../main/services/catalog/importer.js';
 import { assembleSeries } from '../../main/services/series/assemble.js';
-import { buildStackVolume } from '../../main/services/volumes.js';
+import { buildStackVolume } from '../../main/services/series/volumes.js';
 
 async function main(): Promise<void> {
   const dir = process.argv[2];

@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadModelFolder, bundledModelsDir } from '../../main/services/inference/registry.js';
 import { segmentVolume } from '../../main/services/inference/engine.js';
-import { readNifti } from '../../main/services/nifti.js';
+import { readNifti } from '../../main/services/nifti/nifti.js';
 
 const PYTHON = '/usr/bin/python3';
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);

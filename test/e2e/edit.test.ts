@@ -9,9 +9,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, launchChromium, startServe } from './harness.js';
+import { POLL_MS, launchChromium, startServe } from '../helpers/e2eHarness.js';
+import { REPO_DIR } from '../helpers/paths.js';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const repo = REPO_DIR;
 const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
 const OUT = path.join(repo, 'test-output', 'edit');
 const PAINT_RGB = [255, 0, 255];
@@ -101,7 +102,7 @@ async function openSeriesWithOverlay(): Promise<void> {
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-edit-'));
   mkdirSync(OUT, { recursive: true });
-  ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'viewerReference.py'), DATA, tmp], { encoding: 'utf8' })) as Reference;
+  ref = JSON.parse(execFileSync('/usr/bin/python3', [`${REPO_DIR}/test/reference/viewerReference.py`, DATA, tmp], { encoding: 'utf8' })) as Reference;
   const started = await startServe(path.join(tmp, 'catalog.db'));
   server = started.server;
   const url = started.url;

@@ -8,10 +8,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, recordProgressBar, startServe, type Plane, type V3 } from './harness.js';
+import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, recordProgressBar, startServe, type Plane, type V3 } from '../helpers/e2eHarness.js';
 import { defaultLabelColor } from '../../shared/domain/labelMap.js';
+import { REPO_DIR } from '../helpers/paths.js';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const repo = REPO_DIR;
 const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
 const OUT = path.join(repo, 'test-output', 'segment-measure');
 
@@ -76,8 +77,8 @@ async function goToLiver(): Promise<void> {
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-seg-'));
   mkdirSync(OUT, { recursive: true });
-  ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'viewerReference.py'), DATA, tmp], { encoding: 'utf8' })) as ViewerRef;
-  vref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(repo, 'test/unit/analysisReference.py'), DATA, '0', '1'], { encoding: 'utf8' })) as VolumeRef;
+  ref = JSON.parse(execFileSync('/usr/bin/python3', [`${REPO_DIR}/test/reference/viewerReference.py`, DATA, tmp], { encoding: 'utf8' })) as ViewerRef;
+  vref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(repo, 'test/reference/analysisReference.py'), DATA, '0', '1'], { encoding: 'utf8' })) as VolumeRef;
   ({ server, url: serverUrl } = await startServe(path.join(tmp, 'catalog.db')));
   token = serverUrl.searchParams.get('token')!;
   context = await launchChromium(path.join(tmp, 'profile'), { width: 1500, height: 760 });

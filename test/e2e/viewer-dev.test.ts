@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './harness.js';
+import { launchChromium } from '../helpers/e2eHarness.js';
 import { createServer, type ViteDevServer } from 'vite';
+import { REPO_DIR } from '../helpers/paths.js';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const repo = REPO_DIR;
 const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
 
 let tmp: string;

@@ -9,9 +9,10 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, recordProgressBar, startServe, type Plane, type V3 } from './harness.js';
+import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, recordProgressBar, startServe, type Plane, type V3 } from '../helpers/e2eHarness.js';
+import { REPO_DIR } from '../helpers/paths.js';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const repo = REPO_DIR;
 const DATA = path.resolve(repo, '../shared/data/totalsegmentator_example');
 const OUT = path.join(repo, 'test-output', 'viewer');
 
@@ -99,7 +100,7 @@ function greyFor(hu: number, width: number, centre: number): number {
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-'));
   mkdirSync(OUT, { recursive: true });
-  ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'viewerReference.py'), DATA, tmp], { encoding: 'utf8' })) as Reference;
+  ref = JSON.parse(execFileSync('/usr/bin/python3', [`${REPO_DIR}/test/reference/viewerReference.py`, DATA, tmp], { encoding: 'utf8' })) as Reference;
   ({ server, url: serverUrl } = await startServe(path.join(tmp, 'catalog.db')));
   token = serverUrl.searchParams.get('token')!;
   context = await launchChromium(path.join(tmp, 'profile'), { width: 1500, height: 760 });

@@ -2,7 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppError, toErrorData } from '../../../shared/ipc/errors.js';
 import { openDatabase, type Database } from '../../db/database.js';
-import { resolveDbPath } from '../../services/appPaths.js';
+import { resolveDbPath } from '../../db/appPaths.js';
 import type { CliIo } from './types.js';
 
 export class UsageError extends Error {}

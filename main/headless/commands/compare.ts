@@ -1,6 +1,6 @@
 // `medseg compare A.nii.gz B.nii.gz --json`: per-label Dice, IoU and HD95 (mm), and overall voxel accuracy.
-import { compareSegmentations } from '../../services/measure.js';
-import { readNiftiLabels } from '../../services/nifti.js';
+import { compareSegmentations } from '../../services/measure/measure.js';
+import { readNiftiLabels } from '../../services/nifti/nifti.js';
 import { parseCommandArgs, UsageError } from './common.js';
 import { EXIT_OK, type CliCommand } from './types.js';
 

@@ -1,6 +1,6 @@
 // `medseg convert PATH -o OUT.nii.gz [--series UID]`: writes a volume as NIfTI in modality units.
-import { loadVolumeFromPath } from '../../services/volumes.js';
-import { writeNifti } from '../../services/nifti.js';
+import { loadVolumeFromPath } from '../../services/series/volumes.js';
+import { writeNifti } from '../../services/nifti/nifti.js';
 import { parseCommandArgs, UsageError } from './common.js';
 import { EXIT_OK, type CliCommand } from './types.js';
 

@@ -1,5 +1,5 @@
 // `medseg import PATH... [--db F] [--json]`: adds DICOM files, folders, zips and DICOMDIRs to the catalog.
-import { importPaths } from '../../services/importer.js';
+import { importPaths } from '../../services/catalog/importer.js';
 import { openCatalogDb, parseCommandArgs, progressBar, UsageError } from './common.js';
 import { EXIT_FAILED, EXIT_OK, type CliCommand } from './types.js';
 

@@ -1,7 +1,7 @@
 // `medseg info PATH... --json`: reads headers and assembles volumes without importing; prints geometry per series.
 import { assembleSeries, stackToInfoJson } from '../../services/series/assemble.js';
-import { readInstances } from '../../services/importer.js';
-import { expandInputs, sourceLabel } from '../../services/sources.js';
+import { readInstances } from '../../services/catalog/importer.js';
+import { expandInputs, sourceLabel } from '../../services/catalog/sources.js';
 import type { ErrorCode } from '../../../shared/ipc/errors.js';
 import { parseCommandArgs, UsageError } from './common.js';
 import { EXIT_FAILED, EXIT_OK, type CliCommand } from './types.js';

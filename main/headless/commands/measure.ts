@@ -9,9 +9,9 @@ import { measurementCsv, measurementRows } from '../../../shared/domain/measure/
 import type { MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
 import type { Vec3 } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/ipc/errors.js';
-import { defaultLabelTable, measureSegmentation } from '../../services/measure.js';
-import { readNiftiLabels } from '../../services/nifti.js';
-import { loadVolumeFromPath } from '../../services/volumes.js';
+import { defaultLabelTable, measureSegmentation } from '../../services/measure/measure.js';
+import { readNiftiLabels } from '../../services/nifti/nifti.js';
+import { loadVolumeFromPath } from '../../services/series/volumes.js';
 import { parseCommandArgs, UsageError } from './common.js';
 import { EXIT_OK, type CliCommand } from './types.js';
 

@@ -2,9 +2,9 @@
 // external) model on a DICOM series or NIfTI volume; writes the label map on the input grid and/or stores it.
 import { rename, rm } from 'node:fs/promises';
 import { AppError } from '../../../shared/ipc/errors.js';
-import { loadVolumeFromPath } from '../../services/volumes.js';
-import { writeNifti } from '../../services/nifti.js';
-import { importPaths } from '../../services/importer.js';
+import { loadVolumeFromPath } from '../../services/series/volumes.js';
+import { writeNifti } from '../../services/nifti/nifti.js';
+import { importPaths } from '../../services/catalog/importer.js';
 import { resolveModel } from '../../services/inference/registry.js';
 import { startSegmentation } from '../../services/inference/runner.js';
 import type { DeviceChoice } from '../../services/inference/providers.js';

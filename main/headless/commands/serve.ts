@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHttpServer } from '../http.js';
-import { createServiceTable } from '../../services/methods.js';
+import { createServiceTable } from '../../methods/index.js';
 import { openCatalogDb, parseCommandArgs, UsageError } from './common.js';
 import { EXIT_OK, type CliCommand } from './types.js';
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { AppError } from '../../../shared/ipc/errors.js';
-import { userDataDir } from '../appPaths.js';
+import { userDataDir } from '../../db/appPaths.js';
 import { parseManifest, type ModelManifest } from './manifest.js';
 import { readOnnxInfo, type OnnxInfo } from './onnxInfo.js';
 

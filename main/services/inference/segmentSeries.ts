@@ -6,7 +6,7 @@ import { allowsPhysicalMeasurement, type GeometryReport } from '../../../shared/
 import { voxelVolumeMl, type Volume } from '../../../shared/domain/volume.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { saveSegmentation } from '../../db/segmentations.js';
-import { loadSeriesVolume } from '../volumes.js';
+import { loadSeriesVolume } from '../series/volumes.js';
 import type { SegmentResult } from './engine.js';
 import type { ModelFolder } from './registry.js';
 import { startSegmentation, type JobOptions, type SegmentationJob } from './runner.js';

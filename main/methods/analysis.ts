@@ -1,0 +1,357 @@
+// The analysis entries of the method table (shared/ipc/contract-analysis.ts): model runs as background jobs with
+// progress events, measurements (stored, exported), classical tools (transient binary preview, stored apply), comparison.
+import type { Database } from 'better-sqlite3';
+import type { analysisMethods, ClassicalToolInput, MeasurementWire } from '../../shared/ipc/contract-analysis.js';
+import { AppError, toErrorData } from '../../shared/ipc/errors.js';
+import type { LabelMap } from '../../shared/domain/labelMap.js';
+import { runClassicalTool, type ClassicalToolResult } from '../../shared/domain/classical/runTool.js';
+import { sobelMagnitude } from '../../shared/domain/classical/sobel.js';
+import { measurementCsv } from '../../shared/domain/measure/export.js';
+import type { MeasurementResult } from '../../shared/domain/measure/measureLabels.js';
+import { labelIntensityHistogram } from '../../shared/domain/measure/histogram.js';
+import { listSegmentations, loadSegmentation, saveSegmentation, countLabels } from '../db/segmentations.js';
+import { listMeasurementRuns, loadMeasurements, saveMeasurements } from '../db/measurements.js';
+import { getSeriesRecord } from '../db/catalog.js';
+import { compareSegmentations, measureSegmentation } from '../services/measure/measure.js';
+import { loadSeriesVolume } from '../services/series/volumes.js';
+import { listModels, resolveModel } from '../services/inference/registry.js';
+import { segmentSeries, type SeriesSegmentationJob } from '../services/inference/segmentSeries.js';
+import type { CallContext, BinaryResource, MethodImpls } from '../adapters/dispatch.js';
+
+type AnalysisMethodName = keyof typeof analysisMethods;
+
+export interface AnalysisDeps {
+  db: Database;
+  /** Model folders to search (default: bundled + user). Tests pass fixture folders. */
+  modelRoots?: string[];
+  /** Where model runs execute (default: worker thread when built). */
+  inferenceMode?: 'auto' | 'worker' | 'in-process';
+  threads?: number;
+  /** The label map as the user sees it (e.g. with committed edits); default: as stored. */
+  labelMapOf?: (segmentationId: number) => { seriesId: number; labelMap: LabelMap };
+}
+
+export interface AnalysisService {
+  methods: Pick<MethodImpls, AnalysisMethodName>;
+  /** Binary 'labelmap-preview/<previewId>'. */
+  readPreview(previewId: number): BinaryResource;
+  /** Cancels every running job (shutdown). */
+  cancelAll(): void;
+}
+
+/** Previews are transient: a user tries a few ranges, keeps one; older ones go (by count and by memory). */
+const MAX_PREVIEWS = 4;
+const MAX_PREVIEW_BYTES = 256 * 1024 * 1024;
+/** Progress events at most this often (a 2D model on a big series has thousands of tiles). */
+const PROGRESS_INTERVAL_MS = 150;
+
+export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
+  const { db } = deps;
+  const jobs = new Map<number, SeriesSegmentationJob>();
+  let nextJobId = 1;
+  const previews = new Map<number, { seriesId: number; labels: Uint8Array }>();
+  let nextPreviewId = 1;
+
+  const labelMapOf =
+    deps.labelMapOf ??
+    ((segmentationId: number) => {
+      const { summary, labelMap } = loadSegmentation(db, segmentationId);
+      return { seriesId: summary.seriesId, labelMap };
+    });
+
+  const runTool = async (seriesId: number, params: ClassicalToolInput): Promise<ClassicalToolResult> => {
+    const { volume } = await loadSeriesVolume(db, seriesId);
+    if (params.tool === 'regionGrow' && params.tolerance === undefined && (params.loValue === undefined || params.hiValue === undefined)) {
+      throw new AppError('INVALID_INPUT', 'Region growing needs a tolerance, or both a low and a high value.');
+    }
+    if ((params.tool === 'threshold' || params.tool === 'regionGrow') && params.loValue !== undefined && params.hiValue !== undefined && params.loValue > params.hiValue) {
+      throw new AppError('INVALID_INPUT', `The range ${params.loValue}..${params.hiValue} is empty (low above high).`);
+    }
+    try {
+      return runClassicalTool(volume, params);
+    } catch (err) {
+      // The tools throw plain errors for bad requests (seed outside the grid, ROI off the volume).
+      if (err instanceof AppError) throw err;
+      throw new AppError('INVALID_INPUT', err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const measure = async (segmentationId: number, connectivity: 6 | 26): Promise<{ result: MeasurementResult; runId: number }> => {
+    const { seriesId, labelMap } = labelMapOf(segmentationId);
+    const loaded = await loadSeriesVolume(db, seriesId);
+    const result = measureSegmentation(loaded.volume, labelMap, loaded.geometry, { connectivity });
+    const runId = saveMeasurements(db, segmentationId, result);
+    return { result, runId };
+  };
+
+  const methods: Pick<MethodImpls, AnalysisMethodName> = {
+    'models.list': async () => {
+      const listing = await listModels(deps.modelRoots);
+      return {
+        models: listing.models.map((m) => ({
+          id: m.manifest.id,
+          name: m.manifest.name,
+          version: m.manifest.version,
+          modality: m.manifest.modality,
+          description: m.manifest.description ?? null,
+          sha256: m.sha256,
+          labels: m.manifest.labels.map((l) => ({ value: l.value, name: l.name, kind: l.kind })),
+        })),
+        invalid: listing.invalid.map((i) => ({ dir: i.dir, message: i.message })),
+      };
+    },
+
+    'segment.start': async ({ seriesId, modelId, device }, ctx: CallContext) => {
+      getSeriesRecord(db, seriesId); // NOT_FOUND before a job exists
+      const model = await resolveModel(modelId, deps.modelRoots);
+      const jobId = nextJobId++;
+      let lastSent = 0;
+      const job = segmentSeries(db, seriesId, model, {
+        device,
+        threads: deps.threads,
+        mode: deps.inferenceMode,
+        onProgress: (p) => {
+          const now = Date.now();
+          if (p.tilesDone < p.tilesTotal && now - lastSent < PROGRESS_INTERVAL_MS) return;
+          lastSent = now;
+          ctx.emit('segment.progress', { jobId, tilesDone: p.tilesDone, tilesTotal: p.tilesTotal, etaSeconds: p.etaSeconds });
+        },
+      });
+      jobs.set(jobId, job);
+      job.promise.then(
+        ({ segmentationId }) => ctx.emit('segment.done', { jobId, segmentationId }),
+        (err: unknown) => {
+          const e = toErrorData(err);
+          ctx.emit('segment.done', { jobId, error: { code: e.code, message: e.message } });
+        },
+      ).finally(() => jobs.delete(jobId));
+      return { jobId };
+    },
+
+    'segment.cancel': async ({ jobId }) => {
+      const job = jobs.get(jobId);
+      if (!job) return { cancelled: false };
+      job.cancel();
+      return { cancelled: true };
+    },
+
+    'segment.list': async ({ seriesId }) => {
+      getSeriesRecord(db, seriesId);
+      return {
+        segmentations: listSegmentations(db, seriesId).map((s) => ({
+          segmentationId: s.id,
+          name: s.name,
+          source: s.source,
+          createdAt: s.createdAt,
+          model: s.model ?? null,
+          provider: s.provider ?? null,
+          seconds: s.seconds ?? null,
+        })),
+      };
+    },
+
+    'measure.segmentation': async ({ segmentationId, connectivity }) => {
+      const { result, runId } = await measure(segmentationId, connectivity);
+      return measurementWire(segmentationId, runId, result);
+    },
+
+    'measure.histogram': async ({ segmentationId, labelValue, bins, loValue, hiValue }) => {
+      const { seriesId, labelMap } = labelMapOf(segmentationId);
+      const { volume } = await loadSeriesVolume(db, seriesId);
+      if (labelMap.labels.length !== volume.voxels.length) throw new AppError('INVALID_INPUT', 'The segmentation is not on its series grid.');
+      let lo = Infinity;
+      let hi = -Infinity;
+      let voxels = 0;
+      const labels = labelMap.labels;
+      const values = volume.voxels;
+      for (let p = 0; p < labels.length; p++) {
+        if (labels[p] !== labelValue) continue;
+        voxels++;
+        const v = values[p];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      if (voxels === 0) return { loValue: loValue ?? 0, binWidth: 1, counts: new Array<number>(bins).fill(0), voxels: 0, below: 0, above: 0 };
+      if (loValue !== undefined) lo = loValue;
+      if (hiValue !== undefined) hi = hiValue;
+      if (!(hi > lo)) hi = lo + 1;
+      const h = labelIntensityHistogram(labels, values, labelValue, { loValue: lo, hiValue: hi, bins });
+      return { loValue: h.loValue, binWidth: h.binWidth, counts: Array.from(h.counts), voxels, below: h.below, above: h.above };
+    },
+
+    'measure.export': async ({ segmentationId, format }) => {
+      let run = listMeasurementRuns(db, segmentationId)[0];
+      if (!run) {
+        await measure(segmentationId, 6);
+        run = listMeasurementRuns(db, segmentationId)[0];
+      }
+      if (!run) throw new AppError('INTERNAL', 'measurement run vanished after saving');
+      const { rows } = loadMeasurements(db, run.id);
+      const fileName = `segmentation-${segmentationId}-measurements.${format}`;
+      if (format === 'csv') return { format, fileName, text: measurementCsv(rows) };
+      return { format, fileName, text: JSON.stringify({ segmentationId, run, rows }, null, 2) };
+    },
+
+    'classical.preview': async ({ seriesId, params }) => {
+      const r = await runTool(seriesId, params);
+      const previewId = keepPreview(seriesId, r.labelMap.labels as Uint8Array);
+      const counts = countLabels(r.labelMap.labels);
+      return {
+        previewId,
+        seriesId,
+        labels: r.labelMap.table.map((l) => ({ ...l, voxels: counts.get(l.value) ?? 0 })),
+        params: jsonSafe(r.params),
+      };
+    },
+
+    'classical.edgeMap': async ({ seriesId, minGradientPerMm: t }) => {
+      const { volume, modality } = await loadSeriesVolume(db, seriesId);
+      const magnitude = sobelMagnitude(volume);
+      const labels = new Uint8Array(magnitude.length);
+      const counts = [0, 0, 0, 0, 0];
+      for (let p = 0; p < magnitude.length; p++) {
+        const g = magnitude[p];
+        const band = g >= 8 * t ? 4 : g >= 4 * t ? 3 : g >= 2 * t ? 2 : g >= t ? 1 : 0;
+        labels[p] = band;
+        counts[band]++;
+      }
+      const previewId = keepPreview(seriesId, labels);
+      const unit = modality === 'CT' ? 'HU/mm' : 'units/mm';
+      return {
+        previewId,
+        seriesId,
+        labels: EDGE_BANDS.map((colorRgb, n) => ({
+          value: n + 1,
+          name: `gradient ≥ ${+(t * 2 ** n).toPrecision(4)} ${unit}`,
+          colorRgb,
+          kind: 'other' as const,
+          voxels: counts[n + 1],
+        })),
+        params: { tool: 'sobel', minGradientPerMm: t },
+      };
+    },
+
+    'classical.apply': async ({ seriesId, params, name }) => {
+      const r = await runTool(seriesId, params);
+      const segmentationId = saveSegmentation(db, {
+        seriesId,
+        source: 'classical',
+        name: name ?? defaultToolName(params),
+        labelMap: r.labelMap,
+        params: jsonSafe(r.params),
+      });
+      return { segmentationId };
+    },
+
+    'compare.segmentations': async ({ a, b }) => {
+      const A = labelMapOf(a).labelMap;
+      const B = labelMapOf(b).labelMap;
+      const cmp = compareSegmentations(A, B);
+      const nameIn = (m: LabelMap, v: number): string | null => m.table.find((l) => l.value === v)?.name ?? null;
+      return {
+        pixelAccuracy: cmp.pixelAccuracy,
+        labels: cmp.labels.map((l) => ({
+          value: l.value,
+          nameA: nameIn(A, l.value),
+          nameB: nameIn(B, l.value),
+          voxelsA: l.voxelsA,
+          voxelsB: l.voxelsB,
+          dice: l.dice,
+          iou: l.iou,
+          hd95Mm: finiteOrNull(l.hd95Mm),
+        })),
+      };
+    },
+  };
+
+  function keepPreview(seriesId: number, labels: Uint8Array): number {
+    const previewId = nextPreviewId++;
+    previews.set(previewId, { seriesId, labels });
+    let bytes = 0;
+    for (const p of previews.values()) bytes += p.labels.byteLength;
+    // The newest preview always stays: it is the one the viewer is about to fetch.
+    while (previews.size > 1 && (previews.size > MAX_PREVIEWS || bytes > MAX_PREVIEW_BYTES)) {
+      const oldest = previews.keys().next().value as number;
+      bytes -= previews.get(oldest)!.labels.byteLength;
+      previews.delete(oldest);
+    }
+    return previewId;
+  }
+
+  return {
+    methods,
+    readPreview(previewId) {
+      const p = previews.get(previewId);
+      if (!p) throw new AppError('NOT_FOUND', `Preview ${previewId} is gone (only the latest ${MAX_PREVIEWS} are kept): run the tool again.`);
+      return { bytes: p.labels, dtype: 'uint8' };
+    },
+    cancelAll() {
+      for (const job of jobs.values()) job.cancel();
+    },
+  };
+}
+
+/** Edge bands from faint to strong: dim blue to light blue, then amber, so strong edges stand out over grey anatomy. */
+const EDGE_BANDS: [number, number, number][] = [
+  [40, 70, 160],
+  [60, 140, 230],
+  [150, 220, 255],
+  [255, 200, 60],
+];
+
+function defaultToolName(p: ClassicalToolInput): string {
+  if (p.tool === 'threshold') return `threshold ${p.loValue}..${p.hiValue}`;
+  if (p.tool === 'regionGrow') return `region grow from [${p.seedIjk.join(', ')}]`;
+  return `k-means k=${p.k}`;
+}
+
+function finiteOrNull(v: number | null | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Params go to JSON (DB and wire): typed arrays become plain arrays, non-finite numbers null. */
+function jsonSafe(params: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(params, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === 'number' && !Number.isFinite(v) ? null : v))) as Record<string, unknown>;
+}
+
+/** The measurement result as the contract carries it: no NaN/Infinity (null instead), geometry status always. */
+export function measurementWire(segmentationId: number, runId: number, r: MeasurementResult): MeasurementWire {
+  const f = finiteOrNull;
+  return {
+    segmentationId,
+    runId,
+    computationVersion: r.computationVersion,
+    connectivity: r.connectivity,
+    geometry: {
+      status: r.geometry.status,
+      findings: r.geometry.findings.map((x) => ({ code: x.code, severity: x.severity, message: x.message })),
+      spacingMm: r.geometry.spacingMm,
+      voxelVolumeMl: r.geometry.voxelVolumeMl,
+    },
+    labels: r.labels.map((l) => ({
+      value: l.value,
+      name: l.name,
+      kind: l.kind,
+      voxels: l.voxels,
+      volumeMl: l.volumeMl,
+      volumeMlLower: l.volumeMlLower,
+      volumeMlUpper: l.volumeMlUpper,
+      centroidLps: l.centroidLps,
+      maxDiameterMm: f(l.maxDiameterMm),
+      stats: l.stats
+        ? { mean: f(l.stats.mean), sd: f(l.stats.sd), min: f(l.stats.min), max: f(l.stats.max), median: f(l.stats.median), p5: f(l.stats.p5), p95: f(l.stats.p95) }
+        : null,
+      instances: l.instances.map((i) => ({
+        id: i.id,
+        voxels: i.voxels,
+        volumeMl: i.volumeMl,
+        volumeMlLower: i.volumeMlLower,
+        volumeMlUpper: i.volumeMlUpper,
+        centroidLps: i.centroidLps,
+        recistLongMm: f(i.recistLongMm),
+        recistShortMm: f(i.recistShortMm),
+        maxDiameterMm: f(i.maxDiameterMm),
+      })),
+    })),
+  };
+}

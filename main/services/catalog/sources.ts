@@ -1,0 +1,328 @@
+// Turns what a user points at (files, folders, .zip archives, DICOMDIR) into a flat list of readable sources.
+import { promises as fs } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
+import yauzl from 'yauzl';
+import dicomParser from 'dicom-parser';
+import { AppError } from '../../../shared/ipc/errors.js';
+
+/** One candidate object: a plain file, or a member of a zip archive. */
+export interface SourceRef {
+  path: string;
+  archiveMember?: string;
+}
+
+export interface ExpandResult {
+  sources: SourceRef[];
+  /** Inputs that could not be listed at all (missing path, unreadable archive). */
+  errors: { path: string; code: 'NOT_FOUND' | 'IO_ERROR'; message: string }[];
+  /** DICOMDIR files found: their records were used to locate files. */
+  dicomdirs: string[];
+}
+
+export function sourceLabel(s: SourceRef): string {
+  return s.archiveMember ? `${s.path}!${s.archiveMember}` : s.path;
+}
+
+// Members above this size are not read into memory from a zip (a DICOM slice is far smaller).
+const MAX_ZIP_MEMBER_BYTES = 2 * 1024 * 1024 * 1024;
+
+export async function expandInputs(inputs: string[]): Promise<ExpandResult> {
+  const result: ExpandResult = { sources: [], errors: [], dicomdirs: [] };
+  const seen = new Set<string>();
+  const add = (s: SourceRef): void => {
+    const key = sourceLabel(s);
+    if (!seen.has(key)) {
+      seen.add(key);
+      result.sources.push(s);
+    }
+  };
+  for (const input of inputs) {
+    const abs = resolve(input);
+    let stat;
+    try {
+      stat = await fs.stat(abs);
+    } catch {
+      result.errors.push({ path: abs, code: 'NOT_FOUND', message: `${abs} does not exist or cannot be read.` });
+      continue;
+    }
+    if (stat.isDirectory()) {
+      await walk(abs, add, result, new Set());
+    } else if (isZipName(abs)) {
+      await listZip(abs, add, result);
+    } else if (isDicomdirName(abs)) {
+      await readDicomdir(abs, add, result);
+    } else {
+      add({ path: abs });
+    }
+  }
+  return result;
+}
+
+// "DICOMDIR" on media; variants such as "DICOMDIR-bigEnd" are followed the same way.
+function isDicomdirName(p: string): boolean {
+  return /^DICOMDIR/i.test(basename(p));
+}
+
+function isZipName(p: string): boolean {
+  return extname(p).toLowerCase() === '.zip';
+}
+
+async function walk(dir: string, add: (s: SourceRef) => void, result: ExpandResult, visited: Set<string>): Promise<void> {
+  let real: string;
+  try {
+    real = await fs.realpath(dir);
+  } catch {
+    return;
+  }
+  if (visited.has(real)) return; // symlink loop
+  visited.add(real);
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    result.errors.push({ path: dir, code: 'IO_ERROR', message: `Cannot list folder ${dir}: ${(err as Error).message}` });
+    return;
+  }
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory() || (e.isSymbolicLink() && (await isDir(p)))) {
+      await walk(p, add, result, visited);
+    } else if (e.isFile() || e.isSymbolicLink()) {
+      if (isZipName(p)) await listZip(p, add, result);
+      else if (isDicomdirName(p)) await readDicomdir(p, add, result);
+      else add({ path: p });
+    }
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A DICOMDIR lists its files as ReferencedFileID (0004,1500) components relative to its own folder.
+ * Media often carry upper-case 8.3 names, so a missing file is also looked up case-insensitively.
+ */
+async function readDicomdir(file: string, add: (s: SourceRef) => void, result: ExpandResult): Promise<void> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (err) {
+    result.errors.push({ path: file, code: 'IO_ERROR', message: `Cannot read DICOMDIR ${file}: ${(err as Error).message}` });
+    return;
+  }
+  let ds: dicomParser.DataSet;
+  try {
+    ds = dicomParser.parseDicom(bytes);
+  } catch {
+    // Unreadable as a directory: hand it on as a plain file, so the reader reports what is wrong with it.
+    add({ path: file });
+    return;
+  }
+  result.dicomdirs.push(file);
+  const records = ds.elements.x00041220?.items ?? [];
+  const base = dirname(file);
+  for (const item of records) {
+    const id = item.dataSet?.string('x00041500');
+    if (!id) continue;
+    const parts = id.split('\\').map((s) => s.trim()).filter(Boolean);
+    const candidate = await resolveCaseInsensitive(base, parts);
+    if (candidate) add({ path: candidate });
+    else result.errors.push({ path: join(base, ...parts), code: 'NOT_FOUND', message: `DICOMDIR ${file} lists ${parts.join(sep)}, which is missing.` });
+  }
+}
+
+async function resolveCaseInsensitive(base: string, parts: string[]): Promise<string | undefined> {
+  let cur = base;
+  for (const part of parts) {
+    const direct = join(cur, part);
+    try {
+      await fs.access(direct);
+      cur = direct;
+      continue;
+    } catch {
+      /* try a case-insensitive match */
+    }
+    let names: string[];
+    try {
+      names = await fs.readdir(cur);
+    } catch {
+      return undefined;
+    }
+    const hit = names.find((n) => n.toUpperCase() === part.toUpperCase());
+    if (!hit) return undefined;
+    cur = join(cur, hit);
+  }
+  return cur;
+}
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((res, rej) => yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, zip) => (err || !zip ? rej(err) : res(zip))));
+}
+
+async function listZip(path: string, add: (s: SourceRef) => void, result: ExpandResult): Promise<void> {
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(path);
+  } catch (err) {
+    result.errors.push({ path, code: 'IO_ERROR', message: `${path} is not a readable zip archive: ${(err as Error).message}` });
+    return;
+  }
+  try {
+    await new Promise<void>((res, rej) => {
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (!entry.fileName.endsWith('/') && !entry.fileName.startsWith('__MACOSX/')) add({ path, archiveMember: entry.fileName });
+        zip.readEntry();
+      });
+      zip.on('end', () => res());
+      zip.on('error', rej);
+      zip.readEntry();
+    });
+  } catch (err) {
+    result.errors.push({ path, code: 'IO_ERROR', message: `Zip archive ${path} is damaged: ${(err as Error).message}` });
+  } finally {
+    zip.close();
+  }
+}
+
+/**
+ * Calls onBytes for every source, reading each zip archive once (members streamed in archive order) and plain
+ * files one by one. Errors per source go to onError; nothing throws for a single bad source.
+ */
+export async function forEachSourceBytes(
+  sources: SourceRef[],
+  onBytes: (s: SourceRef, bytes: Buffer) => Promise<void> | void,
+  onError: (s: SourceRef, err: AppError) => void,
+): Promise<void> {
+  const byArchive = new Map<string, Set<string>>();
+  for (const s of sources) {
+    if (s.archiveMember) {
+      const set = byArchive.get(s.path) ?? new Set<string>();
+      set.add(s.archiveMember);
+      byArchive.set(s.path, set);
+    }
+  }
+  const archivesDone = new Set<string>();
+  for (const s of sources) {
+    if (!s.archiveMember) {
+      let bytes: Buffer;
+      try {
+        bytes = await readSourceBytes(s);
+      } catch (err) {
+        onError(s, err instanceof AppError ? err : new AppError('IO_ERROR', String(err)));
+        continue;
+      }
+      await onBytes(s, bytes);
+    } else if (!archivesDone.has(s.path)) {
+      archivesDone.add(s.path);
+      const wanted = byArchive.get(s.path)!;
+      const pending = new Set(wanted);
+      try {
+        await streamZipMembers(s.path, wanted, async (member, bytes) => {
+          pending.delete(member);
+          const ref = { path: s.path, archiveMember: member };
+          let plain: Buffer;
+          try {
+            plain = maybeGunzip(bytes, ref);
+          } catch (err) {
+            onError(ref, err as AppError);
+            return;
+          }
+          await onBytes(ref, plain);
+        });
+      } catch (err) {
+        for (const member of pending) {
+          onError({ path: s.path, archiveMember: member }, err instanceof AppError ? err : new AppError('IO_ERROR', String(err)));
+        }
+        continue;
+      }
+      for (const member of pending) onError({ path: s.path, archiveMember: member }, new AppError('NOT_FOUND', `${member} is not in ${s.path}.`));
+    }
+  }
+}
+
+async function streamZipMembers(path: string, wanted: Set<string>, onMember: (member: string, bytes: Buffer) => Promise<void>): Promise<void> {
+  const zip = await openZip(path).catch((err: Error) => {
+    throw new AppError('IO_ERROR', `Cannot open archive ${path}: ${err.message}`);
+  });
+  try {
+    await new Promise<void>((res, rej) => {
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (!wanted.has(entry.fileName)) return zip.readEntry();
+        if (entry.uncompressedSize > MAX_ZIP_MEMBER_BYTES) return zip.readEntry();
+        zip.openReadStream(entry, (err, stream) => {
+          if (err || !stream) return rej(new AppError('IO_ERROR', `Cannot read ${path}!${entry.fileName}: ${err?.message}`));
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            onMember(entry.fileName, Buffer.concat(chunks)).then(() => zip.readEntry(), rej);
+          });
+          stream.on('error', (e) => rej(new AppError('IO_ERROR', `Cannot read ${path}!${entry.fileName}: ${e.message}`)));
+        });
+      });
+      zip.on('end', () => res());
+      zip.on('error', (e: Error) => rej(new AppError('IO_ERROR', `Archive ${path} is damaged: ${e.message}`)));
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+}
+
+/** A gzip-compressed DICOM file (e.g. "image.dcm.gz") is read through transparently. */
+export function maybeGunzip(bytes: Buffer, s: SourceRef): Buffer {
+  if (bytes.length < 18 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (err) {
+    throw new AppError('TRUNCATED', `${sourceLabel(s)} looks gzip-compressed but cannot be decompressed: ${(err as Error).message}`);
+  }
+}
+
+/** Reads the bytes of one source (a file, or a zip member decompressed in memory). */
+export async function readSourceBytes(s: SourceRef): Promise<Buffer> {
+  if (!s.archiveMember) {
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(s.path);
+    } catch (err) {
+      throw new AppError('IO_ERROR', `Cannot read ${s.path}: ${(err as Error).message}`);
+    }
+    return maybeGunzip(bytes, s);
+  }
+  const zip = await openZip(s.path).catch((err: Error) => {
+    throw new AppError('IO_ERROR', `Cannot open archive ${s.path}: ${err.message}`);
+  });
+  try {
+    return await new Promise<Buffer>((res, rej) => {
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (entry.fileName !== s.archiveMember) return zip.readEntry();
+        if (entry.uncompressedSize > MAX_ZIP_MEMBER_BYTES) return rej(new AppError('IO_ERROR', `${sourceLabel(s)} is too large to read.`));
+        zip.openReadStream(entry, (err, stream) => {
+          if (err || !stream) return rej(new AppError('IO_ERROR', `Cannot read ${sourceLabel(s)}: ${err?.message}`));
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            try {
+              res(maybeGunzip(Buffer.concat(chunks), s));
+            } catch (e) {
+              rej(e);
+            }
+          });
+          stream.on('error', (e) => rej(new AppError('IO_ERROR', `Cannot read ${sourceLabel(s)}: ${e.message}`)));
+        });
+      });
+      zip.on('end', () => rej(new AppError('NOT_FOUND', `${s.archiveMember} is no longer in ${s.path}.`)));
+      zip.on('error', (e: Error) => rej(new AppError('IO_ERROR', `Archive ${s.path} is damaged: ${e.message}`)));
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+}

@@ -1,0 +1,148 @@
+// Builds 3D volumes from the catalog or straight from a path (DICOM folder/file/zip or NIfTI), with a small cache.
+import type { Database } from 'better-sqlite3';
+import { AppError } from '../../../shared/ipc/errors.js';
+import type { GeometryReport } from '../../../shared/domain/geometry.js';
+import type { Volume } from '../../../shared/domain/volume.js';
+import type { DecodedFrame, DicomInstance } from '../dicom/types.js';
+import { createDecodePool, type DecodePool } from '../dicom/decodePool.js';
+import { decodeAllFrames } from '../dicom/decode.js';
+import { TS } from '../dicom/parse.js';
+import { assembleSeries, type AssembledStack } from './assemble.js';
+import { buildVolume } from './buildVolume.js';
+import { readNifti } from '../nifti/nifti.js';
+import { getSeriesRecord, seriesInstanceSources } from '../../db/catalog.js';
+import { readInstances } from '../catalog/importer.js';
+import { expandInputs, readSourceBytes, sourceLabel, type SourceRef } from '../catalog/sources.js';
+
+export interface LoadedVolume {
+  volume: Volume;
+  geometry: GeometryReport;
+  seriesInstanceUid: string;
+  modality: string;
+  description: string;
+}
+
+export function isNiftiPath(p: string): boolean {
+  return /\.nii(\.gz)?$/i.test(p);
+}
+
+const NATIVE_SYNTAXES = new Set<string>([TS.implicitLittle, TS.explicitLittle, TS.explicitBig]);
+
+let pool: DecodePool | undefined;
+function sharedPool(): DecodePool {
+  pool ??= createDecodePool();
+  return pool;
+}
+
+/**
+ * Decodes the frames of a stack, each file once and whole (all its frames), in the worker pool when it is
+ * available. Zip members, gzip-compressed files and any file a worker could not read by path are read here
+ * and their bytes handed to the pool.
+ */
+export function stackDecoder(): (instance: DicomInstance, frameIndex: number) => Promise<DecodedFrame> {
+  const framesBySource = new Map<string, Promise<DecodedFrame[]>>();
+  const remaining = new Map<string, number>();
+  const decodeHere = async (ref: SourceRef, instance: DicomInstance): Promise<DecodedFrame[]> => {
+    const bytes = await readSourceBytes(ref);
+    // Uncompressed pixels are a copy and a rescale: cheaper here than the round trip to a worker.
+    return NATIVE_SYNTAXES.has(instance.transferSyntaxUid) ? decodeAllFrames(bytes, instance) : sharedPool().decodeBytes(bytes, instance);
+  };
+  return async (instance, frameIndex) => {
+    const ref: SourceRef = instance.archiveMember ? { path: instance.path, archiveMember: instance.archiveMember } : { path: instance.path };
+    const key = sourceLabel(ref);
+    let frames = framesBySource.get(key);
+    if (!frames) {
+      frames =
+        ref.archiveMember || /\.gz$/i.test(ref.path) || NATIVE_SYNTAXES.has(instance.transferSyntaxUid)
+          ? decodeHere(ref, instance)
+          : sharedPool()
+              .decodeFile(ref.path, instance)
+              .catch(() => decodeHere(ref, instance));
+      framesBySource.set(key, frames);
+      remaining.set(key, instance.numberOfFrames);
+    }
+    const all = await frames;
+    // forget a file's decoded frames once all of them were handed out
+    const left = (remaining.get(key) ?? 1) - 1;
+    if (left <= 0) {
+      framesBySource.delete(key);
+      remaining.delete(key);
+    } else remaining.set(key, left);
+    const frame = all[frameIndex];
+    if (!frame) throw new AppError('DECODE_FAILED', `${key}: frame ${frameIndex + 1} is missing (the file holds ${all.length}).`);
+    return frame;
+  };
+}
+
+export async function buildStackVolume(stack: AssembledStack): Promise<{ volume: Volume; geometry: GeometryReport }> {
+  return buildVolume(stack, stackDecoder());
+}
+
+function pickStack(stacks: AssembledStack[], seriesUid: string | undefined, where: string): AssembledStack {
+  if (stacks.length === 0) throw new AppError('NOT_FOUND', `No DICOM image series found in ${where}.`);
+  if (!seriesUid) return stacks[0];
+  const hit = stacks.find((s) => s.seriesInstanceUid === seriesUid);
+  if (!hit) {
+    throw new AppError(
+      'NOT_FOUND',
+      `Series ${seriesUid} is not in ${where}; found: ${[...new Set(stacks.map((s) => s.seriesInstanceUid))].join(', ')}.`,
+    );
+  }
+  return hit;
+}
+
+export async function loadVolumeFromPath(path: string, seriesUid?: string): Promise<LoadedVolume> {
+  if (isNiftiPath(path)) {
+    const nifti = await readNifti(path);
+    return {
+      volume: nifti.volume,
+      geometry: { status: 'ok', findings: [] },
+      seriesInstanceUid: '',
+      modality: '',
+      description: path,
+    };
+  }
+  const expanded = await expandInputs([path]);
+  if (expanded.sources.length === 0) {
+    throw new AppError('NOT_FOUND', expanded.errors[0]?.message ?? `Nothing to read in ${path}.`);
+  }
+  const instances = await readInstances(expanded.sources);
+  const stack = pickStack(assembleSeries(instances), seriesUid, path);
+  const built = await buildStackVolume(stack);
+  return { ...built, seriesInstanceUid: stack.seriesInstanceUid, modality: stack.modality, description: stack.description ?? '' };
+}
+
+// Volumes are large (a 512x512x300 CT is 150 MB as int16): keep only a few.
+const CACHE_SIZE = 3;
+const cache = new Map<string, Promise<LoadedVolume>>();
+
+export function loadSeriesVolume(db: Database, seriesId: number): Promise<LoadedVolume> {
+  const record = getSeriesRecord(db, seriesId);
+  const key = `${db.name}\u0000${seriesId}\u0000${record.importedAt}\u0000${record.frameCount}`;
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const job = (async (): Promise<LoadedVolume> => {
+    const sources = seriesInstanceSources(db, seriesId);
+    const errors: string[] = [];
+    const instances = await readInstances(sources, { onError: (s, err) => errors.push(`${sourceLabel(s)}: ${err.message}`) });
+    if (errors.length > 0) {
+      throw new AppError('IO_ERROR', `Series ${seriesId} cannot be loaded: ${errors.length} of its files are missing or unreadable (${errors[0]}).`);
+    }
+    const stack = assembleSeries(instances).find((s) => s.stackKey === record.stackKey && s.seriesInstanceUid === record.seriesInstanceUid);
+    if (!stack) throw new AppError('INCONSISTENT_GEOMETRY', `Series ${seriesId}: its files no longer form the stack that was imported.`);
+    const built = await buildStackVolume(stack);
+    return { ...built, seriesInstanceUid: stack.seriesInstanceUid, modality: stack.modality, description: stack.description ?? '' };
+  })();
+  cache.set(key, job);
+  job.catch(() => cache.delete(key));
+  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return job;
+}
+
+export function clearVolumeCache(): void {
+  cache.clear();
+}

@@ -1,0 +1,92 @@
+// Shared set-up of the browser tests: start `medseg serve` on a fresh DB, launch Debian Chromium headless.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { REPO_DIR } from './paths.js';
+
+export const repo = REPO_DIR;
+
+/** The flags this machine needs (no sandbox as root, no GPU, no background network traffic). */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+
+/** Generous: CI machines run several suites at once. */
+export const POLL_MS = 15_000;
+
+/** Starts `medseg serve` and resolves once it prints its one `medseg listening on URL` line. */
+export function startServe(dbFile: string): Promise<{ server: ChildProcess; url: URL }> {
+  const server = spawn(process.execPath, [path.join(repo, 'bin/medseg.js'), 'serve', '--db', dbFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    server.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const line = text.split('\n').find((l) => l.startsWith('medseg listening on '));
+      if (line) resolve({ server, url: new URL(line.slice('medseg listening on '.length)) });
+    });
+    server.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+    server.once('exit', (code) => reject(new Error(`medseg serve exited with ${code}: ${text}`)));
+  });
+}
+
+/** Chromium with a fresh profile folder. */
+export function launchChromium(profileDir: string, viewport: { width: number; height: number }): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport });
+}
+
+export type Plane = 'axial' | 'coronal' | 'sagittal';
+export type V3 = [number, number, number];
+
+/** The reference grid's extent in LPS (voxel centres) and its spacing, from an independent reader. */
+export interface ReferenceGrid {
+  lpsMin: V3;
+  lpsMax: V3;
+  spacingLps: V3;
+}
+
+/**
+ * Where an LPS point must appear on a view's canvas under the radiological convention (axial: right = L, down = P;
+ * coronal: right = L, down = I; sagittal: right = P, down = I), fit to the canvas with equal mm per pixel in both
+ * directions and centred; zoom scales about the canvas centre. Computed from the reference grid only, not from
+ * the app's code.
+ */
+export function expectedCanvasPoint(grid: ReferenceGrid, plane: Plane, lps: V3, canvas: { width: number; height: number }, zoom = 1): { x: number; y: number } {
+  const [h, v] = plane === 'axial' ? [0, 1] : plane === 'coronal' ? [0, 2] : [1, 2];
+  const lo = (a: number): number => grid.lpsMin[a] - grid.spacingLps[a] / 2;
+  const hi = (a: number): number => grid.lpsMax[a] + grid.spacingLps[a] / 2;
+  const extH = hi(h) - lo(h);
+  const extV = hi(v) - lo(v);
+  const pxPerMm = Math.min(canvas.width / extH, canvas.height / extV);
+  const left = (canvas.width - extH * pxPerMm) / 2;
+  const top = (canvas.height - extV * pxPerMm) / 2;
+  const fx = (lps[h] - lo(h)) / extH;
+  // Down is +y (posterior) in axial, but down is -z (inferior) in coronal and sagittal.
+  const fy = v === 1 ? (lps[v] - lo(v)) / extV : (hi(v) - lps[v]) / extV;
+  const x = left + fx * extH * pxPerMm;
+  const y = top + fy * extV * pxPerMm;
+  return { x: canvas.width / 2 + (x - canvas.width / 2) * zoom, y: canvas.height / 2 + (y - canvas.height / 2) * zoom };
+}
+
+/** A view's canvas size (device pixels) and its position on the page. */
+export function canvasOf(page: Page, plane: Plane): Promise<{ width: number; height: number; left: number; top: number }> {
+  return page.evaluate((p) => {
+    const c = document.querySelector<HTMLCanvasElement>(`[data-testid=view-${p}] canvas`)!;
+    const r = c.getBoundingClientRect();
+    return { width: c.width, height: c.height, left: r.left, top: r.top };
+  }, plane);
+}
+
+/**
+ * Starts recording every `value/max` a progress bar shows (attribute changes included); call the returned
+ * function to read what was seen. The bar may appear and vanish between two polls, so polling would miss it.
+ */
+export async function recordProgressBar(page: Page, testId: string): Promise<() => Promise<string[]>> {
+  await page.evaluate((id) => {
+    const seen: string[] = [];
+    (window as unknown as { progressSeen: Record<string, string[]> }).progressSeen ??= {};
+    (window as unknown as { progressSeen: Record<string, string[]> }).progressSeen[id] = seen;
+    new MutationObserver(() => {
+      const bar = document.querySelector<HTMLProgressElement>(`[data-testid=${id}]`);
+      if (bar) seen.push(`${bar.value}/${bar.max}`);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  }, testId);
+  return () => page.evaluate((id) => (window as unknown as { progressSeen: Record<string, string[]> }).progressSeen[id], testId);
+}

