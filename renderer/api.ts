@@ -2,7 +2,7 @@
 // bearer token read ONCE from ?token= and then stripped from the address bar. Chosen once at start-up.
 import type { BinaryBox, BinaryKind, EventName, EventPayload, MethodInput, MethodName, MethodOutput, RpcReply, VoxelDtype } from '../shared/ipc/contract.js';
 import { binaryPath } from '../shared/ipc/contract.js';
-import type { ErrorCode } from '../shared/ipc/errors.js';
+import type { ErrorCode } from '../shared/errors.js';
 
 /** What main/preload.cts exposes on window.medseg. */
 export interface MedsegBridge {

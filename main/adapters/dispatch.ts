@@ -1,40 +1,8 @@
 // The shared core of every adapter (Electron IPC, HTTP): check the method name, validate input BEFORE any service
 // runs, call the implementation, and turn thrown errors into data. No electron import: unit-testable in Node.
-import { AppError, toErrorData } from '../../shared/ipc/errors.js';
-import {
-  isMethodName,
-  methods,
-  type BinaryBox,
-  type BinaryKind,
-  type EventName,
-  type EventPayload,
-  type MethodInput,
-  type MethodName,
-  type MethodOutput,
-  type RpcReply,
-  type VoxelDtype,
-} from '../../shared/ipc/contract.js';
-
-export interface CallContext {
-  emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
-  signal?: AbortSignal;
-}
-
-export type MethodImpls = {
-  [M in MethodName]: (input: MethodInput<M>, ctx: CallContext) => Promise<MethodOutput<M>>;
-};
-
-export interface BinaryResource {
-  bytes: Uint8Array;
-  dtype: VoxelDtype;
-}
-
-/** What an adapter serves: the method table plus the binary resources keyed by id. */
-export interface ServiceTable {
-  methods: MethodImpls;
-  /** box: only that region of a label map (an edit's changed region). */
-  readBinary(kind: BinaryKind, resourceId: number, box?: BinaryBox): Promise<BinaryResource>;
-}
+import { AppError, toErrorData } from '../../shared/errors.js';
+import { isMethodName, methods, type RpcReply } from '../../shared/ipc/contract.js';
+import type { CallContext, ServiceTable } from '../methods/types.js';
 
 export async function dispatch(table: ServiceTable, name: string, rawInput: unknown, ctx: CallContext): Promise<RpcReply<unknown>> {
   try {

@@ -1,6 +1,6 @@
 // Reads the catalog tree (patients → studies → series stacks) from SQLite without touching the image files.
 import type { Database } from 'better-sqlite3';
-import { AppError } from '../../shared/ipc/errors.js';
+import { AppError } from '../../shared/errors.js';
 import type { GeometryReport } from '../../shared/domain/geometry.js';
 import type { Mat3, Vec3 } from '../../shared/domain/volume.js';
 

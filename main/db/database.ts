@@ -3,7 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AppError } from '../../shared/ipc/errors.js';
+import { AppError } from '../../shared/errors.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 export type { Database };

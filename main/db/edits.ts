@@ -2,7 +2,7 @@
 // per-label voxel counts kept in step with the journal. Callers group these calls in one transaction per edit.
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { Database } from 'better-sqlite3';
-import { AppError } from '../../shared/ipc/errors.js';
+import { AppError } from '../../shared/errors.js';
 import { decodeDelta, encodeDelta, type LabelArray, type LabelDelta } from '../../shared/domain/editing/delta.js';
 import type { LabelInfo } from '../../shared/domain/labelMap.js';
 

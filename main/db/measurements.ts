@@ -3,7 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { measurementRows, type MeasurementRow } from '../../shared/domain/measure/export.js';
 import type { MeasurementResult } from '../../shared/domain/measure/measureLabels.js';
-import { AppError } from '../../shared/ipc/errors.js';
+import { AppError } from '../../shared/errors.js';
 
 export interface MeasurementRun {
   id: number;

@@ -1,7 +1,7 @@
 // Stores label maps (AI, classical, imported, edited) with their label table and per-label voxel counts.
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { Database } from 'better-sqlite3';
-import { AppError } from '../../shared/ipc/errors.js';
+import { AppError } from '../../shared/errors.js';
 import type { LabelInfo, LabelMap } from '../../shared/domain/labelMap.js';
 import type { VolumeGeometry } from '../../shared/domain/volume.js';
 import { voxelCount } from '../../shared/domain/volume.js';

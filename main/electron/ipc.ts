@@ -1,6 +1,7 @@
 // Registers the method table on ipcMain: ONE channel; sender frame checked, then method name and input schema
 // (dispatch), all before any service runs. No electron import: ipcMain is passed in (unit-testable).
-import { dispatch, type ServiceTable } from '../adapters/dispatch.js';
+import { dispatch } from '../adapters/dispatch.js';
+import type { ServiceTable } from '../methods/types.js';
 import { INVOKE_CHANNEL, isTrustedSender } from './security.js';
 import type { EventName, EventPayload, RpcReply } from '../../shared/ipc/contract.js';
 

@@ -3,8 +3,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseBinaryPath } from '../../shared/ipc/contract.js';
-import { toErrorData } from '../../shared/ipc/errors.js';
-import type { ServiceTable } from '../adapters/dispatch.js';
+import { toErrorData } from '../../shared/errors.js';
+import type { ServiceTable } from '../methods/types.js';
 import { APP_ORIGIN, ELECTRON_CSP } from './security.js';
 
 const TYPES: Record<string, string> = {

@@ -1,5 +1,5 @@
 // The `medseg` command line: dispatches to subcommands that call the same services as the app.
-import { AppError } from '../../shared/ipc/errors.js';
+import { AppError } from '../../shared/errors.js';
 import { COMMANDS } from './commands/index.js';
 import { UsageError, reportError } from './commands/common.js';
 import { EXIT_USAGE, type CliIo } from './commands/types.js';

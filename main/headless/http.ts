@@ -4,9 +4,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { dispatch, type CallContext, type ServiceTable } from '../adapters/dispatch.js';
+import { dispatch } from '../adapters/dispatch.js';
+import type { CallContext, ServiceTable } from '../methods/types.js';
 import { parseBinaryPath, type EventName, type EventPayload } from '../../shared/ipc/contract.js';
-import { toErrorData } from '../../shared/ipc/errors.js';
+import { toErrorData } from '../../shared/errors.js';
 
 /** Loopback only: the server holds patient data and reads local paths; it must never listen on a network interface. */
 export const LOOPBACK_HOST = '127.0.0.1';

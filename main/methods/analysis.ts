@@ -2,7 +2,7 @@
 // progress events, measurements (stored, exported), classical tools (transient binary preview, stored apply), comparison.
 import type { Database } from 'better-sqlite3';
 import type { analysisMethods, ClassicalToolInput, MeasurementWire } from '../../shared/ipc/contract-analysis.js';
-import { AppError, toErrorData } from '../../shared/ipc/errors.js';
+import { AppError, toErrorData } from '../../shared/errors.js';
 import type { LabelMap } from '../../shared/domain/labelMap.js';
 import { runClassicalTool, type ClassicalToolResult } from '../../shared/domain/classical/runTool.js';
 import { sobelMagnitude } from '../../shared/domain/classical/sobel.js';
@@ -16,7 +16,7 @@ import { compareSegmentations, measureSegmentation } from '../services/measure/m
 import { loadSeriesVolume } from '../services/series/volumes.js';
 import { listModels, resolveModel } from '../services/inference/registry.js';
 import { segmentSeries, type SeriesSegmentationJob } from '../services/inference/segmentSeries.js';
-import type { CallContext, BinaryResource, MethodImpls } from '../adapters/dispatch.js';
+import type { CallContext, BinaryResource, MethodImpls } from './types.js';
 
 type AnalysisMethodName = keyof typeof analysisMethods;
 

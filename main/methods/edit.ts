@@ -8,7 +8,7 @@ import type { EditStroke } from '../../shared/domain/editing/strokes.js';
 import { EditSessionRegistry } from '../services/editing/registry.js';
 import { loadEditedLabelMap, type EditResult, type EditSession } from '../services/editing/session.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
-import type { BinaryResource, MethodImpls } from '../adapters/dispatch.js';
+import type { BinaryResource, MethodImpls } from './types.js';
 import type { BinaryBox } from '../../shared/ipc/contract.js';
 
 type EditMethodName = keyof typeof editMethods;

@@ -1,229 +1,39 @@
-// The implementation of the method table (shared/ipc/contract.ts) over the catalog, volume and segmentation
-// services. Adapters (Electron IPC, HTTP) call this through main/adapters/dispatch.ts; no electron import here.
-import { stat, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { Database } from 'better-sqlite3';
-import { AppError } from '../../shared/ipc/errors.js';
-import type { BinaryBox, BinaryKind, LabelMapSummary, VoxelDtype } from '../../shared/ipc/contract.js';
-import { defaultLabelColor, type LabelInfo, type LabelMap } from '../../shared/domain/labelMap.js';
-import { sameGrid, type VolumeGeometry, type VoxelArray } from '../../shared/domain/volume.js';
-import { resampleLabelMapNearest } from '../../shared/domain/resample.js';
-import { listCatalog, getSeriesRecord, type SeriesNode } from '../db/catalog.js';
-import { importPaths } from '../services/catalog/importer.js';
-import { loadSeriesVolume } from '../services/series/volumes.js';
-import { readNiftiLabels } from '../services/nifti/nifti.js';
-import { seriesThumbnail } from '../services/series/thumbnails.js';
-import { listSegmentations, saveSegmentation, type SegmentationSummary } from '../db/segmentations.js';
-import type { BinaryResource, MethodImpls, ServiceTable } from '../adapters/dispatch.js';
+// The composition root of the method table (shared/ipc/contract.ts): one service per area (catalog, analysis,
+// editing), composed into the table the adapters serve through main/adapters/dispatch.ts. No electron import here.
+import { AppError } from '../../shared/errors.js';
+import type { BinaryBox, BinaryKind } from '../../shared/ipc/contract.js';
+import { sameGrid } from '../../shared/domain/volume.js';
+import { getSeriesRecord } from '../db/catalog.js';
+import type { BinaryResource, MethodImpls, ServiceDeps, ServiceTable } from './types.js';
 import { createAnalysisService } from './analysis.js';
+import { createCatalogService } from './catalog.js';
 import { createEditingService } from './edit.js';
 
-export interface ServiceDeps {
-  db: Database;
-  mode: 'electron' | 'http';
-  appVersion: string;
-  /** Native file/folder picker; only the Electron shell has one. */
-  pickPaths?: (kind: 'files' | 'folder') => Promise<string[]>;
-}
+export type { ServiceDeps } from './types.js';
 
 export function createServiceTable(deps: ServiceDeps): ServiceTable {
   const { db } = deps;
-  const rangeCache = new WeakMap<object, [number, number]>();
+  const catalog = createCatalogService(deps);
   const editing = createEditingService(db);
   // Measure and compare what the viewer shows: the label map with every committed edit.
   const analysis = createAnalysisService({ db, labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId) });
+  const methods: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods };
 
-  const methods: MethodImpls = {
-    'app.info': async () => ({ name: 'medseg', version: deps.appVersion, mode: deps.mode, canPickPaths: !!deps.pickPaths }),
-
-    'catalog.list': async () => ({
-      patients: listCatalog(db).map((p) => ({
-        patientId: p.patientId,
-        name: p.name,
-        studies: p.studies.map((s) => ({
-          studyInstanceUid: s.studyInstanceUid,
-          description: s.description,
-          date: s.studyDate ?? null,
-          series: s.series.map(seriesWire),
-        })),
-      })),
-    }),
-
-    'import.paths': async ({ paths }, ctx) => {
-      for (const p of paths) await requireReadablePath(p);
-      const summary = await importPaths(db, paths, {
-        signal: ctx.signal,
-        onProgress: (p) => ctx.emit('import.progress', { filesDone: p.filesDone, filesTotal: p.filesTotal, path: p.path }),
-      });
-      return {
-        filesSeen: summary.filesTotal,
-        seriesIds: summary.series.map((s) => s.seriesId),
-        problems: [
-          ...summary.errors.map((e) => ({ path: e.path, code: e.code, message: e.message })),
-          ...summary.skipped.map((s) => ({ path: s.path, code: 'SKIPPED', message: s.reason })),
-        ],
-      };
-    },
-
-    'dialog.pickPaths': async ({ kind }) => {
-      if (!deps.pickPaths) throw new AppError('INVALID_INPUT', 'No native file picker in this mode: type or drop a path.');
-      return { paths: await deps.pickPaths(kind) };
-    },
-
-    'volume.info': async ({ seriesId }) => {
-      const loaded = await loadSeriesVolume(db, seriesId);
-      const v = loaded.volume;
-      let range = rangeCache.get(v.voxels);
-      if (!range) {
-        range = valueRange(v.voxels);
-        rangeCache.set(v.voxels, range);
-      }
-      return {
-        seriesId,
-        modality: loaded.modality,
-        dims: v.dims,
-        spacingMm: v.spacingMm,
-        originLps: v.originLps,
-        directionLps: v.directionLps,
-        dtype: dtypeOf(v.voxels),
-        valueRange: range,
-        geometry: loaded.geometry,
-      };
-    },
-
-    'labelmaps.list': async ({ seriesId }) => {
-      getSeriesRecord(db, seriesId); // NOT_FOUND for an unknown series rather than an empty list
-      return { labelMaps: listSegmentations(db, seriesId).map(summaryWire) };
-    },
-
-    'labelmaps.addFromNifti': async ({ seriesId, path: niftiPath, labelTablePath, name }) => {
-      await requireReadablePath(niftiPath, 'file');
-      if (labelTablePath) await requireReadablePath(labelTablePath, 'file');
-      const table = labelTablePath ? parseLabelTable(await readFile(labelTablePath, 'utf8')) : null;
-      const series = getSeriesRecord(db, seriesId);
-      const src = await readNiftiLabels(niftiPath);
-      const target: VolumeGeometry = { dims: series.dims, spacingMm: series.spacingMm, originLps: series.originLps, directionLps: series.directionLps };
-      // Every target voxel centre is mapped through patient space (LPS) into the file's grid (a copy when identical).
-      const onGrid: LabelMap = { ...resampleLabelMapNearest(src, target), table: [] };
-      onGrid.table = labelTableFor(onGrid.labels, table);
-      const id = saveSegmentation(db, {
-        seriesId,
-        source: 'import',
-        name: name ?? path.basename(niftiPath).replace(/\.nii(\.gz)?$/i, ''),
-        labelMap: onGrid,
-        params: { file: niftiPath, labelTable: labelTablePath ?? null, resampled: !sameGrid(src, target, 1e-3) },
-      });
-      const saved = listSegmentations(db, seriesId).find((s) => s.id === id);
-      if (!saved) throw new AppError('INTERNAL', `segmentation ${id} vanished after saving`);
-      return summaryWire(saved);
-    },
-    ...analysis.methods,
-    ...editing.methods,
-  };
-
-  const thumbnails = new Map<number, Promise<Uint8Array>>();
   const readBinary = async (kind: BinaryKind, resourceId: number, box?: BinaryBox): Promise<BinaryResource> => {
     if (kind === 'labelmap' && box) return editing.labelsInBox(resourceId, box);
-    if (kind === 'thumbnail') {
-      let job = thumbnails.get(resourceId);
-      if (!job) {
-        job = seriesThumbnail(db, resourceId);
-        thumbnails.set(resourceId, job);
-        job.catch(() => thumbnails.delete(resourceId));
-      }
-      return { bytes: await job, dtype: 'uint8' };
-    }
+    if (kind === 'thumbnail') return catalog.readThumbnail(resourceId);
     if (kind === 'labelmap-preview') return analysis.readPreview(resourceId);
-    if (kind === 'volume') {
-      const { volume } = await loadSeriesVolume(db, resourceId);
-      return { bytes: new Uint8Array(volume.voxels.buffer, volume.voxels.byteOffset, volume.voxels.byteLength), dtype: dtypeOf(volume.voxels) };
-    }
+    if (kind === 'volume') return catalog.readVolume(resourceId);
     // The edited state (live session or journal), so a reload shows every committed stroke.
     const { seriesId, labelMap } = editing.editedLabelMap(resourceId);
-    const summary = { seriesId };
-    const series = getSeriesRecord(db, summary.seriesId);
+    const series = getSeriesRecord(db, seriesId);
     // An overlay drawn on a grid other than its series' would put labels on the wrong anatomy: refuse it.
     if (!sameGrid(labelMap, { dims: series.dims, spacingMm: series.spacingMm, originLps: series.originLps, directionLps: series.directionLps }, 0.01)) {
-      throw new AppError('INCONSISTENT_GEOMETRY', `Segmentation ${resourceId} is not on the grid of series ${summary.seriesId}.`);
+      throw new AppError('INCONSISTENT_GEOMETRY', `Segmentation ${resourceId} is not on the grid of series ${seriesId}.`);
     }
     const l = labelMap.labels;
     return { bytes: new Uint8Array(l.buffer, l.byteOffset, l.byteLength), dtype: l instanceof Uint8Array ? 'uint8' : 'uint16' };
   };
 
   return { methods, readBinary };
-}
-
-function seriesWire(s: SeriesNode) {
-  return {
-    seriesId: s.seriesId,
-    seriesInstanceUid: s.seriesInstanceUid,
-    seriesNumber: s.seriesNumber ?? null,
-    modality: s.modality,
-    description: s.description,
-    dims: s.dims,
-    spacingMm: s.spacingMm,
-    instanceCount: s.instanceCount,
-    geometry: s.geometry,
-  };
-}
-
-function summaryWire(s: SegmentationSummary): LabelMapSummary {
-  return { segmentationId: s.id, seriesId: s.seriesId, name: s.name, source: s.source, createdAt: s.createdAt, labels: s.labels };
-}
-
-/** Import paths must exist; they are only ever read. */
-async function requireReadablePath(p: string, want?: 'file'): Promise<void> {
-  if (!path.isAbsolute(p)) throw new AppError('INVALID_INPUT', `Path must be absolute: ${p}`);
-  const info = await stat(p).catch(() => null);
-  if (!info) throw new AppError('NOT_FOUND', `No such file or folder: ${p}`);
-  if (want === 'file' && !info.isFile()) throw new AppError('INVALID_INPUT', `Not a file: ${p}`);
-}
-
-export function dtypeOf(a: VoxelArray): VoxelDtype {
-  if (a instanceof Int16Array) return 'int16';
-  if (a instanceof Uint16Array) return 'uint16';
-  if (a instanceof Uint8Array) return 'uint8';
-  if (a instanceof Int8Array) return 'int8';
-  if (a instanceof Int32Array) return 'int32';
-  if (a instanceof Uint32Array) return 'uint32';
-  if (a instanceof Float32Array) return 'float32';
-  return 'float64';
-}
-
-function valueRange(a: VoxelArray): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let n = 0; n < a.length; n++) {
-    const v = a[n];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return a.length ? [lo, hi] : [0, 0];
-}
-
-/** `value,name[,r,g,b]` lines (TotalSegmentator's labels_total.csv has value,name); a header line is skipped. */
-export function parseLabelTable(text: string): Map<number, { name: string; colorRgb?: [number, number, number] }> {
-  const out = new Map<number, { name: string; colorRgb?: [number, number, number] }>();
-  for (const line of text.split(/\r?\n/)) {
-    const cells = line.split(',').map((c) => c.trim());
-    const value = Number(cells[0]);
-    if (!line.trim() || !Number.isInteger(value) || value <= 0 || value > 65535 || !cells[1]) continue;
-    const rgb = cells.slice(2, 5).map(Number);
-    out.set(value, { name: cells[1], colorRgb: rgb.length === 3 && rgb.every((c) => Number.isInteger(c) && c >= 0 && c <= 255) ? (rgb as [number, number, number]) : undefined });
-  }
-  if (out.size === 0) throw new AppError('INVALID_INPUT', 'The label table has no "value,name" lines.');
-  return out;
-}
-
-/** Names and colours of the labels present: from the table when given, else "label N" and a default colour. */
-function labelTableFor(labels: Uint8Array | Uint16Array, table: ReturnType<typeof parseLabelTable> | null): LabelInfo[] {
-  const present = new Set<number>(labels);
-  present.delete(0);
-  return [...present]
-    .sort((a, b) => a - b)
-    .map((value) => {
-      const row = table?.get(value);
-      const name = row?.name ?? `label ${value}`;
-      return { value, name, colorRgb: row?.colorRgb ?? defaultLabelColor(value), kind: /tumou?r|lesion|metasta|nodule/i.test(name) ? 'lesion' : 'organ' };
-    });
 }

@@ -1,7 +1,7 @@
 // Worker thread that decodes every frame of one DICOM file per job, so series assembly can use all cores.
 // Protocol: in {id, path, bytes?, instance}; out {id, frames} (buffers transferred) or {id, error: {code, message}}.
 import { parentPort } from 'node:worker_threads';
-import { toErrorData } from '../../shared/ipc/errors.js';
+import { toErrorData } from '../../shared/errors.js';
 import { decodeFileInProcess, transferablesOf, type DecodeJob, type DecodeReply } from '../services/dicom/decodePool.js';
 
 const port = parentPort;

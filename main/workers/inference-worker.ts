@@ -1,7 +1,7 @@
 // Worker thread that runs one segmentation off the main event loop: receives the volume and model folder, posts
 // progress, stops between tiles on 'cancel', and posts the label map back (its buffer transferred, not copied).
 import { parentPort } from 'node:worker_threads';
-import { toErrorData } from '../../shared/ipc/errors.js';
+import { toErrorData } from '../../shared/errors.js';
 import type { Volume } from '../../shared/domain/volume.js';
 import { segmentVolume, type SegmentOptions } from '../services/inference/engine.js';
 import { loadModelFolder } from '../services/inference/registry.js';

@@ -1,7 +1,7 @@
 // The ONE method table the UI can call: name -> {input, output} zod schemas, plus the push events and the binary
 // resources (voxels, label maps) that never travel as JSON. Electron IPC, HTTP and tests are adapters over this.
 import { z } from 'zod';
-import { ERROR_CODES } from './errors.js';
+import { ERROR_CODES } from '../errors.js';
 import { analysisEvents, analysisMethods } from './contract-analysis.js';
 import { editMethods } from './contract-edit.js';
 

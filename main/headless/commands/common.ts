@@ -1,6 +1,6 @@
 // Small helpers shared by CLI subcommands: argument parsing with clear usage errors, DB opening, progress bar.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AppError, toErrorData } from '../../../shared/ipc/errors.js';
+import { AppError, toErrorData } from '../../../shared/errors.js';
 import { openDatabase, type Database } from '../../db/database.js';
 import { resolveDbPath } from '../../db/appPaths.js';
 import type { CliIo } from './types.js';

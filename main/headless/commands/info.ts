@@ -2,7 +2,7 @@
 import { assembleSeries, stackToInfoJson } from '../../services/series/assemble.js';
 import { readInstances } from '../../services/catalog/importer.js';
 import { expandInputs, sourceLabel } from '../../services/catalog/sources.js';
-import type { ErrorCode } from '../../../shared/ipc/errors.js';
+import type { ErrorCode } from '../../../shared/errors.js';
 import { parseCommandArgs, UsageError } from './common.js';
 import { EXIT_FAILED, EXIT_OK, type CliCommand } from './types.js';
 

@@ -8,7 +8,7 @@ import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { measurementCsv, measurementRows } from '../../../shared/domain/measure/export.js';
 import type { MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
 import type { Vec3 } from '../../../shared/domain/volume.js';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { defaultLabelTable, measureSegmentation } from '../../services/measure/measure.js';
 import { readNiftiLabels } from '../../services/nifti/nifti.js';
 import { loadVolumeFromPath } from '../../services/series/volumes.js';

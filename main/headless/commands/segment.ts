@@ -1,7 +1,7 @@
 // `medseg segment PATH [--model ID] [--device auto|cpu|gpu] [-o OUT.nii.gz] [--db F] --json`: runs a bundled (or
 // external) model on a DICOM series or NIfTI volume; writes the label map on the input grid and/or stores it.
 import { rename, rm } from 'node:fs/promises';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { loadVolumeFromPath } from '../../services/series/volumes.js';
 import { writeNifti } from '../../services/nifti/nifti.js';
 import { importPaths } from '../../services/catalog/importer.js';

@@ -1,6 +1,6 @@
 // Imports DICOM from files, folders, zips and DICOMDIRs into the catalog: headers only, one bad file never aborts.
 import type { Database } from 'better-sqlite3';
-import { AppError, type ErrorCode } from '../../../shared/ipc/errors.js';
+import { AppError, type ErrorCode } from '../../../shared/errors.js';
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import type { Vec3 } from '../../../shared/domain/volume.js';
 import type { DicomInstance } from '../dicom/types.js';

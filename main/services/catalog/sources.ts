@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import yauzl from 'yauzl';
 import dicomParser from 'dicom-parser';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 
 /** One candidate object: a plain file, or a member of a zip archive. */
 export interface SourceRef {

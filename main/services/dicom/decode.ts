@@ -5,7 +5,7 @@ import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { Decoder as JpegLosslessDecoder } from '@cornerstonejs/jpeg-lossless-decoder-js';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { parseDataSet, PIXEL_DATA_TAGS, TS } from './parse.js';
 import type { DecodedFrame, DicomFrameInfo, DicomInstance } from './types.js';
 import { decodeJpegExtended, jpegPrecision } from './jpegExtended.js';

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AppError, toErrorData, type ErrorData } from '../../../shared/ipc/errors.js';
+import { AppError, toErrorData, type ErrorData } from '../../../shared/errors.js';
 import { decodeAllFrames } from './decode.js';
 import type { DecodedFrame, DicomInstance } from './types.js';
 

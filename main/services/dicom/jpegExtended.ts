@@ -1,6 +1,6 @@
 // JPEG extended (ITU T.81 process 2/4: sequential Huffman DCT, 8 or 12-bit) for transfer syntax
 // 1.2.840.10008.1.2.4.51, which no npm codec decodes. Sequential only; progressive and arithmetic are refused.
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 
 /** Sample precision from the first SOF marker, or 8 when none is found before the scan. */
 export function jpegPrecision(jpeg: Uint8Array): number {

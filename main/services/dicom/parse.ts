@@ -2,7 +2,7 @@
 // assembly needs: identity, image pixel module and per-frame geometry (enhanced functional groups resolved).
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { cross, type Vec3 } from '../../../shared/domain/volume.js';
 import type { DicomFrameInfo, DicomInstance, ModalityLut, PaletteLut } from './types.js';
 

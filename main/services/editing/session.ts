@@ -4,7 +4,7 @@
 import { deflate } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Database } from 'better-sqlite3';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import type { LabelInfo, LabelKind, LabelMap } from '../../../shared/domain/labelMap.js';
 import { voxelCount, type Vec3, type VolumeGeometry, type VoxelArray } from '../../../shared/domain/volume.js';
 import {

@@ -2,7 +2,7 @@
 // blended sliding window on onnxruntime -> uint8 argmax per slice -> per-label post-processing (model grid) ->
 // labels back on the series grid by nearest neighbour. Class scores exist only for one slice at a time, as float32.
 import * as ort from 'onnxruntime-node';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { voxelCount, type Volume, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import type { ModelFolder } from './registry.js';

@@ -1,7 +1,7 @@
 // The manifest.json of a model folder: what the engine needs to run an ONNX segmentation network correctly
 // (spacing, patch, intensity normalisation, tensor names/layout, label table). Validated with zod.
 import { z } from 'zod';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 
 const rgb = z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]);
 

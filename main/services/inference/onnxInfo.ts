@@ -1,6 +1,6 @@
 // Reads what model validation needs from an .onnx file (opsets, graph input/output names and shapes) without
 // creating a session: a minimal protobuf walk over ModelProto that skips the weights by length.
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 
 export interface OnnxTensorInfo {
   name: string;

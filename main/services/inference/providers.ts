@@ -1,7 +1,7 @@
 // Execution-provider choice for onnxruntime-node: tries each GPU provider of the platform ALONE (a list like
 // ['cuda','cpu'] throws instead of falling back), records why each failed, and ends on CPU unless --device gpu.
 import * as ort from 'onnxruntime-node';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 
 export type DeviceChoice = 'auto' | 'cpu' | 'gpu';
 

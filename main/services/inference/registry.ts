@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { userDataDir } from '../../db/appPaths.js';
 import { parseManifest, type ModelManifest } from './manifest.js';
 import { readOnnxInfo, type OnnxInfo } from './onnxInfo.js';

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import type { Volume } from '../../../shared/domain/volume.js';
 import { segmentVolume, type SegmentOptions, type SegmentProgress, type SegmentResult } from './engine.js';
 import type { ModelFolder } from './registry.js';

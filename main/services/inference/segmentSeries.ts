@@ -1,7 +1,7 @@
 // What callers use: run a model on a catalog series (or any volume) and store the result as a 'model'
 // segmentation with the exact weights (sha256), provider, parameters and time; per-label voxels and mL.
 import type { Database } from 'better-sqlite3';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { allowsPhysicalMeasurement, type GeometryReport } from '../../../shared/domain/geometry.js';
 import { voxelVolumeMl, type Volume } from '../../../shared/domain/volume.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';

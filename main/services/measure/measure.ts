@@ -7,7 +7,7 @@ import { assertMeasurable, measureLabelMap, type MeasureOptions, type Measuremen
 import { labelReductions, type LabelReductions } from '../../../shared/domain/measure/reductions.js';
 import { resampleLabelMapNearest } from '../../../shared/domain/resample.js';
 import { dot, sameGrid, voxelVolumeMl, type Volume, type VolumeGeometry } from '../../../shared/domain/volume.js';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { chooseReductionPath, labelReductionsOnnx, type ReductionPath } from './measureOnnx.js';
 
 export { labelHistogram, labelIntensityHistogram } from '../../../shared/domain/measure/histogram.js';

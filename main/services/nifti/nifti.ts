@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { cross, dot, normalize, type Mat3, type Vec3, type Volume, type VolumeGeometry, type VoxelArray } from '../../../shared/domain/volume.js';
 
 const gunzipAsync = promisify(gunzip);

@@ -1,6 +1,6 @@
 // Decodes an assembled stack's frames and fills the planned voxel grid in modality units (HU for CT),
 // applying the tilt shift / slice interpolation the plan asks for. Int16 whenever every value fits exactly.
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import { voxelCount, type Volume, type VoxelArray } from '../../../shared/domain/volume.js';
 import type { DecodedFrame, DicomInstance } from '../dicom/types.js';

@@ -1,7 +1,7 @@
 // Series thumbnails for the study browser: one middle instance decoded (not the whole series), windowed to 8-bit
 // and letterboxed into a square keeping the mm aspect ratio.
 import type { Database } from 'better-sqlite3';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import type { DecodedFrame } from '../dicom/types.js';
 import { decodeFrame } from '../dicom/decode.js';
 import { getSeriesRecord, seriesInstanceSources } from '../../db/catalog.js';

@@ -1,6 +1,6 @@
 // Builds 3D volumes from the catalog or straight from a path (DICOM folder/file/zip or NIfTI), with a small cache.
 import type { Database } from 'better-sqlite3';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import type { Volume } from '../../../shared/domain/volume.js';
 import type { DecodedFrame, DicomInstance } from '../dicom/types.js';

@@ -1,6 +1,6 @@
 // A stroke's effect as a delta: the changed voxel indices with their old and new label values. Deltas are what
 // the journal stores (run-length encoded), what undo inverts, and what tells the viewer which region to redraw.
-import { AppError } from '../../ipc/errors.js';
+import { AppError } from '../../errors.js';
 import type { Vec3 } from '../volume.js';
 
 export interface LabelDelta {

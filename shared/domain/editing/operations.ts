@@ -1,6 +1,6 @@
 // Turns an edit stroke into the delta it causes on a label map, without touching the map: brush/eraser
 // footprints (disc or sphere, anisotropic spacing), slice fill, shape-based interpolation, instance delete, relabel.
-import { AppError } from '../../ipc/errors.js';
+import { AppError } from '../../errors.js';
 import { dot, invert3, type Mat3, type Vec3, type VolumeGeometry, type VoxelArray } from '../volume.js';
 import { DeltaBuilder, type LabelArray, type LabelDelta } from './delta.js';
 import { signedDistance2d } from './distance.js';

@@ -1,6 +1,6 @@
 // The edit operations a user can apply to a label map (brush, eraser, fill, interpolation, instance delete,
 // relabel), the view planes they act in, and their validation into clear INVALID_INPUT messages.
-import { AppError } from '../../ipc/errors.js';
+import { AppError } from '../../errors.js';
 import type { Vec3, VolumeGeometry } from '../volume.js';
 
 /** axial/coronal/sagittal are the volume's k/j/i planes (the slice index is the fixed axis). */

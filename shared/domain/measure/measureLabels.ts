@@ -1,6 +1,6 @@
 // Per-label measurements of a label map on its volume (volumes with partial-volume band, intensity stats,
 // centroid, bbox, diameters) and lesion instances with RECIST axes; the JSON the CLI prints and the UI shows.
-import { AppError } from '../../ipc/errors.js';
+import { AppError } from '../../errors.js';
 import type { GeometryFinding, GeometryReport, GeometryStatus } from '../geometry.js';
 import type { LabelInfo, LabelKind, LabelMap } from '../labelMap.js';
 import { ijkToLps, sameGrid, voxelVolumeMl, type Vec3, type Volume, type VolumeGeometry } from '../volume.js';

@@ -9,7 +9,7 @@ import { openDatabase, SCHEMA_VERSION } from '../../../main/db/database.js';
 import { importPaths, type ImportProgress } from '../../../main/services/catalog/importer.js';
 import { listCatalog } from '../../../main/db/catalog.js';
 import { listSegmentations, loadSegmentation, saveSegmentation } from '../../../main/db/segmentations.js';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { DATA_DIR } from '../../helpers/paths.js';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { decodeAllFrames, decodeFrame } from '../../../main/services/dicom/decode.js';
 import { readDicomHeader } from '../../../main/services/dicom/parse.js';
 import type { DecodedFrame } from '../../../main/services/dicom/types.js';

@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { decodeAllFrames } from '../../../main/services/dicom/decode.js';
 import { createDecodePool } from '../../../main/services/dicom/decodePool.js';
 import { readDicomHeader } from '../../../main/services/dicom/parse.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppError, ERROR_CODES } from '../../../shared/ipc/errors.js';
+import { AppError, ERROR_CODES } from '../../../shared/errors.js';
 import { decodeAllFrames } from '../../../main/services/dicom/decode.js';
 import { readDicomHeader } from '../../../main/services/dicom/parse.js';
 import { DATA_DIR } from '../../helpers/paths.js';

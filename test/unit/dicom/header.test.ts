@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { readDicomHeader } from '../../../main/services/dicom/parse.js';
 import type { DicomInstance } from '../../../main/services/dicom/types.js';
 import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';

@@ -2,7 +2,7 @@
 // interpolation, instance delete, relabel, delta encoding and the validation messages users see.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { ijkToLps, type Vec3, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import { geometryOf } from '../../helpers/editFixture.js';
 import { applyDelta, changedRegion, decodeDelta, encodeDelta, invertDelta, type LabelDelta } from '../../../shared/domain/editing/delta.js';

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { openDatabase, type Database } from '../../../main/db/database.js';
 import { countLabels, deleteSegmentation } from '../../../main/db/segmentations.js';
 import { loadEditedLabelMap, openEditSession, ORIGINAL_VERSION_ID, type EditResult } from '../../../main/services/editing/session.js';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import type { EditStroke, ViewPlane } from '../../../shared/domain/editing/strokes.js';
 import type { Vec3 } from '../../../shared/domain/volume.js';
 import { createEditDb, firstDifference, geometryOf, insertSegmentation, tempDbFile } from '../../helpers/editFixture.js';

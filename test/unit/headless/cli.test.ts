@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '../../../main/headless/cli.js';
-import { ERROR_CODES } from '../../../shared/ipc/errors.js';
+import { ERROR_CODES } from '../../../shared/errors.js';
 import { DATA_DIR } from '../../helpers/paths.js';
 
 const DATA = DATA_DIR;

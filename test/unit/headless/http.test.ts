@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { startHttpServer, type RunningHttpServer } from '../../../main/headless/http.js';
-import type { MethodImpls, ServiceTable } from '../../../main/adapters/dispatch.js';
-import { AppError } from '../../../shared/ipc/errors.js';
+import type { MethodImpls, ServiceTable } from '../../../main/methods/types.js';
+import { AppError } from '../../../shared/errors.js';
 import { methods } from '../../../shared/ipc/contract.js';
 
 const calls: string[] = [];

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Volume } from '../../../shared/domain/volume.js';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { loadModelFolder } from '../../../main/services/inference/registry.js';
 import { segmentVolume, type SegmentProgress } from '../../../main/services/inference/engine.js';
 import { startSegmentation } from '../../../main/services/inference/runner.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ijkToLps, type Volume } from '../../../shared/domain/volume.js';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { modelGrid, resampleLabelsNearest, resampleLinear } from '../../../main/services/inference/resample.js';
 import { normalizeIntensities } from '../../../main/services/inference/normalize.js';
 import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from '../../../main/services/inference/window.js';

@@ -7,7 +7,7 @@ import { readNifti, readNiftiLabels } from '../../../main/services/nifti/nifti.j
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { labelHistogram } from '../../../shared/domain/measure/histogram.js';
 import { measureLabelMap, type MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import type { Volume } from '../../../shared/domain/volume.js';
 import { python, TS_DIR } from '../../helpers/measureHelpers.js';
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../../main/db/database.js';
 import { createServiceTable } from '../../../main/methods/index.js';
-import { dispatch, type ServiceTable } from '../../../main/adapters/dispatch.js';
+import { dispatch } from '../../../main/adapters/dispatch.js';
+import type { ServiceTable } from '../../../main/methods/types.js';
 import type { MethodOutput, RpcReply } from '../../../shared/ipc/contract.js';
 import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';
 

@@ -6,8 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../../main/db/database.js';
-import { createServiceTable, parseLabelTable } from '../../../main/methods/index.js';
-import { dispatch, type ServiceTable } from '../../../main/adapters/dispatch.js';
+import { createServiceTable } from '../../../main/methods/index.js';
+import { parseLabelTable } from '../../../main/methods/catalog.js';
+import { dispatch } from '../../../main/adapters/dispatch.js';
+import type { ServiceTable } from '../../../main/methods/types.js';
 import type { RpcReply } from '../../../shared/ipc/contract.js';
 import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';
 

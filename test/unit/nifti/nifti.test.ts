@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readNifti, writeNifti, readNiftiLabels } from '../../../main/services/nifti/nifti.js';
-import { AppError } from '../../../shared/ipc/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { ijkToLpsMatrix, normalize, type Mat3, type Vec3, type Volume, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import { buildStack, compareInPatientSpace, DATA, PYTHON, readWithNibabel, runDcm2niix, stacksOf, tempDir } from '../../helpers/seriesTestUtil.js';
 
