@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readNifti, readNiftiLabels } from '../../main/services/nifti/nifti.js';
-import { labelReductionsOnnx } from '../../main/services/measure/measureOnnx.js';
+import { labelReductionsOnnx } from './onnxReductions/reductionsOnnx.js';
 import { labelHistogram } from '../../shared/domain/measure/histogram.js';
 import { measureLabelMap } from '../../shared/domain/measure/measureLabels.js';
 import { labelReductions } from '../../shared/domain/measure/reductions.js';

@@ -1,14 +1,11 @@
-// Measurement service for the app, HTTP and CLI: loads inputs, puts label maps on the volume grid, measures,
-// compares, and picks the reduction path (typed arrays, or ONNX Runtime on a GPU provider for big volumes).
+// Measurement service for the app, HTTP and CLI: puts label maps on the volume grid, measures and compares.
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import { defaultLabelColor, type LabelInfo, type LabelMap } from '../../../shared/domain/labelMap.js';
 import { compareLabelMaps, type Comparison } from '../../../shared/domain/measure/compare.js';
 import { assertMeasurable, measureLabelMap, type MeasureOptions, type MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
-import { labelReductions, type LabelReductions } from '../../../shared/domain/measure/reductions.js';
 import { resampleLabelMapNearest } from '../../../shared/domain/resample.js';
-import { dot, sameGrid, voxelVolumeMl, type Volume, type VolumeGeometry } from '../../../shared/domain/volume.js';
+import { dot, sameGrid, type Volume, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/errors.js';
-import { chooseReductionPath, labelReductionsOnnx, type ReductionPath } from './measureOnnx.js';
 
 export { labelHistogram, labelIntensityHistogram } from '../../../shared/domain/measure/histogram.js';
 
@@ -20,50 +17,6 @@ export function measureSegmentation(volume: Volume, labelMap: LabelMap, geometry
   assertMeasurable(geometry, volume);
   const onGrid = sameGrid(volume, labelMap) ? labelMap : (resampleLabelMapNearest(labelMap, volume) as LabelMap);
   return measureLabelMap(volume, onGrid, geometry, opts);
-}
-
-export interface LabelVolumeSummary {
-  value: number;
-  voxels: number;
-  volumeMl: number;
-  mean: number;
-  /** Population SD from the sums: sqrt(E[x^2] - E[x]^2), fine for HU-range data. */
-  sd: number;
-  min: number;
-  max: number;
-}
-
-/**
- * Fast per-label volumes and HU moments without percentiles or shape measures: one streaming reduction,
- * on ONNX Runtime when a GPU provider is active and the volume is large (see chooseReductionPath).
- */
-export async function labelVolumeSummary(
-  volume: Volume,
-  labelMap: LabelMap,
-  geometry: GeometryReport,
-  opts: { provider?: string; force?: ReductionPath } = {},
-): Promise<{ path: ReductionPath; labels: LabelVolumeSummary[] }> {
-  assertMeasurable(geometry, volume, labelMap);
-  const size = maxLabel(labelMap.labels) + 1;
-  const provider = opts.provider ?? 'cpu';
-  const path = chooseReductionPath({ provider, voxels: labelMap.labels.length, force: opts.force });
-  const r: LabelReductions =
-    path === 'onnx' ? await labelReductionsOnnx(labelMap.labels, volume.voxels, size, { provider }) : labelReductions(labelMap.labels, volume.voxels, size);
-  const ml = voxelVolumeMl(volume);
-  const labels: LabelVolumeSummary[] = [];
-  for (let v = 1; v < size; v++) {
-    const n = r.count[v];
-    if (n === 0) continue;
-    const mean = r.sum[v] / n;
-    labels.push({ value: v, voxels: n, volumeMl: n * ml, mean, sd: Math.sqrt(Math.max(0, r.sumSq[v] / n - mean * mean)), min: r.min[v], max: r.max[v] });
-  }
-  return { path, labels };
-}
-
-function maxLabel(labels: Uint8Array | Uint16Array): number {
-  let m = 0;
-  for (let p = 0; p < labels.length; p++) if (labels[p] > m) m = labels[p];
-  return m;
 }
 
 /** True when the grid axes are perpendicular (the distance transform behind HD95 needs that). */

@@ -1,5 +1,5 @@
 // Per-label reductions of a volume over a label map (count, sum, sum of squares, min, max) in one typed-array
-// pass: the reference path; the ONNX Runtime path (main/services/measure/measureOnnx.ts) must give the same numbers.
+// pass: the reference path; the ONNX Runtime path (test/bench/onnxReductions, bench only) must give the same numbers.
 import type { VoxelArray } from '../volume.js';
 
 export interface LabelReductions {

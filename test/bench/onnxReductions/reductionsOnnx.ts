@@ -1,27 +1,13 @@
-// Per-label reductions (count, sum, sum of squares, min, max) as a small ONNX graph built in code and run on
-// ONNX Runtime, for when a GPU provider is active and the volume is large. The typed-array path
-// (shared/domain/measure/reductions.ts) stays the reference; on integer-valued volumes both are identical.
+// Per-label reductions (count, sum, sum of squares, min, max) as a small ONNX graph built in code and run on ONNX
+// Runtime. Kept for the bench only: on CPU it is ~30x slower than the typed-array path the product uses
+// (shared/domain/measure/reductions.ts), and no GPU was available to show it helps; on integer volumes both agree.
 import * as ort from 'onnxruntime-node';
 import { emptyReductions, type LabelReductions } from '../../../shared/domain/measure/reductions.js';
 import type { VoxelArray } from '../../../shared/domain/volume.js';
-import { encodeModel, float64Raw, type OnnxTypeName } from './measureOnnxProto.js';
+import { encodeModel, float64Raw, type OnnxTypeName } from './onnxProto.js';
 
 /** Voxels per run: bounds memory (the graph holds a few doubles per voxel of a chunk). */
 export const DEFAULT_CHUNK_VOXELS = 1 << 22;
-/** Below this many voxels the transfer to a device costs more than it saves. */
-export const ONNX_MIN_VOXELS = 32 * 1024 * 1024;
-
-export type ReductionPath = 'typed' | 'onnx';
-
-/**
- * The typed-array path unless a GPU execution provider is active and the volume is large; `force` overrides
- * (tests, and a user who wants one path).
- */
-export function chooseReductionPath(opts: { provider: string; voxels: number; force?: ReductionPath }): ReductionPath {
-  if (opts.force) return opts.force;
-  return opts.provider !== 'cpu' && opts.voxels >= ONNX_MIN_VOXELS ? 'onnx' : 'typed';
-}
-
 const ORT_TYPE = new Map<string, { onnx: OnnxTypeName; ort: ort.Tensor.Type }>([
   ['Uint8Array', { onnx: 'uint8', ort: 'uint8' }],
   ['Int8Array', { onnx: 'int8', ort: 'int8' }],

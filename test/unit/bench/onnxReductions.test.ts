@@ -1,10 +1,9 @@
-// The ONNX Runtime reduction graph (built in code) against the typed-array reference path, the protobuf
-// checked by the onnx Python package, and the path selection rule.
+// The bench's ONNX Runtime reduction graph (built in code) against the typed-array path the product uses, and its
+// protobuf checked by the onnx Python package.
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNifti, readNiftiLabels } from '../../../main/services/nifti/nifti.js';
-import { labelVolumeSummary } from '../../../main/services/measure/measure.js';
-import { buildReductionModel, chooseReductionPath, labelReductionsOnnx, ONNX_MIN_VOXELS } from '../../../main/services/measure/measureOnnx.js';
+import { buildReductionModel, labelReductionsOnnx } from '../../bench/onnxReductions/reductionsOnnx.js';
 import { labelReductions } from '../../../shared/domain/measure/reductions.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import type { Volume } from '../../../shared/domain/volume.js';
@@ -71,25 +70,5 @@ print(json.dumps(dict(ops=[n.op_type for n in g.node], ir=m.ir_version, opset=m.
       outputs: ['count', 'sum', 'sumSq', 'min', 'max'],
       reductions: ['add', 'add', 'add', 'min', 'max'],
     });
-  });
-});
-
-describe('chooseReductionPath / labelVolumeSummary', () => {
-  it('uses ONNX only with a GPU provider on a large volume, unless forced', () => {
-    expect(chooseReductionPath({ provider: 'cpu', voxels: 10 * ONNX_MIN_VOXELS })).toBe('typed');
-    expect(chooseReductionPath({ provider: 'cuda', voxels: ONNX_MIN_VOXELS - 1 })).toBe('typed');
-    expect(chooseReductionPath({ provider: 'cuda', voxels: ONNX_MIN_VOXELS })).toBe('onnx');
-    expect(chooseReductionPath({ provider: 'cpu', voxels: 10, force: 'onnx' })).toBe('onnx');
-    expect(chooseReductionPath({ provider: 'cuda', voxels: 10 * ONNX_MIN_VOXELS, force: 'typed' })).toBe('typed');
-  });
-
-  it('gives the same summary on both paths (forced), liver 1043.118 mL', async () => {
-    const ok = { status: 'ok' as const, findings: [] };
-    const typed = await labelVolumeSummary(ct, seg, ok);
-    const onnx = await labelVolumeSummary(ct, seg, ok, { force: 'onnx' });
-    expect(typed.path).toBe('typed');
-    expect(onnx.path).toBe('onnx');
-    expect(onnx.labels).toEqual(typed.labels);
-    expect(typed.labels.find((l) => l.value === 5)!.volumeMl).toBeCloseTo(1043.118, 9);
   });
 });
