@@ -159,6 +159,12 @@ function summaryOf(db: Database, row: SegRow): SegmentationSummary {
 const SUMMARY_COLUMNS =
   'id, series_id, source, name, model_id, model_version, model_sha256, provider, params_json, seconds, created_at, geometry_json, label_encoding';
 
+/** The series a segmentation belongs to; undefined when there is no such segmentation. */
+export function seriesIdOfSegmentation(db: Database, segmentationId: number): number | undefined {
+  const row = db.prepare('SELECT series_id FROM segmentations WHERE id = ?').get(segmentationId) as { series_id: number } | undefined;
+  return row?.series_id;
+}
+
 export function listSegmentations(db: Database, seriesId: number): SegmentationSummary[] {
   const rows = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM segmentations WHERE series_id = ? ORDER BY id`).all(seriesId) as SegRow[];
   return rows.map((r) => summaryOf(db, r));

@@ -8,6 +8,7 @@ import type { EditStroke } from '../../shared/domain/editing/strokes.js';
 import { EditSessionRegistry } from '../services/editing/registry.js';
 import { loadEditedLabelMap, type EditResult, type EditSession } from '../services/editing/session.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
+import { seriesIdOfSegmentation } from '../db/segmentations.js';
 import type { BinaryResource, MethodImpls } from './types.js';
 import type { BinaryBox } from '../../shared/ipc/contract.js';
 
@@ -29,14 +30,11 @@ export function createEditingService(db: Database): EditingService {
   const open = new Map<number, Promise<EditSession>>();
   const ready = new Map<number, EditSession>();
 
-  const seriesOf = (segmentationId: number): number | undefined =>
-    (db.prepare('SELECT series_id FROM segmentations WHERE id = ?').get(segmentationId) as { series_id: number } | undefined)?.series_id;
-
   const session = (segmentationId: number): Promise<EditSession> => {
     let job = open.get(segmentationId);
     if (!job) {
       job = (async () => {
-        const seriesId = seriesOf(segmentationId);
+        const seriesId = seriesIdOfSegmentation(db, segmentationId);
         if (seriesId !== undefined && !imageValues.has(segmentationId)) {
           // Threshold tools need HU on the segmentation's grid; a series that cannot load only disables them.
           const volume = await loadSeriesVolume(db, seriesId).then((l) => l.volume, () => undefined);
@@ -93,7 +91,7 @@ export function createEditingService(db: Database): EditingService {
       // A copy of the live map: the response may still be sending when the next stroke changes it.
       const m = live?.labelMap();
       const labelMap = m ? { ...m, labels: m.labels.slice() } : loadEditedLabelMap(db, segmentationId);
-      return { seriesId: seriesOf(segmentationId) ?? -1, labelMap };
+      return { seriesId: seriesIdOfSegmentation(db, segmentationId) ?? -1, labelMap };
     },
     labelsInBox: async (segmentationId, box) => {
       const labels = (await session(segmentationId)).labelsInBounds(box);

@@ -18,7 +18,7 @@ import {
 } from '../../../shared/domain/editing/delta.js';
 import { strokeDelta } from '../../../shared/domain/editing/operations.js';
 import { validateStroke, type EditStroke } from '../../../shared/domain/editing/strokes.js';
-import { listSegmentations, loadSegmentation, type SegmentationSummary } from '../../db/segmentations.js';
+import { listSegmentations, loadSegmentation, seriesIdOfSegmentation, type SegmentationSummary } from '../../db/segmentations.js';
 import {
   addLabelCounts,
   ensureJournal,
@@ -99,8 +99,8 @@ function materialize(db: Database, segmentationId: number, base: () => LabelArra
 
 /** The segmentation's geometry and label table without inflating its stored map (a snapshot may serve instead). */
 function storedSummary(db: Database, segmentationId: number): SegmentationSummary {
-  const row = db.prepare('SELECT series_id FROM segmentations WHERE id = ?').get(segmentationId) as { series_id: number } | undefined;
-  const summary = row && listSegmentations(db, row.series_id).find((s) => s.id === segmentationId);
+  const seriesId = seriesIdOfSegmentation(db, segmentationId);
+  const summary = seriesId !== undefined && listSegmentations(db, seriesId).find((s) => s.id === segmentationId);
   if (!summary) throw new AppError('NOT_FOUND', `No segmentation with id ${segmentationId}.`);
   return summary;
 }

