@@ -160,42 +160,141 @@ export function axialPlane(g: VolumeGeometry): AxialPlane {
 export interface RecistAxes {
   /** Largest in-plane distance between voxel centres over all axial slices (mm). */
   longMm: number;
-  /** In the same slice: the extent perpendicular to the long axis (caliper width between voxel centres, mm). */
+  /**
+   * RECIST 1.1 short axis: the longest diameter perpendicular to the long axis in the same slice (mm) — a segment
+   * between two voxel centres of the lesion that lies inside the lesion, not the caliper width across it.
+   */
   shortMm: number;
   /** Index along plane.sliceAxis of the slice holding the long axis. */
   slice: number;
   longEndpointsLps: [Vec3, Vec3];
+  /** The short axis' end points (voxel centres), for drawing; equal points when shortMm is 0. */
+  shortEndpointsLps: [Vec3, Vec3];
 }
 
 /** RECIST 1.1 long axis and perpendicular short axis of a voxel set, in the axial plane of `axialPlane(g)`. */
 export function recistAxes(indices: ArrayLike<number>, g: VolumeGeometry, plane: AxialPlane = axialPlane(g)): RecistAxes {
   const m = ijkToLpsMatrix(g);
-  let best: RecistAxes = { longMm: 0, shortMm: 0, slice: -1, longEndpointsLps: [[0, 0, 0], [0, 0, 0]] };
-  let bestPts: Vec3[] = [];
+  let best: RecistAxes = { longMm: 0, shortMm: 0, slice: -1, longEndpointsLps: [[0, 0, 0], [0, 0, 0]], shortEndpointsLps: [[0, 0, 0], [0, 0, 0]] };
   for (const [slice, hull] of sliceHullVertices(indices, g.dims, plane.sliceAxis)) {
     const pts = hull.map((v) => toLps(m, v));
     const fp = farthestPair(pts);
     if (best.slice < 0 || fp.distanceMm > best.longMm) {
-      best = { longMm: fp.distanceMm, shortMm: 0, slice, longEndpointsLps: [fp.a, fp.b] };
-      bestPts = pts;
+      best = { longMm: fp.distanceMm, shortMm: 0, slice, longEndpointsLps: [fp.a, fp.b], shortEndpointsLps: [fp.a, fp.a] };
     }
   }
   if (best.longMm > 0) {
-    const others = ([0, 1, 2] as Axis[]).filter((x) => x !== plane.sliceAxis);
-    const normal = normalize(cross(g.directionLps[others[0]], g.directionLps[others[1]]));
-    const [a, b] = best.longEndpointsLps;
-    const e: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-    const perp = cross(normal, e);
-    const len = norm(perp);
-    const unit: Vec3 = [perp[0] / len, perp[1] / len, perp[2] / len];
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const p of bestPts) {
-      const s = dot(unit, p);
-      if (s < lo) lo = s;
-      if (s > hi) hi = s;
-    }
-    best.shortMm = hi - lo;
+    const short = perpendicularDiameter(indices, g, plane.sliceAxis, best.slice, best.longEndpointsLps);
+    best.shortMm = short.lengthMm;
+    best.shortEndpointsLps = short.endpointsLps;
   }
   return best;
+}
+
+/**
+ * The longest segment perpendicular to the long axis a→b, in slice `slice`, whose end points are voxel centres of
+ * the set and which lies inside the set. "Perpendicular" on a voxel grid: a line exactly perpendicular to the long
+ * axis passes through both end pixels (their positions along the long axis differ by at most one pixel's extent
+ * along it); the length is the extent across the long axis (the projection on the exact perpendicular). "Inside": every point of the segment, sampled at a
+ * quarter of the smallest in-plane step, has its nearest voxel in the set (the lesion as its pixels, gaps excluded).
+ */
+export function perpendicularDiameter(
+  indices: ArrayLike<number>,
+  g: VolumeGeometry,
+  sliceAxis: Axis,
+  slice: number,
+  [a, b]: [Vec3, Vec3],
+): { lengthMm: number; endpointsLps: [Vec3, Vec3] } {
+  const [nx, ny] = g.dims;
+  const u: Axis = sliceAxis === 0 ? 1 : 0;
+  const w: Axis = sliceAxis === 2 ? 1 : 2;
+  const m = ijkToLpsMatrix(g);
+  // In-slice voxels as (u, w) index pairs and a mask over their bounding box.
+  const us: number[] = [];
+  const ws: number[] = [];
+  const c: Vec3 = [0, 0, 0];
+  for (let t = 0; t < indices.length; t++) {
+    const p = indices[t];
+    c[2] = Math.floor(p / (nx * ny));
+    const r = p - c[2] * nx * ny;
+    c[1] = Math.floor(r / nx);
+    c[0] = r - c[1] * nx;
+    if (c[sliceAxis] !== slice) continue;
+    us.push(c[u]);
+    ws.push(c[w]);
+  }
+  const n = us.length;
+  if (n === 0) return { lengthMm: 0, endpointsLps: [a, a] };
+  let u0 = Infinity;
+  let w0 = Infinity;
+  let u1 = -Infinity;
+  let w1 = -Infinity;
+  for (let t = 0; t < n; t++) {
+    u0 = Math.min(u0, us[t]);
+    u1 = Math.max(u1, us[t]);
+    w0 = Math.min(w0, ws[t]);
+    w1 = Math.max(w1, ws[t]);
+  }
+  const bw = u1 - u0 + 1;
+  const mask = new Uint8Array(bw * (w1 - w0 + 1));
+  for (let t = 0; t < n; t++) mask[us[t] - u0 + bw * (ws[t] - w0)] = 1;
+
+  // Unit long-axis direction d and in-plane perpendicular e; (s, t) coordinates of each centre along them.
+  const normal = normalize(cross(g.directionLps[u], g.directionLps[w]));
+  const d = normalize([b[0] - a[0], b[1] - a[1], b[2] - a[2]]);
+  const e = normalize(cross(normal, d));
+  const stepU: Vec3 = [g.directionLps[u][0] * g.spacingMm[u], g.directionLps[u][1] * g.spacingMm[u], g.directionLps[u][2] * g.spacingMm[u]];
+  const stepW: Vec3 = [g.directionLps[w][0] * g.spacingMm[w], g.directionLps[w][1] * g.spacingMm[w], g.directionLps[w][2] * g.spacingMm[w]];
+  const halfExtentAlongD = 0.5 * (Math.abs(dot(d, stepU)) + Math.abs(dot(d, stepW)));
+  const ijk: Vec3 = [0, 0, 0];
+  ijk[sliceAxis] = slice;
+  const s = new Float64Array(n);
+  const tt = new Float64Array(n);
+  for (let q = 0; q < n; q++) {
+    ijk[u] = us[q];
+    ijk[w] = ws[q];
+    const p = toLps(m, ijk);
+    const rel: Vec3 = [p[0] - a[0], p[1] - a[1], p[2] - a[2]];
+    s[q] = dot(d, rel);
+    tt[q] = dot(e, rel);
+  }
+  const order = Array.from({ length: n }, (_, q) => q).sort((x, y) => s[x] - s[y]);
+
+  // Segment from voxel p to voxel q stays inside: sample in index space (the affine is linear along the segment).
+  const minStepMm = Math.min(g.spacingMm[u], g.spacingMm[w]);
+  const inside = (p: number, q: number): boolean => {
+    const du = us[q] - us[p];
+    const dw = ws[q] - ws[p];
+    const lengthMm = Math.hypot(tt[q] - tt[p], s[q] - s[p]);
+    const samples = Math.max(1, Math.ceil(lengthMm / (0.25 * minStepMm)));
+    for (let k = 1; k < samples; k++) {
+      const f = k / samples;
+      const iu = Math.floor(us[p] + f * du + 0.5);
+      const iw = Math.floor(ws[p] + f * dw + 0.5);
+      if (iu < u0 || iu > u1 || iw < w0 || iw > w1 || !mask[iu - u0 + bw * (iw - w0)]) return false;
+    }
+    return true;
+  };
+
+  let bestLength = 0;
+  let bestP = order[0];
+  let bestQ = order[0];
+  for (let x = 0; x < n; x++) {
+    const p = order[x];
+    for (let y = x + 1; y < n && s[order[y]] - s[p] <= 2 * halfExtentAlongD + 1e-9; y++) {
+      const q = order[y];
+      const length = Math.abs(tt[q] - tt[p]);
+      if (length > bestLength && inside(p, q)) {
+        bestLength = length;
+        bestP = p;
+        bestQ = q;
+      }
+    }
+  }
+  const centre = (q: number): Vec3 => {
+    ijk[u] = us[q];
+    ijk[w] = ws[q];
+    return toLps(m, ijk);
+  };
+  return { lengthMm: bestLength, endpointsLps: [centre(bestP), centre(bestQ)] };
 }
