@@ -95,6 +95,34 @@ export interface StrokeContext {
 }
 
 const MAX_PATH_SAMPLES = 10_000;
+/**
+ * Voxels a brush stroke may visit (the boxes around each path segment, clamped to the grid): ~0.5 s of work. The
+ * edit runs on the thread that answers requests, so one stroke must not stall the app (a 500-point stroke with a
+ * 500 mm sphere took 22 s); a bigger change is a relabel, a fill or several strokes.
+ */
+export const MAX_BRUSH_VOXEL_VISITS = 64 * 1024 * 1024;
+
+/** Upper bound of the voxels a brush stroke visits: per segment, the box of its swept disc or sphere, on the grid. */
+export function brushVoxelVisits(stroke: Pick<BrushStroke, 'pathIjk' | 'radiusMm' | 'shape' | 'plane'>, geometry: Pick<VolumeGeometry, 'dims' | 'spacingMm'>): number {
+  const { dims, spacingMm } = geometry;
+  const fixed = stroke.shape === 'disc' && stroke.plane ? planeAxes(stroke.plane).fixed : -1;
+  const path = stroke.pathIjk;
+  let total = 0;
+  for (let n = 0; n < path.length; n++) {
+    const a = path[Math.max(0, n - 1)];
+    const b = path[n];
+    if (n > 0 && a[0] === b[0] && a[1] === b[1] && a[2] === b[2]) continue;
+    let box = 1;
+    for (let axis = 0; axis < 3; axis++) {
+      const reach = axis === fixed ? 0.5 : stroke.radiusMm / spacingMm[axis];
+      const lo = Math.max(0, Math.floor(Math.min(a[axis], b[axis]) - reach));
+      const hi = Math.min(dims[axis] - 1, Math.ceil(Math.max(a[axis], b[axis]) + reach));
+      box *= Math.max(0, hi - lo + 1);
+    }
+    total += box;
+  }
+  return total;
+}
 
 function invalid(message: string): never {
   throw new AppError('INVALID_INPUT', message);
@@ -159,6 +187,12 @@ export function validateStroke(stroke: EditStroke, ctx: StrokeContext): void {
         if (slice < 0 || slice >= dims[fixed]) invalid(`The disc's slice ${slice} is outside the grid (0..${dims[fixed] - 1}).`);
       }
       checkRange(stroke.intensityRange, ctx);
+      const visits = brushVoxelVisits(stroke, ctx.geometry);
+      if (visits > MAX_BRUSH_VOXEL_VISITS) {
+        invalid(
+          `This brush stroke would visit ${(visits / 1e6).toFixed(0)} M voxels (limit ${MAX_BRUSH_VOXEL_VISITS / (1024 * 1024)} M): use a smaller radius or a shorter path, or relabel / fill for large changes.`,
+        );
+      }
       return;
     }
     case 'fill':

@@ -8,7 +8,7 @@ import { geometryOf } from '../../helpers/editFixture.js';
 import { applyDelta, changedRegion, decodeDelta, encodeDelta, invertDelta, type LabelDelta } from '../../../shared/domain/editing/delta.js';
 import { distanceToFeature2d } from '../../../shared/domain/editing/distance.js';
 import { brushFootprint, strokeDelta, type EditTarget } from '../../../shared/domain/editing/operations.js';
-import { validateStroke, type EditStroke } from '../../../shared/domain/editing/strokes.js';
+import { brushVoxelVisits, MAX_BRUSH_VOXEL_VISITS, validateStroke, type EditStroke } from '../../../shared/domain/editing/strokes.js';
 
 function target(dims: Vec3, spacingMm: Vec3 = [1, 1, 1], modality?: Int16Array): EditTarget {
   return { geometry: { dims, spacingMm }, labels: new Uint8Array(dims[0] * dims[1] * dims[2]), modality };
@@ -353,5 +353,33 @@ describe('validation', () => {
     expectInvalid(() => validateStroke({ kind: 'nope' } as unknown as EditStroke, ctx), /Unknown edit kind nope/);
     expect(() => validateStroke(brush, ctx)).not.toThrow();
     expect(() => validateStroke({ kind: 'brush', mode: 'erase', label: 0, pathIjk: [[1, 1, 1]], radiusMm: 1, shape: 'sphere' }, ctx)).not.toThrow();
+  });
+
+  it('bounds the work of one brush stroke (a 500-point stroke with a 500 mm sphere took 22 s on a 20-slice CT)', () => {
+    const ct = { geometry: { dims: [512, 512, 20] as Vec3, spacingMm: [0.78, 0.78, 2.5] as Vec3 }, knownLabels: new Set([1]), hasModality: false };
+    const path: Vec3[] = Array.from({ length: 500 }, (_, n) => [100 + (n % 50) * 6, 200 + Math.floor(n / 50) * 10, 10]);
+    const hostile: EditStroke = { kind: 'brush', mode: 'paint', label: 1, pathIjk: path, radiusMm: 500, shape: 'sphere' };
+    expect(brushVoxelVisits(hostile, ct.geometry)).toBeGreaterThan(MAX_BRUSH_VOXEL_VISITS);
+    expectInvalid(() => validateStroke(hostile, ct), /would visit \d+ M voxels \(limit 64 M\)/);
+    // an ordinary stroke (20 mm sphere along the same path, or a 30 mm disc) is far inside the bound
+    expect(() => validateStroke({ ...hostile, radiusMm: 20 }, ct)).not.toThrow();
+    expect(() => validateStroke({ ...hostile, radiusMm: 30, shape: 'disc', plane: 'axial' }, ct)).not.toThrow();
+  });
+
+  it('the bound counts at least every voxel the stroke can change', () => {
+    const g = geometryOf([40, 30, 12], [0.8, 1.1, 2.5]);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: 0, max: 39, noNaN: true }), fc.double({ min: 0, max: 29, noNaN: true }), fc.double({ min: 0, max: 11, noNaN: true })), { minLength: 1, maxLength: 6 }),
+        fc.double({ min: 0.5, max: 12, noNaN: true }),
+        fc.constantFrom('disc' as const, 'sphere' as const),
+        (pathIjk, radiusMm, shape) => {
+          const stroke: EditStroke = { kind: 'brush', mode: 'paint', label: 1, pathIjk: pathIjk as Vec3[], radiusMm, shape, plane: 'axial' };
+          const target: EditTarget = { geometry: g, labels: new Uint8Array(40 * 30 * 12) };
+          expect(brushVoxelVisits(stroke, g)).toBeGreaterThanOrEqual(strokeDelta(target, stroke).indices.length);
+        },
+      ),
+      { numRuns: 60, seed: 20261130 },
+    );
   });
 });
