@@ -6,7 +6,7 @@ import { ijkToLps, type Vec3 } from '../../shared/domain/volume.js';
 import type { LabelMapSummary } from '../../shared/ipc/contract.js';
 import { MprView, type ViewControls, type Voi } from './MprView.js';
 import { loadViewerLabelMap, loadViewerVolume, registerVolumeImageLoader, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
-import { CT_PRESETS, defaultWindow } from './windowing.js';
+import { CT_PRESETS, defaultWindow } from '../../shared/domain/windowing.js';
 import type { OverlayStyle } from './overlay.js';
 import { useAnalysisLayers, type ViewerAnalysisHooks } from './analysisLayers.js';
 import type { EditPointerTool } from './editPointer.js';
