@@ -3,7 +3,8 @@
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors.js';
-import type { LabelMapSummary, VoxelDtype } from '../../shared/ipc/contract.js';
+import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import { bytesOf, dtypeOf } from '../../shared/domain/dtypes.js';
 import { defaultLabelColor, type LabelInfo, type LabelMap } from '../../shared/domain/labelMap.js';
 import { sameGrid, type VolumeGeometry, type VoxelArray } from '../../shared/domain/volume.js';
 import { resampleLabelMapNearest } from '../../shared/domain/resample.js';
@@ -126,7 +127,7 @@ export function createCatalogService(deps: ServiceDeps): CatalogService {
   };
   const readVolume = async (seriesId: number): Promise<BinaryResource> => {
     const { volume } = await loadSeriesVolume(db, seriesId);
-    return { bytes: new Uint8Array(volume.voxels.buffer, volume.voxels.byteOffset, volume.voxels.byteLength), dtype: dtypeOf(volume.voxels) };
+    return { bytes: bytesOf(volume.voxels), dtype: dtypeOf(volume.voxels) };
   };
   return { methods, readVolume, readThumbnail };
 }
@@ -155,17 +156,6 @@ async function requireReadablePath(p: string, want?: 'file'): Promise<void> {
   const info = await stat(p).catch(() => null);
   if (!info) throw new AppError('NOT_FOUND', `No such file or folder: ${p}`);
   if (want === 'file' && !info.isFile()) throw new AppError('INVALID_INPUT', `Not a file: ${p}`);
-}
-
-export function dtypeOf(a: VoxelArray): VoxelDtype {
-  if (a instanceof Int16Array) return 'int16';
-  if (a instanceof Uint16Array) return 'uint16';
-  if (a instanceof Uint8Array) return 'uint8';
-  if (a instanceof Int8Array) return 'int8';
-  if (a instanceof Int32Array) return 'int32';
-  if (a instanceof Uint32Array) return 'uint32';
-  if (a instanceof Float32Array) return 'float32';
-  return 'float64';
 }
 
 function valueRange(a: VoxelArray): [number, number] {
