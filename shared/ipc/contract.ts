@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { VOXEL_DTYPES } from '../domain/dtypes.js';
+import { LABEL_KINDS } from '../domain/labelTable.js';
 import { analysisEvents, analysisMethods } from './contract-analysis.js';
 import { editMethods } from './contract-edit.js';
 
@@ -56,7 +57,7 @@ export const labelInfoSchema = z.object({
   value: z.number().int().nonnegative(),
   name: z.string(),
   colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
-  kind: z.enum(['organ', 'lesion', 'other']),
+  kind: z.enum(LABEL_KINDS),
   voxels: z.number().int().nonnegative().optional(),
 });
 
