@@ -5,6 +5,10 @@ import type { VoxelArray } from './volume.js';
 export const VOXEL_DTYPES = ['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'float32', 'float64'] as const;
 export type VoxelDtype = (typeof VOXEL_DTYPES)[number];
 
+export function isVoxelDtype(x: unknown): x is VoxelDtype {
+  return typeof x === 'string' && (VOXEL_DTYPES as readonly string[]).includes(x);
+}
+
 /** The dtype of a typed array. */
 export function dtypeOf(a: VoxelArray): VoxelDtype {
   if (a instanceof Int8Array) return 'int8';

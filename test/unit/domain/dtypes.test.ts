@@ -1,7 +1,7 @@
 // The dtype <-> typed-array mapping used by the binary resources, NIfTI, the viewer and the ONNX reductions:
 // every dtype round-trips through bytes, and a wrong size, offset or array type is refused rather than guessed.
 import { describe, expect, it } from 'vitest';
-import { VOXEL_DTYPES, bytesOf, bytesPerVoxel, dtypeOf, isIntegerDtype, typedArrayOf } from '../../../shared/domain/dtypes.js';
+import { VOXEL_DTYPES, bytesOf, bytesPerVoxel, dtypeOf, isIntegerDtype, isVoxelDtype, typedArrayOf } from '../../../shared/domain/dtypes.js';
 import { voxelDtypeSchema } from '../../../shared/ipc/contract.js';
 import type { VoxelArray } from '../../../shared/domain/volume.js';
 
@@ -19,6 +19,7 @@ const samples: Record<(typeof VOXEL_DTYPES)[number], VoxelArray> = {
 describe('voxel dtypes', () => {
   it('names every typed array, and bytes -> view gives the same values back for every dtype', () => {
     expect(voxelDtypeSchema.options).toEqual([...VOXEL_DTYPES]);
+    expect([isVoxelDtype('uint16'), isVoxelDtype('float16'), isVoxelDtype(null)]).toEqual([true, false, false]);
     for (const dtype of VOXEL_DTYPES) {
       const a = samples[dtype];
       expect(dtypeOf(a)).toBe(dtype);
