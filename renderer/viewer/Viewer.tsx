@@ -37,7 +37,7 @@ export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe,
   const [vol, setVol] = useState<ViewerVolume | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [crosshair, setCrosshair] = useState<Vec3>([0, 0, 0]);
-  const [voi, setVoi] = useState<Voi>({ windowWidth: 400, windowCenter: 40 });
+  const [voi, setVoi] = useState<Voi>(CT_PRESETS[0].voi);
   const [active, setActive] = useState<Plane>('axial');
   const [showCrosshair, setShowCrosshair] = useState(true);
   const [loadedMaps, setLoadedMaps] = useState<ViewerLabelMap[]>([]);
