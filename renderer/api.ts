@@ -1,6 +1,7 @@
 // Typed client of the method table: the Electron preload bridge when present, else HTTP to `medseg serve` with the
 // bearer token read ONCE from ?token= and then stripped from the address bar. Chosen once at start-up.
 import type { BinaryBox, BinaryKind, EventName, EventPayload, MethodInput, MethodName, MethodOutput, RpcReply, VoxelDtype } from '../shared/ipc/contract.js';
+import { isVoxelDtype } from '../shared/domain/dtypes.js';
 import { binaryPath } from '../shared/ipc/contract.js';
 import type { ErrorCode } from '../shared/errors.js';
 
@@ -48,8 +49,8 @@ async function readBinaryResponse(res: Response): Promise<{ buffer: ArrayBuffer;
     if (body && !body.ok) throw new ApiError(body.error.code, body.error.message);
     throw new ApiError('HTTP', `HTTP ${res.status}`);
   }
-  const dtype = res.headers.get('x-medseg-dtype') as VoxelDtype | null;
-  if (!dtype) throw new ApiError('HTTP', 'binary response without X-Medseg-Dtype');
+  const dtype = res.headers.get('x-medseg-dtype');
+  if (!isVoxelDtype(dtype)) throw new ApiError('HTTP', `binary response without a known X-Medseg-Dtype (${String(dtype)})`);
   return { buffer: await res.arrayBuffer(), dtype };
 }
 

@@ -3,6 +3,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../shared/errors.js';
 import type { LabelInfo, LabelMap } from '../../shared/domain/labelMap.js';
+import { defaultLabelColor, defaultLabelName, labelKindOf } from '../../shared/domain/labelTable.js';
 import type { VolumeGeometry } from '../../shared/domain/volume.js';
 import { voxelCount } from '../../shared/domain/volume.js';
 
@@ -96,9 +97,9 @@ export function saveSegmentation(db: Database, seg: NewSegmentation): number {
       insertLabel.run(
         id,
         value,
-        info?.name ?? `label ${value}`,
-        JSON.stringify(info?.colorRgb ?? [255, 255, 0]),
-        info?.kind ?? 'other',
+        info?.name ?? defaultLabelName(value),
+        JSON.stringify(info?.colorRgb ?? defaultLabelColor(value)),
+        info?.kind ?? labelKindOf(value, undefined),
         counts.get(value) ?? 0,
       );
     }

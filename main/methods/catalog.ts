@@ -3,8 +3,10 @@
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors.js';
-import type { LabelMapSummary, VoxelDtype } from '../../shared/ipc/contract.js';
-import { defaultLabelColor, type LabelInfo, type LabelMap } from '../../shared/domain/labelMap.js';
+import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import { bytesOf, dtypeOf } from '../../shared/domain/dtypes.js';
+import type { LabelMap } from '../../shared/domain/labelMap.js';
+import { labelTableFor, parseLabelTable } from '../../shared/domain/labelTable.js';
 import { sameGrid, type VolumeGeometry, type VoxelArray } from '../../shared/domain/volume.js';
 import { resampleLabelMapNearest } from '../../shared/domain/resample.js';
 import { listCatalog, getSeriesRecord, type SeriesNode } from '../db/catalog.js';
@@ -100,7 +102,7 @@ export function createCatalogService(deps: ServiceDeps): CatalogService {
       const target: VolumeGeometry = { dims: series.dims, spacingMm: series.spacingMm, originLps: series.originLps, directionLps: series.directionLps };
       // Every target voxel centre is mapped through patient space (LPS) into the file's grid (a copy when identical).
       const onGrid: LabelMap = { ...resampleLabelMapNearest(src, target), table: [] };
-      onGrid.table = labelTableFor(onGrid.labels, table);
+      onGrid.table = labelTableFor(onGrid.labels, { rows: table });
       const id = saveSegmentation(db, {
         seriesId,
         source: 'import',
@@ -126,7 +128,7 @@ export function createCatalogService(deps: ServiceDeps): CatalogService {
   };
   const readVolume = async (seriesId: number): Promise<BinaryResource> => {
     const { volume } = await loadSeriesVolume(db, seriesId);
-    return { bytes: new Uint8Array(volume.voxels.buffer, volume.voxels.byteOffset, volume.voxels.byteLength), dtype: dtypeOf(volume.voxels) };
+    return { bytes: bytesOf(volume.voxels), dtype: dtypeOf(volume.voxels) };
   };
   return { methods, readVolume, readThumbnail };
 }
@@ -157,17 +159,6 @@ async function requireReadablePath(p: string, want?: 'file'): Promise<void> {
   if (want === 'file' && !info.isFile()) throw new AppError('INVALID_INPUT', `Not a file: ${p}`);
 }
 
-export function dtypeOf(a: VoxelArray): VoxelDtype {
-  if (a instanceof Int16Array) return 'int16';
-  if (a instanceof Uint16Array) return 'uint16';
-  if (a instanceof Uint8Array) return 'uint8';
-  if (a instanceof Int8Array) return 'int8';
-  if (a instanceof Int32Array) return 'int32';
-  if (a instanceof Uint32Array) return 'uint32';
-  if (a instanceof Float32Array) return 'float32';
-  return 'float64';
-}
-
 function valueRange(a: VoxelArray): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
@@ -177,31 +168,4 @@ function valueRange(a: VoxelArray): [number, number] {
     if (v > hi) hi = v;
   }
   return a.length ? [lo, hi] : [0, 0];
-}
-
-/** `value,name[,r,g,b]` lines (TotalSegmentator's labels_total.csv has value,name); a header line is skipped. */
-export function parseLabelTable(text: string): Map<number, { name: string; colorRgb?: [number, number, number] }> {
-  const out = new Map<number, { name: string; colorRgb?: [number, number, number] }>();
-  for (const line of text.split(/\r?\n/)) {
-    const cells = line.split(',').map((c) => c.trim());
-    const value = Number(cells[0]);
-    if (!line.trim() || !Number.isInteger(value) || value <= 0 || value > 65535 || !cells[1]) continue;
-    const rgb = cells.slice(2, 5).map(Number);
-    out.set(value, { name: cells[1], colorRgb: rgb.length === 3 && rgb.every((c) => Number.isInteger(c) && c >= 0 && c <= 255) ? (rgb as [number, number, number]) : undefined });
-  }
-  if (out.size === 0) throw new AppError('INVALID_INPUT', 'The label table has no "value,name" lines.');
-  return out;
-}
-
-/** Names and colours of the labels present: from the table when given, else "label N" and a default colour. */
-function labelTableFor(labels: Uint8Array | Uint16Array, table: ReturnType<typeof parseLabelTable> | null): LabelInfo[] {
-  const present = new Set<number>(labels);
-  present.delete(0);
-  return [...present]
-    .sort((a, b) => a - b)
-    .map((value) => {
-      const row = table?.get(value);
-      const name = row?.name ?? `label ${value}`;
-      return { value, name, colorRgb: row?.colorRgb ?? defaultLabelColor(value), kind: /tumou?r|lesion|metasta|nodule/i.test(name) ? 'lesion' : 'organ' };
-    });
 }

@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import type { editMethods } from '../../shared/ipc/contract-edit.js';
 import type { LabelMap } from '../../shared/domain/labelMap.js';
 import { voxelCount, type VoxelArray } from '../../shared/domain/volume.js';
+import { bytesOf, dtypeOf } from '../../shared/domain/dtypes.js';
 import type { EditStroke } from '../../shared/domain/editing/strokes.js';
 import { EditSessionRegistry } from '../services/editing/registry.js';
 import { loadEditedLabelMap, type EditResult, type EditSession } from '../services/editing/session.js';
@@ -95,7 +96,7 @@ export function createEditingService(db: Database): EditingService {
     },
     labelsInBox: async (segmentationId, box) => {
       const labels = (await session(segmentationId)).labelsInBounds(box);
-      return { bytes: new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength), dtype: labels instanceof Uint8Array ? 'uint8' : 'uint16' };
+      return { bytes: bytesOf(labels), dtype: dtypeOf(labels) };
     },
     closeAll: async () => {
       open.clear();

@@ -3,6 +3,7 @@
 import { AppError } from '../../shared/errors.js';
 import type { BinaryBox, BinaryKind } from '../../shared/ipc/contract.js';
 import { sameGrid } from '../../shared/domain/volume.js';
+import { bytesOf, dtypeOf } from '../../shared/domain/dtypes.js';
 import { getSeriesRecord } from '../db/catalog.js';
 import type { BinaryResource, MethodImpls, ServiceDeps, ServiceTable } from './types.js';
 import { createAnalysisService } from './analysis.js';
@@ -32,7 +33,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
       throw new AppError('INCONSISTENT_GEOMETRY', `Segmentation ${resourceId} is not on the grid of series ${seriesId}.`);
     }
     const l = labelMap.labels;
-    return { bytes: new Uint8Array(l.buffer, l.byteOffset, l.byteLength), dtype: l instanceof Uint8Array ? 'uint8' : 'uint16' };
+    return { bytes: bytesOf(l), dtype: dtypeOf(l) };
   };
 
   return { methods, readBinary };

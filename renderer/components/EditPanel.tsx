@@ -7,6 +7,7 @@ import type { LabelMapSummary } from '../../shared/ipc/contract.js';
 import type { EditChange, EditState } from '../../shared/ipc/contract-edit.js';
 import type { EditStroke, ViewPlane } from '../../shared/domain/editing/strokes.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
+import { CREATED_LABEL_KIND, LABEL_KINDS, type LabelKind } from '../../shared/domain/labelTable.js';
 import { drawBrushPreview, type EditPointerTool, type EditPointerView } from '../viewer/editPointer.js';
 import { patchLabelMap } from '../viewer/volumeStore.js';
 
@@ -51,7 +52,7 @@ export function EditPanel(props: {
   const [relabelFrom, setRelabelFrom] = useState(0);
   const [relabelTo, setRelabelTo] = useState(0);
   const [interp, setInterp] = useState<{ plane: ViewPlane; from: number; to: number }>({ plane: 'axial', from: 0, to: 0 });
-  const [newLabel, setNewLabel] = useState({ name: '', colour: '#ff00ff', kind: 'lesion' as 'organ' | 'lesion' | 'other' });
+  const [newLabel, setNewLabel] = useState<{ name: string; colour: string; kind: LabelKind }>({ name: '', colour: '#ff00ff', kind: CREATED_LABEL_KIND });
   const [versionName, setVersionName] = useState('');
   const queue = useRef<Promise<unknown>>(Promise.resolve());
   const editedSlices = useRef<{ plane: ViewPlane; slices: number[] }>({ plane: 'axial', slices: [] });
@@ -351,10 +352,12 @@ export function EditPanel(props: {
         >
           <input placeholder="new label name" value={newLabel.name} onChange={(e) => setNewLabel({ ...newLabel, name: e.target.value })} data-testid="edit-new-label-name" />
           <input type="color" value={newLabel.colour} onChange={(e) => setNewLabel({ ...newLabel, colour: e.target.value })} data-testid="edit-new-label-colour" />
-          <select value={newLabel.kind} onChange={(e) => setNewLabel({ ...newLabel, kind: e.target.value as 'organ' | 'lesion' | 'other' })}>
-            <option value="organ">organ</option>
-            <option value="lesion">lesion</option>
-            <option value="other">other</option>
+          <select value={newLabel.kind} onChange={(e) => setNewLabel({ ...newLabel, kind: e.target.value as LabelKind })} data-testid="edit-new-label-kind">
+            {LABEL_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
           </select>
           <button type="submit" disabled={!newLabel.name.trim()} data-testid="edit-new-label">
             Add

@@ -7,9 +7,9 @@ import type { Vec3 } from '../../shared/domain/volume.js';
 import { imageIdFor, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
 import { drawOverlays, type OverlayStyle } from './overlay.js';
 import { sampleAt, type EditPointerTool } from './editPointer.js';
-import type { Voi } from './windowing.js';
+import type { Voi } from '../../shared/domain/windowing.js';
 
-export type { Voi } from './windowing.js';
+export type { Voi } from '../../shared/domain/windowing.js';
 
 export interface ViewControls {
   zoom(factor: number): void;

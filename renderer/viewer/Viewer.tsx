@@ -6,7 +6,7 @@ import { ijkToLps, type Vec3 } from '../../shared/domain/volume.js';
 import type { LabelMapSummary } from '../../shared/ipc/contract.js';
 import { MprView, type ViewControls, type Voi } from './MprView.js';
 import { loadViewerLabelMap, loadViewerVolume, registerVolumeImageLoader, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
-import { CT_PRESETS, defaultWindow } from './windowing.js';
+import { CT_PRESETS, defaultWindow } from '../../shared/domain/windowing.js';
 import type { OverlayStyle } from './overlay.js';
 import { useAnalysisLayers, type ViewerAnalysisHooks } from './analysisLayers.js';
 import type { EditPointerTool } from './editPointer.js';
@@ -37,7 +37,7 @@ export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe,
   const [vol, setVol] = useState<ViewerVolume | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [crosshair, setCrosshair] = useState<Vec3>([0, 0, 0]);
-  const [voi, setVoi] = useState<Voi>({ windowWidth: 400, windowCenter: 40 });
+  const [voi, setVoi] = useState<Voi>(CT_PRESETS[0].voi);
   const [active, setActive] = useState<Plane>('axial');
   const [showCrosshair, setShowCrosshair] = useState(true);
   const [loadedMaps, setLoadedMaps] = useState<ViewerLabelMap[]>([]);

@@ -2,15 +2,15 @@
 // loader 'medseg:' serves axial/coronal/sagittal slices cut from them on demand.
 import * as cornerstone from 'cornerstone-core';
 import { api } from '../api.js';
-import type { BinaryBox, LabelMapSummary, VolumeInfo, VoxelDtype } from '../../shared/ipc/contract.js';
+import type { BinaryBox, LabelMapSummary, VolumeInfo } from '../../shared/ipc/contract.js';
+import { dtypeOf, isIntegerDtype, typedArrayOf } from '../../shared/domain/dtypes.js';
+import type { VoxelArray } from '../../shared/domain/volume.js';
 import { extractSlice, planeAxes, PLANES, type Plane, type PlaneAxes } from '../../shared/domain/mpr.js';
-
-type Numeric = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
 export interface ViewerVolume {
   info: VolumeInfo;
   /** Modality values as stored on the server (probe reads these). */
-  values: Numeric;
+  values: VoxelArray;
   /** Integer copy cornerstone's LUT renders from: modality = stored * slope + intercept. */
   stored: Int16Array;
   slope: number;
@@ -23,24 +23,11 @@ export interface ViewerLabelMap {
   labels: Uint8Array | Uint16Array;
 }
 
-function typedView(buffer: ArrayBuffer, dtype: VoxelDtype): Numeric {
-  switch (dtype) {
-    case 'int8': return new Int8Array(buffer);
-    case 'uint8': return new Uint8Array(buffer);
-    case 'int16': return new Int16Array(buffer);
-    case 'uint16': return new Uint16Array(buffer);
-    case 'int32': return new Int32Array(buffer);
-    case 'uint32': return new Uint32Array(buffer);
-    case 'float32': return new Float32Array(buffer);
-    case 'float64': return new Float64Array(buffer);
-  }
-}
-
 /** Map any value range onto int16 exactly when it already fits, else linearly (floats, wide integers). */
-function toStored(values: Numeric, range: [number, number]): { stored: Int16Array; slope: number; intercept: number } {
+function toStored(values: VoxelArray, range: [number, number]): { stored: Int16Array; slope: number; intercept: number } {
   if (values instanceof Int16Array) return { stored: values, slope: 1, intercept: 0 };
   const [lo, hi] = range;
-  const integral = values instanceof Int8Array || values instanceof Uint8Array || values instanceof Uint16Array || values instanceof Int32Array || values instanceof Uint32Array;
+  const integral = isIntegerDtype(dtypeOf(values));
   if (integral && lo >= -32768 && hi <= 32767) return { stored: Int16Array.from(values), slope: 1, intercept: 0 };
   const slope = hi > lo ? (hi - lo) / 60000 : 1;
   const intercept = lo + 30000 * slope;
@@ -73,7 +60,7 @@ export function loadViewerVolume(seriesId: number): Promise<ViewerVolume> {
   if (!job) {
     job = (async () => {
       const [info, bin] = await Promise.all([api.call('volume.info', { seriesId }), api.fetchBinary('volume', seriesId)]);
-      const values = typedView(bin.buffer, bin.dtype);
+      const values = typedArrayOf(bin.dtype, bin.buffer);
       const n = info.dims[0] * info.dims[1] * info.dims[2];
       if (values.length !== n) throw new Error(`volume ${seriesId}: ${values.length} voxels received, grid needs ${n}`);
       const axes = Object.fromEntries(PLANES.map((p) => [p, planeAxes(info, p)])) as Record<Plane, PlaneAxes>;
@@ -90,7 +77,7 @@ export function loadViewerLabelMap(summary: LabelMapSummary, expectedVoxels: num
   if (!job) {
     job = (async () => {
       const bin = await api.fetchBinary('labelmap', summary.segmentationId);
-      const labels = bin.dtype === 'uint8' ? new Uint8Array(bin.buffer) : bin.dtype === 'uint16' ? new Uint16Array(bin.buffer) : null;
+      const labels = bin.dtype === 'uint8' || bin.dtype === 'uint16' ? (typedArrayOf(bin.dtype, bin.buffer) as Uint8Array | Uint16Array) : null;
       if (!labels) throw new Error(`label map ${summary.segmentationId}: unexpected dtype ${bin.dtype}`);
       if (labels.length !== expectedVoxels) throw new Error(`label map ${summary.segmentationId} does not match the series grid`);
       return { summary, labels };
@@ -121,7 +108,7 @@ export async function patchLabelMap(segmentationId: number, box: BinaryBox): Pro
     const nx = box.maxIjk[0] - box.minIjk[0] + 1;
     const ny = box.maxIjk[1] - box.minIjk[1] + 1;
     const nz = box.maxIjk[2] - box.minIjk[2] + 1;
-    const region = current.labels instanceof Uint8Array && bin.dtype === 'uint8' ? new Uint8Array(bin.buffer) : current.labels instanceof Uint16Array && bin.dtype === 'uint16' ? new Uint16Array(bin.buffer) : null;
+    const region = bin.dtype === dtypeOf(current.labels) ? (typedArrayOf(bin.dtype, bin.buffer) as Uint8Array | Uint16Array) : null;
     const dims = ready.get(current.summary.seriesId)?.info.dims;
     if (!region || region.length !== nx * ny * nz || !dims || dims[0] * dims[1] * dims[2] !== current.labels.length || labelMaps.get(segmentationId) !== job) {
       throw new Error('region does not fit the cached label map');

@@ -1,6 +1,7 @@
 // Method-table entries and events of the analysis UI: model segmentation jobs, measurements, the classical tools
 // (preview as a transient binary label map, apply as a stored segmentation) and the comparison of two segmentations.
 import { z } from 'zod';
+import { LABEL_KINDS } from '../domain/labelTable.js';
 
 const id = z.number().int().positive();
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
@@ -18,7 +19,7 @@ export const modelInfoSchema = z.object({
   modality: z.string(),
   description: z.string().nullable(),
   sha256: z.string(),
-  labels: z.array(z.object({ value: z.number().int(), name: z.string(), kind: z.enum(['organ', 'lesion', 'other']) })),
+  labels: z.array(z.object({ value: z.number().int(), name: z.string(), kind: z.enum(LABEL_KINDS) })),
 });
 
 export const classicalToolSchema = z.discriminatedUnion('tool', [
@@ -55,7 +56,7 @@ export const instanceWireSchema = z.object({
 export const labelMeasurementWireSchema = z.object({
   value: z.number().int(),
   name: z.string(),
-  kind: z.enum(['organ', 'lesion', 'other']),
+  kind: z.enum(LABEL_KINDS),
   voxels: z.number().int(),
   volumeMl: z.number(),
   volumeMlLower: z.number(),
@@ -86,7 +87,7 @@ const previewResultSchema = z.object({
   previewId: id,
   seriesId: id,
   labels: z.array(
-    z.object({ value: z.number().int(), name: z.string(), colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]), kind: z.enum(['organ', 'lesion', 'other']), voxels: z.number().int() }),
+    z.object({ value: z.number().int(), name: z.string(), colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]), kind: z.enum(LABEL_KINDS), voxels: z.number().int() }),
   ),
   params: z.record(z.string(), z.unknown()),
 });

@@ -2,6 +2,7 @@
 // main applies and journals them and answers with the changed region plus the new undo/redo state.
 import { z } from 'zod';
 import { editResultSchema, editStrokeSchema, editVersionSchema, newLabelSchema } from '../domain/editing/schemas.js';
+import { LABEL_KINDS } from '../domain/labelTable.js';
 
 const id = z.number().int().positive();
 const segmentation = z.object({ segmentationId: id }).strict();
@@ -10,7 +11,7 @@ const labelSchema = z.object({
   value: z.number().int().nonnegative(),
   name: z.string(),
   colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
-  kind: z.enum(['organ', 'lesion', 'other']),
+  kind: z.enum(LABEL_KINDS),
 });
 
 /** Where the journal stands: the version (stroke sequence number; 0 = as stored) and what undo/redo would do. */

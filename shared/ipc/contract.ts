@@ -2,6 +2,8 @@
 // resources (voxels, label maps) that never travel as JSON. Electron IPC, HTTP and tests are adapters over this.
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
+import { VOXEL_DTYPES } from '../domain/dtypes.js';
+import { LABEL_KINDS } from '../domain/labelTable.js';
 import { analysisEvents, analysisMethods } from './contract-analysis.js';
 import { editMethods } from './contract-edit.js';
 
@@ -49,13 +51,13 @@ export const patientNodeSchema = z.object({
 });
 
 /** Element types a binary resource can carry; little-endian, i-fastest like Volume.voxels. */
-export const voxelDtypeSchema = z.enum(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'float32', 'float64']);
+export const voxelDtypeSchema = z.enum(VOXEL_DTYPES);
 
 export const labelInfoSchema = z.object({
   value: z.number().int().nonnegative(),
   name: z.string(),
   colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
-  kind: z.enum(['organ', 'lesion', 'other']),
+  kind: z.enum(LABEL_KINDS),
   voxels: z.number().int().nonnegative().optional(),
 });
 

@@ -133,6 +133,8 @@ describe('mask editing in Chromium against medseg serve', () => {
     await page.waitForSelector('[data-testid=edit-state][data-ready=yes]', { timeout: 60_000 });
     expect(await page.getAttribute('[data-testid=edit-state]', 'data-version')).toBe('0');
     await page.click('[data-testid=edit-more]');
+    // A new label starts as kind 'other' (never lesion by default), whatever its name.
+    expect(await page.inputValue('[data-testid=edit-new-label-kind]')).toBe('other');
     await page.fill('[data-testid=edit-new-label-name]', 'test lesion');
     await page.locator('[data-testid=edit-new-label-colour]').fill('#ff00ff');
     await page.click('[data-testid=edit-new-label]');

@@ -2,14 +2,14 @@
 // volumes with partial-volume band, HU statistics, centroids and lesion instances with RECIST diameters.
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { regionGrow } from '../../../shared/domain/classical/regionGrow.js';
-import { thresholdMask } from '../../../shared/domain/classical/threshold.js';
+import { runClassicalTool, type ClassicalToolRequest } from '../../../shared/domain/classical/runTool.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
+import { labelTableFor, parseLabelTable } from '../../../shared/domain/labelTable.js';
 import { measurementCsv, measurementRows } from '../../../shared/domain/measure/export.js';
 import type { MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
 import type { Vec3 } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/errors.js';
-import { defaultLabelTable, measureSegmentation } from '../../services/measure/measure.js';
+import { measureSegmentation } from '../../services/measure/measure.js';
 import { readNiftiLabels } from '../../services/nifti/nifti.js';
 import { loadVolumeFromPath } from '../../services/series/volumes.js';
 import { parseCommandArgs, UsageError } from './common.js';
@@ -20,7 +20,8 @@ const usage =
   '[--lesion-labels V,V...] [--label-names NAMES.csv] [--max-voxels N] [--csv OUT.csv] [--json]\n' +
   '  --threshold/--grow make label 1 (a lesion-kind label: split into instances); values starting with "-" need "=".\n' +
   '  --grow seed I,J,K are voxel indices of PATH as loaded (i = column, j = row, k = slice in position order).\n' +
-  '  --labels values are lesion-kind only when listed in --lesion-labels; NAMES.csv has lines "value,name".';
+  '  --labels values are lesion-kind when listed in --lesion-labels or named like a lesion (tumour, lesion, metastasis,\n' +
+  '  nodule), organ-kind when NAMES.csv names them otherwise; NAMES.csv has lines "value,name[,r,g,b]".';
 
 function parseRange(text: string, what: string): { lo: number; hi: number } {
   const parts = text.split(':');
@@ -39,15 +40,6 @@ function parseGrow(text: string): { seed: Vec3; lo: number; hi: number } {
     throw new UsageError(`--grow: expected I,J,K:LO:HI (voxel indices), got '${text}'\nusage: ${usage}`);
   }
   return { seed: seed as Vec3, ...parseRange(text.slice(at + 1), '--grow') };
-}
-
-function readNames(file: string): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const m = /^\s*(\d+)\s*,\s*(.+?)\s*$/.exec(line);
-    if (m) out.set(Number(m[1]), m[2]);
-  }
-  return out;
 }
 
 export const command: CliCommand = {
@@ -82,26 +74,29 @@ export const command: CliCommand = {
     if (maxVoxels !== undefined && !(Number.isInteger(maxVoxels) && maxVoxels > 0)) throw new UsageError(`--max-voxels must be a positive integer\nusage: ${usage}`);
 
     const { volume, geometry } = await loadVolumeFromPath(positionals[0], values.series);
-    const { voxels: _voxels, ...grid } = volume;
     let labelMap: LabelMap;
     let note = '';
     if (values.labels !== undefined) {
+      // Names, colours and kinds by the same label-table rules as the app's labelmaps.addFromNifti.
       const seg = await readNiftiLabels(values.labels);
-      const lesions = new Set((values['lesion-labels'] ?? '').split(',').filter((s) => s !== '').map(Number));
-      const names = values['label-names'] ? readNames(values['label-names']) : undefined;
-      labelMap = { ...seg, table: defaultLabelTable(seg.labels, lesions, names) };
-    } else if (threshold) {
-      labelMap = { ...grid, labels: thresholdMask(volume, threshold.lo, threshold.hi), table: [{ value: 1, name: `threshold ${threshold.lo}..${threshold.hi}`, colorRgb: [255, 64, 64], kind: 'lesion' }] };
+      const lesionValues = new Set((values['lesion-labels'] ?? '').split(',').filter((s) => s !== '').map(Number));
+      const rows = values['label-names'] ? parseLabelTable(readFileSync(values['label-names'], 'utf8')) : null;
+      labelMap = { ...seg, table: labelTableFor(seg.labels, { rows, lesionValues }) };
     } else {
-      const g = grow!;
-      let r;
+      // The classical tool runner the app uses, so the CLI and the app make the same mask from the same request.
+      const request: ClassicalToolRequest = threshold
+        ? { tool: 'threshold', loValue: threshold.lo, hiValue: threshold.hi }
+        : { tool: 'regionGrow', seedIjk: grow!.seed, loValue: grow!.lo, hiValue: grow!.hi, connectivity, maxVoxels };
+      let made;
       try {
-        r = regionGrow(volume, g.seed, { lo: g.lo, hi: g.hi }, { connectivity, maxVoxels });
+        made = runClassicalTool(volume, request);
       } catch (err) {
-        throw new AppError('INVALID_INPUT', (err as Error).message);
+        // The tools throw plain errors for bad requests (a seed outside the grid).
+        if (err instanceof AppError) throw err;
+        throw new AppError('INVALID_INPUT', err instanceof Error ? err.message : String(err));
       }
-      if (r.capped) note = `region growing stopped at --max-voxels ${maxVoxels}: the region is incomplete`;
-      labelMap = { ...grid, labels: r.mask, table: [{ value: 1, name: `region ${g.seed.join(',')} ${g.lo}..${g.hi}`, colorRgb: [64, 255, 64], kind: 'lesion' }] };
+      if (made.params.capped === true) note = `region growing stopped at --max-voxels ${maxVoxels}: the region is incomplete`;
+      labelMap = made.labelMap;
     }
     const result: MeasurementResult & { note?: string } = measureSegmentation(volume, labelMap, geometry, { connectivity });
     if (note) result.note = note;

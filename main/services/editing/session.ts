@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/errors.js';
 import type { LabelInfo, LabelKind, LabelMap } from '../../../shared/domain/labelMap.js';
+import { CREATED_LABEL_KIND, LABEL_KINDS, isLabelKind } from '../../../shared/domain/labelTable.js';
 import { voxelCount, type Vec3, type VolumeGeometry, type VoxelArray } from '../../../shared/domain/volume.js';
 import {
   applyDelta,
@@ -72,7 +73,8 @@ export interface StrokeResult extends EditResult {
 export interface NewLabel {
   name: string;
   colorRgb: [number, number, number];
-  kind: LabelKind;
+  /** Absent: CREATED_LABEL_KIND. */
+  kind?: LabelKind;
 }
 
 interface Materialized {
@@ -294,13 +296,12 @@ export class EditSession {
     if (!Array.isArray(rgb) || rgb.length !== 3 || rgb.some((c) => !Number.isInteger(c) || c < 0 || c > 255)) {
       throw new AppError('INVALID_INPUT', 'colorRgb must be three whole numbers 0..255.');
     }
-    if (input.kind !== 'organ' && input.kind !== 'lesion' && input.kind !== 'other') {
-      throw new AppError('INVALID_INPUT', `kind must be organ, lesion or other (got ${String(input.kind)}).`);
-    }
+    const kind = input.kind ?? CREATED_LABEL_KIND;
+    if (!isLabelKind(kind)) throw new AppError('INVALID_INPUT', `kind must be ${LABEL_KINDS.join(', ')} (got ${String(kind)}).`);
     const value = Math.max(0, ...this.table.map((l) => l.value)) + 1;
     const maxValue = this.labels instanceof Uint8Array ? 255 : 65535;
     if (value > maxValue) throw new AppError('INVALID_INPUT', `This segmentation stores at most ${maxValue} labels.`);
-    const info: LabelInfo = { value, name, colorRgb: [rgb[0], rgb[1], rgb[2]], kind: input.kind };
+    const info: LabelInfo = { value, name, colorRgb: [rgb[0], rgb[1], rgb[2]], kind };
     this.transaction(() => insertLabel(this.db, this.segmentationId, info));
     this.table = [...this.table, info];
     return { ...info };

@@ -2,6 +2,7 @@
 // (spacing, patch, intensity normalisation, tensor names/layout, label table). Validated with zod.
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors.js';
+import { LABEL_KINDS } from '../../../shared/domain/labelTable.js';
 
 const rgb = z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]);
 
@@ -42,7 +43,7 @@ export const manifestSchema = z
           value: z.number().int().min(1).max(255),
           name: z.string().min(1),
           colorRgb: rgb,
-          kind: z.enum(['organ', 'lesion', 'other']),
+          kind: z.enum(LABEL_KINDS),
           /**
            * 'largest-component' keeps only the biggest 6-connected piece (a single organ); 'inside-label' keeps only
            * pieces mostly enclosed by label `insideLabel` (a liver tumour lies in the liver).

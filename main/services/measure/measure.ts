@@ -1,6 +1,6 @@
 // Measurement service for the app, HTTP and CLI: puts label maps on the volume grid, measures and compares.
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
-import { defaultLabelColor, type LabelInfo, type LabelMap } from '../../../shared/domain/labelMap.js';
+import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { compareLabelMaps, type Comparison } from '../../../shared/domain/measure/compare.js';
 import { assertMeasurable, measureLabelMap, type MeasureOptions, type MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
 import { resampleLabelMapNearest } from '../../../shared/domain/resample.js';
@@ -29,16 +29,4 @@ export function isOrthogonalGrid(g: VolumeGeometry, tolerance = 1e-4): boolean {
 export function compareSegmentations(a: VolumeGeometry & { labels: Uint8Array | Uint16Array }, b: VolumeGeometry & { labels: Uint8Array | Uint16Array }): Comparison {
   if (!sameGrid(a, b)) throw new AppError('INVALID_INPUT', 'The two label maps are on different grids; compare needs one grid (resample one onto the other first).');
   return compareLabelMaps(a.labels, b.labels, a.dims, a.spacingMm, { hd95: isOrthogonalGrid(a) });
-}
-
-/** Label table for a map that came without one (NIfTI): every present value, 'lesion' for the given values. */
-export function defaultLabelTable(labels: Uint8Array | Uint16Array, lesionValues: ReadonlySet<number>, names?: Map<number, string>): LabelInfo[] {
-  const seen = new Uint8Array(65536);
-  for (let p = 0; p < labels.length; p++) seen[labels[p]] = 1;
-  const out: LabelInfo[] = [];
-  for (let v = 1; v < 65536; v++) {
-    if (!seen[v]) continue;
-    out.push({ value: v, name: names?.get(v) ?? `label ${v}`, colorRgb: defaultLabelColor(v), kind: lesionValues.has(v) ? 'lesion' : 'other' });
-  }
-  return out;
 }

@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { AppError } from '../../../shared/errors.js';
+import { bytesPerVoxel, typedArrayOf, type VoxelDtype } from '../../../shared/domain/dtypes.js';
 import { cross, dot, normalize, type Mat3, type Vec3, type Volume, type VolumeGeometry, type VoxelArray } from '../../../shared/domain/volume.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -21,10 +22,9 @@ const DT = {
   int8: 256,
   uint16: 512,
   uint32: 768,
-} as const;
-type NiftiDataType = keyof typeof DT;
+} as const satisfies Record<VoxelDtype, number>;
+type NiftiDataType = VoxelDtype;
 const DT_BY_CODE = new Map<number, NiftiDataType>(Object.entries(DT).map(([k, v]) => [v, k as NiftiDataType]));
-const BYTES: Record<NiftiDataType, number> = { uint8: 1, int8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, float64: 8 };
 
 export interface NiftiReadResult {
   volume: Volume;
@@ -101,7 +101,7 @@ export function parseNifti(bytes: Buffer, path: string): NiftiReadResult {
   const description = bytes.toString('latin1', 148, 228).replace(/\0.*$/s, '');
 
   const n = dims[0] * dims[1] * dims[2];
-  const byteLength = n * BYTES[datatype];
+  const byteLength = n * bytesPerVoxel(datatype);
   const start = Math.max(voxOffset, HEADER_SIZE);
   if (bytes.length < start + byteLength) {
     throw new AppError('TRUNCATED', `${path}: the NIfTI file ends before its image data is complete (${bytes.length} of ${start + byteLength} bytes).`);
@@ -109,8 +109,8 @@ export function parseNifti(bytes: Buffer, path: string): NiftiReadResult {
   // Copy into a fresh, aligned buffer; swap bytes for big-endian files.
   const raw = new Uint8Array(byteLength);
   raw.set(bytes.subarray(start, start + byteLength));
-  if (!le && BYTES[datatype] > 1) swapBytes(raw, BYTES[datatype]);
-  let voxels: VoxelArray = typedView(datatype, raw.buffer);
+  if (!le && bytesPerVoxel(datatype) > 1) swapBytes(raw, bytesPerVoxel(datatype));
+  let voxels: VoxelArray = typedArrayOf(datatype, raw.buffer);
   // scl_slope 0 (or NaN) means "no scaling" in NIfTI-1.
   const scaled = Number.isFinite(sclSlope) && sclSlope !== 0 && (sclSlope !== 1 || (Number.isFinite(sclInter) && sclInter !== 0));
   if (scaled) {
@@ -154,27 +154,6 @@ export function parseNifti(bytes: Buffer, path: string): NiftiReadResult {
     timepoints,
     description,
   };
-}
-
-function typedView(t: NiftiDataType, buf: ArrayBuffer): VoxelArray {
-  switch (t) {
-    case 'uint8':
-      return new Uint8Array(buf);
-    case 'int8':
-      return new Int8Array(buf);
-    case 'int16':
-      return new Int16Array(buf);
-    case 'uint16':
-      return new Uint16Array(buf);
-    case 'int32':
-      return new Int32Array(buf);
-    case 'uint32':
-      return new Uint32Array(buf);
-    case 'float32':
-      return new Float32Array(buf);
-    case 'float64':
-      return new Float64Array(buf);
-  }
 }
 
 function swapBytes(a: Uint8Array, width: number): void {
@@ -236,7 +215,7 @@ export function encodeNifti(volume: Volume, options: WriteNiftiOptions = {}): Bu
   const n = volume.dims[0] * volume.dims[1] * volume.dims[2];
   if (volume.voxels.length !== n) throw new AppError('INVALID_INPUT', `Volume has ${volume.voxels.length} voxels, expected ${n}.`);
   const datatype = chooseDataType(volume.voxels, options.labels === true);
-  const width = BYTES[datatype];
+  const width = bytesPerVoxel(datatype);
   const buf = Buffer.alloc(VOX_OFFSET + n * width);
   buf.writeInt32LE(HEADER_SIZE, 0);
   const dim = [3, volume.dims[0], volume.dims[1], volume.dims[2], 1, 1, 1, 1];
@@ -268,7 +247,7 @@ export function encodeNifti(volume: Volume, options: WriteNiftiOptions = {}): Bu
   buf.write('n+1\0', 344, 'latin1');
 
   // Typed-array set converts each value; the type was chosen so that this is exact (x86/ARM hosts are little-endian).
-  const target = typedView(datatype, new ArrayBuffer(n * width));
+  const target = typedArrayOf(datatype, new ArrayBuffer(n * width));
   target.set(volume.voxels);
   Buffer.from(target.buffer).copy(buf, VOX_OFFSET);
   return buf;

@@ -2,6 +2,7 @@
 // and letterboxed into a square keeping the mm aspect ratio.
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/errors.js';
+import { defaultWindow, windowBoundsOf } from '../../../shared/domain/windowing.js';
 import type { DecodedFrame } from '../dicom/types.js';
 import { decodeFrame } from '../dicom/decode.js';
 import { getSeriesRecord, seriesInstanceSources } from '../../db/catalog.js';
@@ -10,19 +11,14 @@ import { readSourceBytes } from '../catalog/sources.js';
 
 export const THUMBNAIL_PX = 64;
 
-/** Grey 8-bit THUMBNAIL_PX² image of a decoded frame; CT uses the soft-tissue window, others the 1st–99th percentile. */
+/** Grey 8-bit THUMBNAIL_PX² image of a decoded frame; windowed like the viewer's first view (shared/domain/windowing). */
 export function thumbnailFromFrame(frame: DecodedFrame, modality: string, pixelSpacingMm: [number, number] = [1, 1]): Uint8Array {
   const { rows, columns } = frame;
   const grey = new Float32Array(rows * columns);
   if (frame.kind === 'grey') grey.set(frame.values);
   else for (let n = 0; n < grey.length; n++) grey[n] = 0.299 * frame.rgb[3 * n] + 0.587 * frame.rgb[3 * n + 1] + 0.114 * frame.rgb[3 * n + 2];
-  let lo: number;
-  let hi: number;
-  if (modality === 'CT') [lo, hi] = [40 - 200, 40 + 200];
-  else {
-    const sorted = Float32Array.from(grey).sort();
-    [lo, hi] = [sorted[Math.floor(sorted.length * 0.01)], sorted[Math.floor((sorted.length - 1) * 0.99)]];
-  }
+  // The same window the viewer opens the series with, so the thumbnail looks like the first view of it.
+  const { lo, hi } = windowBoundsOf(defaultWindow(modality, grey));
   const widthMm = columns * pixelSpacingMm[0];
   const heightMm = rows * pixelSpacingMm[1];
   const mmPerPx = Math.max(widthMm, heightMm) / THUMBNAIL_PX;

@@ -1,6 +1,7 @@
 // zod schemas of the editing operations and their results, ready for the method table (shared/ipc/contract.ts):
 // the shapes only; limits that need the segmentation (grid, known labels) are checked by validateStroke.
 import { z } from 'zod';
+import { LABEL_KINDS } from '../labelTable.js';
 
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
 const label = z.number().int().min(0).max(65535);
@@ -40,5 +41,6 @@ export const editVersionSchema = z.object({ id: z.number().int().positive(), seq
 export const newLabelSchema = z.object({
   name: z.string().min(1).max(200),
   colorRgb: z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]),
-  kind: z.enum(['organ', 'lesion', 'other']),
+  /** Absent: CREATED_LABEL_KIND ('other'); a hand-made label is never a lesion unless the user says so. */
+  kind: z.enum(LABEL_KINDS).optional(),
 });

@@ -3,6 +3,7 @@
 import { AppError } from '../../errors.js';
 import type { GeometryFinding, GeometryReport, GeometryStatus } from '../geometry.js';
 import type { LabelInfo, LabelKind, LabelMap } from '../labelMap.js';
+import { defaultLabelName, labelKindOf } from '../labelTable.js';
 import { ijkToLps, sameGrid, voxelVolumeMl, type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
 import { partialVolumeBand } from './band.js';
 import { connectedComponents, type Connectivity } from './components.js';
@@ -117,7 +118,7 @@ export function measureLabelMap(volume: Volume | null, labelMap: LabelMap, geome
   const grouped = groupByLabel(labels, counts, volume);
   const plane = axialPlane(g);
 
-  const instanceLabels = new Set(values.filter((v) => instanceKinds.has(tableByValue.get(v)?.kind ?? 'other')));
+  const instanceLabels = new Set(values.filter((v) => instanceKinds.has(tableByValue.get(v)?.kind ?? labelKindOf(v, undefined))));
   const comps = connectedComponents(labels, g.dims, instanceLabels, connectivity);
   const compBand = partialVolumeBand(comps.ids, g.dims, comps.components.length + 1);
 
@@ -152,8 +153,8 @@ export function measureLabelMap(volume: Volume | null, labelMap: LabelMap, geome
     }
     out.push({
       value,
-      name: info?.name ?? `label ${value}`,
-      kind: info?.kind ?? 'other',
+      name: info?.name ?? defaultLabelName(value),
+      kind: info?.kind ?? labelKindOf(value, undefined),
       voxels: n,
       volumeMl: n * voxelMl,
       volumeMlLower: (value < band.lower.length ? band.lower[value] : 0) * voxelMl,

@@ -4,25 +4,25 @@
 import * as ort from 'onnxruntime-node';
 import { emptyReductions, type LabelReductions } from '../../../shared/domain/measure/reductions.js';
 import type { VoxelArray } from '../../../shared/domain/volume.js';
+import { dtypeOf, type VoxelDtype } from '../../../shared/domain/dtypes.js';
 import { encodeModel, float64Raw, type OnnxTypeName } from './onnxProto.js';
 
 /** Voxels per run: bounds memory (the graph holds a few doubles per voxel of a chunk). */
 export const DEFAULT_CHUNK_VOXELS = 1 << 22;
-const ORT_TYPE = new Map<string, { onnx: OnnxTypeName; ort: ort.Tensor.Type }>([
-  ['Uint8Array', { onnx: 'uint8', ort: 'uint8' }],
-  ['Int8Array', { onnx: 'int8', ort: 'int8' }],
-  ['Uint16Array', { onnx: 'uint16', ort: 'uint16' }],
-  ['Int16Array', { onnx: 'int16', ort: 'int16' }],
-  ['Int32Array', { onnx: 'int32', ort: 'int32' }],
-  ['Uint32Array', { onnx: 'uint32', ort: 'uint32' }],
-  ['Float32Array', { onnx: 'float', ort: 'float32' }],
-  ['Float64Array', { onnx: 'double', ort: 'float64' }],
-]);
 
-function typeOf(a: ArrayLike<number>): { onnx: OnnxTypeName; ort: ort.Tensor.Type } {
-  const t = ORT_TYPE.get(a.constructor.name);
-  if (!t) throw new Error(`no ONNX type for ${a.constructor.name}`);
-  return t;
+const ORT_TYPE: Record<VoxelDtype, { onnx: OnnxTypeName; ort: ort.Tensor.Type }> = {
+  uint8: { onnx: 'uint8', ort: 'uint8' },
+  int8: { onnx: 'int8', ort: 'int8' },
+  uint16: { onnx: 'uint16', ort: 'uint16' },
+  int16: { onnx: 'int16', ort: 'int16' },
+  int32: { onnx: 'int32', ort: 'int32' },
+  uint32: { onnx: 'uint32', ort: 'uint32' },
+  float32: { onnx: 'float', ort: 'float32' },
+  float64: { onnx: 'double', ort: 'float64' },
+};
+
+function typeOf(a: VoxelArray): { onnx: OnnxTypeName; ort: ort.Tensor.Type } {
+  return ORT_TYPE[dtypeOf(a)];
 }
 
 /**

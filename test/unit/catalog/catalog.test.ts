@@ -11,6 +11,7 @@ import { listCatalog } from '../../../main/db/catalog.js';
 import { listSegmentations, loadSegmentation, saveSegmentation } from '../../../main/db/segmentations.js';
 import { AppError } from '../../../shared/errors.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
+import { defaultLabelColor } from '../../../shared/domain/labelTable.js';
 import { DATA_DIR } from '../../helpers/paths.js';
 
 const DATA = DATA_DIR;
@@ -221,6 +222,8 @@ describe('segmentations', () => {
       [5, 'liver', 2],
       [9, 'tumor', 0],
     ]);
+    // A value the table lacks gets the label-table defaults (the viewer's colour for it, kind 'other').
+    expect(loaded.summary.labels[0]).toMatchObject({ colorRgb: defaultLabelColor(2), kind: 'other' });
     expect(listSegmentations(db, 1)).toHaveLength(1);
     expect(() => saveSegmentation(db, { seriesId: 99, source: 'import', name: 'x', labelMap: map })).toThrow(/No series with id 99/);
     db.close();

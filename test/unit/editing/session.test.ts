@@ -204,6 +204,8 @@ describe('edit session', () => {
     expect(() => s.createLabel({ name: 'Tumour', colorRgb: [1, 2, 3], kind: 'lesion' })).toThrow(/already exists/);
     expect(() => s.createLabel({ name: 'x', colorRgb: [1, 2, 300], kind: 'lesion' })).toThrow(/colorRgb/);
     expect(() => s.createLabel({ name: 'x', colorRgb: [1, 2, 3], kind: 'bone' as never })).toThrow(/kind must be/);
+    // Without a kind a hand-made label is 'other', even when its name sounds like a lesion.
+    expect(s.createLabel({ name: 'new tumour?', colorRgb: [1, 2, 3] })).toMatchObject({ value: 5, kind: 'other' });
     db.close();
     const db2 = openDatabase(file);
     const s2 = openEditSession(db2, segmentationId);

@@ -67,16 +67,19 @@ describe('medseg measure', () => {
     for (const k of ['id', 'voxels', 'volumeMl', 'centroidLps', 'recistLongMm', 'recistShortMm', 'maxDiameterMm']) expect(spleen.instances[0]).toHaveProperty(k);
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\r\n');
     expect(lines[0].startsWith('labelValue,instanceId,labelName')).toBe(true);
-    expect(lines.some((l) => l.startsWith('5,0,liver,other,38634,'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('5,0,liver,organ,38634,'))).toBe(true); // named by the table, not lesion-like: organ
   });
 
   it('--threshold and --grow make label 1 with voxel counts equal to numpy/scipy', async () => {
     const t = JSON.parse((await cli('measure', CT, '--threshold=-100:200', '--json')).out);
     expect(t.labels.map((l: { value: number }) => l.value)).toEqual([1]);
+    // Made by the app's classical tool runner (its label name and kind), not by a CLI copy of it.
+    expect([t.labels[0].name, t.labels[0].kind]).toEqual(['threshold -100..200', 'lesion']);
     expect(t.labels[0].voxels).toBe(ref.threshold);
     expect(t.labels[0].instances.reduce((s: number, i: { voxels: number }) => s + i.voxels, 0)).toBe(ref.threshold);
     const g6 = JSON.parse((await cli('measure', CT, '--grow=81,58,19:-50:250', '--json')).out);
     expect(g6.labels[0].voxels).toBe(ref.grow6);
+    expect([g6.labels[0].name, g6.labels[0].kind]).toEqual(['region -50..250', 'lesion']);
     expect(g6.labels[0].instances).toHaveLength(1);
     const g26 = JSON.parse((await cli('measure', CT, '--grow=81,58,19:-50:250', '--connectivity', '26', '--json')).out);
     expect(g26.labels[0].voxels).toBe(ref.grow26);

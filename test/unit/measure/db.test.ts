@@ -9,7 +9,8 @@ import { listMeasurementRuns, loadMeasurements, saveMeasurements } from '../../.
 import { saveSegmentation } from '../../../main/db/segmentations.js';
 import { importPaths } from '../../../main/services/catalog/importer.js';
 import { readNiftiLabels } from '../../../main/services/nifti/nifti.js';
-import { defaultLabelTable, measureSegmentation } from '../../../main/services/measure/measure.js';
+import { measureSegmentation } from '../../../main/services/measure/measure.js';
+import { labelTableFor } from '../../../shared/domain/labelTable.js';
 import { loadSeriesVolume } from '../../../main/services/series/volumes.js';
 import { measurementCsv, measurementRows, MEASUREMENT_COLUMNS } from '../../../shared/domain/measure/export.js';
 import type { MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
@@ -30,7 +31,7 @@ beforeAll(async () => {
   const { volume, geometry } = await loadSeriesVolume(db, seriesId);
   const seg = await readNiftiLabels(SEG);
   // value 5 (liver) as a lesion-kind label to exercise instance rows; names as in labels_total.csv
-  const labelMap: LabelMap = { ...seg, table: defaultLabelTable(seg.labels, new Set([5]), new Map([[5, 'liver, "segment"']])) };
+  const labelMap: LabelMap = { ...seg, table: labelTableFor(seg.labels, { rows: new Map([[5, { name: 'liver, "segment"' }]]), lesionValues: new Set([5]) }) };
   result = measureSegmentation(volume, labelMap, geometry, { connectivity: 26 });
   const onGrid = resampleLabelMapNearest(labelMap, volume) as LabelMap;
   segId = saveSegmentation(db, { seriesId, source: 'import', name: 'TotalSegmentator', labelMap: onGrid });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../../main/db/database.js';
 import { createServiceTable } from '../../../main/methods/index.js';
-import { parseLabelTable } from '../../../main/methods/catalog.js';
+import { parseLabelTable } from '../../../shared/domain/labelTable.js';
 import { dispatch } from '../../../main/adapters/dispatch.js';
 import type { ServiceTable } from '../../../main/methods/types.js';
 import type { RpcReply } from '../../../shared/ipc/contract.js';

@@ -121,6 +121,9 @@ describe('edit.* methods', () => {
     expect(lesion.value).toBeGreaterThan(liver);
     const state = await result<EditState>(call('edit.open', { segmentationId: 1 }));
     expect(state.labels.map((l) => l.name)).toContain('my lesion');
+    // The contract lets a caller leave the kind out: a new label then never defaults to lesion.
+    const plain = await result<{ name: string; kind: string }>(call('edit.createLabel', { segmentationId: 1, label: { name: 'my outline', colorRgb: [0, 255, 255] } }));
+    expect(plain).toMatchObject({ name: 'my outline', kind: 'other' });
     await result(call('edit.stroke', { segmentationId: 1, stroke: { kind: 'brush', mode: 'paint', label: lesion.value, pathIjk: [[100, 60, 3]], radiusMm: 4, shape: 'sphere' } }));
     expect((await counts(1, 1)).get(lesion.value)).toBeGreaterThan(0);
     const listed = await result<{ versions: { id: number; name: string }[]; current: number }>(call('edit.versions', { segmentationId: 1 }));

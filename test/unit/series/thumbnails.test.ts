@@ -23,6 +23,16 @@ describe('thumbnails', () => {
     expect(tall[20 * THUMBNAIL_PX + 40]).toBe(255);
   });
 
+  it('windows MR like the viewer opens it: the 1st-99th percentile auto window', () => {
+    // 10 x 10 values 0..99 (shuffled): auto window 1..99, so 50 is mid-grey and 99 white.
+    const values = Int16Array.from({ length: 100 }, (_, n) => (n * 37) % 100);
+    const t = thumbnailFromFrame({ kind: 'grey', rows: 10, columns: 10, values }, 'MR', [1, 1]);
+    const at = (x: number, y: number): number => t[y * THUMBNAIL_PX + x];
+    expect(at(2, 35)).toBe(Math.round((255 * (50 - 1)) / 98)); // row 5, column 0 holds 50
+    expect(at(47, 15)).toBe(255); // row 2, column 7 holds 99
+    expect(at(2, 2)).toBe(0); // row 0, column 0 holds 0 (below the window)
+  });
+
   it('decodes only the middle instance of the real CT series into a body-shaped image', async () => {
     const db = openDatabase(path.join(mkdtempSync(path.join(tmpdir(), 'medseg-thumb-')), 'cat.db'));
     await importPaths(db, [`${DATA_DIR}/totalsegmentator_example/example_ct_dicom`]);
