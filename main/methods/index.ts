@@ -67,6 +67,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
       // Calls already running (an import between two files, a stroke) get a moment to finish; a long one is cut
       // short by the closed database between two statements, and each statement's transaction is atomic.
       await settledWithin([...inFlight], deps.closeGraceMs ?? CLOSE_GRACE_MS);
+      await analysis.cancelAll(); // a segment.start that was resolving its model meanwhile has a job now
       await editing.closeAll();
       db.close();
     })());
@@ -76,9 +77,9 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
 
 function settledWithin(calls: Promise<unknown>[], ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // Not unref'd: the wait is bounded, and the process must not exit before the database is closed.
   const grace = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);
-    timer.unref?.();
   });
   return Promise.race([Promise.allSettled(calls).then(() => undefined), grace]).finally(() => clearTimeout(timer));
 }
