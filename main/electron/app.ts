@@ -39,6 +39,7 @@ export interface ElectronLike {
   app: {
     whenReady(): Promise<unknown>;
     on(event: 'window-all-closed', listener: () => void): unknown;
+    on(event: 'before-quit', listener: (event: { preventDefault(): void }) => void): unknown;
     quit(): void;
     getVersion(): string;
   };
@@ -99,9 +100,23 @@ export async function startElectronApp(electron: ElectronLike, opts: ShellOption
   windows.push(win);
   installNavigationGuards(win.webContents);
   win.once('ready-to-show', () => win.show());
-  electron.app.on('window-all-closed', () => {
-    db.close();
-    electron.app.quit();
+  electron.app.on('window-all-closed', () => electron.app.quit());
+  // Quit waits for the service table to close (model jobs cancelled, edit snapshots stored, DB closed), then quits
+  // for real; the second 'before-quit' finds it closed and lets it through.
+  let closed = false;
+  let closing = false;
+  electron.app.on('before-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    if (closing) return;
+    closing = true;
+    table
+      .close()
+      .catch((err: unknown) => console.error('medseg: closing the database failed:', err))
+      .finally(() => {
+        closed = true;
+        electron.app.quit();
+      });
   });
   await win.loadURL(`${APP_ORIGIN}/index.html`);
   return win;

@@ -1,29 +1,16 @@
 // Electron hardening that can be unit-tested without Electron: window options, navigation guards, session rules,
 // and the trusted-sender check every IPC call passes before its payload is looked at.
 import path from 'node:path';
+import { DATA_SCHEME } from '../adapters/web.js';
 
 /** The renderer is served from this origin (custom protocol, never http/file). */
 export const APP_SCHEME = 'medseg-app';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
 /** Voxel and label-map bytes: `medseg-data://local/data/<kind>/<id>`. */
-export const DATA_SCHEME = 'medseg-data';
+export { DATA_SCHEME };
 export const DATA_ORIGIN = `${DATA_SCHEME}://local`;
 export const INVOKE_CHANNEL = 'medseg:invoke';
 export const EVENT_CHANNEL = 'medseg:event';
-
-export const ELECTRON_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  `connect-src 'self' ${DATA_SCHEME}:`,
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
 
 export interface SecureWebPreferences {
   preload: string;

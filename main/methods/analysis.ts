@@ -35,10 +35,12 @@ export interface AnalysisService {
   methods: Pick<MethodImpls, AnalysisMethodName>;
   /** Binary 'labelmap-preview/<previewId>'. */
   readPreview(previewId: number): BinaryResource;
-  /** Cancels every running job (shutdown). */
-  cancelAll(): void;
+  /** Cancels every running job (shutdown); resolves once each has settled, so none writes after the DB closes. */
+  cancelAll(): Promise<void>;
 }
 
+/** Model ids are names: letters, digits, '.', '_', '-'; never a path (no '/', '\\', nor a leading dot). */
+const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** Previews are transient: a user tries a few ranges, keeps one; older ones go (by count and by memory). */
 const MAX_PREVIEWS = 4;
 const MAX_PREVIEW_BYTES = 256 * 1024 * 1024;
@@ -102,6 +104,8 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
     },
 
     'segment.start': async ({ seriesId, modelId, device }, ctx: CallContext) => {
+      // A caller names a model; only the CLI, run by the user on their own machine, may load a folder by path.
+      if (!MODEL_ID_PATTERN.test(modelId)) throw new AppError('INVALID_INPUT', `"${modelId.slice(0, 80)}" is not a model id (a name such as abdomen-ct, not a path).`);
       getSeriesRecord(db, seriesId); // NOT_FOUND before a job exists
       const model = await resolveModel(modelId, deps.modelRoots);
       const jobId = nextJobId++;
@@ -285,8 +289,10 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
       if (!p) throw new AppError('NOT_FOUND', `Preview ${previewId} is gone (only the latest ${MAX_PREVIEWS} are kept): run the tool again.`);
       return { bytes: p.labels, dtype: 'uint8' };
     },
-    cancelAll() {
-      for (const job of jobs.values()) job.cancel();
+    async cancelAll() {
+      const running = [...jobs.values()];
+      for (const job of running) job.cancel();
+      await Promise.allSettled(running.map((job) => job.promise));
     },
   };
 }

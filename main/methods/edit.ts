@@ -1,13 +1,14 @@
 // The edit.* entries of the method table over the editing service (one live session per segmentation), and the
-// label map as edited so far for binary 'labelmap/<id>': a page reload shows every committed stroke.
+// label map as edited so far for binary 'labelmap/<id>': a page reload shows every committed stroke. Sessions are
+// bounded (main/services/editing/registry.ts); edit.open re-reads the journal, so a stale session never lingers.
 import type { Database } from 'better-sqlite3';
 import type { editMethods } from '../../shared/ipc/contract-edit.js';
 import type { LabelMap } from '../../shared/domain/labelMap.js';
-import { voxelCount, type VoxelArray } from '../../shared/domain/volume.js';
+import type { VoxelArray } from '../../shared/domain/volume.js';
 import { bytesOf, dtypeOf } from '../../shared/domain/dtypes.js';
 import type { EditStroke } from '../../shared/domain/editing/strokes.js';
-import { EditSessionRegistry } from '../services/editing/registry.js';
-import { loadEditedLabelMap, type EditResult, type EditSession } from '../services/editing/session.js';
+import { EditSessionRegistry, type EditSessionRegistryOptions } from '../services/editing/registry.js';
+import { loadEditedLabelMap, openEditSession, type EditResult, type EditSession } from '../services/editing/session.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
 import { seriesIdOfSegmentation } from '../db/segmentations.js';
 import type { BinaryResource, MethodImpls } from './types.js';
@@ -21,39 +22,52 @@ export interface EditingService {
   editedLabelMap(segmentationId: number): { seriesId: number; labelMap: LabelMap };
   /** The labels inside an inclusive voxel box, from the live session (opened if needed). */
   labelsInBox(segmentationId: number, box: BinaryBox): Promise<BinaryResource>;
+  /** Edit sessions open now (each holds a label map and image values). */
+  openSessions(): number;
+  /** Stores every session's pending snapshot and releases them all (shutdown). */
   closeAll(): Promise<void>;
 }
 
-export function createEditingService(db: Database): EditingService {
-  // The registry asks for image values synchronously; they are loaded (async) just before a session opens.
-  const imageValues = new Map<number, VoxelArray | undefined>();
-  const registry = new EditSessionRegistry(db, (segmentationId) => imageValues.get(segmentationId));
-  const open = new Map<number, Promise<EditSession>>();
-  const ready = new Map<number, EditSession>();
+export function createEditingService(db: Database, registryOptions: EditSessionRegistryOptions = {}): EditingService {
+  // The registry asks for image values synchronously; they are loaded (async) just before a session opens and
+  // handed over when it does, so the registry alone holds them while the session lives and frees them with it.
+  const staged = new Map<number, VoxelArray | undefined>();
+  const staging = new Map<number, Promise<void>>();
+  const registry = new EditSessionRegistry(
+    db,
+    (segmentationId) => {
+      const values = staged.get(segmentationId);
+      staged.delete(segmentationId);
+      return values;
+    },
+    registryOptions,
+  );
 
-  const session = (segmentationId: number): Promise<EditSession> => {
-    let job = open.get(segmentationId);
+  const stage = (segmentationId: number): Promise<void> => {
+    let job = staging.get(segmentationId);
     if (!job) {
       job = (async () => {
         const seriesId = seriesIdOfSegmentation(db, segmentationId);
-        if (seriesId !== undefined && !imageValues.has(segmentationId)) {
-          // Threshold tools need HU on the segmentation's grid; a series that cannot load only disables them.
-          const volume = await loadSeriesVolume(db, seriesId).then((l) => l.volume, () => undefined);
-          imageValues.set(segmentationId, volume?.voxels);
-        }
-        const s = registry.session(segmentationId);
-        ready.set(segmentationId, s);
-        return s;
-      })();
-      open.set(segmentationId, job);
-      job.catch(() => open.delete(segmentationId));
+        // Threshold tools need HU on the segmentation's grid; a series that cannot load only disables them.
+        const volume = seriesId === undefined ? undefined : await loadSeriesVolume(db, seriesId).then((l) => l.volume, () => undefined);
+        staged.set(segmentationId, volume?.voxels);
+      })().finally(() => staging.delete(segmentationId));
+      staging.set(segmentationId, job);
     }
     return job;
   };
 
-  const hasImageValues = (segmentationId: number, s: EditSession): boolean => {
-    const v = imageValues.get(segmentationId);
-    return v !== undefined && v.length === voxelCount(s.labelMap());
+  /**
+   * Runs op on the segmentation's live session. The session is taken from the registry in the same synchronous
+   * step as op runs, so no other call can release it in between (an await there would leave such a gap).
+   */
+  const withSession = async <T>(segmentationId: number, op: (s: EditSession) => T): Promise<T> => {
+    while (!registry.peek(segmentationId) && !staged.has(segmentationId)) await stage(segmentationId);
+    try {
+      return op(registry.session(segmentationId));
+    } finally {
+      staged.delete(segmentationId); // a failed open (unknown id) must not leave image values behind
+    }
   };
 
   const change = (segmentationId: number, r: EditResult) => ({
@@ -69,38 +83,47 @@ export function createEditingService(db: Database): EditingService {
 
   const methods: EditingService['methods'] = {
     'edit.open': async ({ segmentationId }) => {
-      const s = await session(segmentationId);
-      const h = s.history();
-      return { segmentationId, version: h.version, canUndo: h.canUndo, canRedo: h.canRedo, hasImageValues: hasImageValues(segmentationId, s), labels: s.labelMap().table };
+      // Opening always reads the journal afresh: after a CONFLICT (another process edited this segmentation)
+      // the cached session is stale, and re-opening is how the user continues.
+      await registry.reopen(segmentationId);
+      return withSession(segmentationId, (s) => {
+        const h = s.history();
+        return { segmentationId, version: h.version, canUndo: h.canUndo, canRedo: h.canRedo, hasImageValues: registry.hasModality(segmentationId), labels: s.labelMap().table };
+      });
     },
-    'edit.stroke': async ({ segmentationId, stroke }) => change(segmentationId, (await session(segmentationId)).applyStroke(stroke as EditStroke)),
-    'edit.undo': async ({ segmentationId }) => change(segmentationId, (await session(segmentationId)).undo()),
-    'edit.redo': async ({ segmentationId }) => change(segmentationId, (await session(segmentationId)).redo()),
-    'edit.versions': async ({ segmentationId }) => {
-      const s = await session(segmentationId);
-      return { versions: s.listVersions(), current: s.history().version };
-    },
-    'edit.nameVersion': async ({ segmentationId, name }) => (await session(segmentationId)).nameVersion(name),
-    'edit.revertTo': async ({ segmentationId, versionId }) => change(segmentationId, (await session(segmentationId)).revertTo(versionId)),
-    'edit.createLabel': async ({ segmentationId, label }) => (await session(segmentationId)).createLabel(label),
+    'edit.stroke': async ({ segmentationId, stroke }) => withSession(segmentationId, (s) => change(segmentationId, s.applyStroke(stroke as EditStroke))),
+    'edit.undo': async ({ segmentationId }) => withSession(segmentationId, (s) => change(segmentationId, s.undo())),
+    'edit.redo': async ({ segmentationId }) => withSession(segmentationId, (s) => change(segmentationId, s.redo())),
+    'edit.versions': async ({ segmentationId }) => withSession(segmentationId, (s) => ({ versions: s.listVersions(), current: s.history().version })),
+    'edit.nameVersion': async ({ segmentationId, name }) => withSession(segmentationId, (s) => s.nameVersion(name)),
+    'edit.revertTo': async ({ segmentationId, versionId }) => withSession(segmentationId, (s) => change(segmentationId, s.revertTo(versionId))),
+    'edit.createLabel': async ({ segmentationId, label }) => withSession(segmentationId, (s) => s.createLabel(label)),
   };
 
   return {
     methods,
     editedLabelMap(segmentationId) {
-      const live = ready.get(segmentationId);
       // A copy of the live map: the response may still be sending when the next stroke changes it.
-      const m = live?.labelMap();
+      const m = registry.peek(segmentationId)?.labelMap();
       const labelMap = m ? { ...m, labels: m.labels.slice() } : loadEditedLabelMap(db, segmentationId);
       return { seriesId: seriesIdOfSegmentation(db, segmentationId) ?? -1, labelMap };
     },
     labelsInBox: async (segmentationId, box) => {
-      const labels = (await session(segmentationId)).labelsInBounds(box);
-      return { bytes: bytesOf(labels), dtype: dtypeOf(labels) };
+      // From the live session; a read with none open uses a short-lived one rather than keeping a session (and
+      // its image values) for a read.
+      const live = registry.peek(segmentationId);
+      const s = live ?? openEditSession(db, segmentationId);
+      try {
+        const labels = s.labelsInBounds(box);
+        return { bytes: bytesOf(labels), dtype: dtypeOf(labels) };
+      } finally {
+        if (!live) s.close();
+      }
     },
+    openSessions: () => registry.size,
     closeAll: async () => {
-      open.clear();
-      ready.clear();
+      await Promise.allSettled([...staging.values()]);
+      staged.clear();
       await registry.closeAll();
     },
   };

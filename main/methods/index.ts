@@ -1,26 +1,52 @@
 // The composition root of the method table (shared/ipc/contract.ts): one service per area (catalog, analysis,
-// editing), composed into the table the adapters serve through main/adapters/dispatch.ts. No electron import here.
+// editing), composed into the table the adapters serve through main/adapters/dispatch.ts, and its orderly close().
+// No electron import here.
 import { AppError } from '../../shared/errors.js';
 import type { BinaryBox, BinaryKind } from '../../shared/ipc/contract.js';
 import { sameGrid } from '../../shared/domain/volume.js';
 import { bytesOf, dtypeOf } from '../../shared/domain/dtypes.js';
 import { getSeriesRecord } from '../db/catalog.js';
-import type { BinaryResource, MethodImpls, ServiceDeps, ServiceTable } from './types.js';
+import type { BinaryResource, CallContext, MethodImpls, ServiceDeps, ServiceTable } from './types.js';
 import { createAnalysisService } from './analysis.js';
 import { createCatalogService } from './catalog.js';
 import { createEditingService } from './edit.js';
 
 export type { ServiceDeps } from './types.js';
 
+/** How long close() waits for calls already running before it closes the database under them. */
+export const CLOSE_GRACE_MS = 5000;
+
 export function createServiceTable(deps: ServiceDeps): ServiceTable {
   const { db } = deps;
   const catalog = createCatalogService(deps);
-  const editing = createEditingService(db);
+  const editing = createEditingService(db, deps.editSessions);
   // Measure and compare what the viewer shows: the label map with every committed edit.
   const analysis = createAnalysisService({ db, labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId) });
-  const methods: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods };
+  let closing: Promise<void> | null = null;
+  const inFlight = new Set<Promise<unknown>>();
+  const open = (): void => {
+    if (closing) throw new AppError('CANCELLED', 'medseg is shutting down; the request was not run.');
+  };
+  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods };
+  // Every entry refuses once close() began: nothing may start on a database about to close.
+  const methods = Object.fromEntries(
+    Object.entries(served).map(([name, impl]) => [
+      name,
+      async (input: never, ctx: CallContext) => {
+        open();
+        const call = (impl as (i: never, c: CallContext) => Promise<unknown>)(input, ctx);
+        inFlight.add(call);
+        try {
+          return await call;
+        } finally {
+          inFlight.delete(call);
+        }
+      },
+    ]),
+  ) as unknown as MethodImpls;
 
   const readBinary = async (kind: BinaryKind, resourceId: number, box?: BinaryBox): Promise<BinaryResource> => {
+    open();
     if (kind === 'labelmap' && box) return editing.labelsInBox(resourceId, box);
     if (kind === 'thumbnail') return catalog.readThumbnail(resourceId);
     if (kind === 'labelmap-preview') return analysis.readPreview(resourceId);
@@ -36,5 +62,25 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     return { bytes: bytesOf(l), dtype: dtypeOf(l) };
   };
 
-  return { methods, readBinary };
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await analysis.cancelAll();
+      // Calls already running (an import between two files, a stroke) get a moment to finish; a long one is cut
+      // short by the closed database between two statements, and each statement's transaction is atomic.
+      await settledWithin([...inFlight], deps.closeGraceMs ?? CLOSE_GRACE_MS);
+      await analysis.cancelAll(); // a segment.start that was resolving its model meanwhile has a job now
+      await editing.closeAll();
+      db.close();
+    })());
+
+  return { methods, readBinary, close };
+}
+
+function settledWithin(calls: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Not unref'd: the wait is bounded, and the process must not exit before the database is closed.
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([Promise.allSettled(calls).then(() => undefined), grace]).finally(() => clearTimeout(timer));
 }

@@ -11,6 +11,7 @@ import type {
   MethodOutput,
   VoxelDtype,
 } from '../../shared/ipc/contract.js';
+import type { EditSessionRegistryOptions } from '../services/editing/registry.js';
 
 export interface CallContext {
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
@@ -31,6 +32,11 @@ export interface ServiceTable {
   methods: MethodImpls;
   /** box: only that region of a label map (an edit's changed region). */
   readBinary(kind: BinaryKind, resourceId: number, box?: BinaryBox): Promise<BinaryResource>;
+  /**
+   * Shutdown, in order: cancel running model jobs (they store nothing) and wait for them to stop, store the edit
+   * sessions' pending snapshots, close the database. Calls after it are refused. Idempotent.
+   */
+  close(): Promise<void>;
 }
 
 export interface ServiceDeps {
@@ -39,4 +45,8 @@ export interface ServiceDeps {
   appVersion: string;
   /** Native file/folder picker; only the Electron shell has one. */
   pickPaths?: (kind: 'files' | 'folder') => Promise<string[]>;
+  /** Edit-session limits and snapshot timing (tests shorten them). */
+  editSessions?: EditSessionRegistryOptions;
+  /** close(): how long to wait for calls already running (default CLOSE_GRACE_MS). */
+  closeGraceMs?: number;
 }

@@ -30,18 +30,29 @@ export const command: CliCommand = {
       io.stderr(`medseg: warning: no renderer bundle in ${rendererDir} (run npm run build); serving the API only\n`);
     }
     const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-    const db = openCatalogDb(values.db);
-    const table = createServiceTable({ db, mode: 'http', appVersion: version });
-    const server = await startHttpServer({ table, port, rendererDir });
+    const table = createServiceTable({ db: openCatalogDb(values.db), mode: 'http', appVersion: version });
+    let server;
+    try {
+      server = await startHttpServer({ table, port, rendererDir });
+    } catch (err) {
+      await table.close(); // e.g. the port is taken: the database still closes cleanly
+      throw err;
+    }
     io.stdout(`medseg listening on ${server.url}\n`);
-    // Run until SIGINT/SIGTERM, then close connections and the database cleanly.
-    await new Promise<void>((resolve) => {
-      const stop = (): void => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+    // Run until SIGINT/SIGTERM, then stop taking requests, cancel model jobs, store edit snapshots, close the DB.
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      const stop = (sig: NodeJS.Signals): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(sig);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
+    io.stderr(`medseg: ${signal}: shutting down\n`);
     await server.close();
-    db.close();
+    await table.close();
+    io.stderr('medseg: closed cleanly\n');
     return EXIT_OK;
   },
 };

@@ -66,6 +66,8 @@ export function segmentSeries(db: Database, seriesId: number, model: ModelFolder
     if (cancelled) throw new AppError('CANCELLED', 'Segmentation cancelled; nothing was saved.');
     job = startSegmentation(loaded.volume, model, opts);
     const result = await job.promise;
+    // A cancel that arrives after the last tile but before the save still means: store nothing.
+    if (cancelled) throw new AppError('CANCELLED', 'Segmentation cancelled; nothing was saved.');
     return { segmentationId: saveModelSegmentation(db, seriesId, model, result), result };
   })();
   return {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startElectronApp, type ElectronLike, type WindowLike } from '../../../main/electron/app.js';
 import { APP_ORIGIN, EVENT_CHANNEL, INVOKE_CHANNEL, isTrustedSender, mainWindowOptions, type MainWindowOptions } from '../../../main/electron/security.js';
-import { openDatabase } from '../../../main/db/database.js';
+import { openDatabase, type Database } from '../../../main/db/database.js';
 import type { InvokeEventLike } from '../../../main/electron/ipc.js';
 import type { RpcReply } from '../../../shared/ipc/contract.js';
 
@@ -41,11 +41,17 @@ function standIn() {
     once = () => this;
     show = () => undefined;
   }
+  const appListeners = new Map<string, ((event: { preventDefault(): void }) => void)[]>();
   const electron: ElectronLike = {
     app: {
       whenReady: async () => void calls.push('whenReady'),
-      on: () => undefined,
-      quit: () => undefined,
+      on: (event: string, l: (event: { preventDefault(): void }) => void) => void appListeners.set(event, [...(appListeners.get(event) ?? []), l]),
+      // As Electron does: quit() emits 'before-quit', and quits only when no listener prevented it.
+      quit: () => {
+        let prevented = false;
+        for (const l of appListeners.get('before-quit') ?? []) l({ preventDefault: () => void (prevented = true) });
+        calls.push(prevented ? 'quit prevented' : 'quit');
+      },
       getVersion: () => '9.9.9',
     },
     BrowserWindow: FakeWindow,
@@ -64,6 +70,7 @@ function standIn() {
   };
   return {
     electron,
+    appListeners,
     calls,
     listeners,
     handlers,
@@ -91,8 +98,14 @@ async function started() {
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>medseg</title>');
   writeFileSync(path.join(dir, 'secret.txt'), 'not for the page');
   const s = standIn();
-  await startElectronApp(s.electron, { openDb: () => openDatabase(path.join(dir, 'cat.db')), preloadPath: path.join(dir, 'preload.cjs'), rendererDir });
-  return s;
+  const opened: Database[] = [];
+  const openDb = (): Database => {
+    const db = openDatabase(path.join(dir, 'cat.db'));
+    opened.push(db);
+    return db;
+  };
+  await startElectronApp(s.electron, { openDb, preloadPath: path.join(dir, 'preload.cjs'), rendererDir });
+  return { ...s, db: () => opened[0], dir };
 }
 
 const appFrame = { senderFrame: { url: `${APP_ORIGIN}/index.html`, parent: null } };
@@ -154,5 +167,19 @@ describe('Electron shell (stand-in electron module)', () => {
     expect((await data(new Request('medseg-data://local/etc/passwd'))).status).toBe(404);
     expect(s.sent).toEqual([]);
     expect(EVENT_CHANNEL).toBe('medseg:event');
+  });
+
+  it('on quit closes the service table (DB closed) before the app really quits; IPC after that is refused', async () => {
+    const s = await started();
+    const invoke = s.handlers.get(INVOKE_CHANNEL)!;
+    expect(s.db().open).toBe(true);
+    for (const l of s.appListeners.get('window-all-closed') ?? []) l({ preventDefault: () => undefined });
+    expect(s.calls.at(-1)).toBe('quit prevented'); // held back while the table closes
+    const t0 = Date.now();
+    while (s.calls.at(-1) !== 'quit' && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
+    expect(s.calls.slice(-2)).toEqual(['quit prevented', 'quit']);
+    expect(s.db().open).toBe(false);
+    const after = (await invoke(appFrame, 'app.info', {})) as RpcReply<unknown>;
+    expect(after.ok ? 'ok' : after.error.code).toBe('CANCELLED');
   });
 });

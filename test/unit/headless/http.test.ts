@@ -1,5 +1,6 @@
-// The headless server's safety rails: token on every API request, loopback-only bind, body size limit,
-// schema check before a service runs, binary resources as raw bytes, and CSP on the served page.
+// The headless server's safety rails: token on every API request, loopback-only bind, body size and time limits,
+// schema check before a service runs, binary resources as raw bytes, CSP on the served page, and the status each
+// error code gets (main/adapters/web.ts); model ids that are paths refused on a real service table.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networkInterfaces } from 'node:os';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,11 @@ import path from 'node:path';
 import net from 'node:net';
 import { startHttpServer, type RunningHttpServer } from '../../../main/headless/http.js';
 import type { MethodImpls, ServiceTable } from '../../../main/methods/types.js';
-import { AppError } from '../../../shared/errors.js';
+import { AppError, ERROR_CODES } from '../../../shared/errors.js';
+import { HTTP_STATUS_OF } from '../../../main/adapters/web.js';
+import { createServiceTable } from '../../../main/methods/index.js';
+import { openDatabase } from '../../../main/db/database.js';
+import { REPO_DIR } from '../../helpers/paths.js';
 import { methods } from '../../../shared/ipc/contract.js';
 
 const calls: string[] = [];
@@ -32,16 +37,40 @@ const stubs: Partial<MethodImpls> = {
   },
   'labelmaps.list': notUsed,
   'labelmaps.addFromNifti': notUsed,
+  'edit.undo': async ({ segmentationId }) => {
+    throw new AppError('CONFLICT', `segmentation ${segmentationId} was edited elsewhere`);
+  },
 };
+const binaryReads: string[] = [];
 // Every other method of the table answers 'not used', so the stub keeps up with the contract as it grows.
 const fakeMethods = { ...(Object.fromEntries(Object.keys(methods).map((m) => [m, notUsed])) as unknown as MethodImpls), ...stubs };
 const table: ServiceTable = {
   methods: fakeMethods,
-  readBinary: async (kind, id) => {
+  readBinary: async (kind, id, box) => {
+    binaryReads.push(`${kind}/${id}`);
+    if (kind === 'labelmap' && box) throw new AppError('INVALID_INPUT', 'box outside the grid');
+    if (kind === 'labelmap' && id === 5) throw new AppError('INCONSISTENT_GEOMETRY', 'not on its series grid');
     if (kind !== 'volume' || id !== 7) throw new AppError('NOT_FOUND', 'none');
     return { bytes: new Uint8Array(new Int16Array([-1024, 0, 3071]).buffer), dtype: 'int16' };
   },
+  close: async () => undefined,
 };
+
+/** Sends raw bytes on one connection and returns the status line's code, the headers and the body. */
+function rawRequest(text: string, keepOpenMs = 0): Promise<{ status: number; head: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port: srv.port }, () => s.write(text));
+    let all = '';
+    s.on('data', (d) => (all += d.toString()));
+    s.on('error', reject);
+    s.on('close', () => {
+      const [head, body = ''] = all.split('\r\n\r\n');
+      resolve({ status: Number(head.split(' ')[1]), head, body });
+    });
+    if (keepOpenMs > 0) setTimeout(() => s.destroy(), keepOpenMs);
+  });
+}
+const hostHeader = (): string => `Host: 127.0.0.1:${srv.port}`;
 
 let srv: RunningHttpServer;
 const TOKEN = 'test-token-abc';
@@ -51,7 +80,7 @@ const base = (): string => `http://127.0.0.1:${srv.port}`;
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medseg-http-'));
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>t</title>');
-  srv = await startHttpServer({ table, token: TOKEN, rendererDir: dir, maxBodyBytes: 4096 });
+  srv = await startHttpServer({ table, token: TOKEN, rendererDir: dir, maxBodyBytes: 4096, bodyTimeoutMs: 300 });
 });
 afterAll(async () => {
   await srv.close();
@@ -166,5 +195,110 @@ describe('medseg serve HTTP adapter', () => {
       s.on('end', () => resolve(Number(text.split(' ')[1])));
     });
     expect(traversal).toBe(404);
+  });
+});
+
+describe('HTTP statuses follow the one code → status map', () => {
+  const codeOf = async (res: Response): Promise<string> => ((await res.json()) as { error: { code: string } }).error.code;
+
+  it('every code of the closed list has a 4xx or 5xx status; client mistakes are 4xx', () => {
+    for (const code of ERROR_CODES) expect(HTTP_STATUS_OF[code], code).toBeGreaterThanOrEqual(400);
+    expect(HTTP_STATUS_OF.INVALID_INPUT).toBe(400);
+    expect(HTTP_STATUS_OF.UNAUTHORIZED).toBe(401);
+    expect(HTTP_STATUS_OF.NOT_FOUND).toBe(404);
+    expect(HTTP_STATUS_OF.CONFLICT).toBe(409);
+    expect(HTTP_STATUS_OF.INTERNAL).toBe(500);
+  });
+
+  it('binary reads: INVALID_INPUT is 400 and a geometry refusal 422, not 500', async () => {
+    const box = await fetch(`${base()}/data/labelmap/3?box=0,0,0,9,9,9`, { headers: auth });
+    expect(box.status).toBe(400);
+    expect(await codeOf(box)).toBe('INVALID_INPUT');
+    const grid = await fetch(`${base()}/data/labelmap/5`, { headers: auth });
+    expect(grid.status).toBe(422);
+    expect(await codeOf(grid)).toBe('INCONSISTENT_GEOMETRY');
+  });
+
+  it('a method error keeps its status: CONFLICT is 409', async () => {
+    const res = await fetch(`${base()}/rpc/edit.undo`, { method: 'POST', body: '{"segmentationId":4}', headers: auth });
+    expect(res.status).toBe(409);
+    expect(await codeOf(res)).toBe('CONFLICT');
+  });
+
+  it('405 carries INVALID_INPUT and 421 UNAUTHORIZED, not NOT_FOUND; 401 carries UNAUTHORIZED', async () => {
+    const get = await fetch(`${base()}/rpc/app.info`, { headers: auth });
+    expect(get.status).toBe(405);
+    expect(await codeOf(get)).toBe('INVALID_INPUT');
+    const put = await fetch(`${base()}/index.html`, { method: 'PUT', body: 'x' });
+    expect(put.status).toBe(405);
+    expect(await codeOf(put)).toBe('INVALID_INPUT');
+    const rebound = await rawRequest(`GET /data/volume/7 HTTP/1.1\r\nHost: evil.example:${srv.port}\r\nConnection: close\r\n\r\n`);
+    expect(rebound.status).toBe(421);
+    expect(JSON.parse(rebound.body).error.code).toBe('UNAUTHORIZED');
+    const noAuth = await fetch(`${base()}/rpc/app.info`, { method: 'POST', body: '{}' });
+    expect(await codeOf(noAuth)).toBe('UNAUTHORIZED');
+  });
+
+  it('malformed %-encoding in a path is 400 INVALID_INPUT, for the page and for /rpc (was 500)', async () => {
+    const page = await rawRequest(`GET /%E0%A4%A HTTP/1.1\r\n${hostHeader()}\r\nConnection: close\r\n\r\n`);
+    expect(page.status).toBe(400);
+    expect(JSON.parse(page.body).error.code).toBe('INVALID_INPUT');
+    const rpc = await fetch(`${base()}/rpc/app.%E0%A4%A`, { method: 'POST', body: '{}', headers: auth });
+    expect(rpc.status).toBe(400);
+    expect(await codeOf(rpc)).toBe('INVALID_INPUT');
+  });
+
+  it('a request body that does not arrive in time is refused with 408 and the connection closed; nothing runs', async () => {
+    calls.length = 0;
+    const t0 = Date.now();
+    const slow = await rawRequest(
+      `POST /rpc/import.paths HTTP/1.1\r\n${hostHeader()}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"paths":`,
+      10_000,
+    );
+    expect(slow.status).toBe(408);
+    expect(slow.head.toLowerCase()).toContain('connection: close');
+    expect(JSON.parse(slow.body).error.code).toBe('INVALID_INPUT');
+    expect(Date.now() - t0).toBeLessThan(5000); // the server closed it, not our 10 s guard
+    expect(calls).toEqual([]);
+  });
+
+  it('ids beyond 2^53 − 1 are refused (400), never rounded to a neighbour', async () => {
+    binaryReads.length = 0;
+    for (const id of ['9007199254740993', '9999999999999999']) {
+      const res = await fetch(`${base()}/data/volume/${id}`, { headers: auth });
+      expect(res.status, id).toBe(400);
+      expect(await codeOf(res)).toBe('INVALID_INPUT');
+    }
+    expect(binaryReads).toEqual([]);
+    // The largest exact id still reaches the service, unchanged.
+    expect((await fetch(`${base()}/data/volume/9007199254740991`, { headers: auth })).status).toBe(404);
+    expect(binaryReads).toEqual(['volume/9007199254740991']);
+    // JSON ids too: JSON.parse would round 9007199254740993 to …992; the schema refuses it instead.
+    const rpc = await fetch(`${base()}/rpc/volume.info`, { method: 'POST', body: '{"seriesId":9007199254740993}', headers: auth });
+    expect(rpc.status).toBe(400);
+    expect(await codeOf(rpc)).toBe('INVALID_INPUT');
+  });
+});
+
+describe('segment.start over HTTP on the real service table', () => {
+  it('refuses a model id that is a path (absolute, relative, with a backslash) before touching the file system', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'medseg-http-model-'));
+    const real = createServiceTable({ db: openDatabase(path.join(dir, 'cat.db')), mode: 'http', appVersion: 'test' });
+    const s = await startHttpServer({ table: real, token: TOKEN });
+    try {
+      for (const modelId of [path.join(REPO_DIR, 'models/abdomen-ct'), '../models/abdomen-ct', 'models/abdomen-ct', '..\\abdomen-ct', '.hidden']) {
+        const res = await fetch(`http://127.0.0.1:${s.port}/rpc/segment.start`, { method: 'POST', body: JSON.stringify({ seriesId: 1, modelId }), headers: auth });
+        expect(res.status, modelId).toBe(400);
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        expect(body.error.code).toBe('INVALID_INPUT');
+        expect(body.error.message).toMatch(/not a model id/);
+      }
+      // A name is looked up (here: the series is missing, so NOT_FOUND, which a path never reaches).
+      const named = await fetch(`http://127.0.0.1:${s.port}/rpc/segment.start`, { method: 'POST', body: '{"seriesId":1,"modelId":"abdomen-ct"}', headers: auth });
+      expect(named.status).toBe(404);
+    } finally {
+      await s.close();
+      await real.close();
+    }
   });
 });
