@@ -9,7 +9,7 @@ export interface MethodCall<M extends MethodName> {
   busy: boolean;
   /** The refusal of the latest call (or a message given to setError), null when none. */
   error: string | null;
-  /** The answer to the latest call; null before it, while a new call runs, after a refusal or clear. */
+  /** The answer to the latest call; null before it, after a refusal or clear, and while a new call runs (unless keepPrevious). */
   result: MethodOutput<M> | null;
   /** Resolves with the answer, or undefined when the call was refused or superseded. */
   call(input: MethodInput<M>): Promise<MethodOutput<M> | undefined>;
@@ -23,13 +23,21 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function useMethod<M extends MethodName>(method: M, options: { onError?(message: string): void } = {}): MethodCall<M> {
+export interface MethodOptions {
+  /** Also told of every refusal (panels that report through the status bar). */
+  onError?(message: string): void;
+  /** A list that refreshes: keep showing the last answer while the next call runs, instead of nothing. */
+  keepPrevious?: boolean;
+}
+
+export function useMethod<M extends MethodName>(method: M, options: MethodOptions = {}): MethodCall<M> {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<MethodOutput<M> | null>(null);
   const latest = useRef(0);
   const onError = useRef(options.onError);
   onError.current = options.onError;
+  const keepPrevious = options.keepPrevious === true;
 
   // Unmounting supersedes whatever is in flight.
   useEffect(
@@ -44,7 +52,7 @@ export function useMethod<M extends MethodName>(method: M, options: { onError?(m
       const mine = ++latest.current;
       setBusy(true);
       setError(null);
-      setResult(null);
+      if (!keepPrevious) setResult(null);
       try {
         const out = await api.call(method, input);
         if (mine !== latest.current) return undefined;
@@ -60,7 +68,7 @@ export function useMethod<M extends MethodName>(method: M, options: { onError?(m
         if (mine === latest.current) setBusy(false);
       }
     },
-    [method],
+    [method, keepPrevious],
   );
 
   const clear = useCallback(() => {
