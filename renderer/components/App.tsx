@@ -27,13 +27,21 @@ export function App() {
     [patients, ui.seriesId],
   );
   const catalogChanged = useCallback(() => dispatch({ type: 'catalogChanged' }), []);
+  // A status line is about the series it came from: it goes when another series opens.
+  const selectSeries = useCallback(
+    (seriesId: number) => {
+      if (seriesId !== ui.seriesId) setStatus('');
+      dispatch({ type: 'selectSeries', seriesId });
+    },
+    [ui.seriesId],
+  );
 
   return (
     <div className="app">
       <aside className="left">
         <h2>medseg</h2>
         <ImportPanel canPick={info?.canPickPaths ?? false} onImported={catalogChanged} onStatus={setStatus} />
-        <StudyBrowser patients={patients} selected={ui.seriesId} onSelect={(seriesId) => dispatch({ type: 'selectSeries', seriesId })} />
+        <StudyBrowser patients={patients} selected={ui.seriesId} onSelect={selectSeries} />
       </aside>
       {ui.seriesId !== null ? (
         // The one key of the page that names a series: everything of the previous series unmounts with it.

@@ -98,6 +98,8 @@ async function openAndCheck(seriesId: number, round: number): Promise<void> {
     await page.waitForSelector('[data-testid=edit-state][data-ready=yes]', { timeout: POLL_MS });
   } else {
     expect(snap.legendNames).toEqual([]);
+    // Nor does the status line still speak of the CT's label map.
+    expect(await page.textContent('[data-testid=status]')).not.toContain('example_seg_dicom');
     expect(await page.textContent('[data-testid=edit-panel]')).toContain('add a label map first');
   }
   // The controls answer clicks (a stale copy on top, or one that lost its handlers, would not).
