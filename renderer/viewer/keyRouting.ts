@@ -2,25 +2,40 @@
 // the focus; over a view the view still wins (arrows scroll, space toggles the overlay), and text fields always keep
 // what is typed into them. Shared by the viewer's shortcuts and the editing shortcuts so both decide alike.
 
+/** What has the keyboard focus, as far as key routing cares. */
+export type FocusKind = 'text' | 'select' | 'range' | 'pressable' | 'none';
+
+export interface KeyPress {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+}
+
 const TEXT_INPUT_TYPES = new Set(['text', 'search', 'number', 'email', 'password', 'url', 'tel', 'date', 'datetime-local', 'month', 'time', 'week']);
 const RANGE_KEYS = new Set(['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'PageUp', 'PageDown', 'Home', 'End']);
 const PRESS_KEYS = new Set([' ', 'Enter']);
 
-/** A field the user types into (its keys, digits and arrows included, are never shortcuts). */
-export function isTextEntry(el: Element | null): boolean {
-  if (!el) return false;
-  if (el instanceof HTMLTextAreaElement) return true;
-  if (el instanceof HTMLInputElement) return TEXT_INPUT_TYPES.has(el.type);
-  return el instanceof HTMLElement && el.isContentEditable;
+/**
+ * The routing rule, without the DOM: typing stays in text fields; a control keeps the unmodified keys it uses itself
+ * (a select: all of them, type-ahead included; a slider: arrows, pages, Home/End; buttons and checkboxes: space and
+ * Enter) unless the pointer is over the views; everything else is a shortcut.
+ */
+export function keyGoesToViews(focus: FocusKind, e: KeyPress, pointerOverViews: boolean): boolean {
+  if (focus === 'text') return false;
+  const modified = e.ctrlKey || e.metaKey || e.altKey;
+  const usedByControl =
+    !modified && (focus === 'select' || (focus === 'range' && RANGE_KEYS.has(e.key)) || (focus === 'pressable' && PRESS_KEYS.has(e.key)));
+  return usedByControl ? pointerOverViews : true;
 }
 
-/** Whether the focused control does something of its own with this unmodified key. */
-function controlUsesKey(el: Element | null, e: KeyboardEvent): boolean {
-  if (!el || e.ctrlKey || e.metaKey || e.altKey) return false;
-  if (el instanceof HTMLSelectElement) return true; // arrows, space and type-ahead letters all pick options
-  if (el instanceof HTMLInputElement) return el.type === 'range' ? RANGE_KEYS.has(e.key) : PRESS_KEYS.has(e.key);
-  if (el instanceof HTMLButtonElement || el instanceof HTMLAnchorElement || el.tagName === 'SUMMARY') return PRESS_KEYS.has(e.key);
-  return false;
+export function focusKindOf(el: Element | null): FocusKind {
+  if (!el) return 'none';
+  if (el instanceof HTMLTextAreaElement || (el instanceof HTMLElement && el.isContentEditable)) return 'text';
+  if (el instanceof HTMLSelectElement) return 'select';
+  if (el instanceof HTMLInputElement) return TEXT_INPUT_TYPES.has(el.type) ? 'text' : el.type === 'range' ? 'range' : 'pressable';
+  if (el instanceof HTMLButtonElement || el instanceof HTMLAnchorElement || el.tagName === 'SUMMARY') return 'pressable';
+  return 'none';
 }
 
 /** The pointer is over the three views (hover state is the browser's, so nothing can go stale across unmounts). */
@@ -30,10 +45,9 @@ export function pointerOverViews(): boolean {
 
 /** True when a key press is a shortcut of the views (or of editing), false when the focused field owns it. */
 export function keyBelongsToViews(e: KeyboardEvent): boolean {
-  const target = e.target instanceof Element ? e.target : null;
-  if (isTextEntry(target)) return false;
-  if (controlUsesKey(target, e)) return pointerOverViews();
-  return true;
+  const focus = focusKindOf(e.target instanceof Element ? e.target : null);
+  // Only ask for the hover state when it decides.
+  return keyGoesToViews(focus, e, false) || keyGoesToViews(focus, e, pointerOverViews());
 }
 
 /**
