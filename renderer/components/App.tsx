@@ -1,28 +1,19 @@
-// The workstation page: study browser and import on the left, three linked views in the middle, overlays on the
-// right, probe and status at the bottom.
+// The workstation page: study browser and import on the left; the open series (three linked views, probe, overlays
+// and analysis panels) in the middle and on the right, as one unit keyed by the series.
 import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { api } from '../api.js';
-import type { LabelMapSummary, MethodOutput, PatientNode, SeriesNode } from '../../shared/ipc/contract.js';
+import type { MethodOutput, PatientNode, SeriesNode } from '../../shared/ipc/contract.js';
 import { initialUiState, uiReducer } from '../state/uiState.js';
-import { Viewer, type ProbeReading } from '../viewer/Viewer.js';
 import { StudyBrowser } from './StudyBrowser.js';
 import { ImportPanel } from './ImportPanel.js';
-import { OverlayPanel } from './OverlayPanel.js';
-import { GeometryBanner } from './GeometryBadge.js';
-import { EditPanel } from './EditPanel.js';
-import { AnalysisPanels } from './AnalysisPanels.js';
-import { useAnalysisState } from '../state/analysisState.js';
-import type { EditPointerTool } from '../viewer/editPointer.js';
+import { OpenSeries } from './OpenSeries.js';
+import { SHORTCUT_HELP, StatusBar } from './StatusBar.js';
 
 export function App() {
   const [ui, dispatch] = useReducer(uiReducer, initialUiState);
   const [info, setInfo] = useState<MethodOutput<'app.info'> | null>(null);
   const [patients, setPatients] = useState<PatientNode[]>([]);
-  const [labelMaps, setLabelMaps] = useState<LabelMapSummary[]>([]);
-  const [probe, setProbe] = useState<ProbeReading | null>(null);
-  const analysis = useAnalysisState(ui.seriesId);
   const [status, setStatus] = useState('');
-  const [editTool, setEditTool] = useState<EditPointerTool | null>(null);
 
   useEffect(() => {
     api.call('app.info', {}).then(setInfo, (e: unknown) => setStatus(String(e)));
@@ -30,81 +21,42 @@ export function App() {
   useEffect(() => {
     api.call('catalog.list', {}).then((r) => setPatients(r.patients), (e: unknown) => setStatus(`Catalog: ${String(e)}`));
   }, [ui.catalogVersion]);
-  useEffect(() => {
-    if (ui.seriesId === null) return;
-    let alive = true;
-    setLabelMaps((old) => (old.every((l) => l.seriesId === ui.seriesId) ? old : []));
-    api.call('labelmaps.list', { seriesId: ui.seriesId }).then(
-      (r) => alive && setLabelMaps(r.labelMaps),
-      (e: unknown) => alive && setStatus(`Label maps: ${String(e)}`),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [ui.seriesId, ui.catalogVersion]);
 
   const series: SeriesNode | undefined = useMemo(
     () => patients.flatMap((p) => p.studies.flatMap((s) => s.series)).find((s) => s.seriesId === ui.seriesId),
     [patients, ui.seriesId],
   );
-  const overlay = useMemo(
-    () => ({ visible: ui.overlayVisible, opacity: ui.overlayOpacity, mode: ui.overlayMode, hidden: ui.hiddenLabels }),
-    [ui.overlayVisible, ui.overlayOpacity, ui.overlayMode, ui.hiddenLabels],
-  );
-  const toggleOverlay = useCallback(() => dispatch({ type: 'toggleOverlay' }), []);
   const catalogChanged = useCallback(() => dispatch({ type: 'catalogChanged' }), []);
+  // A status line is about the series it came from: it goes when another series opens.
+  const selectSeries = useCallback(
+    (seriesId: number) => {
+      if (seriesId !== ui.seriesId) setStatus('');
+      dispatch({ type: 'selectSeries', seriesId });
+    },
+    [ui.seriesId],
+  );
 
   return (
     <div className="app">
       <aside className="left">
         <h2>medseg</h2>
         <ImportPanel canPick={info?.canPickPaths ?? false} onImported={catalogChanged} onStatus={setStatus} />
-        <StudyBrowser patients={patients} selected={ui.seriesId} onSelect={(seriesId) => dispatch({ type: 'selectSeries', seriesId })} />
+        <StudyBrowser patients={patients} selected={ui.seriesId} onSelect={selectSeries} />
       </aside>
-      <main className="center">
-        {series && <GeometryBanner geometry={series.geometry} />}
-        {ui.seriesId !== null ? (
-          <Viewer
-            key={ui.seriesId}
-            seriesId={ui.seriesId}
-            labelMaps={labelMaps}
-            overlay={overlay}
-            onToggleOverlay={toggleOverlay}
-            onProbe={setProbe}
-            onStatus={setStatus}
-            editTool={editTool}
-            analysis={analysis.viewerHooks}
-          />
-        ) : (
-          <div className="viewer-message">Select a series.</div>
-        )}
-        <footer className="statusbar">
-          <span data-testid="probe">
-            {probe ? (
-              <>
-                <span data-testid="probe-value">{Number.isInteger(probe.value) ? probe.value : probe.value.toFixed(2)}</span> {probe.unit}{' '}
-                <span data-testid="probe-lps">{probe.lpsMm ? `LPS (${probe.lpsMm.map((v) => v.toFixed(1)).join(', ')}) mm` : 'LPS unavailable (unsafe geometry)'}</span>{' '}
-                <span className="muted" data-testid="probe-ijk">voxel [{probe.ijk.join(', ')}]</span>
-              </>
-            ) : (
-              <span className="muted">move over an image to read values</span>
-            )}
-          </span>
-          <span className="status" data-testid="status">
-            {status}
-          </span>
-        </footer>
-      </main>
-      <aside className="right">
-        {ui.seriesId !== null && <EditPanel key={ui.seriesId} labelMaps={labelMaps} onTool={setEditTool} onChanged={catalogChanged} onStatus={setStatus} />}
-        {ui.seriesId !== null && (
-          <OverlayPanel key={ui.seriesId} seriesId={ui.seriesId} labelMaps={labelMaps} ui={ui} dispatch={dispatch} onAdded={catalogChanged} onStatus={setStatus} />
-        )}
-        {ui.seriesId !== null && <AnalysisPanels key={ui.seriesId} seriesId={ui.seriesId} labelMaps={labelMaps} analysis={analysis} onAdded={catalogChanged} onStatus={setStatus} />}
-        <div className="help muted">
-          wheel/↑↓/PgUp/PgDn scroll · click crosshair · right-drag W/L · shift/middle-drag pan · ctrl+wheel or +/- zoom · 1 soft tissue 2 lung 3 bone 4 brain 5 liver · R reset · space overlay · X crosshair
-        </div>
-      </aside>
+      {ui.seriesId !== null ? (
+        // The one key of the page that names a series: everything of the previous series unmounts with it.
+        <OpenSeries key={ui.seriesId} seriesId={ui.seriesId} series={series} ui={ui} dispatch={dispatch} status={status} onStatus={setStatus} onCatalogChanged={catalogChanged} />
+      ) : (
+        <>
+          <main className="center">
+            <div className="viewer-message">Select a series.</div>
+            <StatusBar probe={null} status={status} />
+          </main>
+          <aside className="right">
+            <div className="help muted">{SHORTCUT_HELP}</div>
+          </aside>
+        </>
+      )}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 // Classical segmentation without a model: threshold (HU range, live preview), region grow (click a seed in a view
 // while the tool is active), k-means (k), each optionally inside an ROI box; previewed, then "Keep" stores it.
-import { useEffect, useRef, useState } from 'react';
-import { api } from '../api.js';
+import { useEffect, useState } from 'react';
+import { useMethod } from '../state/useMethod.js';
 import type { ClassicalToolInput } from '../../shared/ipc/contract-analysis.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
 import type { PreviewOverlay } from '../viewer/analysisLayers.js';
@@ -37,9 +37,12 @@ export function ClassicalPanel(props: {
   const [roiMin, setRoiMin] = useState('0,0,0');
   const [roiMax, setRoiMax] = useState('');
   const [summary, setSummary] = useState<string>('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const request = useRef(0);
+  // One call per kind; a new preview supersedes an older one still on its way, and choosing a tool drops all three.
+  const previewing = useMethod('classical.preview');
+  const edgeMapping = useMethod('classical.edgeMap');
+  const applying = useMethod('classical.apply');
+  const busy = previewing.busy || edgeMapping.busy || applying.busy;
+  const error = previewing.error ?? edgeMapping.error ?? applying.error;
   // Keep stores exactly what was previewed, even if a field was edited since (and its live preview not yet run).
   const [previewed, setPreviewed] = useState<ClassicalToolInput | null>(null);
 
@@ -67,45 +70,28 @@ export function ClassicalPanel(props: {
 
   const runEdges = async (): Promise<void> => {
     const t = Number(edge);
-    if (!(t > 0)) return setError('The edge threshold must be a positive gradient.');
-    const mine = ++request.current;
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await api.call('classical.edgeMap', { seriesId, minGradientPerMm: t });
-      if (mine !== request.current) return;
-      setPreview({ previewId: r.previewId, seriesId: r.seriesId, labels: r.labels.map(({ voxels: _v, ...l }) => l) });
-      setPreviewed(null); // an edge map is a display layer, not a segmentation to keep
-      setSummary(r.labels.map((l) => `${l.name}: ${l.voxels.toLocaleString('en-US')}`).join('; '));
-    } catch (err) {
-      if (mine === request.current) setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      if (mine === request.current) setBusy(false);
-    }
+    if (!(t > 0)) return edgeMapping.setError('The edge threshold must be a positive gradient.');
+    const r = await edgeMapping.call({ seriesId, minGradientPerMm: t });
+    if (!r) return;
+    setPreview({ previewId: r.previewId, seriesId: r.seriesId, labels: r.labels.map(({ voxels: _v, ...l }) => l) });
+    setPreviewed(null); // an edge map is a display layer, not a segmentation to keep
+    setSummary(r.labels.map((l) => `${l.name}: ${l.voxels.toLocaleString('en-US')}`).join('; '));
   };
 
   const runPreview = async (): Promise<void> => {
     if (tool === 'edges') return runEdges();
     const p = params();
     if (typeof p === 'string') {
-      setError(p);
+      previewing.setError(p);
       return;
     }
-    const mine = ++request.current;
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await api.call('classical.preview', { seriesId, params: p });
-      if (mine !== request.current) return; // a newer request superseded this one
-      setPreview({ previewId: r.previewId, seriesId: r.seriesId, labels: r.labels.map(({ voxels: _v, ...l }) => l) });
-      setPreviewed(p);
-      const capped = r.params.capped === true ? ' — stopped at the voxel cap: incomplete' : '';
-      setSummary(r.labels.map((l) => `${l.name}: ${l.voxels.toLocaleString('en-US')} voxels`).join('; ') + capped);
-    } catch (err) {
-      if (mine === request.current) setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      if (mine === request.current) setBusy(false);
-    }
+    applying.clear();
+    const r = await previewing.call({ seriesId, params: p });
+    if (!r) return; // refused, or a newer request superseded this one
+    setPreview({ previewId: r.previewId, seriesId: r.seriesId, labels: r.labels.map(({ voxels: _v, ...l }) => l) });
+    setPreviewed(p);
+    const capped = r.params.capped === true ? ' — stopped at the voxel cap: incomplete' : '';
+    setSummary(r.labels.map((l) => `${l.name}: ${l.voxels.toLocaleString('en-US')} voxels`).join('; ') + capped);
   };
 
   // Live preview: threshold follows its range as it is typed; region grow re-runs on a new seed. liveKey holds every
@@ -120,20 +106,14 @@ export function ClassicalPanel(props: {
 
   const keep = async (): Promise<void> => {
     const p = previewed;
-    if (!p || !props.preview) return setError('Preview first: Keep stores what the preview shows.');
-    setBusy(true);
-    try {
-      const r = await api.call('classical.apply', { seriesId, params: p });
-      onStatus(`Stored classical segmentation ${r.segmentationId}.`);
-      setPreview(null);
-      setPreviewed(null);
-      setSummary('');
-      onAdded();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    if (!p || !props.preview) return applying.setError('Preview first: Keep stores what the preview shows.');
+    const r = await applying.call({ seriesId, params: p });
+    if (!r) return;
+    onStatus(`Stored classical segmentation ${r.segmentationId}.`);
+    setPreview(null);
+    setPreviewed(null);
+    setSummary('');
+    onAdded();
   };
 
   const choose = (t: Tool | ''): void => {
@@ -141,7 +121,9 @@ export function ClassicalPanel(props: {
     setPreview(null);
     setPreviewed(null);
     setSummary('');
-    setError(null);
+    previewing.clear();
+    edgeMapping.clear();
+    applying.clear();
   };
 
   return (

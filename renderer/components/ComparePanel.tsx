@@ -1,36 +1,25 @@
 // Agreement of two segmentations of the series: per-label Dice, IoU and HD95 (mm) and the overall voxel accuracy.
 // Labels are matched by value, so both names are shown: a mismatch (e.g. liver = 5 in one, 1 in the other) is visible.
 import { useEffect, useState } from 'react';
-import { api } from '../api.js';
-import type { LabelMapSummary, MethodOutput } from '../../shared/ipc/contract.js';
-
-type Comparison = MethodOutput<'compare.segmentations'>;
+import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import { useMethod } from '../state/useMethod.js';
 
 export function ComparePanel({ labelMaps }: { labelMaps: readonly LabelMapSummary[] }) {
   const [a, setA] = useState<number | null>(null);
   const [b, setB] = useState<number | null>(null);
-  const [result, setResult] = useState<Comparison | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const comparison = useMethod('compare.segmentations');
+  const { result, error, busy, clear } = comparison;
 
   useEffect(() => {
     const ids = labelMaps.map((l) => l.segmentationId);
     setA((x) => (x !== null && ids.includes(x) ? x : (ids[0] ?? null)));
     setB((x) => (x !== null && ids.includes(x) ? x : (ids[1] ?? ids[0] ?? null)));
   }, [labelMaps]);
-  useEffect(() => setResult(null), [a, b]);
+  // A result belongs to one pair.
+  useEffect(() => clear(), [a, b, clear]);
 
   const compare = async (): Promise<void> => {
-    if (a === null || b === null) return;
-    setBusy(true);
-    setError(null);
-    try {
-      setResult(await api.call('compare.segmentations', { a, b }));
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    if (a !== null && b !== null) await comparison.call({ a, b });
   };
 
   const pick = (value: number | null, set: (v: number) => void, testId: string) => (

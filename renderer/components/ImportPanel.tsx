@@ -2,6 +2,7 @@
 // by 'import.progress' events.
 import { useEffect, useState } from 'react';
 import { api } from '../api.js';
+import { useMethod } from '../state/useMethod.js';
 
 export function pathsFromDrop(dt: DataTransfer): string[] {
   // Electron: the preload resolves dropped files and folders to paths.
@@ -18,28 +19,25 @@ export function pathsFromDrop(dt: DataTransfer): string[] {
 
 export function ImportPanel({ canPick, onImported, onStatus }: { canPick: boolean; onImported(seriesIds: number[]): void; onStatus(s: string): void }) {
   const [path, setPath] = useState('');
-  const [busy, setBusy] = useState(false);
+  const importing = useMethod('import.paths', { onError: (m) => onStatus(`Import failed: ${m}`) });
+  const busy = importing.busy;
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
 
   useEffect(() => api.subscribe('import.progress', (p) => setProgress({ done: p.filesDone, total: p.filesTotal })), []);
 
   const run = async (paths: string[]): Promise<void> => {
     if (paths.length === 0 || busy) return;
-    setBusy(true);
     setProgress(null);
-    try {
-      const r = await api.call('import.paths', { paths });
-      // The reply and the last progress event travel separately (RPC vs event stream): when the reply wins,
-      // the bar still ends full, and stays so until the next import.
-      setProgress((p) => ({ done: p?.total ?? r.filesSeen, total: p?.total ?? r.filesSeen }));
-      onStatus(`Imported ${r.filesSeen} files into ${r.seriesIds.length} series${r.problems.length ? `, ${r.problems.length} problems (${r.problems[0].message})` : ''}.`);
-      onImported(r.seriesIds);
-    } catch (err) {
+    const r = await importing.call({ paths });
+    if (!r) {
       setProgress(null);
-      onStatus(`Import failed: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      setBusy(false);
+      return;
     }
+    // The reply and the last progress event travel separately (RPC vs event stream): when the reply wins, the bar
+    // still ends full, and stays so until the next import.
+    setProgress((p) => ({ done: p?.total ?? r.filesSeen, total: p?.total ?? r.filesSeen }));
+    onStatus(`Imported ${r.filesSeen} files into ${r.seriesIds.length} series${r.problems.length ? `, ${r.problems.length} problems (${r.problems[0].message})` : ''}.`);
+    onImported(r.seriesIds);
   };
 
   const pick = async (kind: 'files' | 'folder'): Promise<void> => {

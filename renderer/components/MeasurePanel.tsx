@@ -1,11 +1,11 @@
 // Measurements of one segmentation beside the viewer: per label `V mL (lo–hi)`, HU mean ± SD and a HU histogram,
 // lesion instances with RECIST axes (click: the three views jump to the centroid), CSV/JSON export; refusals shown.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../api.js';
 import type { LabelMapSummary, MethodOutput } from '../../shared/ipc/contract.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
+import { errorMessage, useMethod } from '../state/useMethod.js';
 
-type Measurement = MethodOutput<'measure.segmentation'>;
 type Histogram = MethodOutput<'measure.histogram'>;
 
 /** Histograms are fetched for at most this many labels (a TotalSegmentator map has over 100). */
@@ -20,60 +20,66 @@ export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJ
   const { labelMaps, onJump, onStatus } = props;
   const [segId, setSegId] = useState<number | null>(null);
   const [connectivity, setConnectivity] = useState<6 | 26>(6);
-  const [result, setResult] = useState<Measurement | null>(null);
-  const [refusal, setRefusal] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const measurement = useMethod('measure.segmentation');
+  const exported = useMethod('measure.export');
   const [histograms, setHistograms] = useState<Record<number, Histogram>>({});
+  const [histogramsLoading, setHistogramsLoading] = useState(false);
+  /** Bumped by every measurement and segmentation change: histograms of an older one are dropped. */
+  const histogramRun = useRef(0);
+  const result = measurement.result;
+  const refusal = measurement.error ?? exported.error;
+  const busy = measurement.busy || histogramsLoading;
+  const { clear: clearMeasurement } = measurement;
+  const { clear: clearExport } = exported;
 
   // Follow the newest segmentation unless the user picked one that still exists.
   useEffect(() => {
     setSegId((id) => (id !== null && labelMaps.some((l) => l.segmentationId === id) ? id : (labelMaps.at(-1)?.segmentationId ?? null)));
   }, [labelMaps]);
   useEffect(() => {
-    setResult(null);
-    setRefusal(null);
+    clearMeasurement();
+    clearExport();
+    histogramRun.current++;
     setHistograms({});
-  }, [segId]);
+    setHistogramsLoading(false);
+  }, [segId, clearMeasurement, clearExport]);
 
   const measure = async (): Promise<void> => {
     if (segId === null) return;
-    setBusy(true);
-    setRefusal(null);
+    const run = ++histogramRun.current;
+    setHistograms({});
+    exported.clear();
+    const r = await measurement.call({ segmentationId: segId, connectivity });
+    if (!r || run !== histogramRun.current) return;
+    setHistogramsLoading(true);
     try {
-      const r = await api.call('measure.segmentation', { segmentationId: segId, connectivity });
-      setResult(r);
-      setHistograms({});
-      const shown = r.labels.filter((l) => l.voxels > 0).slice(0, MAX_HISTOGRAMS);
-      for (const l of shown) {
+      for (const l of r.labels.filter((x) => x.voxels > 0).slice(0, MAX_HISTOGRAMS)) {
         // Plot the bulk of the label (p5..p95 widened by half its span) so a few outliers do not flatten it.
         const s = l.stats;
         const span = s && s.p5 !== null && s.p95 !== null ? s.p95 - s.p5 : 0;
         const range = s && s.p5 !== null && s.p95 !== null && span > 0 ? { loValue: s.p5 - span / 2, hiValue: s.p95 + span / 2 } : {};
         const h = await api.call('measure.histogram', { segmentationId: segId, labelValue: l.value, bins: BINS, ...range });
+        if (run !== histogramRun.current) return;
         setHistograms((old) => ({ ...old, [l.value]: h }));
       }
     } catch (err) {
-      setResult(null);
-      setRefusal(err instanceof Error ? err.message : String(err));
+      if (run === histogramRun.current) measurement.setError(`Histogram: ${errorMessage(err)}`);
     } finally {
-      setBusy(false);
+      if (run === histogramRun.current) setHistogramsLoading(false);
     }
   };
 
   const exportAs = async (format: 'csv' | 'json'): Promise<void> => {
     if (segId === null) return;
-    try {
-      const r = await api.call('measure.export', { segmentationId: segId, format });
-      const url = URL.createObjectURL(new Blob([r.text], { type: format === 'csv' ? 'text/csv' : 'application/json' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = r.fileName;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      onStatus(`Exported ${r.fileName}.`);
-    } catch (err) {
-      setRefusal(err instanceof Error ? err.message : String(err));
-    }
+    const r = await exported.call({ segmentationId: segId, format });
+    if (!r) return;
+    const url = URL.createObjectURL(new Blob([r.text], { type: format === 'csv' ? 'text/csv' : 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = r.fileName;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    onStatus(`Exported ${r.fileName}.`);
   };
 
   const shownLabels = result?.labels.filter((l) => l.voxels > 0) ?? [];

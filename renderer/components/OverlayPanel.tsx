@@ -1,7 +1,7 @@
 // Label maps of the open series: legend with per-label show/hide, global opacity, fill/outline, and
 // "add label map from NIfTI file" (the server resamples it onto the series grid and stores it).
 import { useState } from 'react';
-import { api } from '../api.js';
+import { useMethod } from '../state/useMethod.js';
 import type { LabelMapSummary } from '../../shared/ipc/contract.js';
 import type { UiAction, UiState } from '../state/uiState.js';
 
@@ -9,19 +9,14 @@ export function OverlayPanel(props: { seriesId: number; labelMaps: LabelMapSumma
   const { ui, dispatch } = props;
   const [niftiPath, setNiftiPath] = useState('');
   const [tablePath, setTablePath] = useState('');
-  const [busy, setBusy] = useState(false);
+  const adding = useMethod('labelmaps.addFromNifti', { onError: (m) => props.onStatus(`Label map not added: ${m}`) });
+  const busy = adding.busy;
 
   const add = async (): Promise<void> => {
-    setBusy(true);
-    try {
-      const r = await api.call('labelmaps.addFromNifti', { seriesId: props.seriesId, path: niftiPath.trim(), ...(tablePath.trim() ? { labelTablePath: tablePath.trim() } : {}) });
-      props.onStatus(`Added label map "${r.name}" with ${r.labels.length} labels.`);
-      props.onAdded();
-    } catch (err) {
-      props.onStatus(`Label map not added: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      setBusy(false);
-    }
+    const r = await adding.call({ seriesId: props.seriesId, path: niftiPath.trim(), ...(tablePath.trim() ? { labelTablePath: tablePath.trim() } : {}) });
+    if (!r) return;
+    props.onStatus(`Added label map "${r.name}" with ${r.labels.length} labels.`);
+    props.onAdded();
   };
 
   return (

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api.js';
 import type { EventPayload, LabelMapSummary, MethodOutput } from '../../shared/ipc/contract.js';
+import { useMethod } from '../state/useMethod.js';
 
 type ModelInfo = MethodOutput<'models.list'>['models'][number];
 type SegRow = MethodOutput<'segment.list'>['segmentations'][number];
@@ -14,7 +15,10 @@ export function SegmentPanel(props: { seriesId: number; labelMaps: readonly Labe
   const [modelId, setModelId] = useState('');
   const [device, setDevice] = useState<'auto' | 'cpu' | 'gpu'>('auto');
   const [job, setJob] = useState<{ jobId: number; tilesDone: number; tilesTotal: number; etaSeconds: number | null } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const starting = useMethod('segment.start');
+  /** Why the last job failed (a refusal of segment.start itself is starting.error). */
+  const [failure, setFailure] = useState<string | null>(null);
+  const error = starting.error ?? failure;
   const [rows, setRows] = useState<SegRow[]>([]);
   // A fast failure can announce 'segment.done' before segment.start has answered with the job id.
   const early = useRef(new Map<number, Done>());
@@ -49,7 +53,7 @@ export function SegmentPanel(props: { seriesId: number; labelMaps: readonly Labe
       onStatus(`Segmentation ${d.segmentationId} stored.`);
       onAdded();
     } else if (d.error?.code === 'CANCELLED') onStatus('Segmentation cancelled; nothing was saved.');
-    else setError(d.error?.message ?? 'Segmentation failed.');
+    else setFailure(d.error?.message ?? 'Segmentation failed.');
   };
 
   // The event subscriptions live as long as the panel; they call the latest finish (fresh props).
@@ -70,16 +74,13 @@ export function SegmentPanel(props: { seriesId: number; labelMaps: readonly Labe
   }, []);
 
   const start = async (): Promise<void> => {
-    setError(null);
-    try {
-      const { jobId } = await api.call('segment.start', { seriesId, modelId, device });
-      current.current = jobId;
-      setJob({ jobId, tilesDone: 0, tilesTotal: 0, etaSeconds: null });
-      const d = early.current.get(jobId);
-      if (d) finish(d);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
+    setFailure(null);
+    const started = await starting.call({ seriesId, modelId, device });
+    if (!started) return;
+    current.current = started.jobId;
+    setJob({ jobId: started.jobId, tilesDone: 0, tilesTotal: 0, etaSeconds: null });
+    const d = early.current.get(started.jobId);
+    if (d) finish(d);
   };
 
   const cancel = async (): Promise<void> => {

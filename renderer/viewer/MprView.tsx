@@ -8,6 +8,7 @@ import { imageIdFor, type ViewerLabelMap, type ViewerVolume } from './volumeStor
 import { drawOverlays, type OverlayStyle } from './overlay.js';
 import { sampleAt, type EditPointerTool } from './editPointer.js';
 import type { Voi } from '../../shared/domain/windowing.js';
+import { releasePanelFocus } from './keyRouting.js';
 
 export type { Voi } from '../../shared/domain/windowing.js';
 
@@ -161,6 +162,7 @@ export function MprView(props: MprViewProps) {
     const el = elementRef.current;
     if (!el) return;
     e.preventDefault();
+    releasePanelFocus();
     props.onActivate(plane);
     let mode: 'window' | 'pan' | 'pick' | 'edit' = e.button === 2 ? 'window' : e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : 'pick';
     const tool = props.editTool;

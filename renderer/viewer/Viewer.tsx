@@ -10,6 +10,7 @@ import { CT_PRESETS, defaultWindow } from '../../shared/domain/windowing.js';
 import type { OverlayStyle } from './overlay.js';
 import { useAnalysisLayers, type ViewerAnalysisHooks } from './analysisLayers.js';
 import type { EditPointerTool } from './editPointer.js';
+import { keyBelongsToViews } from './keyRouting.js';
 
 export type { OverlayStyle } from './overlay.js';
 
@@ -91,8 +92,7 @@ export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe,
   useEffect(() => {
     if (!vol) return;
     const onKey = (e: KeyboardEvent): void => {
-      const t = e.target as HTMLElement | null;
-      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+      if (!keyBelongsToViews(e)) return;
       const preset = CT_PRESETS.find((p) => p.key === e.key);
       if (preset) setVoi(preset.voi);
       else if (e.key === 'ArrowUp' || e.key === 'ArrowRight') scroll(active, 1);

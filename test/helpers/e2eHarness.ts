@@ -90,3 +90,15 @@ export async function recordProgressBar(page: Page, testId: string): Promise<() 
   }, testId);
   return () => page.evaluate((id) => (window as unknown as { progressSeen: Record<string, string[]> }).progressSeen[id], testId);
 }
+
+/** Calls the method table of a running `medseg serve` (the URL it printed, token included) as the page does. */
+export function rpcClient(serveUrl: URL): <T>(method: string, input: unknown) => Promise<T> {
+  const base = `http://127.0.0.1:${serveUrl.port}`;
+  const token = serveUrl.searchParams.get('token') ?? '';
+  return async <T>(method: string, input: unknown): Promise<T> => {
+    const res = await fetch(`${base}/rpc/${method}`, { method: 'POST', body: JSON.stringify(input), headers: { Authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { ok: boolean; result: T; error?: { message: string } };
+    if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
+    return body.result;
+  };
+}
