@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api.js';
 import type { LabelMapSummary } from '../../shared/ipc/contract.js';
 import type { EditChange, EditState } from '../../shared/ipc/contract-edit.js';
-import type { EditStroke, ViewPlane } from '../../shared/domain/editing/strokes.js';
+import type { EditStroke, VoxelPlane } from '../../shared/domain/editing/strokes.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
 import { drawBrushPreview, type EditPointerTool, type EditPointerView } from '../viewer/editPointer.js';
 import { patchLabelMap } from '../viewer/volumeStore.js';
@@ -28,7 +28,7 @@ interface Version {
 }
 
 /** The editing plane whose fixed voxel axis is the view's slice axis (views reformat by direction, edits by index). */
-const PLANE_OF_AXIS: Record<number, ViewPlane> = { 0: 'sagittal', 1: 'coronal', 2: 'axial' };
+const PLANE_OF_AXIS: Record<number, VoxelPlane> = { 0: 'sagittal', 1: 'coronal', 2: 'axial' };
 const MAX_PATH = 10_000;
 
 export function EditPanel(props: {
@@ -50,11 +50,11 @@ export function EditPanel(props: {
   const [activeLabel, setActiveLabel] = useState(0);
   const [relabelFrom, setRelabelFrom] = useState(0);
   const [relabelTo, setRelabelTo] = useState(0);
-  const [interp, setInterp] = useState<{ plane: ViewPlane; from: number; to: number }>({ plane: 'axial', from: 0, to: 0 });
+  const [interp, setInterp] = useState<{ plane: VoxelPlane; from: number; to: number }>({ plane: 'axial', from: 0, to: 0 });
   const [newLabel, setNewLabel] = useState({ name: '', colour: '#ff00ff', kind: 'lesion' as 'organ' | 'lesion' | 'other' });
   const [versionName, setVersionName] = useState('');
   const queue = useRef<Promise<unknown>>(Promise.resolve());
-  const editedSlices = useRef<{ plane: ViewPlane; slices: number[] }>({ plane: 'axial', slices: [] });
+  const editedSlices = useRef<{ plane: VoxelPlane; slices: number[] }>({ plane: 'axial', slices: [] });
 
   // Default to the newest segmentation of the series; keep the choice while it exists.
   useEffect(() => {
@@ -160,7 +160,7 @@ export function EditPanel(props: {
     let path: Vec3[] = [];
     let last: { x: number; y: number } | null = null;
     let colour = '#fff';
-    const rememberSlice = (plane: ViewPlane, slice: number): void => {
+    const rememberSlice = (plane: VoxelPlane, slice: number): void => {
       const e = editedSlices.current;
       const slices = e.plane === plane ? e.slices.filter((s) => s !== slice) : [];
       editedSlices.current = { plane, slices: [...slices, slice].slice(-2) };
@@ -297,7 +297,7 @@ export function EditPanel(props: {
         <summary data-testid="edit-more">Interpolate · relabel · new label</summary>
         <div className="edit-row">
           interpolate{' '}
-          <select value={interp.plane} onChange={(e) => setInterp({ ...interp, plane: e.target.value as ViewPlane })}>
+          <select value={interp.plane} onChange={(e) => setInterp({ ...interp, plane: e.target.value as VoxelPlane })}>
             <option value="axial">k (axial)</option>
             <option value="coronal">j (coronal)</option>
             <option value="sagittal">i (sagittal)</option>

@@ -3,7 +3,7 @@
 import * as cornerstone from 'cornerstone-core';
 import { api } from '../api.js';
 import type { BinaryBox, LabelMapSummary, VolumeInfo, VoxelDtype } from '../../shared/ipc/contract.js';
-import { extractSlice, planeAxes, PLANES, type Plane, type PlaneAxes } from '../../shared/domain/mpr.js';
+import { extractSlice, patientViewAxes, PLANES, type Plane, type PatientViewAxes } from '../../shared/domain/mpr.js';
 
 type Numeric = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
@@ -15,7 +15,7 @@ export interface ViewerVolume {
   stored: Int16Array;
   slope: number;
   intercept: number;
-  axes: Record<Plane, PlaneAxes>;
+  axes: Record<Plane, PatientViewAxes>;
 }
 
 export interface ViewerLabelMap {
@@ -76,7 +76,7 @@ export function loadViewerVolume(seriesId: number): Promise<ViewerVolume> {
       const values = typedView(bin.buffer, bin.dtype);
       const n = info.dims[0] * info.dims[1] * info.dims[2];
       if (values.length !== n) throw new Error(`volume ${seriesId}: ${values.length} voxels received, grid needs ${n}`);
-      const axes = Object.fromEntries(PLANES.map((p) => [p, planeAxes(info, p)])) as Record<Plane, PlaneAxes>;
+      const axes = Object.fromEntries(PLANES.map((p) => [p, patientViewAxes(info, p)])) as Record<Plane, PatientViewAxes>;
       return { info, values, ...toStored(values, info.valueRange), axes };
     })();
     job.catch(() => volumes.delete(seriesId));
