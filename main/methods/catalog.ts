@@ -3,7 +3,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors.js';
-import type { LabelMapSummary, VoxelDtype } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo, VoxelDtype } from '../../shared/ipc/contract.js';
 import { defaultLabelColor, type LabelInfo, type LabelMap } from '../../shared/domain/labelMap.js';
 import { sameGrid, type VolumeGeometry, type VoxelArray } from '../../shared/domain/volume.js';
 import { resampleLabelMapNearest } from '../../shared/domain/resample.js';
@@ -15,7 +15,7 @@ import { seriesThumbnail } from '../services/series/thumbnails.js';
 import { listSegmentations, saveSegmentation, type SegmentationSummary } from '../db/segmentations.js';
 import type { BinaryResource, MethodImpls, ServiceDeps } from './types.js';
 
-type CatalogMethodName = 'app.info' | 'catalog.list' | 'import.paths' | 'dialog.pickPaths' | 'volume.info' | 'labelmaps.list' | 'labelmaps.addFromNifti';
+type CatalogMethodName = 'app.info' | 'catalog.list' | 'import.paths' | 'dialog.pickPaths' | 'volume.info' | 'segmentations.list' | 'segmentations.addFromNifti';
 
 export interface CatalogService {
   methods: Pick<MethodImpls, CatalogMethodName>;
@@ -86,12 +86,12 @@ export function createCatalogService(deps: ServiceDeps): CatalogService {
       };
     },
 
-    'labelmaps.list': async ({ seriesId }) => {
+    'segmentations.list': async ({ seriesId }) => {
       getSeriesRecord(db, seriesId); // NOT_FOUND for an unknown series rather than an empty list
-      return { labelMaps: listSegmentations(db, seriesId).map(summaryWire) };
+      return { segmentations: listSegmentations(db, seriesId).map(segmentationInfo) };
     },
 
-    'labelmaps.addFromNifti': async ({ seriesId, path: niftiPath, labelTablePath, name }) => {
+    'segmentations.addFromNifti': async ({ seriesId, path: niftiPath, labelTablePath, name }) => {
       await requireReadablePath(niftiPath, 'file');
       if (labelTablePath) await requireReadablePath(labelTablePath, 'file');
       const table = labelTablePath ? parseLabelTable(await readFile(labelTablePath, 'utf8')) : null;
@@ -110,7 +110,7 @@ export function createCatalogService(deps: ServiceDeps): CatalogService {
       });
       const saved = listSegmentations(db, seriesId).find((s) => s.id === id);
       if (!saved) throw new AppError('INTERNAL', `segmentation ${id} vanished after saving`);
-      return summaryWire(saved);
+      return segmentationInfo(saved);
     },
   };
 
@@ -145,7 +145,7 @@ function seriesWire(s: SeriesNode) {
   };
 }
 
-function summaryWire(s: SegmentationSummary): LabelMapSummary {
+function segmentationInfo(s: SegmentationSummary): SegmentationInfo {
   return { segmentationId: s.id, seriesId: s.seriesId, name: s.name, source: s.source, createdAt: s.createdAt, labels: s.labels };
 }
 

@@ -1,6 +1,6 @@
 // The analysis column beside the viewer: model segmentation, measurements, classical tools and comparison of the
 // open series. Cross-talk with the viewer (preview layer, jumps, seed clicks) goes through state/analysisState.
-import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import type { AnalysisState } from '../state/analysisState.js';
 import { SegmentPanel } from './SegmentPanel.js';
 import { MeasurePanel } from './MeasurePanel.js';
@@ -8,7 +8,7 @@ import { ClassicalPanel } from './ClassicalPanel.js';
 import { ComparePanel } from './ComparePanel.js';
 import './analysis.css';
 
-export function AnalysisPanels(props: { seriesId: number; labelMaps: readonly LabelMapSummary[]; analysis: AnalysisState; onAdded(): void; onStatus(s: string): void }) {
+export function AnalysisPanels(props: { seriesId: number; labelMaps: readonly SegmentationInfo[]; analysis: AnalysisState; onAdded(): void; onStatus(s: string): void }) {
   const { seriesId, labelMaps, analysis, onAdded, onStatus } = props;
   return (
     <div className="analysis-panels" data-testid="analysis-panels">

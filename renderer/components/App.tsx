@@ -2,7 +2,7 @@
 // right, probe and status at the bottom.
 import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { api } from '../api.js';
-import type { LabelMapSummary, MethodOutput, PatientNode, SeriesNode } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo, MethodOutput, PatientNode, SeriesNode } from '../../shared/ipc/contract.js';
 import { initialUiState, uiReducer } from '../state/uiState.js';
 import { Viewer, type ProbeReading } from '../viewer/Viewer.js';
 import { StudyBrowser } from './StudyBrowser.js';
@@ -18,7 +18,7 @@ export function App() {
   const [ui, dispatch] = useReducer(uiReducer, initialUiState);
   const [info, setInfo] = useState<MethodOutput<'app.info'> | null>(null);
   const [patients, setPatients] = useState<PatientNode[]>([]);
-  const [labelMaps, setLabelMaps] = useState<LabelMapSummary[]>([]);
+  const [labelMaps, setLabelMaps] = useState<SegmentationInfo[]>([]);
   const [probe, setProbe] = useState<ProbeReading | null>(null);
   const analysis = useAnalysisState(ui.seriesId);
   const [status, setStatus] = useState('');
@@ -34,8 +34,8 @@ export function App() {
     if (ui.seriesId === null) return;
     let alive = true;
     setLabelMaps((old) => (old.every((l) => l.seriesId === ui.seriesId) ? old : []));
-    api.call('labelmaps.list', { seriesId: ui.seriesId }).then(
-      (r) => alive && setLabelMaps(r.labelMaps),
+    api.call('segmentations.list', { seriesId: ui.seriesId }).then(
+      (r) => alive && setLabelMaps(r.segmentations),
       (e: unknown) => alive && setStatus(`Label maps: ${String(e)}`),
     );
     return () => {

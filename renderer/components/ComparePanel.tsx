@@ -2,11 +2,11 @@
 // Labels are matched by value, so both names are shown: a mismatch (e.g. liver = 5 in one, 1 in the other) is visible.
 import { useEffect, useState } from 'react';
 import { api } from '../api.js';
-import type { LabelMapSummary, MethodOutput } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo, MethodOutput } from '../../shared/ipc/contract.js';
 
 type Comparison = MethodOutput<'compare.segmentations'>;
 
-export function ComparePanel({ labelMaps }: { labelMaps: readonly LabelMapSummary[] }) {
+export function ComparePanel({ labelMaps }: { labelMaps: readonly SegmentationInfo[] }) {
   const [a, setA] = useState<number | null>(null);
   const [b, setB] = useState<number | null>(null);
   const [result, setResult] = useState<Comparison | null>(null);

@@ -3,7 +3,7 @@
 // named versions. Strokes go to main through the method table; the views redraw from the label map main serves.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api.js';
-import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import type { EditChange, EditState } from '../../shared/ipc/contract-edit.js';
 import type { EditStroke, VoxelPlane } from '../../shared/domain/editing/strokes.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
@@ -32,7 +32,7 @@ const PLANE_OF_AXIS: Record<number, VoxelPlane> = { 0: 'sagittal', 1: 'coronal',
 const MAX_PATH = 10_000;
 
 export function EditPanel(props: {
-  labelMaps: LabelMapSummary[];
+  labelMaps: SegmentationInfo[];
   onTool(tool: EditPointerTool | null): void;
   onChanged(): void;
   onStatus(s: string): void;

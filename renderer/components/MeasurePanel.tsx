@@ -2,7 +2,7 @@
 // lesion instances with RECIST axes (click: the three views jump to the centroid), CSV/JSON export; refusals shown.
 import { useEffect, useState } from 'react';
 import { api } from '../api.js';
-import type { LabelMapSummary, MethodOutput } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo, MethodOutput } from '../../shared/ipc/contract.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
 
 type Measurement = MethodOutput<'measure.segmentation'>;
@@ -16,7 +16,7 @@ export function fmtMl(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
-export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJump(lps: Vec3): void; onStatus(s: string): void }) {
+export function MeasurePanel(props: { labelMaps: readonly SegmentationInfo[]; onJump(lps: Vec3): void; onStatus(s: string): void }) {
   const { labelMaps, onJump, onStatus } = props;
   const [segId, setSegId] = useState<number | null>(null);
   const [connectivity, setConnectivity] = useState<6 | 26>(6);

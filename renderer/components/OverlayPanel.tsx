@@ -2,10 +2,10 @@
 // "add label map from NIfTI file" (the server resamples it onto the series grid and stores it).
 import { useState } from 'react';
 import { api } from '../api.js';
-import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import type { UiAction, UiState } from '../state/uiState.js';
 
-export function OverlayPanel(props: { seriesId: number; labelMaps: LabelMapSummary[]; ui: UiState; dispatch(a: UiAction): void; onAdded(): void; onStatus(s: string): void }) {
+export function OverlayPanel(props: { seriesId: number; labelMaps: SegmentationInfo[]; ui: UiState; dispatch(a: UiAction): void; onAdded(): void; onStatus(s: string): void }) {
   const { ui, dispatch } = props;
   const [niftiPath, setNiftiPath] = useState('');
   const [tablePath, setTablePath] = useState('');
@@ -14,7 +14,7 @@ export function OverlayPanel(props: { seriesId: number; labelMaps: LabelMapSumma
   const add = async (): Promise<void> => {
     setBusy(true);
     try {
-      const r = await api.call('labelmaps.addFromNifti', { seriesId: props.seriesId, path: niftiPath.trim(), ...(tablePath.trim() ? { labelTablePath: tablePath.trim() } : {}) });
+      const r = await api.call('segmentations.addFromNifti', { seriesId: props.seriesId, path: niftiPath.trim(), ...(tablePath.trim() ? { labelTablePath: tablePath.trim() } : {}) });
       props.onStatus(`Added label map "${r.name}" with ${r.labels.length} labels.`);
       props.onAdded();
     } catch (err) {

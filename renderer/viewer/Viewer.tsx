@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { PLANES, type Plane } from '../../shared/domain/mpr.js';
 import { ijkToLps, type Vec3 } from '../../shared/domain/volume.js';
-import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import { MprView, type ViewControls, type Voi } from './MprView.js';
 import { loadViewerLabelMap, loadViewerVolume, registerVolumeImageLoader, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
 import { CT_PRESETS, defaultWindow } from './windowing.js';
@@ -22,7 +22,7 @@ export interface ProbeReading {
 
 export interface ViewerProps {
   seriesId: number;
-  labelMaps: readonly LabelMapSummary[];
+  labelMaps: readonly SegmentationInfo[];
   overlay: OverlayStyle;
   onToggleOverlay(): void;
   onProbe(reading: ProbeReading | null): void;

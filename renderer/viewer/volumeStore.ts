@@ -2,7 +2,7 @@
 // loader 'medseg:' serves axial/coronal/sagittal slices cut from them on demand.
 import * as cornerstone from 'cornerstone-core';
 import { api } from '../api.js';
-import type { BinaryBox, LabelMapSummary, VolumeInfo, VoxelDtype } from '../../shared/ipc/contract.js';
+import type { BinaryBox, SegmentationInfo, VolumeInfo, VoxelDtype } from '../../shared/ipc/contract.js';
 import { extractSlice, patientViewAxes, PLANES, type Plane, type PatientViewAxes } from '../../shared/domain/mpr.js';
 
 type Numeric = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
@@ -19,7 +19,7 @@ export interface ViewerVolume {
 }
 
 export interface ViewerLabelMap {
-  summary: LabelMapSummary;
+  summary: SegmentationInfo;
   labels: Uint8Array | Uint16Array;
 }
 
@@ -85,7 +85,7 @@ export function loadViewerVolume(seriesId: number): Promise<ViewerVolume> {
   return job;
 }
 
-export function loadViewerLabelMap(summary: LabelMapSummary, expectedVoxels: number): Promise<ViewerLabelMap> {
+export function loadViewerLabelMap(summary: SegmentationInfo, expectedVoxels: number): Promise<ViewerLabelMap> {
   let job = labelMaps.get(summary.segmentationId);
   if (!job) {
     job = (async () => {

@@ -108,7 +108,7 @@ export const analysisMethods = {
     output: z.object({ cancelled: z.boolean() }),
   },
   /** Provenance of every segmentation of a series: where it came from, which model and provider. */
-  'segment.list': {
+  'segmentations.provenance': {
     input: z.object({ seriesId: id }).strict(),
     output: z.object({
       segmentations: z.array(

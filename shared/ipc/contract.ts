@@ -59,7 +59,8 @@ export const labelInfoSchema = z.object({
   voxels: z.number().int().nonnegative().optional(),
 });
 
-export const labelMapSummarySchema = z.object({
+/** A stored segmentation (the record); its voxels, the label map, come from binary 'labelmap/<segmentationId>'. */
+export const segmentationInfoSchema = z.object({
   segmentationId: id,
   seriesId: id,
   name: z.string(),
@@ -110,17 +111,17 @@ export const methods = {
       geometry: geometryReportSchema,
     }),
   },
-  /** Label maps stored for a series; each one's labels come from binary 'labelmap/<segmentationId>'. */
-  'labelmaps.list': {
+  /** Segmentations stored for a series; each one's label map comes from binary 'labelmap/<segmentationId>'. */
+  'segmentations.list': {
     input: z.object({ seriesId: id }).strict(),
-    output: z.object({ labelMaps: z.array(labelMapSummarySchema) }),
+    output: z.object({ segmentations: z.array(segmentationInfoSchema) }),
   },
-  /** Reads a NIfTI label file, resamples it onto the series grid through patient space, stores it (source 'import'). */
-  'labelmaps.addFromNifti': {
+  /** Reads a NIfTI label map, resamples it onto the series grid through patient space, stores it as a segmentation (source 'import'). */
+  'segmentations.addFromNifti': {
     input: z
       .object({ seriesId: id, path: localPath, labelTablePath: localPath.optional(), name: z.string().max(200).optional() })
       .strict(),
-    output: labelMapSummarySchema,
+    output: segmentationInfoSchema,
   },
   ...editMethods,
   ...analysisMethods,
@@ -131,7 +132,7 @@ export type MethodInput<M extends MethodName> = z.infer<(typeof methods)[M]['inp
 export type MethodOutput<M extends MethodName> = z.infer<(typeof methods)[M]['output']>;
 export type PatientNode = z.infer<typeof patientNodeSchema>;
 export type SeriesNode = z.infer<typeof seriesNodeSchema>;
-export type LabelMapSummary = z.infer<typeof labelMapSummarySchema>;
+export type SegmentationInfo = z.infer<typeof segmentationInfoSchema>;
 export type VolumeInfo = MethodOutput<'volume.info'>;
 export type VoxelDtype = z.infer<typeof voxelDtypeSchema>;
 

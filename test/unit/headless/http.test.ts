@@ -30,8 +30,8 @@ const stubs: Partial<MethodImpls> = {
   'volume.info': async ({ seriesId }) => {
     throw new AppError('NOT_FOUND', `no series ${seriesId}`);
   },
-  'labelmaps.list': notUsed,
-  'labelmaps.addFromNifti': notUsed,
+  'segmentations.list': notUsed,
+  'segmentations.addFromNifti': notUsed,
 };
 // Every other method of the table answers 'not used', so the stub keeps up with the contract as it grows.
 const fakeMethods = { ...(Object.fromEntries(Object.keys(methods).map((m) => [m, notUsed])) as unknown as MethodImpls), ...stubs };
