@@ -4,7 +4,6 @@ import type { Database } from 'better-sqlite3';
 import type { editMethods } from '../../shared/ipc/contract-edit.js';
 import type { LabelMap } from '../../shared/domain/labelMap.js';
 import { voxelCount, type VoxelArray } from '../../shared/domain/volume.js';
-import type { EditStroke } from '../../shared/domain/editing/strokes.js';
 import { EditSessionRegistry } from '../services/editing/registry.js';
 import { loadEditedLabelMap, type EditResult, type EditSession } from '../services/editing/session.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
@@ -57,7 +56,8 @@ export function createEditingService(db: Database): EditingService {
     return v !== undefined && v.length === voxelCount(s.labelMap());
   };
 
-  const change = (segmentationId: number, r: EditResult) => ({
+  // A stroke's result also says how many bytes its delta took; undo, redo and revert store nothing new.
+  const change = (segmentationId: number, r: EditResult & { bytesStored?: number }) => ({
     segmentationId,
     version: r.version,
     canUndo: r.canUndo,
@@ -65,7 +65,7 @@ export function createEditingService(db: Database): EditingService {
     changedVoxels: r.changedVoxels,
     changedBoundsIjk: r.changedBoundsIjk,
     changedSlicesK: r.changedSlicesK,
-    ...('bytesStored' in r ? { bytesStored: (r as { bytesStored: number }).bytesStored } : {}),
+    ...(r.bytesStored !== undefined ? { bytesStored: r.bytesStored } : {}),
   });
 
   const methods: EditingService['methods'] = {
@@ -74,7 +74,7 @@ export function createEditingService(db: Database): EditingService {
       const h = s.history();
       return { segmentationId, version: h.version, canUndo: h.canUndo, canRedo: h.canRedo, hasImageValues: hasImageValues(segmentationId, s), labels: s.labelMap().table };
     },
-    'edit.stroke': async ({ segmentationId, stroke }) => change(segmentationId, (await session(segmentationId)).applyStroke(stroke as EditStroke)),
+    'edit.stroke': async ({ segmentationId, stroke }) => change(segmentationId, (await session(segmentationId)).applyStroke(stroke)),
     'edit.undo': async ({ segmentationId }) => change(segmentationId, (await session(segmentationId)).undo()),
     'edit.redo': async ({ segmentationId }) => change(segmentationId, (await session(segmentationId)).redo()),
     'edit.versions': async ({ segmentationId }) => {
