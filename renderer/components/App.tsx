@@ -18,7 +18,7 @@ export function App() {
   const [ui, dispatch] = useReducer(uiReducer, initialUiState);
   const [info, setInfo] = useState<MethodOutput<'app.info'> | null>(null);
   const [patients, setPatients] = useState<PatientNode[]>([]);
-  const [labelMaps, setLabelMaps] = useState<SegmentationInfo[]>([]);
+  const [segmentations, setSegmentations] = useState<SegmentationInfo[]>([]);
   const [probe, setProbe] = useState<ProbeReading | null>(null);
   const analysis = useAnalysisState(ui.seriesId);
   const [status, setStatus] = useState('');
@@ -33,10 +33,10 @@ export function App() {
   useEffect(() => {
     if (ui.seriesId === null) return;
     let alive = true;
-    setLabelMaps((old) => (old.every((l) => l.seriesId === ui.seriesId) ? old : []));
+    setSegmentations((old) => (old.every((l) => l.seriesId === ui.seriesId) ? old : []));
     api.call('segmentations.list', { seriesId: ui.seriesId }).then(
-      (r) => alive && setLabelMaps(r.segmentations),
-      (e: unknown) => alive && setStatus(`Label maps: ${String(e)}`),
+      (r) => alive && setSegmentations(r.segmentations),
+      (e: unknown) => alive && setStatus(`Segmentations: ${String(e)}`),
     );
     return () => {
       alive = false;
@@ -67,7 +67,7 @@ export function App() {
           <Viewer
             key={ui.seriesId}
             seriesId={ui.seriesId}
-            labelMaps={labelMaps}
+            segmentations={segmentations}
             overlay={overlay}
             onToggleOverlay={toggleOverlay}
             onProbe={setProbe}
@@ -96,11 +96,11 @@ export function App() {
         </footer>
       </main>
       <aside className="right">
-        {ui.seriesId !== null && <EditPanel key={ui.seriesId} labelMaps={labelMaps} onTool={setEditTool} onChanged={catalogChanged} onStatus={setStatus} />}
+        {ui.seriesId !== null && <EditPanel key={ui.seriesId} segmentations={segmentations} onTool={setEditTool} onChanged={catalogChanged} onStatus={setStatus} />}
         {ui.seriesId !== null && (
-          <OverlayPanel key={ui.seriesId} seriesId={ui.seriesId} labelMaps={labelMaps} ui={ui} dispatch={dispatch} onAdded={catalogChanged} onStatus={setStatus} />
+          <OverlayPanel key={ui.seriesId} seriesId={ui.seriesId} segmentations={segmentations} ui={ui} dispatch={dispatch} onAdded={catalogChanged} onStatus={setStatus} />
         )}
-        {ui.seriesId !== null && <AnalysisPanels key={ui.seriesId} seriesId={ui.seriesId} labelMaps={labelMaps} analysis={analysis} onAdded={catalogChanged} onStatus={setStatus} />}
+        {ui.seriesId !== null && <AnalysisPanels key={ui.seriesId} seriesId={ui.seriesId} segmentations={segmentations} analysis={analysis} onAdded={catalogChanged} onStatus={setStatus} />}
         <div className="help muted">
           wheel/↑↓/PgUp/PgDn scroll · click crosshair · right-drag W/L · shift/middle-drag pan · ctrl+wheel or +/- zoom · 1 soft tissue 2 lung 3 bone 4 brain 5 liver · R reset · space overlay · X crosshair
         </div>

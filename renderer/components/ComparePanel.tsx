@@ -6,7 +6,7 @@ import type { SegmentationInfo, MethodOutput } from '../../shared/ipc/contract.j
 
 type Comparison = MethodOutput<'compare.segmentations'>;
 
-export function ComparePanel({ labelMaps }: { labelMaps: readonly SegmentationInfo[] }) {
+export function ComparePanel({ segmentations }: { segmentations: readonly SegmentationInfo[] }) {
   const [a, setA] = useState<number | null>(null);
   const [b, setB] = useState<number | null>(null);
   const [result, setResult] = useState<Comparison | null>(null);
@@ -14,10 +14,10 @@ export function ComparePanel({ labelMaps }: { labelMaps: readonly SegmentationIn
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    const ids = labelMaps.map((l) => l.segmentationId);
+    const ids = segmentations.map((l) => l.segmentationId);
     setA((x) => (x !== null && ids.includes(x) ? x : (ids[0] ?? null)));
     setB((x) => (x !== null && ids.includes(x) ? x : (ids[1] ?? ids[0] ?? null)));
-  }, [labelMaps]);
+  }, [segmentations]);
   useEffect(() => setResult(null), [a, b]);
 
   const compare = async (): Promise<void> => {
@@ -35,7 +35,7 @@ export function ComparePanel({ labelMaps }: { labelMaps: readonly SegmentationIn
 
   const pick = (value: number | null, set: (v: number) => void, testId: string) => (
     <select value={value ?? ''} onChange={(e) => set(Number(e.target.value))} data-testid={testId}>
-      {labelMaps.map((l) => (
+      {segmentations.map((l) => (
         <option key={l.segmentationId} value={l.segmentationId}>
           #{l.segmentationId} {l.name}
         </option>

@@ -32,12 +32,12 @@ const PLANE_OF_AXIS: Record<number, VoxelPlane> = { 0: 'sagittal', 1: 'coronal',
 const MAX_PATH = 10_000;
 
 export function EditPanel(props: {
-  labelMaps: SegmentationInfo[];
+  segmentations: SegmentationInfo[];
   onTool(tool: EditPointerTool | null): void;
   onChanged(): void;
   onStatus(s: string): void;
 }) {
-  const { labelMaps, onTool, onChanged, onStatus } = props;
+  const { segmentations, onTool, onChanged, onStatus } = props;
   const [segId, setSegId] = useState<number | null>(null);
   const [state, setState] = useState<EditState | null>(null);
   const [versions, setVersions] = useState<Version[]>([]);
@@ -58,9 +58,9 @@ export function EditPanel(props: {
 
   // Default to the newest segmentation of the series; keep the choice while it exists.
   useEffect(() => {
-    if (segId !== null && labelMaps.some((l) => l.segmentationId === segId)) return;
-    setSegId(labelMaps.length ? labelMaps[labelMaps.length - 1].segmentationId : null);
-  }, [labelMaps, segId]);
+    if (segId !== null && segmentations.some((l) => l.segmentationId === segId)) return;
+    setSegId(segmentations.length ? segmentations[segmentations.length - 1].segmentationId : null);
+  }, [segmentations, segId]);
 
   const fail = useCallback((what: string) => (err: unknown) => onStatus(`${what}: ${err instanceof Error ? err.message : String(err)}`), [onStatus]);
 
@@ -232,14 +232,14 @@ export function EditPanel(props: {
   }, [pointerTool, onTool]);
   useEffect(() => () => onTool(null), [onTool]);
 
-  if (labelMaps.length === 0) return <div className="edit-panel muted" data-testid="edit-panel">Editing: add a label map first.</div>;
+  if (segmentations.length === 0) return <div className="edit-panel muted" data-testid="edit-panel">Editing: add a segmentation first.</div>;
   const labels = state?.labels ?? [];
   const labelOptions = labels.map((l) => (
     <option key={l.value} value={l.value}>
       {l.value} {l.name}
     </option>
   ));
-  const seg = labelMaps.find((l) => l.segmentationId === segId);
+  const seg = segmentations.find((l) => l.segmentationId === segId);
 
   return (
     <div className="edit-panel" data-testid="edit-panel">
@@ -247,7 +247,7 @@ export function EditPanel(props: {
       <label>
         segmentation{' '}
         <select data-testid="edit-segmentation" value={segId ?? ''} onChange={(e) => setSegId(Number(e.target.value))}>
-          {labelMaps.map((l) => (
+          {segmentations.map((l) => (
             <option key={l.segmentationId} value={l.segmentationId}>
               {l.name} ({l.source})
             </option>

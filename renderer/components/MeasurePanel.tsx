@@ -16,8 +16,8 @@ export function fmtMl(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
-export function MeasurePanel(props: { labelMaps: readonly SegmentationInfo[]; onJump(lps: Vec3): void; onStatus(s: string): void }) {
-  const { labelMaps, onJump, onStatus } = props;
+export function MeasurePanel(props: { segmentations: readonly SegmentationInfo[]; onJump(lps: Vec3): void; onStatus(s: string): void }) {
+  const { segmentations, onJump, onStatus } = props;
   const [segId, setSegId] = useState<number | null>(null);
   const [connectivity, setConnectivity] = useState<6 | 26>(6);
   const [result, setResult] = useState<Measurement | null>(null);
@@ -27,8 +27,8 @@ export function MeasurePanel(props: { labelMaps: readonly SegmentationInfo[]; on
 
   // Follow the newest segmentation unless the user picked one that still exists.
   useEffect(() => {
-    setSegId((id) => (id !== null && labelMaps.some((l) => l.segmentationId === id) ? id : (labelMaps.at(-1)?.segmentationId ?? null)));
-  }, [labelMaps]);
+    setSegId((id) => (id !== null && segmentations.some((l) => l.segmentationId === id) ? id : (segmentations.at(-1)?.segmentationId ?? null)));
+  }, [segmentations]);
   useEffect(() => {
     setResult(null);
     setRefusal(null);
@@ -83,7 +83,7 @@ export function MeasurePanel(props: { labelMaps: readonly SegmentationInfo[]; on
       <h3>Measurements</h3>
       <div className="row">
         <select value={segId ?? ''} onChange={(e) => setSegId(Number(e.target.value))} data-testid="measure-seg">
-          {labelMaps.map((l) => (
+          {segmentations.map((l) => (
             <option key={l.segmentationId} value={l.segmentationId}>
               #{l.segmentationId} {l.name}
             </option>

@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import type { UiAction, UiState } from '../state/uiState.js';
 
-export function OverlayPanel(props: { seriesId: number; labelMaps: SegmentationInfo[]; ui: UiState; dispatch(a: UiAction): void; onAdded(): void; onStatus(s: string): void }) {
+export function OverlayPanel(props: { seriesId: number; segmentations: SegmentationInfo[]; ui: UiState; dispatch(a: UiAction): void; onAdded(): void; onStatus(s: string): void }) {
   const { ui, dispatch } = props;
   const [niftiPath, setNiftiPath] = useState('');
   const [tablePath, setTablePath] = useState('');
@@ -15,10 +15,10 @@ export function OverlayPanel(props: { seriesId: number; labelMaps: SegmentationI
     setBusy(true);
     try {
       const r = await api.call('segmentations.addFromNifti', { seriesId: props.seriesId, path: niftiPath.trim(), ...(tablePath.trim() ? { labelTablePath: tablePath.trim() } : {}) });
-      props.onStatus(`Added label map "${r.name}" with ${r.labels.length} labels.`);
+      props.onStatus(`Added segmentation "${r.name}" with ${r.labels.length} labels.`);
       props.onAdded();
     } catch (err) {
-      props.onStatus(`Label map not added: ${err instanceof Error ? err.message : String(err)}`);
+      props.onStatus(`Segmentation not added: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       setBusy(false);
     }
@@ -48,7 +48,7 @@ export function OverlayPanel(props: { seriesId: number; labelMaps: SegmentationI
           <option value="outline">outline</option>
         </select>
       </label>
-      {props.labelMaps.map((lm) => (
+      {props.segmentations.map((lm) => (
         <div key={lm.segmentationId} className="labelmap">
           <div className="labelmap-name">
             {lm.name} <span className="muted">({lm.source})</span>

@@ -8,7 +8,7 @@ type ModelInfo = MethodOutput<'models.list'>['models'][number];
 type SegRow = MethodOutput<'segmentations.provenance'>['segmentations'][number];
 type Done = EventPayload<'segment.done'>;
 
-export function SegmentPanel(props: { seriesId: number; labelMaps: readonly SegmentationInfo[]; onAdded(): void; onStatus(s: string): void }) {
+export function SegmentPanel(props: { seriesId: number; segmentations: readonly SegmentationInfo[]; onAdded(): void; onStatus(s: string): void }) {
   const { seriesId, onAdded, onStatus } = props;
   const [models, setModels] = useState<ModelInfo[]>([]);
   const [modelId, setModelId] = useState('');
@@ -40,7 +40,7 @@ export function SegmentPanel(props: { seriesId: number; labelMaps: readonly Segm
     return () => {
       alive = false;
     };
-  }, [seriesId, props.labelMaps]);
+  }, [seriesId, props.segmentations]);
 
   const finish = (d: Done): void => {
     current.current = null;

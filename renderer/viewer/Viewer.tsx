@@ -22,7 +22,7 @@ export interface ProbeReading {
 
 export interface ViewerProps {
   seriesId: number;
-  labelMaps: readonly SegmentationInfo[];
+  segmentations: readonly SegmentationInfo[];
   overlay: OverlayStyle;
   onToggleOverlay(): void;
   onProbe(reading: ProbeReading | null): void;
@@ -33,7 +33,7 @@ export interface ViewerProps {
   editTool?: EditPointerTool | null;
 }
 
-export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe, onStatus, editTool, analysis }: ViewerProps) {
+export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onProbe, onStatus, editTool, analysis }: ViewerProps) {
   const [vol, setVol] = useState<ViewerVolume | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [crosshair, setCrosshair] = useState<Vec3>([0, 0, 0]);
@@ -66,14 +66,14 @@ export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe,
     if (!vol) return;
     let alive = true;
     const n = vol.info.dims[0] * vol.info.dims[1] * vol.info.dims[2];
-    Promise.all(labelMaps.map((s) => loadViewerLabelMap(s, n))).then(
+    Promise.all(segmentations.map((s) => loadViewerLabelMap(s, n))).then(
       (maps) => alive && setLoadedMaps(maps),
       (err: unknown) => alive && onStatus(`Overlay not shown: ${err instanceof Error ? err.message : String(err)}`),
     );
     return () => {
       alive = false;
     };
-  }, [vol, labelMaps, onStatus]);
+  }, [vol, segmentations, onStatus]);
 
   const scroll = useMemo(
     () => (plane: Plane, delta: number) => {
