@@ -139,7 +139,7 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
       return { cancelled: true };
     },
 
-    'segment.list': async ({ seriesId }) => {
+    'segmentations.provenance': async ({ seriesId }) => {
       getSeriesRecord(db, seriesId);
       return {
         segmentations: listSegmentations(db, seriesId).map((s) => ({

@@ -3,7 +3,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors.js';
-import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import { bytesOf, dtypeOf } from '../../shared/domain/dtypes.js';
 import type { LabelMap } from '../../shared/domain/labelMap.js';
 import { labelTableFor, parseLabelTable } from '../../shared/domain/labelTable.js';
@@ -17,7 +17,7 @@ import { seriesThumbnail } from '../services/series/thumbnails.js';
 import { listSegmentations, saveSegmentation, type SegmentationSummary } from '../db/segmentations.js';
 import type { BinaryResource, MethodImpls, ServiceDeps } from './types.js';
 
-type CatalogMethodName = 'app.info' | 'catalog.list' | 'import.paths' | 'dialog.pickPaths' | 'volume.info' | 'labelmaps.list' | 'labelmaps.addFromNifti';
+type CatalogMethodName = 'app.info' | 'catalog.list' | 'import.paths' | 'dialog.pickPaths' | 'volume.info' | 'segmentations.list' | 'segmentations.addFromNifti';
 
 export interface CatalogService {
   methods: Pick<MethodImpls, CatalogMethodName>;
@@ -88,12 +88,12 @@ export function createCatalogService(deps: ServiceDeps): CatalogService {
       };
     },
 
-    'labelmaps.list': async ({ seriesId }) => {
+    'segmentations.list': async ({ seriesId }) => {
       getSeriesRecord(db, seriesId); // NOT_FOUND for an unknown series rather than an empty list
-      return { labelMaps: listSegmentations(db, seriesId).map(summaryWire) };
+      return { segmentations: listSegmentations(db, seriesId).map(segmentationInfo) };
     },
 
-    'labelmaps.addFromNifti': async ({ seriesId, path: niftiPath, labelTablePath, name }) => {
+    'segmentations.addFromNifti': async ({ seriesId, path: niftiPath, labelTablePath, name }) => {
       await requireReadablePath(niftiPath, 'file');
       if (labelTablePath) await requireReadablePath(labelTablePath, 'file');
       const table = labelTablePath ? parseLabelTable(await readFile(labelTablePath, 'utf8')) : null;
@@ -112,7 +112,7 @@ export function createCatalogService(deps: ServiceDeps): CatalogService {
       });
       const saved = listSegmentations(db, seriesId).find((s) => s.id === id);
       if (!saved) throw new AppError('INTERNAL', `segmentation ${id} vanished after saving`);
-      return summaryWire(saved);
+      return segmentationInfo(saved);
     },
   };
 
@@ -147,7 +147,7 @@ function seriesWire(s: SeriesNode) {
   };
 }
 
-function summaryWire(s: SegmentationSummary): LabelMapSummary {
+function segmentationInfo(s: SegmentationSummary): SegmentationInfo {
   return { segmentationId: s.id, seriesId: s.seriesId, name: s.name, source: s.source, createdAt: s.createdAt, labels: s.labels };
 }
 

@@ -6,7 +6,6 @@ import type { editMethods } from '../../shared/ipc/contract-edit.js';
 import type { LabelMap } from '../../shared/domain/labelMap.js';
 import type { VoxelArray } from '../../shared/domain/volume.js';
 import { bytesOf, dtypeOf } from '../../shared/domain/dtypes.js';
-import type { EditStroke } from '../../shared/domain/editing/strokes.js';
 import { EditSessionRegistry, type EditSessionRegistryOptions } from '../services/editing/registry.js';
 import { loadEditedLabelMap, openEditSession, type EditResult, type EditSession } from '../services/editing/session.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
@@ -70,7 +69,8 @@ export function createEditingService(db: Database, registryOptions: EditSessionR
     }
   };
 
-  const change = (segmentationId: number, r: EditResult) => ({
+  // A stroke's result also says how many bytes its delta took; undo, redo and revert store nothing new.
+  const change = (segmentationId: number, r: EditResult & { bytesStored?: number }) => ({
     segmentationId,
     version: r.version,
     canUndo: r.canUndo,
@@ -78,7 +78,7 @@ export function createEditingService(db: Database, registryOptions: EditSessionR
     changedVoxels: r.changedVoxels,
     changedBoundsIjk: r.changedBoundsIjk,
     changedSlicesK: r.changedSlicesK,
-    ...('bytesStored' in r ? { bytesStored: (r as { bytesStored: number }).bytesStored } : {}),
+    ...(r.bytesStored !== undefined ? { bytesStored: r.bytesStored } : {}),
   });
 
   const methods: EditingService['methods'] = {
@@ -91,7 +91,7 @@ export function createEditingService(db: Database, registryOptions: EditSessionR
         return { segmentationId, version: h.version, canUndo: h.canUndo, canRedo: h.canRedo, hasImageValues: registry.hasModality(segmentationId), labels: s.labelMap().table };
       });
     },
-    'edit.stroke': async ({ segmentationId, stroke }) => withSession(segmentationId, (s) => change(segmentationId, s.applyStroke(stroke as EditStroke))),
+    'edit.stroke': async ({ segmentationId, stroke }) => withSession(segmentationId, (s) => change(segmentationId, s.applyStroke(stroke))),
     'edit.undo': async ({ segmentationId }) => withSession(segmentationId, (s) => change(segmentationId, s.undo())),
     'edit.redo': async ({ segmentationId }) => withSession(segmentationId, (s) => change(segmentationId, s.redo())),
     'edit.versions': async ({ segmentationId }) => withSession(segmentationId, (s) => ({ versions: s.listVersions(), current: s.history().version })),

@@ -1,6 +1,6 @@
 // The analysis column beside the viewer: model segmentation, measurements, classical tools and comparison of the
 // open series. Cross-talk with the viewer (preview layer, jumps, seed clicks) goes through state/analysisState.
-import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import type { AnalysisState } from '../state/analysisState.js';
 import { SegmentPanel } from './SegmentPanel.js';
 import { MeasurePanel } from './MeasurePanel.js';
@@ -8,11 +8,11 @@ import { ClassicalPanel } from './ClassicalPanel.js';
 import { ComparePanel } from './ComparePanel.js';
 import './analysis.css';
 
-export function AnalysisPanels(props: { seriesId: number; labelMaps: readonly LabelMapSummary[]; analysis: AnalysisState; onAdded(): void; onStatus(s: string): void }) {
-  const { seriesId, labelMaps, analysis, onAdded, onStatus } = props;
+export function AnalysisPanels(props: { seriesId: number; segmentations: readonly SegmentationInfo[]; analysis: AnalysisState; onAdded(): void; onStatus(s: string): void }) {
+  const { seriesId, segmentations, analysis, onAdded, onStatus } = props;
   return (
     <div className="analysis-panels" data-testid="analysis-panels">
-      <SegmentPanel seriesId={seriesId} labelMaps={labelMaps} onAdded={onAdded} onStatus={onStatus} />
+      <SegmentPanel seriesId={seriesId} segmentations={segmentations} onAdded={onAdded} onStatus={onStatus} />
       <ClassicalPanel
         seriesId={seriesId}
         preview={analysis.preview}
@@ -21,8 +21,8 @@ export function AnalysisPanels(props: { seriesId: number; labelMaps: readonly La
         onAdded={onAdded}
         onStatus={onStatus}
       />
-      <MeasurePanel labelMaps={labelMaps} onJump={analysis.jumpTo} onStatus={onStatus} />
-      <ComparePanel labelMaps={labelMaps} />
+      <MeasurePanel segmentations={segmentations} onJump={analysis.jumpTo} onStatus={onStatus} />
+      <ComparePanel segmentations={segmentations} />
     </div>
   );
 }

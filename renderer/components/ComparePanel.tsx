@@ -1,20 +1,20 @@
 // Agreement of two segmentations of the series: per-label Dice, IoU and HD95 (mm) and the overall voxel accuracy.
 // Labels are matched by value, so both names are shown: a mismatch (e.g. liver = 5 in one, 1 in the other) is visible.
 import { useEffect, useState } from 'react';
-import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import { useMethod } from '../state/useMethod.js';
 
-export function ComparePanel({ labelMaps }: { labelMaps: readonly LabelMapSummary[] }) {
+export function ComparePanel({ segmentations }: { segmentations: readonly SegmentationInfo[] }) {
   const [a, setA] = useState<number | null>(null);
   const [b, setB] = useState<number | null>(null);
   const comparison = useMethod('compare.segmentations');
   const { result, error, busy, clear } = comparison;
 
   useEffect(() => {
-    const ids = labelMaps.map((l) => l.segmentationId);
+    const ids = segmentations.map((l) => l.segmentationId);
     setA((x) => (x !== null && ids.includes(x) ? x : (ids[0] ?? null)));
     setB((x) => (x !== null && ids.includes(x) ? x : (ids[1] ?? ids[0] ?? null)));
-  }, [labelMaps]);
+  }, [segmentations]);
   // A result belongs to one pair.
   useEffect(() => clear(), [a, b, clear]);
 
@@ -24,7 +24,7 @@ export function ComparePanel({ labelMaps }: { labelMaps: readonly LabelMapSummar
 
   const pick = (value: number | null, set: (v: number) => void, testId: string) => (
     <select value={value ?? ''} onChange={(e) => set(Number(e.target.value))} data-testid={testId}>
-      {labelMaps.map((l) => (
+      {segmentations.map((l) => (
         <option key={l.segmentationId} value={l.segmentationId}>
           #{l.segmentationId} {l.name}
         </option>

@@ -3,7 +3,7 @@
 // versions. This file composes the parts: session and queue (edit/useEditSession), shortcuts (edit/useEditShortcuts),
 // strokes from view presses (edit/strokeBuilder) and the sub-panels; the views redraw from the map main serves.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import type { EditPointerTool } from '../viewer/editPointer.js';
 import { useEditSession, type NewLabel } from './edit/useEditSession.js';
 import { useEditShortcuts } from './edit/useEditShortcuts.js';
@@ -12,7 +12,7 @@ import { BrushControls } from './edit/BrushControls.js';
 import { MoreEdits } from './edit/MoreEdits.js';
 import { VersionList } from './edit/VersionList.js';
 
-export function EditPanel(props: { labelMaps: LabelMapSummary[]; onTool(tool: EditPointerTool | null): void; onChanged(): void; onStatus(s: string): void }) {
+export function EditPanel(props: { labelMaps: SegmentationInfo[]; onTool(tool: EditPointerTool | null): void; onChanged(): void; onStatus(s: string): void }) {
   const { labelMaps, onTool, onChanged, onStatus } = props;
   const session = useEditSession(labelMaps, onChanged, onStatus);
   const { segId, state, stroke } = session;

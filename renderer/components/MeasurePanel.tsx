@@ -2,7 +2,7 @@
 // lesion instances with RECIST axes (click: the three views jump to the centroid), CSV/JSON export; refusals shown.
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api.js';
-import type { LabelMapSummary, MethodOutput } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo, MethodOutput } from '../../shared/ipc/contract.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
 import { errorMessage, useMethod } from '../state/useMethod.js';
 
@@ -16,8 +16,8 @@ export function fmtMl(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
-export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJump(lps: Vec3): void; onStatus(s: string): void }) {
-  const { labelMaps, onJump, onStatus } = props;
+export function MeasurePanel(props: { segmentations: readonly SegmentationInfo[]; onJump(lps: Vec3): void; onStatus(s: string): void }) {
+  const { segmentations, onJump, onStatus } = props;
   const [segId, setSegId] = useState<number | null>(null);
   const [connectivity, setConnectivity] = useState<6 | 26>(6);
   const measurement = useMethod('measure.segmentation');
@@ -34,8 +34,8 @@ export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJ
 
   // Follow the newest segmentation unless the user picked one that still exists.
   useEffect(() => {
-    setSegId((id) => (id !== null && labelMaps.some((l) => l.segmentationId === id) ? id : (labelMaps.at(-1)?.segmentationId ?? null)));
-  }, [labelMaps]);
+    setSegId((id) => (id !== null && segmentations.some((l) => l.segmentationId === id) ? id : (segmentations.at(-1)?.segmentationId ?? null)));
+  }, [segmentations]);
   useEffect(() => {
     clearMeasurement();
     clearExport();
@@ -89,7 +89,7 @@ export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJ
       <h3>Measurements</h3>
       <div className="row">
         <select value={segId ?? ''} onChange={(e) => setSegId(Number(e.target.value))} data-testid="measure-seg">
-          {labelMaps.map((l) => (
+          {segmentations.map((l) => (
             <option key={l.segmentationId} value={l.segmentationId}>
               #{l.segmentationId} {l.name}
             </option>

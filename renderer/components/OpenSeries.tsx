@@ -3,7 +3,7 @@
 // it at once: no panel, list, edit session, preview or probe of one series can stay on screen under another.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api } from '../api.js';
-import type { LabelMapSummary, SeriesNode } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo, SeriesNode } from '../../shared/ipc/contract.js';
 import type { UiAction, UiState } from '../state/uiState.js';
 import { useAnalysisState } from '../state/analysisState.js';
 import { Viewer, type ProbeReading } from '../viewer/Viewer.js';
@@ -24,7 +24,7 @@ export function OpenSeries(props: {
   onCatalogChanged(): void;
 }) {
   const { seriesId, series, ui, dispatch, status, onStatus, onCatalogChanged } = props;
-  const [labelMaps, setLabelMaps] = useState<LabelMapSummary[]>([]);
+  const [labelMaps, setLabelMaps] = useState<SegmentationInfo[]>([]);
   const [probe, setProbe] = useState<ProbeReading | null>(null);
   const [editTool, setEditTool] = useState<EditPointerTool | null>(null);
   const analysis = useAnalysisState(seriesId);
@@ -32,8 +32,8 @@ export function OpenSeries(props: {
   // Reloaded after every catalog change (new map, edit, import); only maps of this series are ever kept.
   useEffect(() => {
     let alive = true;
-    api.call('labelmaps.list', { seriesId }).then(
-      (r) => alive && setLabelMaps(r.labelMaps.filter((l) => l.seriesId === seriesId)),
+    api.call('segmentations.list', { seriesId }).then(
+      (r) => alive && setLabelMaps(r.segmentations.filter((l) => l.seriesId === seriesId)),
       (e: unknown) => alive && onStatus(`Label maps: ${String(e)}`),
     );
     return () => {
@@ -53,7 +53,7 @@ export function OpenSeries(props: {
         {series && <GeometryBanner geometry={series.geometry} />}
         <Viewer
           seriesId={seriesId}
-          labelMaps={labelMaps}
+          segmentations={labelMaps}
           overlay={overlay}
           onToggleOverlay={toggleOverlay}
           onProbe={setProbe}
@@ -65,8 +65,8 @@ export function OpenSeries(props: {
       </main>
       <aside className="right" data-testid="series-panels" data-series-id={seriesId}>
         <EditPanel labelMaps={labelMaps} onTool={setEditTool} onChanged={onCatalogChanged} onStatus={onStatus} />
-        <OverlayPanel seriesId={seriesId} labelMaps={labelMaps} ui={ui} dispatch={dispatch} onAdded={onCatalogChanged} onStatus={onStatus} />
-        <AnalysisPanels seriesId={seriesId} labelMaps={labelMaps} analysis={analysis} onAdded={onCatalogChanged} onStatus={onStatus} />
+        <OverlayPanel seriesId={seriesId} segmentations={labelMaps} ui={ui} dispatch={dispatch} onAdded={onCatalogChanged} onStatus={onStatus} />
+        <AnalysisPanels seriesId={seriesId} segmentations={labelMaps} analysis={analysis} onAdded={onCatalogChanged} onStatus={onStatus} />
         <div className="help muted">{SHORTCUT_HELP}</div>
       </aside>
     </>

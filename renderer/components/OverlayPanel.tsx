@@ -2,14 +2,14 @@
 // "add label map from NIfTI file" (the server resamples it onto the series grid and stores it).
 import { useState } from 'react';
 import { useMethod } from '../state/useMethod.js';
-import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import type { UiAction, UiState } from '../state/uiState.js';
 
-export function OverlayPanel(props: { seriesId: number; labelMaps: LabelMapSummary[]; ui: UiState; dispatch(a: UiAction): void; onAdded(): void; onStatus(s: string): void }) {
+export function OverlayPanel(props: { seriesId: number; segmentations: SegmentationInfo[]; ui: UiState; dispatch(a: UiAction): void; onAdded(): void; onStatus(s: string): void }) {
   const { ui, dispatch } = props;
   const [niftiPath, setNiftiPath] = useState('');
   const [tablePath, setTablePath] = useState('');
-  const adding = useMethod('labelmaps.addFromNifti', { onError: (m) => props.onStatus(`Label map not added: ${m}`) });
+  const adding = useMethod('segmentations.addFromNifti', { onError: (m) => props.onStatus(`Label map not added: ${m}`) });
   const busy = adding.busy;
 
   const add = async (): Promise<void> => {
@@ -43,7 +43,7 @@ export function OverlayPanel(props: { seriesId: number; labelMaps: LabelMapSumma
           <option value="outline">outline</option>
         </select>
       </label>
-      {props.labelMaps.map((lm) => (
+      {props.segmentations.map((lm) => (
         <div key={lm.segmentationId} className="labelmap">
           <div className="labelmap-name">
             {lm.name} <span className="muted">({lm.source})</span>

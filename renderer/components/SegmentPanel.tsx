@@ -2,14 +2,14 @@
 // events, Cancel; and the provenance list of the series' segmentations (source, model, provider, seconds).
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api.js';
-import type { EventPayload, LabelMapSummary, MethodOutput } from '../../shared/ipc/contract.js';
+import type { EventPayload, SegmentationInfo, MethodOutput } from '../../shared/ipc/contract.js';
 import { useMethod } from '../state/useMethod.js';
 
 type ModelInfo = MethodOutput<'models.list'>['models'][number];
-type SegRow = MethodOutput<'segment.list'>['segmentations'][number];
+type SegRow = MethodOutput<'segmentations.provenance'>['segmentations'][number];
 type Done = EventPayload<'segment.done'>;
 
-export function SegmentPanel(props: { seriesId: number; labelMaps: readonly LabelMapSummary[]; onAdded(): void; onStatus(s: string): void }) {
+export function SegmentPanel(props: { seriesId: number; segmentations: readonly SegmentationInfo[]; onAdded(): void; onStatus(s: string): void }) {
   const { seriesId, onAdded, onStatus } = props;
   const [models, setModels] = useState<ModelInfo[]>([]);
   const [modelId, setModelId] = useState('');
@@ -37,14 +37,14 @@ export function SegmentPanel(props: { seriesId: number; labelMaps: readonly Labe
 
   useEffect(() => {
     let alive = true;
-    api.call('segment.list', { seriesId }).then(
+    api.call('segmentations.provenance', { seriesId }).then(
       (r) => alive && setRows(r.segmentations),
       () => alive && setRows([]),
     );
     return () => {
       alive = false;
     };
-  }, [seriesId, props.labelMaps]);
+  }, [seriesId, props.segmentations]);
 
   const finish = (d: Done): void => {
     current.current = null;

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { PLANES, type Plane } from '../../shared/domain/mpr.js';
 import { ijkToLps, type Vec3 } from '../../shared/domain/volume.js';
-import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import { MprView, type ViewControls, type Voi } from './MprView.js';
 import { loadViewerLabelMap, loadViewerVolume, registerVolumeImageLoader, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
 import { CT_PRESETS, defaultWindow } from '../../shared/domain/windowing.js';
@@ -23,7 +23,7 @@ export interface ProbeReading {
 
 export interface ViewerProps {
   seriesId: number;
-  labelMaps: readonly LabelMapSummary[];
+  segmentations: readonly SegmentationInfo[];
   overlay: OverlayStyle;
   onToggleOverlay(): void;
   onProbe(reading: ProbeReading | null): void;
@@ -34,7 +34,7 @@ export interface ViewerProps {
   editTool?: EditPointerTool | null;
 }
 
-export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe, onStatus, editTool, analysis }: ViewerProps) {
+export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onProbe, onStatus, editTool, analysis }: ViewerProps) {
   const [vol, setVol] = useState<ViewerVolume | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [crosshair, setCrosshair] = useState<Vec3>([0, 0, 0]);
@@ -67,14 +67,14 @@ export function Viewer({ seriesId, labelMaps, overlay, onToggleOverlay, onProbe,
     if (!vol) return;
     let alive = true;
     const n = vol.info.dims[0] * vol.info.dims[1] * vol.info.dims[2];
-    Promise.all(labelMaps.map((s) => loadViewerLabelMap(s, n))).then(
+    Promise.all(segmentations.map((s) => loadViewerLabelMap(s, n))).then(
       (maps) => alive && setLoadedMaps(maps),
       (err: unknown) => alive && onStatus(`Overlay not shown: ${err instanceof Error ? err.message : String(err)}`),
     );
     return () => {
       alive = false;
     };
-  }, [vol, labelMaps, onStatus]);
+  }, [vol, segmentations, onStatus]);
 
   const scroll = useMemo(
     () => (plane: Plane, delta: number) => {

@@ -2,7 +2,7 @@
 // (fetched as binary 'labelmap-preview/<id>'), a jump of the three views to an LPS point, and voxel picks (seeds).
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api.js';
-import type { LabelMapSummary } from '../../shared/ipc/contract.js';
+import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import type { LabelInfo } from '../../shared/domain/labelMap.js';
 import { lpsToIjk, type Vec3 } from '../../shared/domain/volume.js';
 import type { ViewerLabelMap, ViewerVolume } from './volumeStore.js';
@@ -32,7 +32,7 @@ async function loadPreview(p: PreviewOverlay, expectedVoxels: number): Promise<V
   const labels = new Uint8Array(bin.buffer);
   if (labels.length !== expectedVoxels) throw new Error(`preview ${p.previewId} does not match the series grid`);
   // A negative id keeps the overlay caches of previews apart from stored segmentations (and from each other).
-  const summary: LabelMapSummary = { segmentationId: -p.previewId, seriesId: p.seriesId, name: 'preview', source: 'classical', createdAt: '', labels: p.labels };
+  const summary: SegmentationInfo = { segmentationId: -p.previewId, seriesId: p.seriesId, name: 'preview', source: 'classical', createdAt: '', labels: p.labels };
   return { summary, labels };
 }
 

@@ -2,7 +2,7 @@
 // transform and reformat axes, and a transient brush preview on the view's canvas while dragging (not the truth:
 // the label map redraws from the server once the stroke is committed).
 import * as cornerstone from 'cornerstone-core';
-import { displayToIjk, type Plane, type PlaneAxes } from '../../shared/domain/mpr.js';
+import { displayToIjk, type Plane, type PatientViewAxes } from '../../shared/domain/mpr.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
 
 /** One pointer position on a view: continuous voxel coordinates (voxel centres at integers) and image pixel. */
@@ -14,7 +14,7 @@ export interface EditPointerSample {
 export interface EditPointerView {
   element: HTMLElement;
   plane: Plane;
-  axes: PlaneAxes;
+  axes: PatientViewAxes;
   slice: number;
 }
 
@@ -30,7 +30,7 @@ export interface EditPointerTool {
  * The pointer under a page position, or null off the image. The slice axis is exactly the view's slice; the
  * in-plane axes are continuous: pixel x covers [col, col + 1) and its centre col + 0.5 is voxel centre col.
  */
-export function sampleAt(el: HTMLElement, ax: PlaneAxes, slice: number, pageX: number, pageY: number): EditPointerSample | null {
+export function sampleAt(el: HTMLElement, ax: PatientViewAxes, slice: number, pageX: number, pageY: number): EditPointerSample | null {
   if (!cornerstone.getEnabledElement(el).image) return null;
   const p = cornerstone.pageToPixel(el, pageX, pageY);
   if (p.x < 0 || p.y < 0 || p.x >= ax.width || p.y >= ax.height) return null;

@@ -2,10 +2,10 @@
 // loader 'medseg:' serves axial/coronal/sagittal slices cut from them on demand.
 import * as cornerstone from 'cornerstone-core';
 import { api } from '../api.js';
-import type { BinaryBox, LabelMapSummary, VolumeInfo } from '../../shared/ipc/contract.js';
+import type { BinaryBox, SegmentationInfo, VolumeInfo } from '../../shared/ipc/contract.js';
 import { dtypeOf, isIntegerDtype, typedArrayOf } from '../../shared/domain/dtypes.js';
 import type { VoxelArray } from '../../shared/domain/volume.js';
-import { extractSlice, planeAxes, PLANES, type Plane, type PlaneAxes } from '../../shared/domain/mpr.js';
+import { extractSlice, patientViewAxes, PLANES, type Plane, type PatientViewAxes } from '../../shared/domain/mpr.js';
 
 export interface ViewerVolume {
   info: VolumeInfo;
@@ -15,11 +15,11 @@ export interface ViewerVolume {
   stored: Int16Array;
   slope: number;
   intercept: number;
-  axes: Record<Plane, PlaneAxes>;
+  axes: Record<Plane, PatientViewAxes>;
 }
 
 export interface ViewerLabelMap {
-  summary: LabelMapSummary;
+  summary: SegmentationInfo;
   labels: Uint8Array | Uint16Array;
 }
 
@@ -63,7 +63,7 @@ export function loadViewerVolume(seriesId: number): Promise<ViewerVolume> {
       const values = typedArrayOf(bin.dtype, bin.buffer);
       const n = info.dims[0] * info.dims[1] * info.dims[2];
       if (values.length !== n) throw new Error(`volume ${seriesId}: ${values.length} voxels received, grid needs ${n}`);
-      const axes = Object.fromEntries(PLANES.map((p) => [p, planeAxes(info, p)])) as Record<Plane, PlaneAxes>;
+      const axes = Object.fromEntries(PLANES.map((p) => [p, patientViewAxes(info, p)])) as Record<Plane, PatientViewAxes>;
       return { info, values, ...toStored(values, info.valueRange), axes };
     })();
     job.catch(() => volumes.delete(seriesId));
@@ -72,7 +72,7 @@ export function loadViewerVolume(seriesId: number): Promise<ViewerVolume> {
   return job;
 }
 
-export function loadViewerLabelMap(summary: LabelMapSummary, expectedVoxels: number): Promise<ViewerLabelMap> {
+export function loadViewerLabelMap(summary: SegmentationInfo, expectedVoxels: number): Promise<ViewerLabelMap> {
   let job = labelMaps.get(summary.segmentationId);
   if (!job) {
     job = (async () => {

@@ -2,12 +2,13 @@
 // chosen from directionLps (never from assumptions about acquisition order), plus slice extraction and edge letters.
 import { ijkToLps, type Vec3, type VolumeGeometry } from './volume.js';
 
+/** A patient-space view plane: 'axial' is the plane nearest to patient axial whatever the acquisition (editing's VoxelPlane is not). */
 export type Plane = 'axial' | 'coronal' | 'sagittal';
 export const PLANES: readonly Plane[] = ['axial', 'coronal', 'sagittal'];
 type Axis = 0 | 1 | 2;
 
-/** How one view maps screen (col, row, slice) onto voxel (i, j, k). */
-export interface PlaneAxes {
+/** How one patient-space view maps screen (col, row, slice) onto voxel (i, j, k); see patientViewAxes. */
+export interface PatientViewAxes {
   plane: Plane;
   sliceAxis: Axis;
   colAxis: Axis;
@@ -52,7 +53,8 @@ const SCREEN: Record<Plane, { normal: Axis; col: { c: Axis; sign: 1 | -1 }; row:
   sagittal: { normal: 0, col: { c: 1, sign: 1 }, row: { c: 2, sign: -1 } },
 };
 
-export function planeAxes(g: VolumeGeometry, plane: Plane): PlaneAxes {
+/** The voxel axes (and flips) that show `plane` in the radiological convention, chosen from directionLps. */
+export function patientViewAxes(g: VolumeGeometry, plane: Plane): PatientViewAxes {
   const dom = dominantPatientAxes(g);
   const axisFor = (c: Axis): Axis => dom.indexOf(c) as Axis;
   const spec = SCREEN[plane];
@@ -75,7 +77,7 @@ export function planeAxes(g: VolumeGeometry, plane: Plane): PlaneAxes {
 }
 
 /** Screen (col, row) on slice `slice` -> integer voxel (i, j, k). */
-export function displayToIjk(ax: PlaneAxes, col: number, row: number, slice: number): Vec3 {
+export function displayToIjk(ax: PatientViewAxes, col: number, row: number, slice: number): Vec3 {
   const ijk: Vec3 = [0, 0, 0];
   ijk[ax.colAxis] = ax.colFlip ? ax.width - 1 - col : col;
   ijk[ax.rowAxis] = ax.rowFlip ? ax.height - 1 - row : row;
@@ -84,7 +86,7 @@ export function displayToIjk(ax: PlaneAxes, col: number, row: number, slice: num
 }
 
 /** Voxel (i, j, k) -> where it shows in this view. */
-export function ijkToDisplay(ax: PlaneAxes, ijk: Vec3): { col: number; row: number; slice: number } {
+export function ijkToDisplay(ax: PatientViewAxes, ijk: Vec3): { col: number; row: number; slice: number } {
   const c = ijk[ax.colAxis];
   const r = ijk[ax.rowAxis];
   return { col: ax.colFlip ? ax.width - 1 - c : c, row: ax.rowFlip ? ax.height - 1 - r : r, slice: ijk[ax.sliceAxis] };
@@ -96,7 +98,7 @@ interface WritableArray {
 }
 
 /** Copy one reformatted slice (width*height, row-major) out of an i-fastest volume array. */
-export function extractSlice(src: ArrayLike<number>, dims: Vec3, ax: PlaneAxes, slice: number, out: WritableArray): void {
+export function extractSlice(src: ArrayLike<number>, dims: Vec3, ax: PatientViewAxes, slice: number, out: WritableArray): void {
   const stride = [1, dims[0], dims[0] * dims[1]];
   const base = slice * stride[ax.sliceAxis];
   const { width, height } = ax;
@@ -124,7 +126,7 @@ export function directionLetters(v: Vec3): string {
 }
 
 /** Letters on the four screen edges of a view. */
-export function edgeLetters(g: VolumeGeometry, ax: PlaneAxes): { left: string; right: string; top: string; bottom: string } {
+export function edgeLetters(g: VolumeGeometry, ax: PatientViewAxes): { left: string; right: string; top: string; bottom: string } {
   const colDir = g.directionLps[ax.colAxis].map((x) => (ax.colFlip ? -x : x)) as Vec3;
   const rowDir = g.directionLps[ax.rowAxis].map((x) => (ax.rowFlip ? -x : x)) as Vec3;
   const neg = (v: Vec3): Vec3 => [-v[0], -v[1], -v[2]];
@@ -132,7 +134,7 @@ export function edgeLetters(g: VolumeGeometry, ax: PlaneAxes): { left: string; r
 }
 
 /** Where a slice sits along the view's normal: the LPS coordinate name and its value in mm at the slice centre. */
-export function slicePositionMm(g: VolumeGeometry, ax: PlaneAxes, slice: number): { coordinate: 'x' | 'y' | 'z'; mm: number } {
+export function slicePositionMm(g: VolumeGeometry, ax: PatientViewAxes, slice: number): { coordinate: 'x' | 'y' | 'z'; mm: number } {
   const centre: Vec3 = [(g.dims[0] - 1) / 2, (g.dims[1] - 1) / 2, (g.dims[2] - 1) / 2];
   centre[ax.sliceAxis] = slice;
   const c = dominantPatientAxes(g)[ax.sliceAxis];

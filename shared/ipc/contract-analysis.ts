@@ -1,16 +1,21 @@
 // Method-table entries and events of the analysis UI: model segmentation jobs, measurements, the classical tools
 // (preview as a transient binary label map, apply as a stored segmentation) and the comparison of two segmentations.
 import { z } from 'zod';
-import { LABEL_KINDS } from '../domain/labelTable.js';
+import { classicalToolSchema, connectivitySchema, modalityValueSchema } from '../domain/classical/schemas.js';
+import {
+  geometryReportSchema,
+  idSchema,
+  labelInfoSchema,
+  labelValueSchema,
+  labelWithVoxelsSchema,
+  segmentationSourceSchema,
+  vec3Schema,
+} from '../domain/schemas.js';
 
-const id = z.number().int().positive();
-const vec3 = z.tuple([z.number(), z.number(), z.number()]);
-const ijk = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative()]);
 /** A finite number, or null where the value does not exist (NaN/Infinity never travel). */
 const num = z.number().nullable();
-const connectivity = z.union([z.literal(6), z.literal(26)]);
-const roiBox = z.object({ minIjk: ijk, maxIjk: ijk }).strict();
-const hu = z.number().finite().min(-1e6).max(1e6);
+/** What a label is, without its colour: a model's output classes, a measured label. */
+const labelIdentitySchema = labelInfoSchema.pick({ value: true, name: true, kind: true });
 
 export const modelInfoSchema = z.object({
   id: z.string(),
@@ -19,24 +24,10 @@ export const modelInfoSchema = z.object({
   modality: z.string(),
   description: z.string().nullable(),
   sha256: z.string(),
-  labels: z.array(z.object({ value: z.number().int(), name: z.string(), kind: z.enum(LABEL_KINDS) })),
+  labels: z.array(labelIdentitySchema),
 });
 
-export const classicalToolSchema = z.discriminatedUnion('tool', [
-  z.object({ tool: z.literal('threshold'), loValue: hu, hiValue: hu, roi: roiBox.optional() }).strict(),
-  z
-    .object({
-      tool: z.literal('regionGrow'),
-      seedIjk: ijk,
-      loValue: hu.optional(),
-      hiValue: hu.optional(),
-      tolerance: z.number().finite().nonnegative().max(1e6).optional(),
-      connectivity: connectivity.optional(),
-      maxVoxels: z.number().int().positive().max(1e9).optional(),
-    })
-    .strict(),
-  z.object({ tool: z.literal('kmeans'), k: z.number().int().min(1).max(16), roi: roiBox.optional() }).strict(),
-]);
+export { classicalToolSchema };
 export type ClassicalToolInput = z.infer<typeof classicalToolSchema>;
 
 const statsSchema = z.object({ mean: num, sd: num, min: num, max: num, median: num, p5: num, p95: num });
@@ -47,48 +38,39 @@ export const instanceWireSchema = z.object({
   volumeMl: z.number(),
   volumeMlLower: z.number(),
   volumeMlUpper: z.number(),
-  centroidLps: vec3,
+  centroidLps: vec3Schema,
   recistLongMm: num,
   recistShortMm: num,
   maxDiameterMm: num,
 });
 
-export const labelMeasurementWireSchema = z.object({
-  value: z.number().int(),
-  name: z.string(),
-  kind: z.enum(LABEL_KINDS),
+export const labelMeasurementWireSchema = labelIdentitySchema.extend({
   voxels: z.number().int(),
   volumeMl: z.number(),
   volumeMlLower: z.number(),
   volumeMlUpper: z.number(),
-  centroidLps: vec3.nullable(),
+  centroidLps: vec3Schema.nullable(),
   maxDiameterMm: num,
   stats: statsSchema.nullable(),
   instances: z.array(instanceWireSchema),
 });
 
 export const measurementWireSchema = z.object({
-  segmentationId: id,
-  runId: id,
+  segmentationId: idSchema,
+  runId: idSchema,
   computationVersion: z.string(),
-  connectivity,
-  geometry: z.object({
-    status: z.enum(['ok', 'warning', 'unsafe']),
-    findings: z.array(z.object({ code: z.string(), severity: z.enum(['warning', 'unsafe']), message: z.string() })),
-    spacingMm: vec3,
-    voxelVolumeMl: z.number(),
-  }),
+  connectivity: connectivitySchema,
+  /** The series geometry report the numbers were computed under, with the grid facts they depend on. */
+  geometry: geometryReportSchema.extend({ spacingMm: vec3Schema, voxelVolumeMl: z.number() }),
   labels: z.array(labelMeasurementWireSchema),
 });
 export type MeasurementWire = z.infer<typeof measurementWireSchema>;
 
 /** What a preview (classical tool or edge map) returns; its label map is served as binary 'labelmap-preview/<previewId>'. */
 const previewResultSchema = z.object({
-  previewId: id,
-  seriesId: id,
-  labels: z.array(
-    z.object({ value: z.number().int(), name: z.string(), colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]), kind: z.enum(LABEL_KINDS), voxels: z.number().int() }),
-  ),
+  previewId: idSchema,
+  seriesId: idSchema,
+  labels: z.array(labelWithVoxelsSchema),
   params: z.record(z.string(), z.unknown()),
 });
 
@@ -100,23 +82,23 @@ export const analysisMethods = {
   },
   /** Starts a model run in the background; 'segment.progress' and then exactly one 'segment.done' follow. */
   'segment.start': {
-    input: z.object({ seriesId: id, modelId: z.string().min(1).max(200), device: z.enum(['auto', 'cpu', 'gpu']).default('auto') }).strict(),
-    output: z.object({ jobId: id }),
+    input: z.object({ seriesId: idSchema, modelId: z.string().min(1).max(200), device: z.enum(['auto', 'cpu', 'gpu']).default('auto') }).strict(),
+    output: z.object({ jobId: idSchema }),
   },
   /** Stops a run; nothing of it is stored. False when the job already finished or never existed. */
   'segment.cancel': {
-    input: z.object({ jobId: id }).strict(),
+    input: z.object({ jobId: idSchema }).strict(),
     output: z.object({ cancelled: z.boolean() }),
   },
   /** Provenance of every segmentation of a series: where it came from, which model and provider. */
-  'segment.list': {
-    input: z.object({ seriesId: id }).strict(),
+  'segmentations.provenance': {
+    input: z.object({ seriesId: idSchema }).strict(),
     output: z.object({
       segmentations: z.array(
         z.object({
-          segmentationId: id,
+          segmentationId: idSchema,
           name: z.string(),
-          source: z.string(),
+          source: segmentationSourceSchema,
           createdAt: z.string(),
           model: z.object({ id: z.string(), version: z.string(), sha256: z.string() }).nullable(),
           provider: z.string().nullable(),
@@ -127,7 +109,7 @@ export const analysisMethods = {
   },
   /** Measures (and stores) a segmentation on its series volume; refused with UNSAFE_GEOMETRY when mm/mL are unknown. */
   'measure.segmentation': {
-    input: z.object({ segmentationId: id, connectivity: connectivity.default(6) }).strict(),
+    input: z.object({ segmentationId: idSchema, connectivity: connectivitySchema.default(6) }).strict(),
     output: measurementWireSchema,
   },
   /**
@@ -136,19 +118,19 @@ export const analysisMethods = {
    */
   'measure.histogram': {
     input: z
-      .object({ segmentationId: id, labelValue: z.number().int().min(1).max(65535), bins: z.number().int().min(2).max(512).default(64), loValue: hu.optional(), hiValue: hu.optional() })
+      .object({ segmentationId: idSchema, labelValue: labelValueSchema.min(1), bins: z.number().int().min(2).max(512).default(64), loValue: modalityValueSchema.optional(), hiValue: modalityValueSchema.optional() })
       .strict()
       .refine((r) => r.loValue === undefined || r.hiValue === undefined || r.hiValue > r.loValue, { message: 'hiValue must be above loValue' }),
     output: z.object({ loValue: z.number(), binWidth: z.number(), counts: z.array(z.number().int()), voxels: z.number().int(), below: z.number().int(), above: z.number().int() }),
   },
   /** The latest stored measurement run of a segmentation as CSV or JSON text (measures first when none is stored). */
   'measure.export': {
-    input: z.object({ segmentationId: id, format: z.enum(['csv', 'json']) }).strict(),
+    input: z.object({ segmentationId: idSchema, format: z.enum(['csv', 'json']) }).strict(),
     output: z.object({ format: z.enum(['csv', 'json']), fileName: z.string(), text: z.string() }),
   },
   /** Runs a classical tool; the label map is served as binary 'labelmap-preview/<previewId>' (kept briefly, in memory). */
   'classical.preview': {
-    input: z.object({ seriesId: id, params: classicalToolSchema }).strict(),
+    input: z.object({ seriesId: idSchema, params: classicalToolSchema }).strict(),
     output: previewResultSchema,
   },
   /**
@@ -156,22 +138,22 @@ export const analysisMethods = {
    * (x1, x2, x4, x8), served like a preview ('labelmap-preview/<previewId>') to be shown as an overlay layer.
    */
   'classical.edgeMap': {
-    input: z.object({ seriesId: id, minGradientPerMm: z.number().finite().positive().max(1e6) }).strict(),
+    input: z.object({ seriesId: idSchema, minGradientPerMm: z.number().finite().positive().max(1e6) }).strict(),
     output: previewResultSchema,
   },
   /** Runs the same tool and stores the result as a segmentation (source 'classical'). */
   'classical.apply': {
-    input: z.object({ seriesId: id, params: classicalToolSchema, name: z.string().min(1).max(200).optional() }).strict(),
-    output: z.object({ segmentationId: id }),
+    input: z.object({ seriesId: idSchema, params: classicalToolSchema, name: z.string().min(1).max(200).optional() }).strict(),
+    output: z.object({ segmentationId: idSchema }),
   },
   /** Per-label Dice, IoU and HD95 (mm; null on non-orthogonal grids or empty masks) and overall voxel accuracy. */
   'compare.segmentations': {
-    input: z.object({ a: id, b: id }).strict(),
+    input: z.object({ a: idSchema, b: idSchema }).strict(),
     output: z.object({
       pixelAccuracy: z.number(),
       labels: z.array(
         z.object({
-          value: z.number().int(),
+          value: labelValueSchema,
           nameA: z.string().nullable(),
           nameB: z.string().nullable(),
           voxelsA: z.number().int(),
@@ -186,10 +168,10 @@ export const analysisMethods = {
 } as const;
 
 export const analysisEvents = {
-  'segment.progress': z.object({ jobId: id, tilesDone: z.number().int(), tilesTotal: z.number().int(), etaSeconds: z.number().nullable() }),
+  'segment.progress': z.object({ jobId: idSchema, tilesDone: z.number().int(), tilesTotal: z.number().int(), etaSeconds: z.number().nullable() }),
   'segment.done': z.object({
-    jobId: id,
-    segmentationId: id.optional(),
+    jobId: idSchema,
+    segmentationId: idSchema.optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   }),
 } as const;

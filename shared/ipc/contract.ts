@@ -3,36 +3,31 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { VOXEL_DTYPES } from '../domain/dtypes.js';
-import { LABEL_KINDS } from '../domain/labelTable.js';
+import {
+  dimsSchema,
+  geometryReportSchema,
+  idSchema,
+  labelInfoSchema,
+  labelWithVoxelsSchema,
+  segmentationSourceSchema,
+  vec3Schema,
+  volumeGeometrySchema,
+  voxelBoxSchema,
+} from '../domain/schemas.js';
 import { analysisEvents, analysisMethods } from './contract-analysis.js';
 import { editMethods } from './contract-edit.js';
 
-const vec3 = z.tuple([z.number(), z.number(), z.number()]);
-const mat3 = z.tuple([vec3, vec3, vec3]);
-const id = z.number().int().positive();
 /** A path on the machine running the services; existence is checked by the service, never trusted here. */
 const localPath = z.string().min(1).max(4096);
 
-export const geometryReportSchema = z.object({
-  status: z.enum(['ok', 'warning', 'unsafe']),
-  findings: z.array(
-    z.object({
-      code: z.string(),
-      severity: z.enum(['warning', 'unsafe']),
-      message: z.string(),
-      details: z.record(z.string(), z.number()).optional(),
-    }),
-  ),
-});
-
 export const seriesNodeSchema = z.object({
-  seriesId: id,
+  seriesId: idSchema,
   seriesInstanceUid: z.string(),
   seriesNumber: z.number().nullable(),
   modality: z.string(),
   description: z.string(),
-  dims: vec3,
-  spacingMm: vec3,
+  dims: dimsSchema,
+  spacingMm: vec3Schema,
   instanceCount: z.number().int(),
   geometry: geometryReportSchema,
 });
@@ -53,26 +48,20 @@ export const patientNodeSchema = z.object({
 /** Element types a binary resource can carry; little-endian, i-fastest like Volume.voxels. */
 export const voxelDtypeSchema = z.enum(VOXEL_DTYPES);
 
-export const labelInfoSchema = z.object({
-  value: z.number().int().nonnegative(),
+/** A stored segmentation (the record); its voxels, the label map, come from binary 'labelmap/<segmentationId>'. */
+export const segmentationInfoSchema = z.object({
+  segmentationId: idSchema,
+  seriesId: idSchema,
   name: z.string(),
-  colorRgb: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
-  kind: z.enum(LABEL_KINDS),
-  voxels: z.number().int().nonnegative().optional(),
-});
-
-export const labelMapSummarySchema = z.object({
-  segmentationId: id,
-  seriesId: id,
-  name: z.string(),
-  source: z.enum(['import', 'model', 'classical', 'edit']),
+  source: segmentationSourceSchema,
   createdAt: z.string(),
-  labels: z.array(labelInfoSchema),
+  /** voxels: how many carry each label (always present for stored ones; the viewer's preview layers leave it out). */
+  labels: z.array(labelInfoSchema.extend({ voxels: labelWithVoxelsSchema.shape.voxels.optional() })),
 });
 
 export const importSummarySchema = z.object({
   filesSeen: z.number().int(),
-  seriesIds: z.array(id),
+  seriesIds: z.array(idSchema),
   problems: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })),
 });
 
@@ -99,30 +88,27 @@ export const methods = {
   },
   /** Geometry and value facts of a series volume; the voxels themselves come from binary 'volume/<seriesId>'. */
   'volume.info': {
-    input: z.object({ seriesId: id }).strict(),
+    input: z.object({ seriesId: idSchema }).strict(),
     output: z.object({
-      seriesId: id,
+      seriesId: idSchema,
       modality: z.string(),
-      dims: vec3,
-      spacingMm: vec3,
-      originLps: vec3,
-      directionLps: mat3,
+      ...volumeGeometrySchema.shape,
       dtype: voxelDtypeSchema,
       valueRange: z.tuple([z.number(), z.number()]),
       geometry: geometryReportSchema,
     }),
   },
-  /** Label maps stored for a series; each one's labels come from binary 'labelmap/<segmentationId>'. */
-  'labelmaps.list': {
-    input: z.object({ seriesId: id }).strict(),
-    output: z.object({ labelMaps: z.array(labelMapSummarySchema) }),
+  /** Segmentations stored for a series; each one's label map comes from binary 'labelmap/<segmentationId>'. */
+  'segmentations.list': {
+    input: z.object({ seriesId: idSchema }).strict(),
+    output: z.object({ segmentations: z.array(segmentationInfoSchema) }),
   },
-  /** Reads a NIfTI label file, resamples it onto the series grid through patient space, stores it (source 'import'). */
-  'labelmaps.addFromNifti': {
+  /** Reads a NIfTI label map, resamples it onto the series grid through patient space, stores it as a segmentation (source 'import'). */
+  'segmentations.addFromNifti': {
     input: z
-      .object({ seriesId: id, path: localPath, labelTablePath: localPath.optional(), name: z.string().max(200).optional() })
+      .object({ seriesId: idSchema, path: localPath, labelTablePath: localPath.optional(), name: z.string().max(200).optional() })
       .strict(),
-    output: labelMapSummarySchema,
+    output: segmentationInfoSchema,
   },
   ...editMethods,
   ...analysisMethods,
@@ -133,9 +119,9 @@ export type MethodInput<M extends MethodName> = z.infer<(typeof methods)[M]['inp
 export type MethodOutput<M extends MethodName> = z.infer<(typeof methods)[M]['output']>;
 export type PatientNode = z.infer<typeof patientNodeSchema>;
 export type SeriesNode = z.infer<typeof seriesNodeSchema>;
-export type LabelMapSummary = z.infer<typeof labelMapSummarySchema>;
+export type SegmentationInfo = z.infer<typeof segmentationInfoSchema>;
 export type VolumeInfo = MethodOutput<'volume.info'>;
-export type VoxelDtype = z.infer<typeof voxelDtypeSchema>;
+export type { VoxelDtype } from '../domain/dtypes.js';
 
 export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(methods, name);
@@ -159,10 +145,7 @@ export type BinaryKind = (typeof BINARY_KINDS)[number];
  * Inclusive voxel box of a label map, for fetching only the region an edit changed:
  * `/data/labelmap/<id>?box=i0,j0,k0,i1,j1,k1` (labels inside the box, i fastest).
  */
-export interface BinaryBox {
-  minIjk: [number, number, number];
-  maxIjk: [number, number, number];
-}
+export type BinaryBox = z.infer<typeof voxelBoxSchema>;
 
 export function binaryPath(kind: BinaryKind, resourceId: number, box?: BinaryBox): string {
   return `/data/${kind}/${resourceId}${box ? `?box=${[...box.minIjk, ...box.maxIjk].join(',')}` : ''}`;

@@ -56,8 +56,8 @@ async function labelMapBytes(id: number): Promise<Uint8Array> {
 }
 
 async function labelVoxels(name: string): Promise<number> {
-  const r = await rpc<{ labelMaps: { labels: { name: string; voxels?: number }[] }[] }>('labelmaps.list', { seriesId: 1 });
-  return r.labelMaps[0].labels.find((l) => l.name === name)?.voxels ?? 0;
+  const r = await rpc<{ segmentations: { labels: { name: string; voxels?: number }[] }[] }>('segmentations.list', { seriesId: 1 });
+  return r.segmentations[0].labels.find((l) => l.name === name)?.voxels ?? 0;
 }
 
 async function canvasOf(): Promise<{ width: number; height: number; left: number; top: number }> {
@@ -189,8 +189,8 @@ describe('mask editing in Chromium against medseg serve', () => {
     const [ax, ay] = canvasToLpsXY(c, x1 - c.left, y - c.top);
     const [bx] = canvasToLpsXY(c, x2 - c.left, y - c.top);
     const mapAfter = await labelMapBytes(1);
-    const listed = await rpc<{ labelMaps: { labels: { name: string; value: number }[] }[] }>('labelmaps.list', { seriesId: 1 });
-    const lesionValue = listed.labelMaps[0].labels.find((l) => l.name === 'test lesion')!.value;
+    const listed = await rpc<{ segmentations: { labels: { name: string; value: number }[] }[] }>('segmentations.list', { seriesId: 1 });
+    const lesionValue = listed.segmentations[0].labels.find((l) => l.name === 'test lesion')!.value;
     let must = 0;
     let may = 0;
     let changed = 0;
@@ -255,8 +255,8 @@ describe('mask editing in Chromium against medseg serve', () => {
   it('paints in the coronal view too: the voxels land on the shown coronal slice; the Undo button takes them back', async () => {
     await page.click('[data-testid=edit-tool-brush]');
     await page.fill('[data-testid=edit-radius]', '3');
-    const listed = await rpc<{ labelMaps: { labels: { name: string; value: number }[] }[] }>('labelmaps.list', { seriesId: 1 });
-    await page.selectOption('[data-testid=edit-label]', String(listed.labelMaps[0].labels.find((l) => l.name === 'test lesion')!.value));
+    const listed = await rpc<{ segmentations: { labels: { name: string; value: number }[] }[] }>('segmentations.list', { seriesId: 1 });
+    await page.selectOption('[data-testid=edit-label]', String(listed.segmentations[0].labels.find((l) => l.name === 'test lesion')!.value));
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     const c = await page.evaluate(() => {
       const el = document.querySelector<HTMLCanvasElement>('[data-testid=view-coronal] canvas')!;

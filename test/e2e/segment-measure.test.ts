@@ -121,8 +121,8 @@ describe('segment, measure and classical tools in the browser', () => {
     expect(done).toBeGreaterThan(0);
     expect(await page.locator('[data-testid=segment-error]').count()).toBe(0);
 
-    const listed = await rpc<{ labelMaps: { segmentationId: number; source: string; labels: { name: string; colorRgb: number[] }[] }[] }>('labelmaps.list', { seriesId: 1 });
-    const seg = listed.labelMaps.find((l) => l.source === 'model')!;
+    const listed = await rpc<{ segmentations: { segmentationId: number; source: string; labels: { name: string; colorRgb: number[] }[] }[] }>('segmentations.list', { seriesId: 1 });
+    const seg = listed.segmentations.find((l) => l.source === 'model')!;
     segmentationId = seg.segmentationId;
     liverRgb = seg.labels.find((l) => l.name === 'liver')!.colorRgb;
     const row = page.locator(`[data-testid=seg-row-${segmentationId}]`);
@@ -146,12 +146,12 @@ describe('segment, measure and classical tools in the browser', () => {
   }, 180_000);
 
   it('Cancel stops a model run: the status says nothing was saved and no segmentation is added', async () => {
-    const before = (await rpc<{ labelMaps: unknown[] }>('labelmaps.list', { seriesId: 1 })).labelMaps.length;
+    const before = (await rpc<{ segmentations: unknown[] }>('segmentations.list', { seriesId: 1 })).segmentations.length;
     await page.click('[data-testid=segment-start]');
     await page.click('[data-testid=segment-cancel]');
     await expect.poll(() => page.textContent('[data-testid=status]'), { timeout: POLL_MS }).toContain('cancelled; nothing was saved');
     await page.waitForSelector('[data-testid=segment-start]', { timeout: POLL_MS });
-    expect((await rpc<{ labelMaps: unknown[] }>('labelmaps.list', { seriesId: 1 })).labelMaps.length).toBe(before);
+    expect((await rpc<{ segmentations: unknown[] }>('segmentations.list', { seriesId: 1 })).segmentations.length).toBe(before);
   }, 60_000);
 
   it('measures: the liver mL shown equals the stored measurement and is within 15 % of the nibabel reference; histogram and jump work', async () => {
@@ -225,13 +225,13 @@ describe('segment, measure and classical tools in the browser', () => {
     await expect.poll(() => pixelAt('axial', pc.x, pc.y), { timeout: POLL_MS }).toEqual(thresholdRgb);
     await page.click('[data-testid=classical-keep]');
     await expect.poll(() => page.textContent('[data-testid=segmentation-list]'), { timeout: POLL_MS }).toContain(`threshold ${lo}..${hi}`);
-    const list = await rpc<{ segmentations: { source: string; name: string }[] }>('segment.list', { seriesId: 1 });
+    const list = await rpc<{ segmentations: { source: string; name: string }[] }>('segmentations.provenance', { seriesId: 1 });
     expect(list.segmentations.some((s) => s.source === 'classical' && s.name === `threshold ${lo}..${hi}`)).toBe(true);
   }, 120_000);
 
   it('region grow takes its seed from a click in a view and previews the grown region; k-means previews k clusters', async () => {
     // Hide the kept threshold segmentation (same colour as a preview) so only the preview can colour the voxel.
-    const kept = (await rpc<{ segmentations: { segmentationId: number; source: string }[] }>('segment.list', { seriesId: 1 })).segmentations.find((x) => x.source === 'classical')!;
+    const kept = (await rpc<{ segmentations: { segmentationId: number; source: string }[] }>('segmentations.provenance', { seriesId: 1 })).segmentations.find((x) => x.source === 'classical')!;
     await page.locator(`[data-testid=legend-${kept.segmentationId}] input`).uncheck();
     const c = await canvasOf(page, 'axial');
     const pc = expectedCanvasPoint(ref, 'axial', ref.liverLps, c);
@@ -277,7 +277,7 @@ describe('segment, measure and classical tools in the browser', () => {
 
   it('compares the model and the threshold segmentation: per-label Dice shown', async () => {
     await page.selectOption('[data-testid=compare-a]', String(segmentationId));
-    const ids = await rpc<{ segmentations: { segmentationId: number; source: string }[] }>('segment.list', { seriesId: 1 });
+    const ids = await rpc<{ segmentations: { segmentationId: number; source: string }[] }>('segmentations.provenance', { seriesId: 1 });
     const classical = ids.segmentations.find((s) => s.source === 'classical')!.segmentationId;
     await page.selectOption('[data-testid=compare-b]', String(classical));
     await page.click('[data-testid=compare-button]');

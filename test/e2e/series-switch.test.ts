@@ -77,9 +77,9 @@ async function openAndCheck(seriesId: number, round: number): Promise<void> {
     seriesId,
     { timeout: 60_000 },
   );
-  const maps = (await rpc<{ labelMaps: { segmentationId: number; seriesId: number }[] }>('labelmaps.list', { seriesId })).labelMaps;
+  const maps = (await rpc<{ segmentations: { segmentationId: number; seriesId: number }[] }>('segmentations.list', { seriesId })).segmentations;
   const segIds = maps.map((m) => m.segmentationId);
-  const segRows = (await rpc<{ segmentations: { segmentationId: number }[] }>('segment.list', { seriesId })).segmentations.map((s) => s.segmentationId);
+  const segRows = (await rpc<{ segmentations: { segmentationId: number }[] }>('segmentations.provenance', { seriesId })).segmentations.map((s) => s.segmentationId);
   // The lists load after the views; wait for them, then make sure nothing else turns up a little later.
   await expect.poll(async () => (await pageSnapshot(page)).legends, { timeout: POLL_MS }).toEqual(segIds);
   await page.waitForTimeout(400);

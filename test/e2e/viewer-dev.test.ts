@@ -78,7 +78,7 @@ beforeAll(async () => {
   });
   apiUrl = new URL(line.slice('medseg listening on '.length));
   await rpc('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] });
-  await rpc('labelmaps.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') });
+  await rpc('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') });
   process.env.MEDSEG_API = `http://127.0.0.1:${apiUrl.port}`;
   vite = await createServer({ configFile: path.join(repo, 'renderer/vite.config.ts'), server: { port: 0, strictPort: false }, logLevel: 'error' });
   await vite.listen();

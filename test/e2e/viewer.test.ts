@@ -217,13 +217,13 @@ describe('medseg serve + viewer in Chromium', () => {
     await page.waitForSelector('[data-testid=legend-1] >> text=liver', { timeout: 60_000 });
     await page.locator('[data-testid=overlay-opacity]').fill('1');
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    const res = await fetch(`http://127.0.0.1:${serverUrl.port}/rpc/labelmaps.list`, {
+    const res = await fetch(`http://127.0.0.1:${serverUrl.port}/rpc/segmentations.list`, {
       method: 'POST',
       body: JSON.stringify({ seriesId: 1 }),
       headers: { Authorization: `Bearer ${token}` },
     });
-    const listed = (await res.json()) as { result: { labelMaps: { labels: { name: string; colorRgb: number[] }[] }[] } };
-    const liverRgb = listed.result.labelMaps[0].labels.find((l) => l.name === 'liver')!.colorRgb;
+    const listed = (await res.json()) as { result: { segmentations: { labels: { name: string; colorRgb: number[] }[] }[] } };
+    const liverRgb = listed.result.segmentations[0].labels.find((l) => l.name === 'liver')!.colorRgb;
     await page.mouse.move(0, 0);
     for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
       const c = await canvasOf(page, plane);

@@ -1,6 +1,6 @@
 // The deterministic stroke sequence shared by the crash-test child (which commits it) and the test (which
 // replays it as the reference): stroke n depends only on n.
-import type { EditStroke, ViewPlane } from '../../shared/domain/editing/strokes.js';
+import type { EditStroke, VoxelPlane } from '../../shared/domain/editing/strokes.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
 import { prng } from './editFixture.js';
 
@@ -28,7 +28,7 @@ export function crashStroke(n: number): EditStroke {
     return { kind: 'brush', mode, label: mode === 'erase' ? 0 : label, pathIjk: [at, [at[0] + 4 * r(), at[1] + 4 * r(), at[2]]], radiusMm: 2 + 4 * r(), shape: 'sphere' };
   }
   if (roll < 0.9) {
-    const plane = (['axial', 'coronal', 'sagittal'] as ViewPlane[])[Math.floor(r() * 3)];
+    const plane = (['axial', 'coronal', 'sagittal'] as VoxelPlane[])[Math.floor(r() * 3)];
     return { kind: 'brush', mode: 'paint', label, pathIjk: [at], radiusMm: 3 + 5 * r(), shape: 'disc', plane };
   }
   return { kind: 'fill', mode: 'paint', label, plane: 'axial', seedIjk: [Math.floor(at[0]), Math.floor(at[1]), Math.floor(at[2])] };

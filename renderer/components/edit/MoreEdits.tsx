@@ -2,7 +2,7 @@
 // another (relabel), and create a new label.
 import { useState } from 'react';
 import type { EditState } from '../../../shared/ipc/contract-edit.js';
-import type { EditStroke, ViewPlane } from '../../../shared/domain/editing/strokes.js';
+import type { EditStroke, VoxelPlane } from '../../../shared/domain/editing/strokes.js';
 import { CREATED_LABEL_KIND, LABEL_KINDS, type LabelKind } from '../../../shared/domain/labelTable.js';
 import { LabelOptions } from './BrushControls.js';
 import type { PaintedSlices } from './strokeBuilder.js';
@@ -25,7 +25,7 @@ export function MoreEdits(props: {
   const { activeLabel, onStroke } = props;
   const [relabelFrom, setRelabelFrom] = useState(0);
   const [relabelTo, setRelabelTo] = useState(0);
-  const [interp, setInterp] = useState<{ plane: ViewPlane; from: number; to: number }>({ plane: 'axial', from: 0, to: 0 });
+  const [interp, setInterp] = useState<{ plane: VoxelPlane; from: number; to: number }>({ plane: 'axial', from: 0, to: 0 });
   const [newLabel, setNewLabel] = useState<{ name: string; colour: string; kind: LabelKind }>({ name: '', colour: '#ff00ff', kind: CREATED_LABEL_KIND });
   const labels = props.state?.labels ?? [];
 
@@ -34,7 +34,7 @@ export function MoreEdits(props: {
       <summary data-testid="edit-more">Interpolate · relabel · new label</summary>
       <div className="edit-row">
         interpolate{' '}
-        <select value={interp.plane} onChange={(e) => setInterp({ ...interp, plane: e.target.value as ViewPlane })}>
+        <select value={interp.plane} onChange={(e) => setInterp({ ...interp, plane: e.target.value as VoxelPlane })}>
           <option value="axial">k (axial)</option>
           <option value="coronal">j (coronal)</option>
           <option value="sagittal">i (sagittal)</option>

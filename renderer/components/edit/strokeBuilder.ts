@@ -2,7 +2,7 @@
 // erase-region and delete-instance are single clicks. Settings are read when a press starts, through a getter, so
 // changing the radius or label does not rebuild the tool the views hold.
 import type { EditState } from '../../../shared/ipc/contract-edit.js';
-import type { EditStroke, ViewPlane } from '../../../shared/domain/editing/strokes.js';
+import type { EditStroke, VoxelPlane } from '../../../shared/domain/editing/strokes.js';
 import type { Vec3 } from '../../../shared/domain/volume.js';
 import { drawBrushPreview, type EditPointerTool, type EditPointerView } from '../../viewer/editPointer.js';
 
@@ -22,14 +22,14 @@ export interface BrushSettings {
 export const DEFAULT_BRUSH: BrushSettings = { tool: 'navigate', radiusMm: 5, shape: 'disc', thresholdOn: false, huLo: -100, huHi: 200, activeLabel: 0 };
 
 /** The editing plane whose fixed voxel axis is the view's slice axis (views reformat by direction, edits by index). */
-const PLANE_OF_AXIS: Record<number, ViewPlane> = { 0: 'sagittal', 1: 'coronal', 2: 'axial' };
+const PLANE_OF_AXIS: Record<number, VoxelPlane> = { 0: 'sagittal', 1: 'coronal', 2: 'axial' };
 const MAX_PATH = 10_000;
 
 /** The last two slices painted on one plane: what "interpolate between the last two" offers. */
 export class PaintedSlices {
-  plane: ViewPlane = 'axial';
+  plane: VoxelPlane = 'axial';
   slices: number[] = [];
-  remember(plane: ViewPlane, slice: number): void {
+  remember(plane: VoxelPlane, slice: number): void {
     const kept = this.plane === plane ? this.slices.filter((s) => s !== slice) : [];
     this.plane = plane;
     this.slices = [...kept, slice].slice(-2);

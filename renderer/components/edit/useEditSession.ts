@@ -3,7 +3,7 @@
 // with the changed box patched into the views' copy before the next change is sent.
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../api.js';
-import type { LabelMapSummary, MethodInput, MethodOutput } from '../../../shared/ipc/contract.js';
+import type { SegmentationInfo, MethodInput, MethodOutput } from '../../../shared/ipc/contract.js';
 import type { EditChange, EditState } from '../../../shared/ipc/contract-edit.js';
 import type { EditStroke } from '../../../shared/domain/editing/strokes.js';
 import { patchLabelMap } from '../../viewer/volumeStore.js';
@@ -13,7 +13,7 @@ import { useEditQueue } from './useEditQueue.js';
 export type EditVersion = MethodOutput<'edit.versions'>['versions'][number];
 export type NewLabel = MethodInput<'edit.createLabel'>['label'];
 
-export function useEditSession(labelMaps: readonly LabelMapSummary[], onChanged: () => void, onStatus: (s: string) => void) {
+export function useEditSession(labelMaps: readonly SegmentationInfo[], onChanged: () => void, onStatus: (s: string) => void) {
   const [segId, setSegId] = useState<number | null>(null);
   const [state, setState] = useState<EditState | null>(null);
   const opening = useMethod('edit.open', { onError: (m) => onStatus(`Cannot edit: ${m}`) });

@@ -5,7 +5,7 @@ import { dot, invert3, type Mat3, type Vec3, type VolumeGeometry, type VoxelArra
 import { DeltaBuilder, type LabelArray, type LabelDelta } from './delta.js';
 import { signedDistance2d } from './distance.js';
 import {
-  planeAxes,
+  voxelPlaneAxes,
   type BrushStroke,
   type DeleteInstanceStroke,
   type EditStroke,
@@ -70,7 +70,7 @@ export function brushFootprint(
   const hi: Vec3 = [dims[0] - 1, dims[1] - 1, dims[2] - 1];
   if (stroke.shape === 'disc') {
     // A disc lives on one slice: project every sample onto it so the sweep stays in plane.
-    const { fixed } = planeAxes(stroke.plane ?? 'axial');
+    const { fixed } = voxelPlaneAxes(stroke.plane ?? 'axial');
     const slice = Math.round(path[0][fixed]);
     path = path.map((p) => {
       const q: Vec3 = [p[0], p[1], p[2]];
@@ -172,7 +172,7 @@ function indexOf(dims: Vec3, ijk: Vec3): number {
 function fillDelta(target: EditTarget, stroke: FillStroke): LabelDelta {
   const { labels, modality } = target;
   const dims = target.geometry.dims;
-  const { fixed, u, v } = planeAxes(stroke.plane);
+  const { fixed, u, v } = voxelPlaneAxes(stroke.plane);
   const nu = dims[u];
   const nv = dims[v];
   const stride: Vec3 = [1, dims[0], dims[0] * dims[1]];
@@ -226,7 +226,7 @@ function fillDelta(target: EditTarget, stroke: FillStroke): LabelDelta {
 function interpolateDelta(target: EditTarget, stroke: InterpolateStroke): LabelDelta {
   const { labels } = target;
   const { dims, spacingMm } = target.geometry;
-  const { fixed, u, v } = planeAxes(stroke.plane);
+  const { fixed, u, v } = voxelPlaneAxes(stroke.plane);
   const stride: Vec3 = [1, dims[0], dims[0] * dims[1]];
   const a = Math.min(stroke.fromSlice, stroke.toSlice);
   const b = Math.max(stroke.fromSlice, stroke.toSlice);

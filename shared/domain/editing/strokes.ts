@@ -1,12 +1,16 @@
 // The edit operations a user can apply to a label map (brush, eraser, fill, interpolation, instance delete,
-// relabel), the view planes they act in, and their validation into clear INVALID_INPUT messages.
+// relabel), the voxel planes they act in, and their validation into clear INVALID_INPUT messages.
 import { AppError } from '../../errors.js';
 import type { Vec3, VolumeGeometry } from '../volume.js';
 
-/** axial/coronal/sagittal are the volume's k/j/i planes (the slice index is the fixed axis). */
-export type ViewPlane = 'axial' | 'coronal' | 'sagittal';
+/**
+ * A plane of voxel indices: axial/coronal/sagittal name the volume's k/j/i planes (the slice index is the fixed
+ * axis) whatever the patient orientation — unlike mpr.ts's patient-space view planes, which follow directionLps.
+ */
+export type VoxelPlane = 'axial' | 'coronal' | 'sagittal';
 
-export interface PlaneAxes {
+/** Which voxel axes a VoxelPlane holds fixed and spans. */
+export interface VoxelPlaneAxes {
   /** The axis held constant on a slice. */
   fixed: 0 | 1 | 2;
   /** In-plane axes, u the lower (faster in memory) one, so v-outer/u-inner loops visit voxels in index order. */
@@ -14,7 +18,7 @@ export interface PlaneAxes {
   v: 0 | 1 | 2;
 }
 
-export function planeAxes(plane: ViewPlane): PlaneAxes {
+export function voxelPlaneAxes(plane: VoxelPlane): VoxelPlaneAxes {
   switch (plane) {
     case 'axial':
       return { fixed: 2, u: 0, v: 1 };
@@ -31,7 +35,7 @@ export interface IntensityRange {
   hi: number;
 }
 
-/** Brush or eraser along a pointer path: a 2D disc in a view plane or a 3D sphere, radius in mm. */
+/** Brush or eraser along a pointer path: a 2D disc in a voxel plane or a 3D sphere, radius in mm. */
 export interface BrushStroke {
   kind: 'brush';
   mode: 'paint' | 'erase';
@@ -42,7 +46,7 @@ export interface BrushStroke {
   radiusMm: number;
   shape: 'disc' | 'sphere';
   /** Required for a disc: the plane it lies in; its slice is the rounded fixed coordinate of the first sample. */
-  plane?: ViewPlane;
+  plane?: VoxelPlane;
   /** Threshold-limited brush: only voxels whose modality value lies in [lo, hi] change. */
   intensityRange?: IntensityRange;
   /** false: paint only background and the brush's own label, never over another label. Default true. */
@@ -57,7 +61,7 @@ export interface FillStroke {
   kind: 'fill';
   mode: 'paint' | 'erase';
   label: number;
-  plane: ViewPlane;
+  plane: VoxelPlane;
   seedIjk: Vec3;
   intensityRange?: IntensityRange;
 }
@@ -66,7 +70,7 @@ export interface FillStroke {
 export interface InterpolateStroke {
   kind: 'interpolate';
   label: number;
-  plane: ViewPlane;
+  plane: VoxelPlane;
   fromSlice: number;
   toSlice: number;
 }
@@ -105,7 +109,7 @@ export const MAX_BRUSH_VOXEL_VISITS = 64 * 1024 * 1024;
 /** Upper bound of the voxels a brush stroke visits: per segment, the box of its swept disc or sphere, on the grid. */
 export function brushVoxelVisits(stroke: Pick<BrushStroke, 'pathIjk' | 'radiusMm' | 'shape' | 'plane'>, geometry: Pick<VolumeGeometry, 'dims' | 'spacingMm'>): number {
   const { dims, spacingMm } = geometry;
-  const fixed = stroke.shape === 'disc' && stroke.plane ? planeAxes(stroke.plane).fixed : -1;
+  const fixed = stroke.shape === 'disc' && stroke.plane ? voxelPlaneAxes(stroke.plane).fixed : -1;
   const path = stroke.pathIjk;
   let total = 0;
   for (let n = 0; n < path.length; n++) {
@@ -160,7 +164,7 @@ function checkRange(r: IntensityRange | undefined, ctx: StrokeContext): void {
   if (!ctx.hasModality) invalid('A threshold-limited edit needs the image values; open the edit session with the volume.');
 }
 
-function checkPlane(p: unknown): ViewPlane {
+function checkPlane(p: unknown): VoxelPlane {
   if (p !== 'axial' && p !== 'coronal' && p !== 'sagittal') invalid(`plane must be axial, coronal or sagittal (got ${String(p)}).`);
   return p;
 }
@@ -182,7 +186,7 @@ export function validateStroke(stroke: EditStroke, ctx: StrokeContext): void {
       }
       if (stroke.shape !== 'disc' && stroke.shape !== 'sphere') invalid(`brush shape must be disc or sphere (got ${String(stroke.shape)}).`);
       if (stroke.shape === 'disc') {
-        const { fixed } = planeAxes(checkPlane(stroke.plane));
+        const { fixed } = voxelPlaneAxes(checkPlane(stroke.plane));
         const slice = Math.round(stroke.pathIjk[0][fixed]);
         if (slice < 0 || slice >= dims[fixed]) invalid(`The disc's slice ${slice} is outside the grid (0..${dims[fixed] - 1}).`);
       }
@@ -204,7 +208,7 @@ export function validateStroke(stroke: EditStroke, ctx: StrokeContext): void {
       return;
     case 'interpolate': {
       checkLabel('label', stroke.label, ctx, false);
-      const { fixed } = planeAxes(checkPlane(stroke.plane));
+      const { fixed } = voxelPlaneAxes(checkPlane(stroke.plane));
       for (const name of ['fromSlice', 'toSlice'] as const) {
         const s = checkFinite(name, stroke[name]);
         if (!Number.isInteger(s) || s < 0 || s >= dims[fixed]) invalid(`${name} ${s} is not a slice of this plane (0..${dims[fixed] - 1}).`);

@@ -6,7 +6,7 @@ import { openDatabase, type Database } from '../../../main/db/database.js';
 import { countLabels, deleteSegmentation } from '../../../main/db/segmentations.js';
 import { loadEditedLabelMap, openEditSession, ORIGINAL_VERSION_ID, type EditResult } from '../../../main/services/editing/session.js';
 import { AppError } from '../../../shared/errors.js';
-import type { EditStroke, ViewPlane } from '../../../shared/domain/editing/strokes.js';
+import type { EditStroke, VoxelPlane } from '../../../shared/domain/editing/strokes.js';
 import type { Vec3 } from '../../../shared/domain/volume.js';
 import { createEditDb, firstDifference, geometryOf, insertSegmentation, tempDbFile } from '../../helpers/editFixture.js';
 
@@ -239,7 +239,7 @@ describe('edit session', () => {
 
 // ---- property: random edit sequences ------------------------------------------------------------------
 
-const planeArb = fc.constantFrom<ViewPlane>('axial', 'coronal', 'sagittal');
+const planeArb = fc.constantFrom<VoxelPlane>('axial', 'coronal', 'sagittal');
 const voxelArb = fc.tuple(fc.integer({ min: 0, max: DIMS[0] - 1 }), fc.integer({ min: 0, max: DIMS[1] - 1 }), fc.integer({ min: 0, max: DIMS[2] - 1 }));
 const pointArb = fc.tuple(fc.double({ min: -2, max: DIMS[0] + 1, noNaN: true }), fc.double({ min: -2, max: DIMS[1] + 1, noNaN: true }), fc.double({ min: 0, max: DIMS[2] - 1, noNaN: true }));
 

@@ -35,8 +35,8 @@ const stubs: Partial<MethodImpls> = {
   'volume.info': async ({ seriesId }) => {
     throw new AppError('NOT_FOUND', `no series ${seriesId}`);
   },
-  'labelmaps.list': notUsed,
-  'labelmaps.addFromNifti': notUsed,
+  'segmentations.list': notUsed,
+  'segmentations.addFromNifti': notUsed,
   'edit.undo': async ({ segmentationId }) => {
     throw new AppError('CONFLICT', `segmentation ${segmentationId} was edited elsewhere`);
   },

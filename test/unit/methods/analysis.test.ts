@@ -52,7 +52,7 @@ beforeAll(async () => {
   ref = JSON.parse(execFileSync('/usr/bin/python3', [`${REPO_DIR}/test/reference/analysisReference.py`, DATA, String(LO), String(HI), String(EDGE_T)], { encoding: 'utf8' })) as Reference;
   result(await call('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] }));
   const seg = result<{ segmentationId: number }>(
-    await call('labelmaps.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }),
+    await call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }),
   );
   importedSeg = seg.segmentationId;
 }, 120_000);
@@ -121,7 +121,7 @@ describe('analysis methods', () => {
     await expect(Promise.resolve().then(() => table.readBinary('labelmap-preview', later[0]))).rejects.toThrow(/gone/);
     expect((await table.readBinary('labelmap-preview', later[4])).bytes.length).toBe(512 * 512 * 20);
     const applied = result<MethodOutput<'classical.apply'>>(await call('classical.apply', { seriesId: 1, params: { tool: 'threshold', loValue: LO, hiValue: HI } }));
-    const listed = result<MethodOutput<'segment.list'>>(await call('segment.list', { seriesId: 1 }));
+    const listed = result<MethodOutput<'segmentations.provenance'>>(await call('segmentations.provenance', { seriesId: 1 }));
     expect(listed.segmentations.find((s) => s.segmentationId === applied.segmentationId)).toMatchObject({ source: 'classical', model: null });
     // Comparison of a map with itself: Dice and IoU 1, HD95 0, accuracy 1.
     const same = result<MethodOutput<'compare.segmentations'>>(await call('compare.segmentations', { a: applied.segmentationId, b: applied.segmentationId }));
@@ -169,7 +169,7 @@ describe('analysis methods', () => {
     // Done comes after the last progress event.
     const order = events.map(([e, p]) => (p.jobId === jobId ? e : '')).filter(Boolean);
     expect(order.at(-1)).toBe('segment.done');
-    const listed = result<MethodOutput<'segment.list'>>(await call('segment.list', { seriesId: 1 }));
+    const listed = result<MethodOutput<'segmentations.provenance'>>(await call('segmentations.provenance', { seriesId: 1 }));
     const row = listed.segmentations.find((s) => s.segmentationId === done.segmentationId)!;
     expect(row).toMatchObject({ source: 'model', provider: 'cpu', model: expect.objectContaining({ id: 'abdomen-ct' }) });
     const m = result<MethodOutput<'measure.segmentation'>>(await call('measure.segmentation', { segmentationId: done.segmentationId as number, connectivity: 26 }));
@@ -180,13 +180,13 @@ describe('analysis methods', () => {
   }, 180_000);
 
   it('segment.cancel stops a run: done carries CANCELLED and nothing is stored', async () => {
-    const before = result<MethodOutput<'segment.list'>>(await call('segment.list', { seriesId: 1 })).segmentations.length;
+    const before = result<MethodOutput<'segmentations.provenance'>>(await call('segmentations.provenance', { seriesId: 1 })).segmentations.length;
     const { jobId } = result<MethodOutput<'segment.start'>>(await call('segment.start', { seriesId: 1, modelId: 'abdomen-ct', device: 'cpu' }));
     expect(result<MethodOutput<'segment.cancel'>>(await call('segment.cancel', { jobId }))).toEqual({ cancelled: true });
     const done = await waitForDone(jobId, 30_000);
     expect(done).toMatchObject({ jobId, error: { code: 'CANCELLED' } });
     expect(done.segmentationId).toBeUndefined();
-    expect(result<MethodOutput<'segment.list'>>(await call('segment.list', { seriesId: 1 })).segmentations).toHaveLength(before);
+    expect(result<MethodOutput<'segmentations.provenance'>>(await call('segmentations.provenance', { seriesId: 1 })).segmentations).toHaveLength(before);
     expect(result<MethodOutput<'segment.cancel'>>(await call('segment.cancel', { jobId }))).toEqual({ cancelled: false });
   }, 60_000);
 

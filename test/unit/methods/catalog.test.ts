@@ -41,7 +41,7 @@ describe('method table implementation', () => {
     expect(rel.ok || rel.error.code).toBe('INVALID_INPUT');
     const missing = await call('import.paths', { paths: ['/no/such/folder'] });
     expect(missing.ok || missing.error.code).toBe('NOT_FOUND');
-    const unknown = await call('labelmaps.list', { seriesId: 99 });
+    const unknown = await call('segmentations.list', { seriesId: 99 });
     expect(unknown.ok || unknown.error.code).toBe('NOT_FOUND');
     const noPicker = await call('dialog.pickPaths', { kind: 'files' });
     expect(noPicker.ok || noPicker.error.code).toBe('INVALID_INPUT');
@@ -63,7 +63,7 @@ describe('method table implementation', () => {
 
   it('adds a NIfTI label map onto the series grid through LPS, with names from the label table', async () => {
     const added = result<{ segmentationId: number; source: string; labels: { value: number; name: string; voxels?: number }[] }>(
-      await call('labelmaps.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }),
+      await call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }),
     );
     expect(added.source).toBe('import');
     expect(added.labels.find((l) => l.value === 5)).toMatchObject({ name: 'liver', voxels: ref.liverVoxels });
@@ -73,16 +73,16 @@ describe('method table implementation', () => {
     const mismatches = ref.samples.filter((s) => bin.bytes[s.ijk[0] + 512 * (s.ijk[1] + 512 * s.ijk[2])] !== s.label);
     expect(mismatches).toEqual([]);
     expect(ref.samples.filter((s) => s.label === 5).length).toBeGreaterThanOrEqual(50);
-    const listed = result<{ labelMaps: { segmentationId: number }[] }>(await call('labelmaps.list', { seriesId: 1 }));
-    expect(listed.labelMaps.map((l) => l.segmentationId)).toEqual([added.segmentationId]);
+    const listed = result<{ segmentations: { segmentationId: number }[] }>(await call('segmentations.list', { seriesId: 1 }));
+    expect(listed.segmentations.map((l) => l.segmentationId)).toEqual([added.segmentationId]);
   });
 
   it('refuses a label file that is not a label map and a label table without entries', async () => {
-    const ct = await call('labelmaps.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_ct_sm.nii.gz') });
+    const ct = await call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_ct_sm.nii.gz') });
     expect(ct.ok || ct.error.code).toBe('INVALID_INPUT');
     const dir = mkdtempSync(path.join(tmpdir(), 'medseg-table-'));
     writeFileSync(path.join(dir, 'empty.csv'), 'value,name\n');
-    const empty = await call('labelmaps.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(dir, 'empty.csv') });
+    const empty = await call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(dir, 'empty.csv') });
     expect(empty.ok || empty.error.code).toBe('INVALID_INPUT');
     expect(parseLabelTable('value,name\n5,liver,200,10,20\n7,pancreas\n').get(5)).toEqual({ name: 'liver', colorRgb: [200, 10, 20] });
   });

@@ -28,8 +28,8 @@ const result = async <T>(r: Promise<RpcReply<unknown>>): Promise<T> => {
 };
 const labelMapBytes = async (segmentationId: number): Promise<Uint8Array> => (await table.readBinary('labelmap', segmentationId)).bytes.slice();
 const counts = async (seriesId: number, segmentationId: number): Promise<Map<number, number>> => {
-  const r = await result<{ labelMaps: { segmentationId: number; labels: { value: number; voxels?: number }[] }[] }>(call('labelmaps.list', { seriesId }));
-  return new Map(r.labelMaps.find((l) => l.segmentationId === segmentationId)!.labels.map((l) => [l.value, l.voxels ?? -1]));
+  const r = await result<{ segmentations: { segmentationId: number; labels: { value: number; voxels?: number }[] }[] }>(call('segmentations.list', { seriesId }));
+  return new Map(r.segmentations.find((l) => l.segmentationId === segmentationId)!.labels.map((l) => [l.value, l.voxels ?? -1]));
 };
 
 beforeAll(async () => {
@@ -37,7 +37,7 @@ beforeAll(async () => {
   db = openDatabase(dbFile);
   table = createServiceTable({ db, mode: 'http', appVersion: 'test' });
   await result(call('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] }));
-  await result(call('labelmaps.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }));
+  await result(call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }));
 }, 120_000);
 
 describe('edit.* methods', () => {
