@@ -77,7 +77,7 @@ export const command: CliCommand = {
     let labelMap: LabelMap;
     let note = '';
     if (values.labels !== undefined) {
-      // Names, colours and kinds by the same label-table rules as the app's labelmaps.addFromNifti.
+      // Names, colours and kinds by the same label-table rules as the app's segmentations.addFromNifti.
       const seg = await readNiftiLabels(values.labels);
       const lesionValues = new Set((values['lesion-labels'] ?? '').split(',').filter((s) => s !== '').map(Number));
       const rows = values['label-names'] ? parseLabelTable(readFileSync(values['label-names'], 'utf8')) : null;

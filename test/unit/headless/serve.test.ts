@@ -38,7 +38,7 @@ describe('medseg serve process', () => {
         return reply.result;
       };
       await rpc('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] });
-      await rpc('labelmaps.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') });
+      await rpc('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') });
       const state = await rpc<{ labels: { name: string; value: number }[] }>('edit.open', { segmentationId: 1 });
       const liver = state.labels.find((l) => l.name === 'liver')!.value;
       const edit = await rpc<{ version: number; changedVoxels: number }>('edit.stroke', {

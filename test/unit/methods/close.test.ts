@@ -39,7 +39,7 @@ beforeAll(async () => {
   const table = createServiceTable({ db: openDatabase(dbFile), mode: 'http', appVersion: 'test' });
   const call = caller(table);
   await ok(call('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] }));
-  await ok(call('labelmaps.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }));
+  await ok(call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }));
   await table.close();
 }, 120_000);
 

@@ -1,5 +1,5 @@
 // One NIfTI + one label table classify the same through `medseg measure --labels` and the method table's
-// labelmaps.addFromNifti: same values, names and kinds (organ, lesion by name, other when unnamed).
+// segmentations.addFromNifti: same values, names and kinds (organ, lesion by name, other when unnamed).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +49,7 @@ describe('label kinds', () => {
     const emit = (): void => {};
     const imported = await dispatch(table, 'import.paths', { paths: [CT_DICOM] }, { emit });
     expect(imported.ok).toBe(true);
-    const added = await dispatch(table, 'labelmaps.addFromNifti', { seriesId: 1, path: SEG, labelTablePath: tablePath }, { emit });
+    const added = await dispatch(table, 'segmentations.addFromNifti', { seriesId: 1, path: SEG, labelTablePath: tablePath }, { emit });
     if (!added.ok) throw new Error(`${added.error.code}: ${added.error.message}`);
     const app = byValue((added.result as { labels: KindRow[] }).labels);
 
