@@ -6,10 +6,10 @@ import { AppError } from '../../../shared/errors.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { voxelCount, type Volume, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import type { ModelFolder } from './registry.js';
-import { normalizeIntensities } from './normalize.js';
+import { normalizeIntensities } from '../../../shared/domain/inference/normalize.js';
 import { modelGrid, resampleLabelsNearest, resampleLinear } from './resample.js';
-import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from './window.js';
-import { keepEnclosedComponents, keepLargestComponents } from './postprocess.js';
+import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from '../../../shared/domain/inference/window.js';
+import { keepEnclosedComponents, keepLargestComponents } from '../../../shared/domain/inference/postprocess.js';
 import { createSessionFor, createSessionWithFallback, firstLine, type ProviderFallback, type SessionOptions } from './providers.js';
 
 export interface SegmentProgress {
