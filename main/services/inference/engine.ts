@@ -6,10 +6,11 @@ import { AppError } from '../../../shared/errors.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { voxelCount, type Volume, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import type { ModelFolder } from './registry.js';
-import { normalizeIntensities } from './normalize.js';
-import { modelGrid, resampleLabelsNearest, resampleLinear } from './resample.js';
-import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from './window.js';
-import { keepEnclosedComponents, keepLargestComponents } from './postprocess.js';
+import { normalizeIntensities } from '../../../shared/domain/inference/normalize.js';
+import { modelGrid } from '../../../shared/domain/inference/modelGrid.js';
+import { resampleLabelsNearest, resampleLinear } from '../../../shared/domain/resample.js';
+import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from '../../../shared/domain/inference/window.js';
+import { keepEnclosedComponents, keepLargestComponents } from '../../../shared/domain/inference/postprocess.js';
 import { createSessionFor, createSessionWithFallback, firstLine, type ProviderFallback, type SessionOptions } from './providers.js';
 
 export interface SegmentProgress {
@@ -188,7 +189,7 @@ export async function segmentVolume(volume: Volume, model: ModelFolder, opts: Se
       removed[l.name] = keepEnclosedComponents(gridLabels, grid.dims, l.value, l.insideLabel, l.minEnclosedFraction ?? 0.5);
     }
   }
-  const labels = resampleLabelsNearest(gridLabels, grid, volume);
+  const labels = resampleLabelsNearest({ ...grid, labels: gridLabels }, volume);
   const tiles = grid.dims[2] * plan.ys.length * plan.xs.length;
   return {
     labelMap: {

@@ -1,6 +1,7 @@
 // Turns an edit stroke into the delta it causes on a label map, without touching the map: brush/eraser
 // footprints (disc or sphere, anisotropic spacing), slice fill, shape-based interpolation, instance delete, relabel.
 import { AppError } from '../../errors.js';
+import { floodFill } from '../grid/floodFill.js';
 import { dot, invert3, type Mat3, type Vec3, type VolumeGeometry, type VoxelArray } from '../volume.js';
 import { DeltaBuilder, type LabelArray, type LabelDelta } from './delta.js';
 import { signedDistance2d } from './distance.js';
@@ -194,32 +195,19 @@ function fillDelta(target: EditTarget, stroke: FillStroke): LabelDelta {
     }
     newValue = 0;
   }
-  const visited = new Uint8Array(nu * nv);
-  const stack = new Int32Array(nu * nv);
-  let top = 0;
-  const seedPix = stroke.seedIjk[u] + nu * stroke.seedIjk[v];
-  visited[seedPix] = 1;
-  stack[top++] = seedPix;
-  while (top > 0) {
-    const pix = stack[--top];
+  // The slice as its own flat grid (nu x nv x 1), so 6-connectivity is the 4-neighbour fill of the plane.
+  const indexOfPixel = (pix: number): number => {
     const pu = pix % nu;
-    const pv = (pix - pu) / nu;
-    const neighbours = [pu > 0 ? pix - 1 : -1, pu < nu - 1 ? pix + 1 : -1, pv > 0 ? pix - nu : -1, pv < nv - 1 ? pix + nu : -1];
-    for (const q of neighbours) {
-      if (q < 0 || visited[q]) continue;
-      const qu = q % nu;
-      const index = base + qu * stride[u] + ((q - qu) / nu) * stride[v];
-      if (labels[index] !== seedLabel || !inRange(modality, range, index)) continue;
-      visited[q] = 1;
-      stack[top++] = q;
-    }
-  }
+    return base + pu * stride[u] + ((pix - pu) / nu) * stride[v];
+  };
+  const seedPix = stroke.seedIjk[u] + nu * stroke.seedIjk[v];
+  const { visited } = floodFill([nu, nv, 1], seedPix, (pix) => {
+    const index = indexOfPixel(pix);
+    return labels[index] === seedLabel && inRange(modality, range, index);
+  });
+  // Plane order is index order here (u is always the faster voxel axis of the two), so the delta needs no sort.
   const out = new DeltaBuilder();
-  for (let pv = 0, pix = 0; pv < nv; pv++) {
-    for (let pu = 0; pu < nu; pu++, pix++) {
-      if (visited[pix]) out.push(base + pu * stride[u] + pv * stride[v], seedLabel, newValue);
-    }
-  }
+  visited.forEach((pix) => out.push(indexOfPixel(pix), seedLabel, newValue));
   return out.finish();
 }
 
@@ -300,47 +288,10 @@ function deleteInstanceDelta(target: EditTarget, stroke: DeleteInstanceStroke): 
   const seedIndex = indexOf(dims, stroke.seedIjk);
   const L = labels[seedIndex];
   if (L === 0) throw new AppError('INVALID_INPUT', `There is no labelled instance at voxel [${stroke.seedIjk.join(', ')}].`);
-  const [nx, ny, nz] = dims;
-  const nxy = nx * ny;
-  // One bit per voxel while flooding; the result holds only the component.
-  const visited = new Uint8Array(Math.ceil(labels.length / 8));
-  const mark = (x: number): void => {
-    visited[x >>> 3] |= 1 << (x & 7);
-  };
-  const seen = (x: number): boolean => (visited[x >>> 3] & (1 << (x & 7))) !== 0;
-  let stack = new Uint32Array(4096);
-  let top = 0;
-  const visit = (x: number): void => {
-    if (seen(x) || labels[x] !== L) return;
-    mark(x);
-    if (top === stack.length) {
-      const bigger = new Uint32Array(stack.length * 2);
-      bigger.set(stack);
-      stack = bigger;
-    }
-    stack[top++] = x;
-  };
-  visit(seedIndex);
-  while (top > 0) {
-    const x = stack[--top];
-    const k = Math.floor(x / nxy);
-    const rem = x - k * nxy;
-    const j = Math.floor(rem / nx);
-    const i = rem - j * nx;
-    if (i > 0) visit(x - 1);
-    if (i < nx - 1) visit(x + 1);
-    if (j > 0) visit(x - nx);
-    if (j < ny - 1) visit(x + nx);
-    if (k > 0) visit(x - nxy);
-    if (k < nz - 1) visit(x + nxy);
-  }
-  // Read the component back from the bitset in index order: no sort, even for a whole organ.
+  // The fill keeps one bit per voxel; the component is read back from it in index order, no sort even for an organ.
+  const { visited } = floodFill(dims, seedIndex, (x) => labels[x] === L);
   const out = new DeltaBuilder();
-  for (let w = 0; w < visited.length; w++) {
-    const bits = visited[w];
-    if (bits === 0) continue;
-    for (let b = 0; b < 8; b++) if (bits & (1 << b)) out.push(w * 8 + b, L, 0);
-  }
+  visited.forEach((x) => out.push(x, L, 0));
   return out.finish();
 }
 

@@ -46,9 +46,10 @@ describe('thresholdMask', () => {
 
 describe('regionGrow', () => {
   const seed: Vec3 = [81, 58, 19]; // the liver centroid voxel (29 HU)
-  it('equals the scipy connected component (6 and 26) of the in-range voxels that holds the seed', () => {
+  it('equals the scipy connected component (6, 18 and 26) of the in-range voxels that holds the seed', () => {
     for (const [conn, rank] of [
       [6, 1],
+      [18, 2],
       [26, 3],
     ] as const) {
       const ours = regionGrow(ct, seed, { lo: 0, hi: 250 }, { connectivity: conn });

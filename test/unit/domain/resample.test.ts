@@ -1,11 +1,11 @@
-// Nearest-neighbour label resampling through patient space: synthetic grids with known answers, and the
-// TotalSegmentator label map landing on the imported DICOM CT voxel for voxel (checked with nibabel + numpy).
+// Nearest-neighbour label resampling through patient space: synthetic grids with known answers, the halfway cases
+// of its rounding rule, and the TotalSegmentator label map landing on the imported DICOM CT voxel for voxel (checked with nibabel + numpy).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resampleLabelMapNearest, resampleLabelsNearest } from '../../../shared/domain/resample.js';
-import { ijkToLps, ijkToLpsMatrix, voxelIndex, type Mat3, type VolumeGeometry } from '../../../shared/domain/volume.js';
+import { nearestSourceIndex, resampleLabelMapNearest, resampleLabelsNearest, voxelToVoxel } from '../../../shared/domain/resample.js';
+import { ijkToLps, ijkToLpsMatrix, voxelIndex, type Mat3, type Vec3, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import { readNiftiLabels } from '../../../main/services/nifti/nifti.js';
 import { buildStack, DATA, PYTHON, stacksOf, tempDir } from '../../helpers/seriesTestUtil.js';
 
@@ -74,6 +74,101 @@ describe('resampleLabelsNearest (synthetic)', () => {
         }
       }
     }
+  });
+});
+
+describe('the halfway case of nearest-neighbour rounding (one rule for imports and model outputs)', () => {
+  // Source voxel that a target voxel centre at exact source coordinate x must take: halfway goes to the higher index.
+  const expectedIndex = (x: number): number => Math.floor(x + 0.5);
+
+  /**
+   * Counts halfway coordinates that the composed matrix puts just BELOW .5 by float noise: the ones a plain
+   * floor(x + 0.5) would send to the lower voxel while their neighbours go up.
+   */
+  function halfwaysBelow(src: VolumeGeometry, target: VolumeGeometry): number {
+    const m = voxelToVoxel(target, src);
+    let noisy = 0;
+    for (let k = 0; k < target.dims[2]; k++)
+      for (let j = 0; j < target.dims[1]; j++)
+        for (let i = 0; i < target.dims[0]; i++)
+          for (let a = 0; a < 3; a++) {
+            const x = m[a][0] * i + m[a][1] * j + m[a][2] * k + m[a][3];
+            const frac = x - Math.floor(x);
+            if (frac < 0.5 && frac > 0.5 - 1e-12) noisy++;
+          }
+    return noisy;
+  }
+
+  // Awkward spacings and origins (as in real DICOM), so the composed matrix carries float noise.
+  const spacing: Vec3 = [0.977, 0.7, 2.2];
+  const src: VolumeGeometry = { dims: [12, 10, 6], spacingMm: spacing, originLps: [-249.5117, -180.3, -804.5], directionLps: identity };
+  const code = (i: number, j: number, k: number): number => 1 + i + 12 * j + 120 * k;
+  const labels = labelsOf(src, code);
+
+  it('a target shifted by exactly half a voxel on every axis takes the higher source voxel everywhere', () => {
+    for (const sign of [1, -1]) {
+      const target: VolumeGeometry = {
+        ...src,
+        originLps: [0, 1, 2].map((a) => src.originLps[a] + (sign * spacing[a]) / 2) as Vec3,
+      };
+      const out = resampleLabelsNearest({ ...src, labels }, target);
+      for (let k = 0; k < 6; k++)
+        for (let j = 0; j < 10; j++)
+          for (let i = 0; i < 12; i++) {
+            // target centre (i, j, k) sits at source i ± 0.5 on each axis
+            const [si, sj, sk] = [i, j, k].map((c) => expectedIndex(c + sign * 0.5));
+            const inside = si < 12 && sj < 10 && sk < 6;
+            expect(out[voxelIndex(target, i, j, k)], `shift ${sign}/2 at ${i},${j},${k}`).toBe(inside ? code(si, sj, sk) : 0);
+          }
+    }
+  });
+
+  it('a 2:1 spacing ratio (target twice as fine) sends every in-between centre up, whatever the float noise', () => {
+    const target: VolumeGeometry = { dims: [24, 20, 12], spacingMm: spacing.map((s) => s / 2) as Vec3, originLps: src.originLps, directionLps: identity };
+    // the case is only a test of the rule if some halfway centres are computed off .5 by float noise
+    expect(halfwaysBelow(src, target)).toBeGreaterThan(100);
+    const out = resampleLabelsNearest({ ...src, labels }, target);
+    for (let k = 0; k < 12; k++)
+      for (let j = 0; j < 20; j++)
+        for (let i = 0; i < 24; i++) {
+          const [si, sj, sk] = [i, j, k].map((c) => expectedIndex(c / 2));
+          const inside = si < 12 && sj < 10 && sk < 6;
+          expect(out[voxelIndex(target, i, j, k)], `at ${i},${j},${k}`).toBe(inside ? code(si, sj, sk) : 0);
+        }
+  });
+
+  it('the same on an oblique grid with a flipped axis (the rule is in source voxel indices)', () => {
+    const c = Math.cos(0.5);
+    const s = Math.sin(0.5);
+    const dir: Mat3 = [
+      [c, s, 0],
+      [s, -c, 0],
+      [0, 0, 1],
+    ];
+    const oblique: VolumeGeometry = { ...src, originLps: [-97.7, 33.3, 7], directionLps: dir };
+    // target origin 3 source voxels along i and 2 along j (in LPS, along the rotated axes): source (3 + i/2, 2 + j/2, k/2)
+    const originLps = [0, 1, 2].map((a) => oblique.originLps[a] + 3 * spacing[0] * dir[0][a] + 2 * spacing[1] * dir[1][a]) as Vec3;
+    const target: VolumeGeometry = { dims: [24, 20, 12], spacingMm: spacing.map((x) => x / 2) as Vec3, originLps, directionLps: dir };
+    expect(halfwaysBelow(oblique, target)).toBeGreaterThan(100);
+    const out = resampleLabelsNearest({ ...oblique, labels }, target);
+    for (let k = 0; k < 12; k++)
+      for (let j = 0; j < 20; j++)
+        for (let i = 0; i < 24; i++) {
+          const [si, sj, sk] = [expectedIndex(3 + i / 2), expectedIndex(2 + j / 2), expectedIndex(k / 2)];
+          const inside = si < 12 && sj < 10 && sk < 6;
+          expect(out[voxelIndex(target, i, j, k)], `at ${i},${j},${k}`).toBe(inside ? code(si, sj, sk) : 0);
+        }
+  });
+
+  it('states the rule once: nearestSourceIndex rounds half up and absorbs noise below 1e-9 voxel, not real offsets', () => {
+    expect([2.5, 2.4999999999999996, 2.5000000000000004, -0.5, -0.5000000000001].map(nearestSourceIndex)).toEqual([3, 3, 3, 0, 0]);
+    expect([2.4999, 2.49999999, -0.50001].map(nearestSourceIndex)).toEqual([2, 2, -1]);
+  });
+
+  it('keeps the array type: uint8 in, uint8 out (model output); uint16 in, uint16 out (NIfTI import)', () => {
+    const target: VolumeGeometry = { ...src, originLps: [src.originLps[0] + 1, src.originLps[1], src.originLps[2]] };
+    expect(resampleLabelsNearest({ ...src, labels: new Uint8Array(720) }, target)).toBeInstanceOf(Uint8Array);
+    expect(resampleLabelsNearest({ ...src, labels: new Uint16Array(720) }, target)).toBeInstanceOf(Uint16Array);
   });
 });
 

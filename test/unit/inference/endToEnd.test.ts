@@ -8,7 +8,7 @@ import path from 'node:path';
 import { sameGrid, voxelVolumeMl } from '../../../shared/domain/volume.js';
 import { readNiftiLabels } from '../../../main/services/nifti/nifti.js';
 import { loadVolumeFromPath } from '../../../main/services/series/volumes.js';
-import { resampleLabelsNearest } from '../../../main/services/inference/resample.js';
+import { resampleLabelsNearest } from '../../../shared/domain/resample.js';
 import { openDatabase } from '../../../main/db/database.js';
 import { listSegmentations, loadSegmentation } from '../../../main/db/segmentations.js';
 import { command as segment } from '../../../main/headless/commands/segment.js';
@@ -66,7 +66,7 @@ describe('medseg segment with abdomen-ct on example_ct_dicom', () => {
     expect(sameGrid(written, input.volume, 1e-3)).toBe(true);
     // the reference NIfTI (dcm2niix order) stores rows bottom-up: same voxel centres, another order; map it over
     const ref = await readNiftiLabels(path.join(DATA, 'example_seg_dicom.nii.gz'));
-    const refOnSeries = resampleLabelsNearest(Uint8Array.from(ref.labels), ref, input.volume);
+    const refOnSeries = resampleLabelsNearest({ ...ref, labels: Uint8Array.from(ref.labels) }, input.volume);
     const count = (a: ArrayLike<number>, v: number) => Array.prototype.filter.call(a, (x: number) => x === v).length;
     expect(count(refOnSeries, TS_LIVER)).toBe(count(ref.labels, TS_LIVER)); // a permutation, nothing lost or doubled
     const liverDice = dice(written.labels, 1, refOnSeries, TS_LIVER);

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ijkToLps, type Volume } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/errors.js';
-import { modelGrid, resampleLabelsNearest, resampleLinear } from '../../../main/services/inference/resample.js';
-import { normalizeIntensities } from '../../../main/services/inference/normalize.js';
-import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from '../../../main/services/inference/window.js';
-import { keepEnclosedComponents, keepLargestComponents } from '../../../main/services/inference/postprocess.js';
+import { modelGrid } from '../../../shared/domain/inference/modelGrid.js';
+import { resampleLabelsNearest, resampleLinear } from '../../../shared/domain/resample.js';
+import { normalizeIntensities } from '../../../shared/domain/inference/normalize.js';
+import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from '../../../shared/domain/inference/window.js';
+import { keepEnclosedComponents, keepLargestComponents } from '../../../shared/domain/inference/postprocess.js';
 import { readOnnxInfo } from '../../../main/services/inference/onnxInfo.js';
 import { parseManifest } from '../../../main/services/inference/manifest.js';
 import { loadModelFolder } from '../../../main/services/inference/registry.js';
@@ -58,8 +59,8 @@ describe('model grid and resampling', () => {
     const vol = flippedVolume();
     const grid = modelGrid(vol, [2, 3]);
     const labels = new Uint8Array(24).map((_, n) => (n * 7) % 5);
-    const onGrid = resampleLabelsNearest(labels, vol, grid);
-    expect(Array.from(resampleLabelsNearest(onGrid, grid, vol))).toEqual(Array.from(labels));
+    const onGrid = resampleLabelsNearest({ ...vol, labels }, grid);
+    expect(Array.from(resampleLabelsNearest({ ...grid, labels: onGrid }, vol))).toEqual(Array.from(labels));
     // and a labelled voxel stays at the same LPS position
     const n = 1 + 4 * (2 + 3 * 1);
     const lps = ijkToLps(vol, [1, 2, 1]);

@@ -1,7 +1,15 @@
 // Intensity normalisation named in a model's manifest, applied in place to the resampled float32 volume.
-import type { ManifestNormalization } from './manifest.js';
+// The manifest's zod schema (main/services/inference/manifest.ts) produces exactly these shapes.
 
-export function normalizeIntensities(values: Float32Array, spec: ManifestNormalization): Float32Array {
+export type IntensityNormalization =
+  /** CT: clip HU to [lo, hi], then (x - mean) / sd. */
+  | { type: 'ct-clip-zscore'; clipHu: [number, number]; mean: number; sd: number }
+  /** CT: (HU - lo) / (hi - lo), clipped to 0..1. */
+  | { type: 'ct-window01'; windowHu: [number, number] }
+  /** MR and other uncalibrated modalities: z-score over the voxels inside the volume. */
+  | { type: 'volume-zscore' };
+
+export function normalizeIntensities(values: Float32Array, spec: IntensityNormalization): Float32Array {
   switch (spec.type) {
     case 'ct-clip-zscore': {
       const [lo, hi] = spec.clipHu;

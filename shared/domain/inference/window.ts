@@ -1,5 +1,6 @@
 // Sliding-window pieces: tile positions, the Gaussian importance map that blends overlapping tiles, and the
 // per-voxel argmax that turns the blended class scores of one slice into uint8 labels.
+import { AppError } from '../../errors.js';
 
 /** Start offsets of tiles of length `patch` covering [0, size) with at most `patch * (1 - overlap)` between starts. */
 export function tileStarts(size: number, patch: number, overlap: number): number[] {
@@ -86,7 +87,7 @@ export function accumulateTile(
  * Ties go to the lower class (background wins a tie). Dividing by the weight sum is unnecessary for argmax.
  */
 export function argmaxClasses(scores: Float32Array, classes: number, pixels: number, out: Uint8Array, outOffset = 0): void {
-  if (classes > 256) throw new Error('more than 256 classes do not fit uint8 labels');
+  if (classes > 256) throw new AppError('MODEL_INVALID', `${classes} classes do not fit uint8 labels (at most 256)`);
   for (let p = 0; p < pixels; p++) {
     let best = 0;
     let bestScore = scores[p];
