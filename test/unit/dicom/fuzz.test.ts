@@ -1,5 +1,7 @@
 // Damaged input never crashes the reader or decoders: real files of every codec, cut short or with bytes
-// overwritten (fixed seed), give either frames of the declared size or a coded AppError, within a time bound.
+// overwritten (fixed seed), give either frames of the declared size or a coded AppError, within a time bound; and
+// hostile mutants (allocation, nesting and deflate bombs, bad lengths) are refused with the expected code, quickly
+// and without growing the heap.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { AppError, ERROR_CODES } from '../../../shared/errors.js';
 import { decodeAllFrames } from '../../../main/services/dicom/decode.js';
 import { readDicomHeader } from '../../../main/services/dicom/parse.js';
 import { DATA_DIR } from '../../helpers/paths.js';
+import { MUTANT_SOURCES, mutantsOf } from './hostileMutants.js';
 
 const DATA = DATA_DIR;
 const sources = [
@@ -65,6 +68,23 @@ describe('damaged files give frames or coded errors', () => {
       expect(performance.now() - started).toBeLessThan(60_000);
       // Cutting a file short must never pass unnoticed: some trials are errors.
       expect(Object.keys(counts).some((c) => c !== 'ok')).toBe(true);
+    }, 120_000);
+  }
+});
+
+describe('hostile mutants of real files are refused before they allocate', () => {
+  for (const src of MUTANT_SOURCES) {
+    it(src, async () => {
+      for (const m of mutantsOf(src)) {
+        const heapBefore = process.memoryUsage().heapUsed;
+        const started = performance.now();
+        const code = await outcome(m.bytes, `${src} [${m.name}]`);
+        const ms = performance.now() - started;
+        expect({ mutant: m.name, code }).toEqual({ mutant: m.name, code: expect.toSatisfy((c: string) => m.expect.includes(c)) });
+        expect(ms, m.name).toBeLessThan(5_000);
+        // A refused bomb leaves no large allocation behind (allowing for the mutant itself and GC timing).
+        expect(process.memoryUsage().heapUsed - heapBefore, m.name).toBeLessThan(256 * 1024 * 1024);
+      }
     }, 120_000);
   }
 });
