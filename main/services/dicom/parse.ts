@@ -79,19 +79,25 @@ function cappedInflater(path: string): (byteArray: Uint8Array, position: number)
   };
 }
 
-/** Deepest sequence nesting of a parsed data set, walked without recursion. */
-function sequenceDepth(root: DataSet): number {
-  let deepest = 0;
+/**
+ * Walks the parsed data set without recursion: nesting deeper than MAX_SEQUENCE_DEPTH is RESOURCE_LIMIT, and an
+ * element whose declared length runs past the end of the bytes is TRUNCATED (dicom-parser's implicit-VR reader
+ * accepts such a length silently, and every later read of that element would trust it).
+ */
+function checkStructure(root: DataSet, path: string): void {
+  const end = root.byteArray.length;
   const stack: [DataSet, number][] = [[root, 0]];
   while (stack.length > 0) {
     const [ds, depth] = stack.pop() as [DataSet, number];
-    if (depth > deepest) deepest = depth;
-    if (deepest > MAX_SEQUENCE_DEPTH) break;
+    if (depth > MAX_SEQUENCE_DEPTH) throw nestingError(path);
     for (const el of Object.values(ds.elements)) {
+      if (el.dataOffset + el.length > end && !el.tag.startsWith('x0002')) {
+        const tag = `(${el.tag.slice(1, 5)},${el.tag.slice(5, 9)})`.toUpperCase();
+        throw new AppError('TRUNCATED', `${path}: element ${tag} declares ${el.length} bytes but the file ends ${Math.max(0, end - el.dataOffset)} bytes after it starts (the file is cut short or the length is wrong).`);
+      }
       for (const item of el.items ?? []) if (item.dataSet) stack.push([item.dataSet, depth + 1]);
     }
   }
-  return deepest;
 }
 
 /** Parses bytes into a dicom-parser DataSet, mapping every failure to a coded AppError that names the file. */
@@ -103,7 +109,7 @@ export function parseDataSet(bytes: Uint8Array, path: string): ParsedDataSet {
     if (isNestingOverflow(err)) throw nestingError(path);
     throw err;
   }
-  if (sequenceDepth(parsed.dataSet) > MAX_SEQUENCE_DEPTH) throw nestingError(path);
+  checkStructure(parsed.dataSet, path);
   return parsed;
 }
 
