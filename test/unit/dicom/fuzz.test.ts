@@ -88,3 +88,28 @@ describe('hostile mutants of real files are refused before they allocate', () =>
     }, 120_000);
   }
 });
+
+describe('a compressed frame that declares another size than the header is refused before a codec allocates', () => {
+  for (const src of ['pydicom_test_files_debian/JPEG2000.dcm', 'dcm_qa_ts/5.dcm', 'pydicom_test_files_debian/SC_rgb_jpeg_dcmtk.dcm']) {
+    it(src, async () => {
+      const bytes = new Uint8Array(readFileSync(path.join(DATA, src)));
+      const inst = readDicomHeader(bytes, src);
+      // Patch the codestream's own width (J2K SIZ Xsiz, or a JPEG SOF's X) to 60000.
+      let patched = false;
+      for (let i = 0; i + 12 < bytes.length && !patched; i++) {
+        if (bytes[i] === 0xff && bytes[i + 1] === 0x4f && bytes[i + 2] === 0xff && bytes[i + 3] === 0x51) {
+          new DataView(bytes.buffer).setUint32(i + 8, 60000, false);
+          patched = true;
+        } else if (bytes[i] === 0xff && [0xc0, 0xc1, 0xc3, 0xf7].includes(bytes[i + 1]) && bytes[i + 4] >= 8 && bytes[i + 4] <= 16 && i > 132) {
+          new DataView(bytes.buffer).setUint16(i + 7, 60000, false);
+          patched = true;
+        }
+      }
+      expect(patched).toBe(true);
+      const err = await decodeAllFrames(bytes, inst).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).code).toBe('DECODE_FAILED');
+      expect((err as AppError).message).toContain('the compressed frame declares 60000×');
+    });
+  }
+});
