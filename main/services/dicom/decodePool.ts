@@ -10,7 +10,7 @@ import { AppError, toErrorData, type ErrorData } from '../../../shared/errors.js
 import { decodeAllFrames } from './decode.js';
 import { readDicomCandidate, screenBytes } from './fileRead.js';
 import { fillMissingIdentifiers } from './identity.js';
-import { DECODE_JOB_MS, HEADER_JOB_MS, WORKER_HEAP_MB } from './limits.js';
+import { DECODE_JOB_MS, DECODE_MS_PER_FRAME, HEADER_JOB_MS, WORKER_HEAP_MB } from './limits.js';
 import { readDicomHeader } from './parse.js';
 import type { DecodedFrame, DicomInstance } from './types.js';
 
@@ -56,7 +56,7 @@ export interface DecodePoolOptions {
   workerUrl?: URL;
   /** V8 heap cap per worker (MB). */
   heapMb?: number;
-  /** Wall-time budget per header job and per decode job (ms). */
+  /** Wall-time budget per header job and per decode job (ms; decoding adds DECODE_MS_PER_FRAME for each further frame). */
   headerJobMs?: number;
   decodeJobMs?: number;
 }
@@ -206,7 +206,7 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
       const p = queue.shift() as Pending;
       slot.current = p;
       const s = slot;
-      const budgetMs = p.job.kind === 'header' ? limits.headerJobMs : limits.decodeJobMs;
+      const budgetMs = p.job.kind === 'header' ? limits.headerJobMs : limits.decodeJobMs + DECODE_MS_PER_FRAME * Math.max(0, p.job.instance.numberOfFrames - 1);
       // A runaway (a parse loop, a codec spinning on a hostile stream) cannot be interrupted inside the worker: the
       // worker is terminated and replaced, the job fails with RESOURCE_LIMIT.
       s.timer = setTimeout(() => {

@@ -18,10 +18,14 @@ export const MAX_SEQUENCE_DEPTH = 64;
 /** Decoded samples of one file (all frames) may not exceed this; a compressed header can claim far more. */
 export const MAX_DECODED_BYTES = 2 * 1024 * 1024 * 1024;
 
-/** Worker budgets: V8 heap per worker and wall time per job, after which the worker is replaced. */
-export const WORKER_HEAP_MB = 768;
-export const HEADER_JOB_MS = 20_000;
+/**
+ * Worker budgets: V8 heap per worker and wall time per job, after which the worker is replaced. Decoding gets time
+ * per frame on top (a 1,000-frame J2K file takes ~35 s on one core), so large honest files are never cut off.
+ */
+export const WORKER_HEAP_MB = 512;
+export const HEADER_JOB_MS = 30_000;
 export const DECODE_JOB_MS = 60_000;
+export const DECODE_MS_PER_FRAME = 500;
 
 /** The most bytes decompressing `compressedBytes` may produce under the rules above (never above MAX_FILE_BYTES). */
 export function maxExpandedBytes(compressedBytes: number): number {
