@@ -105,9 +105,12 @@ async function walk(dir: string, add: (s: SourceRef) => void, result: ExpandResu
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     const p = join(dir, e.name);
-    // A symlink is judged by what it points at; a dangling one is left out.
+    // A symlink is judged by what it points at.
     const target = e.isSymbolicLink() ? await fs.stat(p).catch(() => undefined) : e;
-    if (!target) continue;
+    if (!target) {
+      result.errors.push({ path: p, code: 'NOT_FOUND', message: `${p} is a symbolic link to something that does not exist.` });
+      continue;
+    }
     if (target.isDirectory()) {
       await walk(p, add, result, visited);
     } else if (target.isFile()) {
