@@ -88,16 +88,18 @@ describe('hostile inputs to import', () => {
     expect(await codeOf(readSourceBytes({ path: '/dev/zero' }))).toBe('INVALID_INPUT');
   });
 
-  it('a symlink to a FIFO (and a FIFO itself) is refused without blocking; the real file beside it is read', async () => {
+  it('a symlink to a FIFO (and a FIFO itself) is refused without blocking, a dangling one reported; the real file beside it is read', async () => {
     const dir = tempDir();
     const fifo = join(dir, 'pipe');
     execFileSync('mkfifo', [fifo]);
     const folder = join(dir, 'in');
     mkdirSync(folder);
     symlinkSync(fifo, join(folder, 'looks-like.dcm'));
+    symlinkSync(join(dir, 'no-such-file'), join(folder, 'dangling.dcm'));
     copyFileSync(CT_SMALL, join(folder, 'ct.dcm'));
     const r = await readAll([folder]);
     expect(r.errors.get(join(folder, 'looks-like.dcm'))).toBe('INVALID_INPUT');
+    expect(r.errors.get(join(folder, 'dangling.dcm'))).toBe('NOT_FOUND');
     expect(r.ok).toEqual([join(folder, 'ct.dcm')]);
     expect(r.ms).toBeLessThan(5_000);
     // Named directly, and read directly (the check a reader makes before opening).
