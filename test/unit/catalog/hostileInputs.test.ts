@@ -2,11 +2,11 @@
 // judged from their first bytes or size, and gzip / zip bombs stop at the expansion caps — each a coded error while
 // the good files beside them are still read. All inputs are generated in a temp dir.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AppError, type ErrorCode } from '../../../shared/errors.js';
 import { readInstances } from '../../../main/services/catalog/importer.js';
 import { expandInputs, readSourceBytes, type SourceRef } from '../../../main/services/catalog/sources.js';
@@ -14,9 +14,16 @@ import { DATA_DIR } from '../../helpers/paths.js';
 
 const CT_SMALL = join(DATA_DIR, 'pydicom_test_files_debian/CT_small.dcm');
 
+const made: string[] = [];
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'medseg-hostile-'));
+  const dir = mkdtempSync(join(tmpdir(), 'medseg-hostile-'));
+  made.push(dir);
+  return dir;
 }
+// The generated inputs are large (100 MB files): never leave them behind.
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 async function codeOf(p: Promise<unknown>): Promise<ErrorCode | 'ok'> {
   try {

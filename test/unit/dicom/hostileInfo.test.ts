@@ -2,7 +2,7 @@
 // one coded error per bad file, still reports the good series, and its process stays under 1 GB peak RSS.
 // Runs the built CLI (dist/, `npm run build` first), so the header workers with their caps are the ones under test.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -54,5 +54,6 @@ describe('medseg info on hostile files', () => {
     expect(maxRssKb).toBeGreaterThan(0);
     expect(maxRssKb).toBeLessThan(1024 * 1024);
     expect(seconds).toBeLessThan(120);
+    rmSync(dir, { recursive: true, force: true });
   }, 240_000);
 });
