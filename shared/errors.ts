@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'INFERENCE_FAILED',
   'UNAUTHORIZED',
   'CONFLICT',
+  /** A file needed more memory, time or nesting than one untrusted input may use (a parse or decompression bomb). */
+  'RESOURCE_LIMIT',
   'INTERNAL',
 ] as const;
 

@@ -1,14 +1,21 @@
-// Worker thread that decodes every frame of one DICOM file per job, so series assembly can use all cores.
-// Protocol: in {id, path, bytes?, instance}; out {id, frames} (buffers transferred) or {id, error: {code, message}}.
+// Worker thread that reads one DICOM header or decodes every frame of one file per job, so import and series
+// assembly use all cores and a hostile file only ever costs this worker (the pool caps its heap and time).
+// Protocol: in DecodeJob {kind: 'header' | 'decode', id, path, …}; out {id, instance} / {id, frames} (buffers
+// transferred) or {id, error: {code, message}}.
 import { parentPort } from 'node:worker_threads';
 import { toErrorData } from '../../shared/errors.js';
-import { decodeFileInProcess, transferablesOf, type DecodeJob, type DecodeReply } from '../services/dicom/decodePool.js';
+import { decodeFileInProcess, readHeaderInProcess, transferablesOf, type DecodeJob, type DecodeReply } from '../services/dicom/decodePool.js';
 
 const port = parentPort;
 if (!port) throw new Error('decode-worker must run as a worker thread');
 
 port.on('message', async (job: DecodeJob) => {
   try {
+    if (job.kind === 'header') {
+      const instance = await readHeaderInProcess({ path: job.path, archiveMember: job.archiveMember }, job.bytes);
+      port.postMessage({ id: job.id, instance } satisfies DecodeReply);
+      return;
+    }
     const frames = await decodeFileInProcess(job.path, job.instance, job.bytes);
     const reply: DecodeReply = { id: job.id, frames };
     port.postMessage(reply, transferablesOf(frames));

@@ -4,11 +4,9 @@ import { AppError, type ErrorCode } from '../../../shared/errors.js';
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import type { Vec3 } from '../../../shared/domain/volume.js';
 import type { DicomInstance } from '../dicom/types.js';
-import { readDicomHeader } from '../dicom/parse.js';
+import { sharedDecodePool, type DecodePool } from '../dicom/decodePool.js';
 import { assembleSeries, type AssembledStack } from '../series/assemble.js';
-import { createHash } from 'node:crypto';
-import { dirname } from 'node:path';
-import { expandInputs, forEachSourceBytes, sourceLabel, type SourceRef } from './sources.js';
+import { expandInputs, forEachSource, sourceLabel, type SourceRef } from './sources.js';
 
 export interface ImportProgress {
   filesDone: number;
@@ -46,67 +44,62 @@ export interface ImportSummary {
 
 const DICOMDIR_SOP_CLASS = '1.2.840.10008.1.3.10';
 
+/**
+ * Reads the headers of `sources` in the warm worker pool (heap cap and time budget per file, see decodePool), so a
+ * hostile file costs one worker and becomes a coded error while the rest of the import goes on. Results keep the
+ * order of `sources`.
+ */
 export async function readInstances(
   sources: SourceRef[],
-  opts: ImportOptions & { onError?: (s: SourceRef, err: AppError) => void; onSkip?: (s: SourceRef, reason: string) => void } = {},
+  opts: ImportOptions & { onError?: (s: SourceRef, err: AppError) => void; onSkip?: (s: SourceRef, reason: string) => void; pool?: DecodePool } = {},
 ): Promise<DicomInstance[]> {
-  const out: DicomInstance[] = [];
+  const pool = opts.pool ?? sharedDecodePool();
+  const found: (DicomInstance | undefined)[] = new Array(sources.length);
+  const indexOf = new Map(sources.map((s, i) => [sourceLabel(s), i]));
   let done = 0;
   const tick = (s: SourceRef): void => {
     done++;
     opts.onProgress?.({ filesDone: done, filesTotal: sources.length, path: sourceLabel(s) });
   };
-  await forEachSourceBytes(
-    sources,
-    (s, bytes) => {
-      if (opts.signal?.aborted) throw new AppError('CANCELLED', 'Import cancelled.');
-      try {
-        const inst = readDicomHeader(bytes, s.path);
-        if (s.archiveMember) inst.archiveMember = s.archiveMember;
-        fillMissingIdentifiers(inst, bytes);
-        if (inst.sopClassUid === DICOMDIR_SOP_CLASS) opts.onSkip?.(s, 'DICOMDIR (its records were followed)');
-        else if (!inst.hasPixelData || inst.rows === 0) opts.onSkip?.(s, `DICOM object without an image (${inst.modality || 'unknown modality'})`);
-        else out.push(inst);
-      } catch (err) {
-        const appErr = err instanceof AppError ? err : new AppError('DECODE_FAILED', `${sourceLabel(s)}: ${(err as Error).message}`);
-        opts.onError?.(s, appErr);
-      }
-      tick(s);
-    },
-    (s, err) => {
+  const accept = (s: SourceRef, inst: DicomInstance): void => {
+    if (inst.sopClassUid === DICOMDIR_SOP_CLASS) opts.onSkip?.(s, 'DICOMDIR (its records were followed)');
+    else if (!inst.hasPixelData || inst.rows === 0) opts.onSkip?.(s, `DICOM object without an image (${inst.modality || 'unknown modality'})`);
+    else found[indexOf.get(sourceLabel(s)) ?? 0] = inst;
+  };
+  // Enough jobs in flight to keep every worker busy, few enough that queued archive members stay small.
+  const maxInFlight = Math.max(4, pool.size * 4);
+  const inFlight = new Set<Promise<void>>();
+  const submit = async (s: SourceRef, job: () => Promise<DicomInstance>): Promise<void> => {
+    if (opts.signal?.aborted) throw new AppError('CANCELLED', 'Import cancelled.');
+    const p: Promise<void> = job()
+      .then(
+        (inst) => accept(s, inst),
+        (err: unknown) => {
+          const appErr = err instanceof AppError ? err : new AppError('DECODE_FAILED', `${sourceLabel(s)}: ${(err as Error).message}`);
+          opts.onError?.(s, appErr);
+        },
+      )
+      .finally(() => {
+        inFlight.delete(p);
+        tick(s);
+      });
+    inFlight.add(p);
+    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+  };
+  await forEachSource(sources, {
+    onFile: (s) => submit(s, () => pool.readHeader(s)),
+    onMember: (s, bytes) => submit(s, () => pool.readHeader(s, bytes)),
+    onError: (s, err) => {
       opts.onError?.(s, err);
       tick(s);
     },
-  );
-  return out;
+  });
+  await Promise.all(inFlight);
+  return found.filter((i): i is DicomInstance => i !== undefined);
 }
 
-function digest(parts: (string | number | undefined)[]): string {
-  return createHash('sha1').update(parts.map((p) => String(p ?? '')).join('\u0000')).digest('hex').slice(0, 24);
-}
-
-/**
- * Anonymised exports sometimes blank the UIDs (the TotalSegmentator sample has empty SOP, series and study
- * UIDs). Identity is then derived instead of collapsing every such file into one: the SOP instance by the
- * file's content, the series and study by the attributes that describe them and the folder they sit in.
- * Derived UIDs start with "medseg-" so they are never mistaken for real ones.
- */
-export function fillMissingIdentifiers(inst: DicomInstance, bytes: Uint8Array): void {
-  if (!inst.sopInstanceUid) inst.sopInstanceUid = `medseg-sop-${createHash('sha1').update(bytes).digest('hex').slice(0, 32)}`;
-  if (!inst.studyInstanceUid) {
-    inst.studyInstanceUid = `medseg-study-${digest([inst.patientId, inst.patientName, inst.studyDate, inst.studyTime, inst.studyDescription, inst.accessionNumber])}`;
-  }
-  if (!inst.seriesInstanceUid) {
-    inst.seriesInstanceUid = `medseg-series-${digest([
-      inst.studyInstanceUid,
-      inst.seriesNumber,
-      inst.modality,
-      inst.seriesDescription,
-      inst.frameOfReferenceUid,
-      inst.archiveMember ? `${inst.path}!${dirname(inst.archiveMember)}` : dirname(inst.path),
-    ])}`;
-  }
-}
+// Moved beside the DICOM reader (the header workers derive identifiers too); re-exported for existing callers.
+export { fillMissingIdentifiers } from '../dicom/identity.js';
 
 export async function importPaths(db: Database, paths: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
   const startedAt = new Date().toISOString();

@@ -1,10 +1,13 @@
 // Turns what a user points at (files, folders, .zip archives, DICOMDIR) into a flat list of readable sources.
+// Only regular files are ever opened (devices, FIFOs and sockets are refused), and every read is capped.
 import { promises as fs } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import yauzl from 'yauzl';
-import dicomParser from 'dicom-parser';
+import type dicomParser from 'dicom-parser';
 import { AppError } from '../../../shared/errors.js';
+import { gunzipCapped, readDicomCandidate } from '../dicom/fileRead.js';
+import { MAX_FILE_BYTES, maxExpandedBytes } from '../dicom/limits.js';
+import { parseDataSet } from '../dicom/parse.js';
 
 /** One candidate object: a plain file, or a member of a zip archive. */
 export interface SourceRef {
@@ -15,7 +18,7 @@ export interface SourceRef {
 export interface ExpandResult {
   sources: SourceRef[];
   /** Inputs that could not be listed at all (missing path, unreadable archive). */
-  errors: { path: string; code: 'NOT_FOUND' | 'IO_ERROR'; message: string }[];
+  errors: { path: string; code: 'NOT_FOUND' | 'IO_ERROR' | 'INVALID_INPUT'; message: string }[];
   /** DICOMDIR files found: their records were used to locate files. */
   dicomdirs: string[];
 }
@@ -24,8 +27,21 @@ export function sourceLabel(s: SourceRef): string {
   return s.archiveMember ? `${s.path}!${s.archiveMember}` : s.path;
 }
 
-// Members above this size are not read into memory from a zip (a DICOM slice is far smaller).
-const MAX_ZIP_MEMBER_BYTES = 2 * 1024 * 1024 * 1024;
+/** Devices, FIFOs and sockets are never read: /dev/zero never ends, an unopened FIFO blocks the reader forever. */
+function specialFileError(path: string, st: { isFIFO(): boolean; isSocket(): boolean }): ExpandResult['errors'][number] {
+  const kind = st.isFIFO() ? 'a pipe (FIFO)' : st.isSocket() ? 'a socket' : 'a device';
+  return { path, code: 'INVALID_INPUT', message: `${path} is ${kind}, not a regular file; only regular files are read.` };
+}
+
+/** Why a zip member is not read into memory: larger than one file may be, or compressed like a bomb. */
+function zipMemberRefusal(entry: yauzl.Entry): string | undefined {
+  if (entry.uncompressedSize > MAX_FILE_BYTES) return `it expands to ${entry.uncompressedSize} bytes, more than the ${MAX_FILE_BYTES} one file may have`;
+  const cap = maxExpandedBytes(entry.compressedSize);
+  if (entry.uncompressedSize > cap) {
+    return `${entry.compressedSize} compressed bytes expand to ${entry.uncompressedSize}, beyond the ratio allowed (refused as a decompression bomb)`;
+  }
+  return undefined;
+}
 
 export async function expandInputs(inputs: string[]): Promise<ExpandResult> {
   const result: ExpandResult = { sources: [], errors: [], dicomdirs: [] };
@@ -48,6 +64,8 @@ export async function expandInputs(inputs: string[]): Promise<ExpandResult> {
     }
     if (stat.isDirectory()) {
       await walk(abs, add, result, new Set());
+    } else if (!stat.isFile()) {
+      result.errors.push(specialFileError(abs, stat));
     } else if (isZipName(abs)) {
       await listZip(abs, add, result);
     } else if (isDicomdirName(abs)) {
@@ -87,21 +105,21 @@ async function walk(dir: string, add: (s: SourceRef) => void, result: ExpandResu
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory() || (e.isSymbolicLink() && (await isDir(p)))) {
+    // A symlink is judged by what it points at.
+    const target = e.isSymbolicLink() ? await fs.stat(p).catch(() => undefined) : e;
+    if (!target) {
+      result.errors.push({ path: p, code: 'NOT_FOUND', message: `${p} is a symbolic link to something that does not exist.` });
+      continue;
+    }
+    if (target.isDirectory()) {
       await walk(p, add, result, visited);
-    } else if (e.isFile() || e.isSymbolicLink()) {
+    } else if (target.isFile()) {
       if (isZipName(p)) await listZip(p, add, result);
       else if (isDicomdirName(p)) await readDicomdir(p, add, result);
       else add({ path: p });
+    } else {
+      result.errors.push(specialFileError(p, target));
     }
-  }
-}
-
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isDirectory();
-  } catch {
-    return false;
   }
 }
 
@@ -110,16 +128,10 @@ async function isDir(p: string): Promise<boolean> {
  * Media often carry upper-case 8.3 names, so a missing file is also looked up case-insensitively.
  */
 async function readDicomdir(file: string, add: (s: SourceRef) => void, result: ExpandResult): Promise<void> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (err) {
-    result.errors.push({ path: file, code: 'IO_ERROR', message: `Cannot read DICOMDIR ${file}: ${(err as Error).message}` });
-    return;
-  }
   let ds: dicomParser.DataSet;
   try {
-    ds = dicomParser.parseDicom(bytes);
+    // The capped reader and the guarded parser: a DICOMDIR is as untrusted as any other file.
+    ds = parseDataSet(await readDicomCandidate(file), file).dataSet;
   } catch {
     // Unreadable as a directory: hand it on as a plain file, so the reader reports what is wrong with it.
     add({ path: file });
@@ -191,15 +203,19 @@ async function listZip(path: string, add: (s: SourceRef) => void, result: Expand
   }
 }
 
+export interface SourceVisitor {
+  /** A plain file: not read here (a header worker reads it, capped). */
+  onFile(s: SourceRef): Promise<void> | void;
+  /** A zip member's bytes as stored in the archive (gzip not yet expanded), read under the member caps. */
+  onMember(s: SourceRef, bytes: Buffer): Promise<void> | void;
+  onError(s: SourceRef, err: AppError): void;
+}
+
 /**
- * Calls onBytes for every source, reading each zip archive once (members streamed in archive order) and plain
- * files one by one. Errors per source go to onError; nothing throws for a single bad source.
+ * Visits every source, reading each zip archive once (members streamed in archive order). Errors per source go to
+ * onError; nothing throws for a single bad source.
  */
-export async function forEachSourceBytes(
-  sources: SourceRef[],
-  onBytes: (s: SourceRef, bytes: Buffer) => Promise<void> | void,
-  onError: (s: SourceRef, err: AppError) => void,
-): Promise<void> {
+export async function forEachSource(sources: SourceRef[], visit: SourceVisitor): Promise<void> {
   const byArchive = new Map<string, Set<string>>();
   for (const s of sources) {
     if (s.archiveMember) {
@@ -211,43 +227,71 @@ export async function forEachSourceBytes(
   const archivesDone = new Set<string>();
   for (const s of sources) {
     if (!s.archiveMember) {
-      let bytes: Buffer;
-      try {
-        bytes = await readSourceBytes(s);
-      } catch (err) {
-        onError(s, err instanceof AppError ? err : new AppError('IO_ERROR', String(err)));
-        continue;
-      }
-      await onBytes(s, bytes);
+      await visit.onFile(s);
     } else if (!archivesDone.has(s.path)) {
       archivesDone.add(s.path);
       const wanted = byArchive.get(s.path)!;
       const pending = new Set(wanted);
       try {
-        await streamZipMembers(s.path, wanted, async (member, bytes) => {
-          pending.delete(member);
-          const ref = { path: s.path, archiveMember: member };
-          let plain: Buffer;
-          try {
-            plain = maybeGunzip(bytes, ref);
-          } catch (err) {
-            onError(ref, err as AppError);
-            return;
-          }
-          await onBytes(ref, plain);
-        });
+        await streamZipMembers(
+          s.path,
+          wanted,
+          async (member, bytes) => {
+            pending.delete(member);
+            await visit.onMember({ path: s.path, archiveMember: member }, bytes);
+          },
+          (member, err) => {
+            pending.delete(member);
+            visit.onError({ path: s.path, archiveMember: member }, err);
+          },
+        );
       } catch (err) {
         for (const member of pending) {
-          onError({ path: s.path, archiveMember: member }, err instanceof AppError ? err : new AppError('IO_ERROR', String(err)));
+          visit.onError({ path: s.path, archiveMember: member }, err instanceof AppError ? err : new AppError('IO_ERROR', String(err)));
         }
         continue;
       }
-      for (const member of pending) onError({ path: s.path, archiveMember: member }, new AppError('NOT_FOUND', `${member} is not in ${s.path}.`));
+      for (const member of pending) visit.onError({ path: s.path, archiveMember: member }, new AppError('NOT_FOUND', `${member} is not in ${s.path}.`));
     }
   }
 }
 
-async function streamZipMembers(path: string, wanted: Set<string>, onMember: (member: string, bytes: Buffer) => Promise<void>): Promise<void> {
+/** Calls onBytes with the (capped, gzip-expanded) bytes of every source; see forEachSource. */
+export async function forEachSourceBytes(
+  sources: SourceRef[],
+  onBytes: (s: SourceRef, bytes: Buffer) => Promise<void> | void,
+  onError: (s: SourceRef, err: AppError) => void,
+): Promise<void> {
+  const asAppError = (err: unknown): AppError => (err instanceof AppError ? err : new AppError('IO_ERROR', String(err)));
+  await forEachSource(sources, {
+    async onFile(s) {
+      let bytes: Buffer;
+      try {
+        bytes = await readSourceBytes(s);
+      } catch (err) {
+        return onError(s, asAppError(err));
+      }
+      await onBytes(s, bytes);
+    },
+    async onMember(s, raw) {
+      let bytes: Buffer;
+      try {
+        bytes = await maybeGunzip(raw, s);
+      } catch (err) {
+        return onError(s, asAppError(err));
+      }
+      await onBytes(s, bytes);
+    },
+    onError,
+  });
+}
+
+async function streamZipMembers(
+  path: string,
+  wanted: Set<string>,
+  onMember: (member: string, bytes: Buffer) => Promise<void>,
+  onRefused: (member: string, err: AppError) => void,
+): Promise<void> {
   const zip = await openZip(path).catch((err: Error) => {
     throw new AppError('IO_ERROR', `Cannot open archive ${path}: ${err.message}`);
   });
@@ -255,11 +299,21 @@ async function streamZipMembers(path: string, wanted: Set<string>, onMember: (me
     await new Promise<void>((res, rej) => {
       zip.on('entry', (entry: yauzl.Entry) => {
         if (!wanted.has(entry.fileName)) return zip.readEntry();
-        if (entry.uncompressedSize > MAX_ZIP_MEMBER_BYTES) return zip.readEntry();
+        const refusal = zipMemberRefusal(entry);
+        if (refusal) {
+          onRefused(entry.fileName, new AppError('RESOURCE_LIMIT', `${path}!${entry.fileName} is not read: ${refusal}.`));
+          return zip.readEntry();
+        }
         zip.openReadStream(entry, (err, stream) => {
           if (err || !stream) return rej(new AppError('IO_ERROR', `Cannot read ${path}!${entry.fileName}: ${err?.message}`));
           const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
+          // yauzl also checks the stream against the declared size; this is the belt to its braces.
+          let total = 0;
+          stream.on('data', (c: Buffer) => {
+            total += c.length;
+            if (total > entry.uncompressedSize) stream.destroy(new Error('the member is longer than its declared size'));
+            else chunks.push(c);
+          });
           stream.on('end', () => {
             onMember(entry.fileName, Buffer.concat(chunks)).then(() => zip.readEntry(), rej);
           });
@@ -275,27 +329,17 @@ async function streamZipMembers(path: string, wanted: Set<string>, onMember: (me
   }
 }
 
-/** A gzip-compressed DICOM file (e.g. "image.dcm.gz") is read through transparently. */
-export function maybeGunzip(bytes: Buffer, s: SourceRef): Buffer {
-  if (bytes.length < 18 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  try {
-    return gunzipSync(bytes);
-  } catch (err) {
-    throw new AppError('TRUNCATED', `${sourceLabel(s)} looks gzip-compressed but cannot be decompressed: ${(err as Error).message}`);
-  }
+/** A gzip-compressed DICOM file (e.g. "image.dcm.gz") is read through transparently, under the expansion caps. */
+export function maybeGunzip(bytes: Buffer, s: SourceRef): Promise<Buffer> {
+  return gunzipCapped(bytes, sourceLabel(s));
 }
 
-/** Reads the bytes of one source (a file, or a zip member decompressed in memory). */
+/**
+ * Reads the bytes of one source (a file, or a zip member decompressed in memory): regular files only, capped,
+ * gzip expanded under the caps; a file that cannot be DICOM is NOT_DICOM from its first bytes.
+ */
 export async function readSourceBytes(s: SourceRef): Promise<Buffer> {
-  if (!s.archiveMember) {
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(s.path);
-    } catch (err) {
-      throw new AppError('IO_ERROR', `Cannot read ${s.path}: ${(err as Error).message}`);
-    }
-    return maybeGunzip(bytes, s);
-  }
+  if (!s.archiveMember) return readDicomCandidate(s.path);
   const zip = await openZip(s.path).catch((err: Error) => {
     throw new AppError('IO_ERROR', `Cannot open archive ${s.path}: ${err.message}`);
   });
@@ -303,17 +347,14 @@ export async function readSourceBytes(s: SourceRef): Promise<Buffer> {
     return await new Promise<Buffer>((res, rej) => {
       zip.on('entry', (entry: yauzl.Entry) => {
         if (entry.fileName !== s.archiveMember) return zip.readEntry();
-        if (entry.uncompressedSize > MAX_ZIP_MEMBER_BYTES) return rej(new AppError('IO_ERROR', `${sourceLabel(s)} is too large to read.`));
+        const refusal = zipMemberRefusal(entry);
+        if (refusal) return rej(new AppError('RESOURCE_LIMIT', `${sourceLabel(s)} is not read: ${refusal}.`));
         zip.openReadStream(entry, (err, stream) => {
           if (err || !stream) return rej(new AppError('IO_ERROR', `Cannot read ${sourceLabel(s)}: ${err?.message}`));
           const chunks: Buffer[] = [];
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('end', () => {
-            try {
-              res(maybeGunzip(Buffer.concat(chunks), s));
-            } catch (e) {
-              rej(e);
-            }
+            maybeGunzip(Buffer.concat(chunks), s).then(res, rej);
           });
           stream.on('error', (e) => rej(new AppError('IO_ERROR', `Cannot read ${sourceLabel(s)}: ${e.message}`)));
         });

@@ -9,6 +9,7 @@ import { AppError } from '../../../shared/errors.js';
 import { parseDataSet, PIXEL_DATA_TAGS, TS } from './parse.js';
 import type { DecodedFrame, DicomFrameInfo, DicomInstance } from './types.js';
 import { decodeJpegExtended, jpegPrecision } from './jpegExtended.js';
+import { j2kGeometry, jpegGeometry } from './codestream.js';
 
 const require = createRequire(import.meta.url);
 
@@ -297,11 +298,14 @@ async function encapsulatedFrame(ds: DataSet, el: Element, inst: DicomInstance, 
   const encoded = frameFragments(ds, el, inst, frameIndex, what);
   const ts = inst.transferSyntaxUid;
   const bitsAllocated = inst.bitsAllocated;
+  checkDeclaredGeometry(encoded, inst, what);
   if (ts === SYNTAX.rle) return { bytes: decodeRle(encoded, inst, what), bytesPerSample: Math.max(1, bitsAllocated / 8), bitPacked: bitsAllocated === 1 };
   if (ts === SYNTAX.deflatedImageFrame) {
     let bytes: Uint8Array;
     try {
-      bytes = inflateRawSync(encoded);
+      // One frame inflates to Rows × Columns × Samples (plus a pad byte): stop there, whatever the stream says.
+      const frameBytes = bitsAllocated === 1 ? Math.ceil((inst.rows * inst.columns * inst.samplesPerPixel) / 8) : inst.rows * inst.columns * inst.samplesPerPixel * Math.max(1, bitsAllocated / 8);
+      bytes = inflateRawSync(encoded, { maxOutputLength: frameBytes + 2 });
     } catch (err) {
       throw new AppError('DECODE_FAILED', `${what}: the deflate-compressed frame could not be inflated (${(err as Error).message}).`);
     }
@@ -345,6 +349,25 @@ async function encapsulatedFrame(ds: DataSet, el: Element, inst: DicomInstance, 
   if (codec === 'charls' && info.componentCount > 1 && interleaveMode === 0) out = interleavePlanes(out, pixels, info.componentCount, bps);
   const mct = codec !== 'charls' && (inst.photometricInterpretation === 'YBR_RCT' || inst.photometricInterpretation === 'YBR_ICT');
   return { bytes: out, bytesPerSample: bps, convertedToRgb: mct };
+}
+
+/**
+ * A codec allocates for the size its own stream declares, which a hostile file can set far above the DICOM header's
+ * (already checked) Rows × Columns: refuse a frame whose stream disagrees before any codec sees it.
+ */
+function checkDeclaredGeometry(encoded: Uint8Array, inst: DicomInstance, what: string): void {
+  const ts = inst.transferSyntaxUid;
+  const isJpeg = JPEG_SYNTAXES.has(ts) || ts === SYNTAX.jpegLs || ts === SYNTAX.jpegLsNear;
+  const isJ2k = J2K_SYNTAXES.has(ts) || HTJ2K_SYNTAXES.has(ts);
+  const geometry = isJpeg ? jpegGeometry(encoded) : isJ2k ? j2kGeometry(encoded) : undefined;
+  if (!geometry) return;
+  const heightOk = geometry.height === inst.rows || (isJpeg && geometry.height === 0);
+  if (geometry.width !== inst.columns || !heightOk || geometry.components !== inst.samplesPerPixel) {
+    throw new AppError(
+      'DECODE_FAILED',
+      `${what}: the compressed frame declares ${geometry.width}×${geometry.height}×${geometry.components} but the header says ${inst.columns}×${inst.rows}×${inst.samplesPerPixel} (damaged or mislabelled image).`,
+    );
+  }
 }
 
 /**
@@ -394,11 +417,20 @@ function decodeRle(frame: Uint8Array, inst: DicomInstance, what: string): Uint8A
   if (segments !== spp * bps || segments > 15) {
     throw new AppError('DECODE_FAILED', `${what}: the RLE frame has ${segments} segments but ${spp} sample(s) of ${bitsAllocated} bits need ${spp * bps}.`);
   }
-  const out = new Uint8Array(bytesPerSegment * segments);
+  // PackBits turns two bytes into at most 128: a segment too short for its share of the frame cannot be valid, and
+  // is refused before the output is allocated.
   for (let seg = 0; seg < segments; seg++) {
     const start = view.getUint32(4 + 4 * seg, true);
     const end = seg + 1 < segments ? view.getUint32(8 + 4 * seg, true) : frame.length;
     if (start < 64 || end > frame.length || end < start) throw new AppError('DECODE_FAILED', `${what}: RLE segment ${seg + 1} has an offset outside the frame.`);
+    if ((end - start) * 64 < bytesPerSegment) {
+      throw new AppError('DECODE_FAILED', `${what}: RLE segment ${seg + 1} holds ${end - start} bytes, too few to decode to the ${bytesPerSegment} the header needs.`);
+    }
+  }
+  const out = new Uint8Array(bytesPerSegment * segments);
+  for (let seg = 0; seg < segments; seg++) {
+    const start = view.getUint32(4 + 4 * seg, true);
+    const end = seg + 1 < segments ? view.getUint32(8 + 4 * seg, true) : frame.length;
     // Segment order: sample by sample, most significant byte first; output is little-endian, pixel-interleaved.
     const sample = Math.floor(seg / bps);
     const byteInSample = bps - 1 - (seg % bps);

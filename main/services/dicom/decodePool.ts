@@ -1,28 +1,48 @@
-// A small pool of worker threads that decode whole DICOM files in parallel (decoding is where import time goes).
-// Falls back to decoding in this thread when the compiled worker is absent (running from TS sources, e.g. vitest).
+// A small pool of warm worker threads that read headers and decode whole DICOM files: in parallel (decoding is where
+// import time goes) and where a hostile file cannot take the app down — each worker has a heap cap and each job a
+// time budget; a worker that runs out of either is replaced and its file becomes RESOURCE_LIMIT.
+// Falls back to working in this thread when the compiled worker is absent (running from TS sources, e.g. vitest).
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, toErrorData, type ErrorData } from '../../../shared/errors.js';
 import { decodeAllFrames } from './decode.js';
+import { readDicomCandidate, screenBytes } from './fileRead.js';
+import { fillMissingIdentifiers } from './identity.js';
+import { DECODE_JOB_MS, DECODE_MS_PER_FRAME, HEADER_JOB_MS, WORKER_HEAP_MB } from './limits.js';
+import { readDicomHeader } from './parse.js';
 import type { DecodedFrame, DicomInstance } from './types.js';
 
-export interface DecodeJob {
-  id: number;
-  path: string;
-  /** The file's bytes when they do not come from `path` on disk (e.g. an archive member); copied to the worker. */
-  bytes?: Uint8Array;
-  instance: DicomInstance;
-}
-export type DecodeReply = { id: number; frames: DecodedFrame[] } | { id: number; error: ErrorData };
+export type DecodeJob =
+  | {
+      kind: 'decode';
+      id: number;
+      path: string;
+      /** The file's bytes when they do not come from `path` on disk (e.g. an archive member); copied to the worker. */
+      bytes?: Uint8Array;
+      instance: DicomInstance;
+    }
+  | {
+      kind: 'header';
+      id: number;
+      path: string;
+      archiveMember?: string;
+      /** An archive member's bytes as stored (gzip is expanded, under the caps, in the worker). */
+      bytes?: Uint8Array;
+    };
+export type DecodeReply = { id: number; frames: DecodedFrame[] } | { id: number; instance: DicomInstance } | { id: number; error: ErrorData };
 
 export interface DecodePool {
   /** Decodes every frame of the file at `path`; rejects with a coded AppError. */
   decodeFile(path: string, instance: DicomInstance): Promise<DecodedFrame[]>;
   /** Same for bytes already in memory (archive members); `instance.path` names them in messages. */
   decodeBytes(bytes: Uint8Array, instance: DicomInstance): Promise<DecodedFrame[]>;
+  /**
+   * Reads one file's header (or an archive member's, from `bytes`) into a DicomInstance with derived identifiers
+   * filled in; rejects with a coded AppError (NOT_DICOM, TRUNCATED, RESOURCE_LIMIT, …).
+   */
+  readHeader(source: { path: string; archiveMember?: string }, bytes?: Uint8Array): Promise<DicomInstance>;
   /** Stops the workers; jobs still queued or running reject with CANCELLED. */
   close(): Promise<void>;
   readonly size: number;
@@ -34,22 +54,45 @@ export interface DecodePoolOptions {
   size?: number;
   /** Worker script; defaults to the compiled decode-worker.js next to this file's compiled output. */
   workerUrl?: URL;
+  /** V8 heap cap per worker (MB). */
+  heapMb?: number;
+  /** Wall-time budget per header job and per decode job (ms; decoding adds DECODE_MS_PER_FRAME for each further frame). */
+  headerJobMs?: number;
+  decodeJobMs?: number;
 }
 
-/** Reads and decodes one file in the calling thread; read failures are IO_ERROR, unexpected throws DECODE_FAILED. */
+/** Reads and decodes one file in the calling thread; read failures keep their code, unexpected throws are DECODE_FAILED. */
 export async function decodeFileInProcess(path: string, instance: DicomInstance, given?: Uint8Array): Promise<DecodedFrame[]> {
-  let bytes: Uint8Array;
-  try {
-    bytes = given ?? (await readFile(path));
-  } catch (err) {
-    throw new AppError('IO_ERROR', `${path}: the file could not be read (${(err as Error).message}).`);
-  }
+  // The same capped, regular-files-only reader as the import (gzip expanded under its caps).
+  const bytes = given ?? (await readDicomCandidate(path));
   try {
     return await decodeAllFrames(bytes, instance);
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw new AppError('DECODE_FAILED', `${path}: decoding failed unexpectedly (${toErrorData(err).message}).`);
   }
+}
+
+/** Reads one header in the calling thread (what a header job does in a worker). */
+export async function readHeaderInProcess(source: { path: string; archiveMember?: string }, given?: Uint8Array): Promise<DicomInstance> {
+  const label = source.archiveMember ? `${source.path}!${source.archiveMember}` : source.path;
+  const bytes = given ? await screenBytes(Buffer.from(given.buffer, given.byteOffset, given.byteLength), label) : await readDicomCandidate(source.path);
+  try {
+    const inst = readDicomHeader(bytes, source.path);
+    if (source.archiveMember) inst.archiveMember = source.archiveMember;
+    fillMissingIdentifiers(inst, bytes);
+    return inst;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('DECODE_FAILED', `${label}: ${toErrorData(err).message}`);
+  }
+}
+
+let shared: DecodePool | undefined;
+/** One warm pool for the process (idle workers do not keep it alive). */
+export function sharedDecodePool(): DecodePool {
+  shared ??= createDecodePool();
+  return shared;
 }
 
 /** The distinct ArrayBuffers behind the frames, to hand over without copying. */
@@ -68,7 +111,11 @@ export function createDecodePool(options: DecodePoolOptions | number = {}): Deco
   const size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
   const workerUrl = options.workerUrl ?? new URL('../../workers/decode-worker.js', import.meta.url);
   if (!existsSync(fileURLToPath(workerUrl))) return inProcessPool(size);
-  return workerPool(size, workerUrl);
+  return workerPool(size, workerUrl, {
+    heapMb: options.heapMb ?? WORKER_HEAP_MB,
+    headerJobMs: options.headerJobMs ?? HEADER_JOB_MS,
+    decodeJobMs: options.decodeJobMs ?? DECODE_JOB_MS,
+  });
 }
 
 function inProcessPool(size: number): DecodePool {
@@ -84,6 +131,10 @@ function inProcessPool(size: number): DecodePool {
       if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
       return decodeFileInProcess(instance.path, instance, bytes);
     },
+    readHeader(source, bytes) {
+      if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
+      return readHeaderInProcess(source, bytes);
+    },
     async close() {
       closed = true;
     },
@@ -92,43 +143,56 @@ function inProcessPool(size: number): DecodePool {
 
 interface Pending {
   job: DecodeJob;
-  resolve: (frames: DecodedFrame[]) => void;
+  resolve: (result: DecodedFrame[] | DicomInstance) => void;
   reject: (err: AppError) => void;
 }
 interface Slot {
   worker: Worker;
   current?: Pending;
+  timer?: NodeJS.Timeout;
 }
 
-function workerPool(size: number, workerUrl: URL): DecodePool {
+function jobLabel(job: DecodeJob): string {
+  return job.kind === 'header' && job.archiveMember ? `${job.path}!${job.archiveMember}` : job.path;
+}
+
+function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; headerJobMs: number; decodeJobMs: number }): DecodePool {
   const queue: Pending[] = [];
   const slots: Slot[] = [];
   let nextId = 1;
   let closed = false;
 
   const spawn = (): Slot => {
-    const slot: Slot = { worker: new Worker(workerUrl) };
+    const worker = new Worker(workerUrl, {
+      resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: Math.min(64, limits.heapMb / 4), stackSizeMb: 4 },
+    });
+    const slot: Slot = { worker };
     slot.worker.on('message', (reply: DecodeReply) => {
       const p = slot.current;
       slot.current = undefined;
+      clearTimeout(slot.timer);
       if (p && p.job.id === reply.id) {
         if ('error' in reply) p.reject(new AppError(reply.error.code, reply.error.message));
-        else p.resolve(reply.frames);
+        else p.resolve('frames' in reply ? reply.frames : reply.instance);
       }
       pump();
     });
-    // A crash (WASM abort, out of memory) fails only the job that was running; the slot is replaced on demand.
-    const onDeath = (why: string): void => {
+    // A crash (WASM abort, heap cap, time budget) fails only the job that was running; the slot is replaced on demand.
+    const onDeath = (code: 'DECODE_FAILED' | 'RESOURCE_LIMIT', why: string): void => {
+      clearTimeout(slot.timer);
       const i = slots.indexOf(slot);
       if (i >= 0) slots.splice(i, 1);
       const p = slot.current;
       slot.current = undefined;
-      if (p) p.reject(new AppError(closed ? 'CANCELLED' : 'DECODE_FAILED', `${p.job.path}: the decoder stopped while reading this file (${why}).`));
+      if (p) p.reject(new AppError(closed ? 'CANCELLED' : code, `${jobLabel(p.job)}: the reader stopped while working on this file (${why}).`));
       if (!closed) pump();
     };
-    slot.worker.on('error', (err) => onDeath(err.message));
+    slot.worker.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') onDeath('RESOURCE_LIMIT', `it needed more than the ${limits.heapMb} MB of memory one file may use`);
+      else onDeath('DECODE_FAILED', err.message);
+    });
     slot.worker.on('exit', (code) => {
-      if (slots.includes(slot)) onDeath(`worker exited with code ${code}`);
+      if (slots.includes(slot)) onDeath('DECODE_FAILED', `worker exited with code ${code}`);
     });
     slots.push(slot);
     return slot;
@@ -141,6 +205,19 @@ function workerPool(size: number, workerUrl: URL): DecodePool {
       if (!slot) return;
       const p = queue.shift() as Pending;
       slot.current = p;
+      const s = slot;
+      const budgetMs = p.job.kind === 'header' ? limits.headerJobMs : limits.decodeJobMs + DECODE_MS_PER_FRAME * Math.max(0, p.job.instance.numberOfFrames - 1);
+      // A runaway (a parse loop, a codec spinning on a hostile stream) cannot be interrupted inside the worker: the
+      // worker is terminated and replaced, the job fails with RESOURCE_LIMIT.
+      s.timer = setTimeout(() => {
+        if (s.current !== p) return;
+        s.current = undefined;
+        const i = slots.indexOf(s);
+        if (i >= 0) slots.splice(i, 1);
+        void s.worker.terminate();
+        p.reject(new AppError('RESOURCE_LIMIT', `${jobLabel(p.job)}: reading this file took longer than the ${budgetMs / 1000} s one file may take; it was stopped.`));
+        pump();
+      }, budgetMs);
       slot.worker.postMessage(p.job);
     }
     // Idle workers should not keep the process alive.
@@ -150,10 +227,10 @@ function workerPool(size: number, workerUrl: URL): DecodePool {
     }
   };
 
-  const submit = (job: DecodeJob): Promise<DecodedFrame[]> => {
+  const submit = <T extends DecodedFrame[] | DicomInstance>(job: DecodeJob): Promise<T> => {
     if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
-    return new Promise<DecodedFrame[]>((resolve, reject) => {
-      queue.push({ job, resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ job, resolve: resolve as (r: DecodedFrame[] | DicomInstance) => void, reject });
       pump();
     });
   };
@@ -162,10 +239,13 @@ function workerPool(size: number, workerUrl: URL): DecodePool {
     size,
     inProcess: false,
     decodeFile(path, instance) {
-      return submit({ id: nextId++, path, instance });
+      return submit<DecodedFrame[]>({ kind: 'decode', id: nextId++, path, instance });
     },
     decodeBytes(bytes, instance) {
-      return submit({ id: nextId++, path: instance.path, bytes, instance });
+      return submit<DecodedFrame[]>({ kind: 'decode', id: nextId++, path: instance.path, bytes, instance });
+    },
+    readHeader(source, bytes) {
+      return submit<DicomInstance>({ kind: 'header', id: nextId++, path: source.path, archiveMember: source.archiveMember, bytes });
     },
     async close() {
       closed = true;
@@ -173,6 +253,7 @@ function workerPool(size: number, workerUrl: URL): DecodePool {
       await Promise.all(slots.splice(0).map(async (s) => {
         const p = s.current;
         s.current = undefined;
+        clearTimeout(s.timer);
         await s.worker.terminate();
         p?.reject(new AppError('CANCELLED', `${p.job.path}: decoding was cancelled.`));
       }));

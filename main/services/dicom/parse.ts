@@ -1,8 +1,10 @@
 // Reads a DICOM Part 10 file (or a raw data set without meta header) into the DicomInstance that series
 // assembly needs: identity, image pixel module and per-frame geometry (enhanced functional groups resolved).
+import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { AppError } from '../../../shared/errors.js';
+import { MAX_DECODED_BYTES, MAX_SEQUENCE_DEPTH, maxExpandedBytes } from './limits.js';
 import { cross, type Vec3 } from '../../../shared/domain/volume.js';
 import type { DicomFrameInfo, DicomInstance, ModalityLut, PaletteLut } from './types.js';
 
@@ -20,16 +22,109 @@ export interface ParsedDataSet {
   transferSyntaxUid: string;
 }
 
+/**
+ * Whether bytes can be the start of a DICOM file: "DICM" after the 128-byte preamble, or a bare data set whose
+ * first element is plausible (a low group, then an explicit VR or an implicit length that fits the file).
+ * Decided from the first few bytes, so a large file of zeros or noise is refused without reading it all.
+ */
+export function looksLikeDicomStart(head: Uint8Array, totalBytes: number): boolean {
+  if (head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d) return true;
+  if (head.length < 8) return false;
+  const groupLe = head[0] | (head[1] << 8);
+  const groupBe = (head[0] << 8) | head[1];
+  const isVrChar = (c: number): boolean => c >= 0x41 && c <= 0x5a;
+  const explicitVr = isVrChar(head[4]) && isVrChar(head[5]);
+  if (groupLe >= 0x0002 && groupLe <= 0x0010 && groupLe % 2 === 0) {
+    if (explicitVr) return true;
+    const length = (head[4] | (head[5] << 8) | (head[6] << 16)) + head[7] * 0x1000000;
+    return length === 0xffffffff || length <= totalBytes - 8;
+  }
+  return groupBe === 0x0008 && explicitVr;
+}
+
+/** Stack overflow inside dicom-parser's recursive sequence reader: a nesting bomb. */
+function isNestingOverflow(err: unknown): boolean {
+  const inner = err && typeof err === 'object' && 'exception' in err ? (err as { exception: unknown }).exception : err;
+  return inner instanceof RangeError && /call stack/i.test(inner.message);
+}
+
+function nestingError(path: string): AppError {
+  return new AppError('RESOURCE_LIMIT', `${path}: the DICOM data set nests sequences more than ${MAX_SEQUENCE_DEPTH} levels deep; refused as unsafe.`);
+}
+
+/** AppErrors thrown from callbacks (the capped inflater) come back wrapped by dicom-parser. */
+function innerAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (err && typeof err === 'object' && 'exception' in err && (err as { exception: unknown }).exception instanceof AppError) {
+    return (err as { exception: AppError }).exception;
+  }
+  return undefined;
+}
+
+/** dicom-parser would inflate a deflated data set without limit: do it here under the decompression caps. */
+function cappedInflater(path: string): (byteArray: Uint8Array, position: number) => Buffer {
+  return (byteArray, position) => {
+    const deflated = Buffer.from(byteArray.buffer, byteArray.byteOffset + position, byteArray.byteLength - position);
+    const cap = maxExpandedBytes(deflated.length);
+    let inflated: Buffer;
+    try {
+      inflated = inflateRawSync(deflated, { maxOutputLength: cap });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+        throw new AppError('RESOURCE_LIMIT', `${path}: the deflated data set expands to more than ${cap} bytes (${deflated.length} compressed); refused as a decompression bomb.`);
+      }
+      throw new AppError('TRUNCATED', `${path}: the deflated data set cannot be inflated (${(err as Error).message}).`);
+    }
+    return Buffer.concat([Buffer.from(byteArray.buffer, byteArray.byteOffset, position), inflated]);
+  };
+}
+
+/**
+ * Walks the parsed data set without recursion: nesting deeper than MAX_SEQUENCE_DEPTH is RESOURCE_LIMIT, and an
+ * element whose declared length runs past the end of the bytes is TRUNCATED (dicom-parser's implicit-VR reader
+ * accepts such a length silently, and every later read of that element would trust it).
+ */
+function checkStructure(root: DataSet, path: string): void {
+  const end = root.byteArray.length;
+  const stack: [DataSet, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [ds, depth] = stack.pop() as [DataSet, number];
+    if (depth > MAX_SEQUENCE_DEPTH) throw nestingError(path);
+    for (const el of Object.values(ds.elements)) {
+      if (el.dataOffset + el.length > end && !el.tag.startsWith('x0002')) {
+        const tag = `(${el.tag.slice(1, 5)},${el.tag.slice(5, 9)})`.toUpperCase();
+        throw new AppError('TRUNCATED', `${path}: element ${tag} declares ${el.length} bytes but the file ends ${Math.max(0, end - el.dataOffset)} bytes after it starts (the file is cut short or the length is wrong).`);
+      }
+      for (const item of el.items ?? []) if (item.dataSet) stack.push([item.dataSet, depth + 1]);
+    }
+  }
+}
+
 /** Parses bytes into a dicom-parser DataSet, mapping every failure to a coded AppError that names the file. */
 export function parseDataSet(bytes: Uint8Array, path: string): ParsedDataSet {
+  let parsed: ParsedDataSet;
+  try {
+    parsed = parseDataSetUnchecked(bytes, path);
+  } catch (err) {
+    if (isNestingOverflow(err)) throw nestingError(path);
+    throw err;
+  }
+  checkStructure(parsed.dataSet, path);
+  return parsed;
+}
+
+function parseDataSetUnchecked(bytes: Uint8Array, path: string): ParsedDataSet {
   // dicom-parser inflates deflated data sets only when given a Node Buffer; wrapping shares the memory.
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hasPreamble = buf.length >= 132 && buf.toString('latin1', 128, 132) === 'DICM';
   if (!hasPreamble) return parseWithoutMeta(buf, path);
   try {
-    const dataSet = dicomParser.parseDicom(buf);
+    const dataSet = dicomParser.parseDicom(buf, { inflater: cappedInflater(path) } as dicomParser.ParseDicomOptions);
     return { dataSet, transferSyntaxUid: trimUid(dataSet.string('x00020010')) };
   } catch (err) {
+    const coded = innerAppError(err);
+    if (coded) throw coded;
+    if (isNestingOverflow(err)) throw nestingError(path);
     const reason = parserMessage(err);
     if (reason.includes('missing required meta header attribute 0002,0010')) return parseMissingTransferSyntax(buf, path);
     // Some writers encode the body in implicit VR while the meta header names an explicit syntax (pydicom reads
@@ -91,13 +186,14 @@ function classifyParseFailure(reason: string, path: string): AppError {
  * encodings and accept the first that parses completely and looks like a real data set.
  */
 function parseWithoutMeta(buf: Buffer, path: string): ParsedDataSet {
-  if (buf.length >= 8) {
+  if (looksLikeDicomStart(buf, buf.length)) {
     for (const ts of [TS.implicitLittle, TS.explicitLittle, TS.explicitBig]) {
       try {
         const dataSet = dicomParser.parseDicom(buf, { TransferSyntaxUID: ts });
         if (looksLikeDataSet(dataSet)) return { dataSet, transferSyntaxUid: ts };
-      } catch {
-        // try the next encoding
+      } catch (err) {
+        if (isNestingOverflow(err)) throw nestingError(path);
+        // otherwise try the next encoding
       }
     }
   }
@@ -150,7 +246,8 @@ function parseBody(buf: Buffer, encoding: BodyEncoding, requireIdentity: boolean
       if (tag.startsWith('x0002')) dataSet.elements[tag] = { ...el, parser: runtime.littleEndianByteArrayParser } as Element;
     }
     return dataSet;
-  } catch {
+  } catch (err) {
+    if (isNestingOverflow(err)) throw err;
     return undefined;
   }
 }
@@ -249,10 +346,15 @@ export function instanceFromDataSet(ds: DataSet, transferSyntaxUid: string, path
   const rows = ushort(ds, 'x00280010') ?? 0;
   const columns = ushort(ds, 'x00280011') ?? 0;
   const bitsAllocated = ushort(ds, 'x00280100') ?? 0;
-  const hasPixelData = PIXEL_DATA_TAGS.some((t) => ds.elements[t] !== undefined) && rows > 0 && columns > 0;
-  const numberOfFrames = Math.max(1, Math.round(number(ds, 'x00280008') ?? 1));
-  const modality = text(ds, 'x00080060') ?? '';
+  const pixelTag = PIXEL_DATA_TAGS.find((t) => ds.elements[t] !== undefined);
+  const hasPixelData = pixelTag !== undefined && rows > 0 && columns > 0;
+  const declaredFrames = Math.max(1, Math.round(number(ds, 'x00280008') ?? 1));
   const perFrameSeq = ds.elements['x52009230']?.items;
+  // Every per-frame structure below is sized by the frame count: check it against the bytes present first.
+  const numberOfFrames = hasPixelData
+    ? checkPixelBudget(ds, pixelTag, { rows, columns, samplesPerPixel: ushort(ds, 'x00280002') ?? 1, bitsAllocated, photometric: text(ds, 'x00280004') ?? '' }, declaredFrames, path)
+    : Math.min(declaredFrames, Math.max(1, perFrameSeq?.length ?? 0));
+  const modality = text(ds, 'x00080060') ?? '';
   const sharedGroups = firstItem(ds, 'x52009229');
   const isEnhanced = perFrameSeq !== undefined && perFrameSeq.length > 0;
 
@@ -307,6 +409,50 @@ export function instanceFromDataSet(ds: DataSet, transferSyntaxUid: string, path
   };
 }
 
+/**
+ * The pixel description must fit the bytes that are there before anything is sized by it: native pixel data holds
+ * every declared frame, encapsulated pixel data has at least one fragment per frame, and the decoded result stays
+ * under MAX_DECODED_BYTES. Returns the frame count to use.
+ */
+function checkPixelBudget(
+  ds: DataSet,
+  pixelTag: string,
+  px: { rows: number; columns: number; samplesPerPixel: number; bitsAllocated: number; photometric: string },
+  frames: number,
+  path: string,
+): number {
+  const el = ds.elements[pixelTag];
+  const { rows, columns, samplesPerPixel: spp } = px;
+  if (spp < 1 || spp > 4) throw new AppError('DECODE_FAILED', `${path}: Samples per Pixel is ${spp}, which is not a valid image layout.`);
+  const bitsPerSample = pixelTag === 'x7fe00009' ? 64 : pixelTag === 'x7fe00008' ? 32 : px.bitsAllocated;
+  if (!(bitsPerSample >= 1 && bitsPerSample <= 64)) {
+    throw new AppError('DECODE_FAILED', `${path}: Bits Allocated is ${bitsPerSample}, which is not a valid value for image data.`);
+  }
+  const pixels = rows * columns;
+  if (el.encapsulatedPixelData) {
+    const fragments = el.fragments?.length ?? 0;
+    if (frames > fragments) {
+      throw new AppError('TRUNCATED', `${path}: the header declares ${frames} frames but the compressed pixel data holds ${fragments} fragment(s) (the file is cut short or its header is wrong).`);
+    }
+  } else {
+    const available = Math.max(0, Math.min(el.length, ds.byteArray.length - el.dataOffset));
+    // Native YBR_FULL_422 stores two samples per pixel, not three.
+    const samplesStored = px.photometric === 'YBR_FULL_422' && spp === 3 ? 2 : spp;
+    const needed = bitsPerSample === 1 ? Math.ceil((frames * pixels * samplesStored) / 8) : frames * pixels * samplesStored * Math.ceil(bitsPerSample / 8);
+    if (needed > available) {
+      throw new AppError(
+        'TRUNCATED',
+        `${path}: the header declares ${frames} frame(s) of ${rows}×${columns}×${spp} samples of ${bitsPerSample} bits (${needed} bytes) but the pixel data holds ${available} bytes (the file is cut short or its header is wrong).`,
+      );
+    }
+  }
+  const decodedBytes = frames * pixels * spp * Math.max(1, Math.ceil(bitsPerSample / 8));
+  if (decodedBytes > MAX_DECODED_BYTES) {
+    throw new AppError('RESOURCE_LIMIT', `${path}: ${frames} frame(s) of ${rows}×${columns}×${spp} samples would decode to ${decodedBytes} bytes, more than the ${MAX_DECODED_BYTES} one file may use.`);
+  }
+  return frames;
+}
+
 /** Red, green and blue palette LUTs: plain (0028,120x) or segmented (0028,122x, PS3.3 C.7.9.2). */
 function paletteLut(ds: DataSet, pixelRepresentation: number): PaletteLut | undefined {
   const channels: number[][] = [];
@@ -326,7 +472,8 @@ function paletteLut(ds: DataSet, pixelRepresentation: number): PaletteLut | unde
     const words = (tag: string): number[] | undefined => {
       const el = ds.elements[tag];
       if (!el || el.length < 2) return undefined;
-      return Array.from({ length: Math.floor(el.length / 2) }, (_, i) => ds.uint16(tag, i) ?? 0);
+      const length = Math.min(el.length, ds.byteArray.length - el.dataOffset);
+      return Array.from({ length: Math.max(0, Math.floor(length / 2)) }, (_, i) => ds.uint16(tag, i) ?? 0);
     };
     const plain = words(dataTag);
     const segmented = plain ? undefined : words(segTag);
@@ -356,20 +503,22 @@ function expandSegmentedLut(words: number[], count: number): number[] | undefine
     const p = starts[segment];
     const type = words[p];
     const n = words[p + 1];
+    // Indirect segments can multiply the length: never expand past the entries the descriptor asks for.
+    if (out.length >= count) return true;
     if (type === 0) {
       if (p + 2 + n > words.length) return false;
-      for (let k = 0; k < n; k++) out.push(words[p + 2 + k]);
+      for (let k = 0; k < n && out.length < count; k++) out.push(words[p + 2 + k]);
     } else if (type === 1) {
       if (out.length === 0) return false;
       const y0 = out[out.length - 1];
       const y1 = words[p + 2];
-      for (let k = 1; k <= n; k++) out.push(roundHalfEven(y0 + ((y1 - y0) * k) / n));
+      for (let k = 1; k <= n && out.length < count; k++) out.push(roundHalfEven(y0 + ((y1 - y0) * k) / n));
     } else {
       if (nested) return false;
       const firstWord = (words[p + 2] | (words[p + 3] << 16)) / 2;
       const first = starts.indexOf(firstWord);
       if (first < 0 || first + n > segment) return false;
-      for (let k = 0; k < n; k++) if (!expand(first + k, true)) return false;
+      for (let k = 0; k < n && out.length < count; k++) if (!expand(first + k, true)) return false;
     }
     return true;
   };

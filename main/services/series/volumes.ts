@@ -57,7 +57,8 @@ export function stackDecoder(): (instance: DicomInstance, frameIndex: number) =>
           ? decodeHere(ref, instance)
           : sharedPool()
               .decodeFile(ref.path, instance)
-              .catch(() => decodeHere(ref, instance));
+              // Only a file the worker could not read is retried here; a file that broke a worker's limits is not.
+              .catch((err: unknown) => (err instanceof AppError && err.code === 'IO_ERROR' ? decodeHere(ref, instance) : Promise.reject(err)));
       framesBySource.set(key, frames);
       remaining.set(key, instance.numberOfFrames);
     }

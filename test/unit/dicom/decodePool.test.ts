@@ -1,5 +1,6 @@
-// The decode worker pool: compiled worker threads give the same frames as in-process decoding, errors keep their
-// codes across the thread boundary, and a crashing worker fails only its job (DECODE_FAILED), never the process.
+// The decode worker pool: compiled worker threads give the same frames and headers as in-process work, errors keep
+// their codes across the thread boundary, a crashing worker fails only its job (DECODE_FAILED), and a worker that
+// runs past its time budget or heap cap fails only its job with RESOURCE_LIMIT, never the process.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,8 @@ import { AppError } from '../../../shared/errors.js';
 import { decodeAllFrames } from '../../../main/services/dicom/decode.js';
 import { createDecodePool } from '../../../main/services/dicom/decodePool.js';
 import { readDicomHeader } from '../../../main/services/dicom/parse.js';
+import { fillMissingIdentifiers } from '../../../main/services/dicom/identity.js';
+import { mutantsOf } from './hostileMutants.js';
 import type { DecodedFrame, DicomInstance } from '../../../main/services/dicom/types.js';
 import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';
 
@@ -110,6 +113,45 @@ describe('decode pool', () => {
       expect((err as AppError).message).toContain('1.dcm');
     }
     await pool.close();
+  });
+
+  it('header jobs in a worker give the in-process header; a nesting bomb is RESOURCE_LIMIT and the worker carries on', async () => {
+    const pool = createDecodePool({ size: 1, workerUrl });
+    const file = path.join(DATA, 'totalsegmentator_example/example_ct_dicom', readdirSync(path.join(DATA, 'totalsegmentator_example/example_ct_dicom'))[0]);
+    const local = header(file);
+    fillMissingIdentifiers(local, readFileSync(file));
+    expect(await pool.readHeader({ path: file })).toEqual(local);
+    const bomb = mutantsOf('pydicom_test_files_debian/CT_small.dcm').find((m) => m.name.startsWith('nesting bomb'))!;
+    const err = await pool.readHeader({ path: '/tmp/in.zip', archiveMember: 'bomb.dcm' }, bomb.bytes).catch((e: unknown) => e);
+    expect((err as AppError).code).toBe('RESOURCE_LIMIT');
+    expect((err as AppError).message).toContain('/tmp/in.zip');
+    const again = await pool.readHeader({ path: file });
+    expect(again.sopInstanceUid).toBe(local.sopInstanceUid);
+    await pool.close();
+  });
+
+  it('a job past its time budget, or a worker past its heap cap, is RESOURCE_LIMIT; the pool replaces the worker', async () => {
+    const spinScript = path.join(BUILD, 'spin-worker.mjs');
+    writeFileSync(spinScript, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { for (;;) {} });\n");
+    const spin = createDecodePool({ size: 1, workerUrl: pathToFileURL(spinScript), decodeJobMs: 300, headerJobMs: 300 });
+    const inst = header(path.join(DATA, 'dcm_qa_ts/1.dcm'));
+    for (let i = 0; i < 2; i++) {
+      const started = performance.now();
+      const err = await spin.decodeFile(path.join(DATA, 'dcm_qa_ts/1.dcm'), inst).catch((e: unknown) => e);
+      expect((err as AppError).code).toBe('RESOURCE_LIMIT');
+      expect(performance.now() - started).toBeLessThan(5_000);
+    }
+    await spin.close();
+
+    const hogScript = path.join(BUILD, 'hog-worker.mjs');
+    writeFileSync(hogScript, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { const keep = []; for (;;) keep.push(new Array(1e5).fill(1.5)); });\n");
+    const hog = createDecodePool({ size: 1, workerUrl: pathToFileURL(hogScript), heapMb: 64 });
+    const rssBefore = process.memoryUsage().rss;
+    const err = await hog.readHeader({ path: path.join(DATA, 'dcm_qa_ts/1.dcm') }).catch((e: unknown) => e);
+    expect((err as AppError).code).toBe('RESOURCE_LIMIT');
+    expect((err as AppError).message).toContain('memory');
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(512 * 1024 * 1024);
+    await hog.close();
   });
 
   it('close() cancels queued work', async () => {

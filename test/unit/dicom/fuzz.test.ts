@@ -1,5 +1,7 @@
 // Damaged input never crashes the reader or decoders: real files of every codec, cut short or with bytes
-// overwritten (fixed seed), give either frames of the declared size or a coded AppError, within a time bound.
+// overwritten (fixed seed), give either frames of the declared size or a coded AppError, within a time bound; and
+// hostile mutants (allocation, nesting and deflate bombs, bad lengths) are refused with the expected code, quickly
+// and without growing the heap.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { AppError, ERROR_CODES } from '../../../shared/errors.js';
 import { decodeAllFrames } from '../../../main/services/dicom/decode.js';
 import { readDicomHeader } from '../../../main/services/dicom/parse.js';
 import { DATA_DIR } from '../../helpers/paths.js';
+import { MUTANT_SOURCES, mutantsOf } from './hostileMutants.js';
 
 const DATA = DATA_DIR;
 const sources = [
@@ -66,5 +69,47 @@ describe('damaged files give frames or coded errors', () => {
       // Cutting a file short must never pass unnoticed: some trials are errors.
       expect(Object.keys(counts).some((c) => c !== 'ok')).toBe(true);
     }, 120_000);
+  }
+});
+
+describe('hostile mutants of real files are refused before they allocate', () => {
+  for (const src of MUTANT_SOURCES) {
+    it(src, async () => {
+      for (const m of mutantsOf(src)) {
+        const heapBefore = process.memoryUsage().heapUsed;
+        const started = performance.now();
+        const code = await outcome(m.bytes, `${src} [${m.name}]`);
+        const ms = performance.now() - started;
+        expect({ mutant: m.name, code }).toEqual({ mutant: m.name, code: expect.toSatisfy((c: string) => m.expect.includes(c)) });
+        expect(ms, m.name).toBeLessThan(5_000);
+        // A refused bomb leaves no large allocation behind (allowing for the mutant itself and GC timing).
+        expect(process.memoryUsage().heapUsed - heapBefore, m.name).toBeLessThan(256 * 1024 * 1024);
+      }
+    }, 120_000);
+  }
+});
+
+describe('a compressed frame that declares another size than the header is refused before a codec allocates', () => {
+  for (const src of ['pydicom_test_files_debian/JPEG2000.dcm', 'dcm_qa_ts/5.dcm', 'pydicom_test_files_debian/SC_rgb_jpeg_dcmtk.dcm']) {
+    it(src, async () => {
+      const bytes = new Uint8Array(readFileSync(path.join(DATA, src)));
+      const inst = readDicomHeader(bytes, src);
+      // Patch the codestream's own width (J2K SIZ Xsiz, or a JPEG SOF's X) to 60000.
+      let patched = false;
+      for (let i = 0; i + 12 < bytes.length && !patched; i++) {
+        if (bytes[i] === 0xff && bytes[i + 1] === 0x4f && bytes[i + 2] === 0xff && bytes[i + 3] === 0x51) {
+          new DataView(bytes.buffer).setUint32(i + 8, 60000, false);
+          patched = true;
+        } else if (bytes[i] === 0xff && [0xc0, 0xc1, 0xc3, 0xf7].includes(bytes[i + 1]) && bytes[i + 4] >= 8 && bytes[i + 4] <= 16 && i > 132) {
+          new DataView(bytes.buffer).setUint16(i + 7, 60000, false);
+          patched = true;
+        }
+      }
+      expect(patched).toBe(true);
+      const err = await decodeAllFrames(bytes, inst).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).code).toBe('DECODE_FAILED');
+      expect((err as AppError).message).toContain('the compressed frame declares 60000×');
+    });
   }
 });

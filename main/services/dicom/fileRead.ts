@@ -1,0 +1,113 @@
+// Reads untrusted input files without letting one of them take the process down: regular files only (no devices,
+// FIFOs, sockets), a size cap checked before reading, DICOM recognised from the first bytes before the rest is
+// read, and gzip expanded under a cap on bytes and ratio (limits.ts).
+import { constants, promises as fs, type Stats } from 'node:fs';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { AppError } from '../../../shared/errors.js';
+import { looksLikeDicomStart } from './parse.js';
+import { MAX_FILE_BYTES, maxExpandedBytes } from './limits.js';
+
+const gunzipAsync = promisify(gunzip);
+
+/** Enough for the preamble, "DICM" and the first element of a bare data set. */
+const SNIFF_BYTES = 4096;
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isFIFO()) return 'a pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function ioError(path: string, err: unknown): AppError {
+  return new AppError('IO_ERROR', `Cannot read ${path}: ${(err as Error).message}`);
+}
+
+/** Refuses anything but a regular file (after following symlinks), before it is opened. */
+export async function assertRegularFile(path: string): Promise<Stats> {
+  let st: Stats;
+  try {
+    st = await fs.stat(path);
+  } catch (err) {
+    throw ioError(path, err);
+  }
+  if (!st.isFile()) throw new AppError('INVALID_INPUT', `${path} is ${kindOf(st)}; only regular files are read.`);
+  return st;
+}
+
+/**
+ * The bytes of one candidate DICOM file: a regular file of at most MAX_FILE_BYTES, gzip expanded under the cap,
+ * and refused as NOT_DICOM from its first bytes when it cannot be DICOM (nothing more is read then).
+ */
+export async function readDicomCandidate(path: string): Promise<Buffer> {
+  await assertRegularFile(path);
+  let handle: fs.FileHandle;
+  try {
+    // O_NONBLOCK: should the path have been swapped for a FIFO since the check, opening it does not wait for a writer.
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw ioError(path, err);
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new AppError('INVALID_INPUT', `${path} is ${kindOf(st)}; only regular files are read.`);
+    if (st.size > MAX_FILE_BYTES) {
+      throw new AppError('RESOURCE_LIMIT', `${path} is ${st.size} bytes, more than the ${MAX_FILE_BYTES} bytes one DICOM file may have.`);
+    }
+    const head = await readAt(handle, 0, Math.min(st.size, SNIFF_BYTES), path);
+    const gzipped = isGzip(head);
+    if (!gzipped && !looksLikeDicomStart(head, st.size)) throw notDicom(path);
+    const rest = head.length < st.size ? await readAt(handle, head.length, st.size - head.length, path) : undefined;
+    const whole = rest ? Buffer.concat([head, rest]) : head;
+    return gzipped ? await screenBytes(whole, path) : whole;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readAt(handle: fs.FileHandle, position: number, length: number, path: string): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(length);
+  let done = 0;
+  try {
+    while (done < length) {
+      const { bytesRead } = await handle.read(out, done, length - done, position + done);
+      if (bytesRead === 0) break; // the file shrank while being read
+      done += bytesRead;
+    }
+  } catch (err) {
+    throw ioError(path, err);
+  }
+  return done === length ? out : out.subarray(0, done);
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 18 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function notDicom(label: string): AppError {
+  return new AppError('NOT_DICOM', `${label}: this is not a DICOM file (no DICOM marker and no plausible DICOM data set at its start).`);
+}
+
+/** Expands gzip under the caps; a bomb is RESOURCE_LIMIT, a damaged stream TRUNCATED. Other bytes pass unchanged. */
+export async function gunzipCapped(bytes: Buffer, label: string): Promise<Buffer> {
+  if (!isGzip(bytes)) return bytes;
+  const cap = maxExpandedBytes(bytes.length);
+  try {
+    return await gunzipAsync(bytes, { maxOutputLength: cap });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      throw new AppError('RESOURCE_LIMIT', `${label}: the gzip data expands to more than ${cap} bytes (${bytes.length} compressed); refused as a decompression bomb.`);
+    }
+    throw new AppError('TRUNCATED', `${label} looks gzip-compressed but cannot be decompressed: ${e.message}`);
+  }
+}
+
+/** Bytes already in memory (an archive member): gzip expanded under the caps, then the DICOM start check. */
+export async function screenBytes(bytes: Buffer, label: string): Promise<Buffer> {
+  const plain = await gunzipCapped(bytes, label);
+  if (!looksLikeDicomStart(plain, plain.length)) throw notDicom(label);
+  return plain;
+}
