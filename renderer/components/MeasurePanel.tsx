@@ -114,6 +114,11 @@ export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJ
                 {f.severity}: {f.message}
               </div>
             ))}
+            {result.geometry.warnings.map((w) => (
+              <div key={w.code} className="muted" data-testid={`measure-warning-${w.code}`}>
+                {w.message}
+              </div>
+            ))}
           </div>
           <table className="measure-table" data-testid="measure-table">
             <thead>
@@ -130,6 +135,7 @@ export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJ
                   <td>{l.name}</td>
                   <td>
                     <span data-testid="volume-ml" data-ml={l.volumeMl}>
+                      {l.touchesScanEdge ? '≥ ' : ''}
                       {fmtMl(l.volumeMl)}
                     </span>{' '}
                     <span className="muted">

@@ -38,6 +38,8 @@ export const classicalToolSchema = z.discriminatedUnion('tool', [
 ]);
 export type ClassicalToolInput = z.infer<typeof classicalToolSchema>;
 
+const warningSchema = z.object({ code: z.string(), message: z.string() });
+
 const statsSchema = z.object({ mean: num, sd: num, min: num, max: num, median: num, p5: num, p95: num });
 
 export const instanceWireSchema = z.object({
@@ -62,6 +64,8 @@ export const labelMeasurementWireSchema = z.object({
   volumeMlUpper: z.number(),
   centroidLps: vec3.nullable(),
   maxDiameterMm: num,
+  /** Reaches the first or last slice: possibly cut off by the scan, the volume is a lower bound. */
+  touchesScanEdge: z.boolean(),
   stats: statsSchema.nullable(),
   instances: z.array(instanceWireSchema),
 });
@@ -76,6 +80,13 @@ export const measurementWireSchema = z.object({
     findings: z.array(z.object({ code: z.string(), severity: z.enum(['warning', 'unsafe']), message: z.string() })),
     spacingMm: vec3,
     voxelVolumeMl: z.number(),
+    /** Coded warnings that go with the numbers (shared/domain/geometryGate.ts OutputWarningCode). */
+    warnings: z.array(warningSchema),
+    /** The label map was on another grid and was resampled (resampleMethod says how). */
+    labelMapResampled: z.boolean(),
+    resampleMethod: z.string().nullable(),
+    /** Fraction of the series covered by the label map's grid (1 on the same grid). */
+    seriesCoveredFraction: z.number(),
   }),
   labels: z.array(labelMeasurementWireSchema),
 });
@@ -163,14 +174,25 @@ export const analysisMethods = {
     input: z.object({ seriesId: id, params: classicalToolSchema, name: z.string().min(1).max(200).optional() }).strict(),
     output: z.object({ segmentationId: id }),
   },
-  /** Per-label Dice, IoU and HD95 (mm; null on non-orthogonal grids or empty masks) and overall voxel accuracy. */
+  /**
+   * Per-label Dice, IoU and HD95 and overall voxel accuracy of two different segmentations (a = b is refused).
+   * Labels are paired by name (by value when names are missing: pairedBy and a warning say so); HD95 is in mm
+   * only on geometry that passes the gate (else in voxels, hd95Unit 'voxels'; null on non-orthogonal grids).
+   */
   'compare.segmentations': {
     input: z.object({ a: id, b: id }).strict(),
     output: z.object({
       pixelAccuracy: z.number(),
+      pairedBy: z.enum(['name', 'value']),
+      hd95Unit: z.enum(['mm', 'voxels']).nullable(),
+      geometryStatus: z.enum(['ok', 'warning', 'unsafe']),
+      warnings: z.array(warningSchema),
       labels: z.array(
         z.object({
+          /** valueA, or valueB for a label only B has. */
           value: z.number().int(),
+          valueA: z.number().int().nullable(),
+          valueB: z.number().int().nullable(),
           nameA: z.string().nullable(),
           nameB: z.string().nullable(),
           voxelsA: z.number().int(),
@@ -178,6 +200,7 @@ export const analysisMethods = {
           dice: z.number(),
           iou: z.number(),
           hd95Mm: num,
+          hd95Voxels: num,
         }),
       ),
     }),
