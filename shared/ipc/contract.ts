@@ -120,7 +120,8 @@ export const methods = {
     input: z
       .object({ seriesId: id, path: localPath, labelTablePath: localPath.optional(), name: z.string().max(200).optional() })
       .strict(),
-    output: labelMapSummarySchema,
+    /** warnings: how the map was placed on the series (resampled, partial cover, cropped) and the file's own geometry findings. */
+    output: labelMapSummarySchema.extend({ warnings: z.array(z.object({ code: z.string(), message: z.string() })) }),
   },
   ...editMethods,
   ...analysisMethods,
