@@ -134,8 +134,12 @@ export function MeasurePanel(props: { labelMaps: readonly LabelMapSummary[]; onJ
                 <tr key={l.value} data-testid={`measure-row-${l.value}`} data-label={l.name} onClick={() => l.centroidLps && onJump(l.centroidLps)} title="click: go to the centroid">
                   <td>{l.name}</td>
                   <td>
+                    {l.touchesScanEdge && (
+                      <span data-testid="lower-bound" title="reaches the first or last slice: possibly cut off by the scan, the volume is a lower bound">
+                        ≥{' '}
+                      </span>
+                    )}
                     <span data-testid="volume-ml" data-ml={l.volumeMl}>
-                      {l.touchesScanEdge ? '≥ ' : ''}
                       {fmtMl(l.volumeMl)}
                     </span>{' '}
                     <span className="muted">
