@@ -117,10 +117,11 @@ function printHuman(r: MeasurementResult, out: (s: string) => void): void {
   const f = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
   out(`geometry ${r.geometry.status}, voxel ${f(r.geometry.voxelVolumeMl * 1000, 3)} mm^3\n`);
   for (const fnd of r.geometry.findings) out(`  ${fnd.code}: ${fnd.message}\n`);
+  for (const w of r.geometry.warnings) out(`  ${w.code}: ${w.message}\n`);
   for (const l of r.labels) {
     if (l.voxels === 0) continue;
     const s = l.stats;
-    out(`${l.value} ${l.name}: ${f(l.volumeMl)} mL (${f(l.volumeMlLower)}–${f(l.volumeMlUpper)}), ${l.voxels} voxels` + (s ? `, mean ${f(s.mean)} ± ${f(s.sd)}` : '') + '\n');
+    out(`${l.value} ${l.name}: ${l.touchesScanEdge ? '>= ' : ''}${f(l.volumeMl)} mL (${f(l.volumeMlLower)}–${f(l.volumeMlUpper)}), ${l.voxels} voxels` + (s ? `, mean ${f(s.mean)} ± ${f(s.sd)}` : '') + '\n');
     for (const i of l.instances) {
       out(`  #${i.id}: ${f(i.volumeMl, 2)} mL (${f(i.volumeMlLower, 2)}–${f(i.volumeMlUpper, 2)}), RECIST ${f(i.recistLongMm)} x ${f(i.recistShortMm)} mm, max ${f(i.maxDiameterMm)} mm\n`);
     }
