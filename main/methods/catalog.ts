@@ -7,7 +7,7 @@ import type { LabelMapSummary, VoxelDtype } from '../../shared/ipc/contract.js';
 import { defaultLabelColor, type LabelInfo, type LabelMap } from '../../shared/domain/labelMap.js';
 import { sameGrid, type VolumeGeometry, type VoxelArray } from '../../shared/domain/volume.js';
 import { resampleLabelMapNearest } from '../../shared/domain/resample.js';
-import { labelMapPlacement } from '../../shared/domain/geometryGate.js';
+import { labelMapPlacement, requirePlaceableLabelMap } from '../../shared/domain/geometryGate.js';
 import { listCatalog, getSeriesRecord, type SeriesNode } from '../db/catalog.js';
 import { importPaths } from '../services/catalog/importer.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
@@ -100,6 +100,7 @@ export function createCatalogService(deps: ServiceDeps): CatalogService {
       const src = await readNiftiLabels(niftiPath);
       const target: VolumeGeometry = { dims: series.dims, spacingMm: series.spacingMm, originLps: series.originLps, directionLps: series.directionLps };
       // Every target voxel centre is mapped through patient space (LPS) into the file's grid (a copy when identical).
+      requirePlaceableLabelMap(src.geometryReport, !sameGrid(src, target, 1e-3));
       const placement = labelMapPlacement(src, target);
       const { geometryReport: fileGeometry, ...srcGrid } = src;
       const onGrid: LabelMap = { ...resampleLabelMapNearest(srcGrid, target), table: [] };

@@ -40,6 +40,20 @@ export function requirePhysicalUnits(report: GeometryReport, what = 'Measurement
   throw new AppError('UNSAFE_GEOMETRY', `${what} refused: the volume geometry is unsafe (${unsafeReasons(report)}).`);
 }
 
+/**
+ * A label map that must be moved onto another grid through patient space needs a trustworthy place in it: refused
+ * (UNSAFE_GEOMETRY) when its own geometry is unsafe or records no orientation (left/right would be a guess).
+ * On the very same grid the series' geometry vouches for it, so nothing is asked then.
+ */
+export function requirePlaceableLabelMap(mapGeometry: GeometryReport | undefined, needsResampling: boolean): void {
+  if (!needsResampling || !mapGeometry) return;
+  requirePhysicalUnits(mapGeometry, 'Placing the label map on the series through patient space');
+  const noOrientation = mapGeometry.findings.find((f) => f.code === 'NIFTI_NO_ORIENTATION');
+  if (noOrientation) {
+    throw new AppError('UNSAFE_GEOMETRY', `Placing the label map on the series refused: ${noOrientation.message} Give a file with a qform or sform, or one on the series grid.`);
+  }
+}
+
 type Labels = Uint8Array | Uint16Array;
 
 /** How a label map was put on a series grid, and how much of each covers the other. */

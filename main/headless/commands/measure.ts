@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { regionGrow } from '../../../shared/domain/classical/regionGrow.js';
 import { thresholdMask } from '../../../shared/domain/classical/threshold.js';
+import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { measurementCsv, measurementRows } from '../../../shared/domain/measure/export.js';
 import type { MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
@@ -84,9 +85,11 @@ export const command: CliCommand = {
     const { volume, geometry } = await loadVolumeFromPath(positionals[0], values.series);
     const { voxels: _voxels, ...grid } = volume;
     let labelMap: LabelMap;
+    let labelMapGeometry: GeometryReport | undefined;
     let note = '';
     if (values.labels !== undefined) {
       const seg = await readNiftiLabels(values.labels);
+      labelMapGeometry = seg.geometryReport;
       const lesions = new Set((values['lesion-labels'] ?? '').split(',').filter((s) => s !== '').map(Number));
       const names = values['label-names'] ? readNames(values['label-names']) : undefined;
       labelMap = { ...seg, table: defaultLabelTable(seg.labels, lesions, names) };
@@ -103,7 +106,7 @@ export const command: CliCommand = {
       if (r.capped) note = `region growing stopped at --max-voxels ${maxVoxels}: the region is incomplete`;
       labelMap = { ...grid, labels: r.mask, table: [{ value: 1, name: `region ${g.seed.join(',')} ${g.lo}..${g.hi}`, colorRgb: [64, 255, 64], kind: 'lesion' }] };
     }
-    const result: MeasurementResult & { note?: string } = measureSegmentation(volume, labelMap, geometry, { connectivity });
+    const result: MeasurementResult & { note?: string } = measureSegmentation(volume, labelMap, geometry, { connectivity }, labelMapGeometry);
     if (note) result.note = note;
     if (values.csv) await writeFile(values.csv, measurementCsv(measurementRows(result)));
     if (values.json) io.stdout(JSON.stringify(result) + '\n');

@@ -1,7 +1,7 @@
 // Measurement service for the app, HTTP and CLI: loads inputs, puts label maps on the volume grid, measures,
 // compares, and picks the reduction path (typed arrays, or ONNX Runtime on a GPU provider for big volumes).
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
-import { labelMapPlacement, physicalUnitsAllowed, requirePhysicalUnits, type OutputWarning } from '../../../shared/domain/geometryGate.js';
+import { labelMapPlacement, physicalUnitsAllowed, requirePlaceableLabelMap, type OutputWarning } from '../../../shared/domain/geometryGate.js';
 import { defaultLabelColor, type LabelInfo, type LabelMap } from '../../../shared/domain/labelMap.js';
 import { compareLabelMaps, isRealLabelName, pairLabels, relabelForPairing, type LabelPairing, type NamedLabel } from '../../../shared/domain/measure/compare.js';
 import { assertMeasurable, measureLabelMap, type MeasureOptions, type MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
@@ -17,8 +17,16 @@ export { labelHistogram, labelIntensityHistogram } from '../../../shared/domain/
  * Full measurement of a segmentation on its volume (the CLI's JSON shape). A label map on another grid is
  * resampled (nearest neighbour through LPS) onto the volume grid first; unsafe geometry is refused.
  */
-export function measureSegmentation(volume: Volume, labelMap: LabelMap, geometry: GeometryReport, opts: MeasureOptions = {}): MeasurementResult {
+export function measureSegmentation(
+  volume: Volume,
+  labelMap: LabelMap,
+  geometry: GeometryReport,
+  opts: MeasureOptions = {},
+  /** The label map file's own geometry (a NIfTI's), checked when the map has to be moved onto the volume grid. */
+  labelMapGeometry?: GeometryReport,
+): MeasurementResult {
   assertMeasurable(geometry, volume);
+  requirePlaceableLabelMap(labelMapGeometry, !sameGrid(volume, labelMap, 1e-3));
   const placement = labelMapPlacement(labelMap, volume);
   const onGrid = sameGrid(volume, labelMap) ? labelMap : (resampleLabelMapNearest(labelMap, volume) as LabelMap);
   return measureLabelMap(volume, onGrid, geometry, opts, placement);

@@ -161,6 +161,20 @@ describe('NIfTI headers that cannot vouch for their geometry are never ok (nibab
     expect(codes(r.geometry)).toEqual(['NIFTI_NO_ORIENTATION']);
   });
 
+  it('a label map without orientation is not moved onto another grid (left/right would be a guess); on its own grid it is measured', async () => {
+    const placed = await cli('measure', path.join(tmp, 'mm.nii.gz'), '--labels', path.join(tmp, 'no_orientation.nii.gz'), '--json');
+    expect(placed.code).toBe(1);
+    expect(JSON.parse(placed.out).error.code).toBe('UNSAFE_GEOMETRY');
+    expect(placed.err).toMatch(/no orientation/);
+    const own = await cli('measure', path.join(tmp, 'no_orientation.nii.gz'), '--labels', path.join(tmp, 'no_orientation.nii.gz'), '--json');
+    expect(own.code).toBe(0);
+    const j = JSON.parse(own.out);
+    expect(j.geometry.status).toBe('warning');
+    expect(j.geometry.findings.map((f: { code: string }) => f.code)).toEqual(['NIFTI_NO_ORIENTATION']);
+    // 6 x 6 x 4 voxels of 0.8 x 0.8 x 2 mm
+    expect(j.labels[0].volumeMl).toBeCloseTo((6 * 6 * 4 * 0.8 * 0.8 * 2) / 1000, 6); // pixdim is float32
+  }, 60_000);
+
   it('micrometres: converted to mm (0.8 mm voxels, origin in mm) with NIFTI_UNITS_CONVERTED', async () => {
     const r = await readNifti(path.join(tmp, 'micron.nii.gz'));
     expect(r.spatialUnitsCode).toBe(3);
