@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { AppError } from '../../../shared/errors.js';
 import { cross, dot, normalize, type Mat3, type Vec3, type Volume, type VolumeGeometry, type VoxelArray } from '../../../shared/domain/volume.js';
-import type { GeometryFinding, GeometryReport } from '../../../shared/domain/geometry.js';
+import { mergeGeometryReports, type GeometryReport } from '../../../shared/domain/geometry.js';
 import {
   encodeGeometryExtension,
   headerFindings,
@@ -63,22 +63,17 @@ export interface NiftiReadResult {
 
 /** Reads a .nii or .nii.gz file (gzip recognised by content, not by name), with its geometry report. */
 export async function readNifti(path: string): Promise<NiftiReadResult> {
-  const parsed = await readNiftiBytes(path);
-  const header = parsed.geometry;
-  const recorded = await readRecordedGeometry(sidecarPathOf(path), parsed.recordedInHeader, parsed.volume.dims);
-  return { ...parsed, geometry: recorded ? mergeRecorded(recorded.report, header) : header, recordedFrom: recorded?.source ?? null };
+  const { recordedInHeader, ...parsed } = await readNiftiBytes(path);
+  const recorded = await readRecordedGeometry(sidecarPathOf(path), recordedInHeader, parsed.volume.dims);
+  // Recorded and header findings together; the status is never better than either's.
+  return { ...parsed, geometry: recorded ? mergeGeometryReports(recorded.report, parsed.geometry) : parsed.geometry, recordedFrom: recorded?.source ?? null };
 }
 
-function mergeRecorded(recorded: GeometryReport, header: GeometryReport): GeometryReport {
-  const findings: GeometryFinding[] = [...recorded.findings, ...header.findings.filter((h) => !recorded.findings.some((r) => r.code === h.code && r.message === h.message))];
-  const rank = { ok: 0, warning: 1, unsafe: 2 } as const;
-  let status = rank[recorded.status] >= rank[header.status] ? recorded.status : header.status;
-  if (findings.some((f) => f.severity === 'unsafe')) status = 'unsafe';
-  else if (status === 'ok' && findings.length > 0) status = 'warning';
-  return { status, findings };
-}
+/** The header's fields a medseg record may sit in (read by niftiGeometry.readRecordedGeometry). */
+type HeaderRecordFields = { extensions: { code: number; text: string }[]; description: string; intentName: string };
+type ParsedNifti = Omit<NiftiReadResult, 'recordedFrom'> & { recordedInHeader: HeaderRecordFields };
 
-async function readNiftiBytes(path: string): Promise<Omit<NiftiReadResult, 'recordedFrom'> & { recordedInHeader: { extensions: { code: number; text: string }[]; description: string; intentName: string } }> {
+async function readNiftiBytes(path: string): Promise<ParsedNifti> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -100,10 +95,7 @@ async function readNiftiBytes(path: string): Promise<Omit<NiftiReadResult, 'reco
  * Parses NIfTI-1 bytes (already decompressed). `path` is used in error messages only. The geometry report holds
  * the header's own findings; what a sidecar or extension recorded is read by readNifti.
  */
-export function parseNifti(
-  bytes: Buffer,
-  path: string,
-): Omit<NiftiReadResult, 'recordedFrom'> & { recordedInHeader: { extensions: { code: number; text: string }[]; description: string; intentName: string } } {
+export function parseNifti(bytes: Buffer, path: string): ParsedNifti {
   if (bytes.length < HEADER_SIZE) throw new AppError('NOT_NIFTI', `${path}: too short to be a NIfTI-1 file (${bytes.length} bytes).`);
   let le = true;
   if (bytes.readInt32LE(0) !== HEADER_SIZE) {
