@@ -175,6 +175,13 @@ describe('analysis methods', () => {
     expect(Math.abs(liver.volumeMl - ref.liverVoxels * ref.voxelMl) / (ref.liverVoxels * ref.voxelMl)).toBeLessThan(0.15);
     const cmp = result<MethodOutput<'compare.segmentations'>>(await call('compare.segmentations', { a: done.segmentationId as number, b: importedSeg }));
     expect(cmp.pixelAccuracy).toBeGreaterThan(0.5);
+    // The model's liver is 1, TotalSegmentator's is 5 (its 1 is the spleen): paired by name, the pairing shown.
+    expect(cmp.pairedBy).toBe('name');
+    expect(cmp.hd95Unit).toBe('mm');
+    const liverPair = cmp.labels.find((l) => l.nameA === 'liver')!;
+    expect(liverPair).toMatchObject({ valueA: 1, valueB: 5, nameB: 'liver' });
+    expect(liverPair.dice).toBeGreaterThan(0.5);
+    expect(cmp.labels.find((l) => l.valueA === 1 && l.valueB === 1)).toBeUndefined();
   }, 180_000);
 
   it('segment.cancel stops a run: done carries CANCELLED and nothing is stored', async () => {
