@@ -77,6 +77,18 @@ describe('analysis methods', () => {
     expect(Number(liverRow[header.indexOf('voxels')])).toBe(ref.liverVoxels);
     const json = JSON.parse(result<MethodOutput<'measure.export'>>(await call('measure.export', { segmentationId: importedSeg, format: 'json' })).text);
     expect(json.run.id).toBe(m.runId);
+    // Labels reaching the first or last of the 20 slices are lower bounds: exactly those numpy finds there; the
+    // exported run carries the same coded warning.
+    const atEdge = JSON.parse(
+      execFileSync('/usr/bin/python3', ['-c', `import json, numpy as np, nibabel as nib
+a = np.asarray(nib.load(${JSON.stringify(path.join(DATA, 'example_seg_dicom.nii.gz'))}).dataobj)
+print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:, :, -1]).tolist())) - {0})))`], { encoding: 'utf8' }),
+    ) as number[];
+    expect(atEdge).toContain(5);
+    expect(m.labels.filter((l) => l.touchesScanEdge).map((l) => l.value)).toEqual(atEdge);
+    expect(m.geometry).toMatchObject({ labelMapResampled: false, seriesCoveredFraction: 1 });
+    expect(m.geometry.warnings.map((w) => w.code)).toEqual(['TOUCHES_SCAN_EDGE']);
+    expect(json.run.geometry.warnings[0].code).toBe('TOUCHES_SCAN_EDGE');
     expect(json.rows.find((r: { labelName: string; instanceId: number }) => r.labelName === 'liver' && r.instanceId === 0).volumeMl).toBeCloseTo(liver.volumeMl, 6);
   });
 
