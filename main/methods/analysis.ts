@@ -12,7 +12,8 @@ import { labelIntensityHistogram } from '../../shared/domain/measure/histogram.j
 import { listSegmentations, loadSegmentation, saveSegmentation, countLabels } from '../db/segmentations.js';
 import { listMeasurementRuns, loadMeasurements, saveMeasurements } from '../db/measurements.js';
 import { getSeriesRecord } from '../db/catalog.js';
-import { compareSegmentations, measureSegmentation } from '../services/measure/measure.js';
+import { requirePhysicalUnits } from '../../shared/domain/geometryGate.js';
+import { compareSegmentations, labelNamesOf, measureSegmentation } from '../services/measure/measure.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
 import { listModels, resolveModel } from '../services/inference/registry.js';
 import { segmentSeries, type SeriesSegmentationJob } from '../services/inference/segmentSeries.js';
@@ -61,8 +62,10 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
       return { seriesId: summary.seriesId, labelMap };
     });
 
-  const runTool = async (seriesId: number, params: ClassicalToolInput): Promise<ClassicalToolResult> => {
-    const { volume } = await loadSeriesVolume(db, seriesId);
+  const runTool = async (seriesId: number, params: ClassicalToolInput, gate?: string): Promise<ClassicalToolResult> => {
+    const { volume, geometry } = await loadSeriesVolume(db, seriesId);
+    // A stored result is measured in mL later: it passes the same gate as measure (a preview does not need to).
+    if (gate) requirePhysicalUnits(geometry, gate);
     if (params.tool === 'regionGrow' && params.tolerance === undefined && (params.loValue === undefined || params.hiValue === undefined)) {
       throw new AppError('INVALID_INPUT', 'Region growing needs a tolerance, or both a low and a high value.');
     }
@@ -191,6 +194,8 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
       }
       if (!run) throw new AppError('INTERNAL', 'measurement run vanished after saving');
       const { rows } = loadMeasurements(db, run.id);
+      // Exported numbers are mm and mL: the stored run's geometry passes the gate again (e.g. runs stored before it).
+      requirePhysicalUnits({ status: run.geometry.status, findings: run.geometry.findings }, 'Exporting measurements in mm and mL');
       const fileName = `segmentation-${segmentationId}-measurements.${format}`;
       if (format === 'csv') return { format, fileName, text: measurementCsv(rows) };
       return { format, fileName, text: JSON.stringify({ segmentationId, run, rows }, null, 2) };
@@ -209,7 +214,9 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
     },
 
     'classical.edgeMap': async ({ seriesId, minGradientPerMm: t }) => {
-      const { volume, modality } = await loadSeriesVolume(db, seriesId);
+      const { volume, modality, geometry } = await loadSeriesVolume(db, seriesId);
+      // Gradients per mm need the mm spacing.
+      requirePhysicalUnits(geometry, 'An edge map in units per mm');
       const magnitude = sobelMagnitude(volume);
       const labels = new Uint8Array(magnitude.length);
       const counts = [0, 0, 0, 0, 0];
@@ -236,7 +243,7 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
     },
 
     'classical.apply': async ({ seriesId, params, name }) => {
-      const r = await runTool(seriesId, params);
+      const r = await runTool(seriesId, params, 'Storing a classical segmentation (measured in mm and mL)');
       const segmentationId = saveSegmentation(db, {
         seriesId,
         source: 'classical',
@@ -248,21 +255,33 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
     },
 
     'compare.segmentations': async ({ a, b }) => {
-      const A = labelMapOf(a).labelMap;
-      const B = labelMapOf(b).labelMap;
-      const cmp = compareSegmentations(A, B);
-      const nameIn = (m: LabelMap, v: number): string | null => m.table.find((l) => l.value === v)?.name ?? null;
+      if (a === b) throw new AppError('INVALID_INPUT', `A and B are the same segmentation (#${a}): choose two different ones.`);
+      const mapA = labelMapOf(a);
+      const mapB = labelMapOf(b);
+      const A = mapA.labelMap;
+      const B = mapB.labelMap;
+      // HD95 in mm passes the same gate as measure: the series geometry of the grid both maps lie on.
+      const { geometry } = await loadSeriesVolume(db, mapA.seriesId);
+      const cmp = compareSegmentations(A, B, geometry, { a: labelNamesOf(A.table), b: labelNamesOf(B.table) });
+      const nameIn = (m: LabelMap, v: number | null): string | null => (v === null ? null : (m.table.find((l) => l.value === v)?.name ?? null));
       return {
         pixelAccuracy: cmp.pixelAccuracy,
+        pairedBy: cmp.pairedBy,
+        hd95Unit: cmp.hd95Unit,
+        geometryStatus: geometry.status,
+        warnings: cmp.warnings.map((w) => ({ code: w.code, message: w.message })),
         labels: cmp.labels.map((l) => ({
-          value: l.value,
-          nameA: nameIn(A, l.value),
-          nameB: nameIn(B, l.value),
+          value: (l.valueA ?? l.valueB) as number,
+          valueA: l.valueA,
+          valueB: l.valueB,
+          nameA: nameIn(A, l.valueA),
+          nameB: nameIn(B, l.valueB),
           voxelsA: l.voxelsA,
           voxelsB: l.voxelsB,
           dice: l.dice,
           iou: l.iou,
           hd95Mm: finiteOrNull(l.hd95Mm),
+          hd95Voxels: finiteOrNull(l.hd95Voxels),
         })),
       };
     },
@@ -333,6 +352,10 @@ export function measurementWire(segmentationId: number, runId: number, r: Measur
       findings: r.geometry.findings.map((x) => ({ code: x.code, severity: x.severity, message: x.message })),
       spacingMm: r.geometry.spacingMm,
       voxelVolumeMl: r.geometry.voxelVolumeMl,
+      warnings: (r.geometry.warnings ?? []).map((w) => ({ code: w.code, message: w.message })),
+      labelMapResampled: r.geometry.labelMapPlacement?.resampled ?? false,
+      resampleMethod: r.geometry.labelMapPlacement?.method ?? null,
+      seriesCoveredFraction: r.geometry.labelMapPlacement?.seriesCoveredFraction ?? 1,
     },
     labels: r.labels.map((l) => ({
       value: l.value,
@@ -344,6 +367,7 @@ export function measurementWire(segmentationId: number, runId: number, r: Measur
       volumeMlUpper: l.volumeMlUpper,
       centroidLps: l.centroidLps,
       maxDiameterMm: f(l.maxDiameterMm),
+      touchesScanEdge: l.touchesScanEdge,
       stats: l.stats
         ? { mean: f(l.stats.mean), sd: f(l.stats.sd), min: f(l.stats.min), max: f(l.stats.max), median: f(l.stats.median), p5: f(l.stats.p5), p95: f(l.stats.p95) }
         : null,

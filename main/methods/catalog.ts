@@ -9,6 +9,7 @@ import type { LabelMap } from '../../shared/domain/labelMap.js';
 import { labelTableFor, parseLabelTable } from '../../shared/domain/labelTable.js';
 import { sameGrid, type VolumeGeometry, type VoxelArray } from '../../shared/domain/volume.js';
 import { resampleLabelMapNearest } from '../../shared/domain/resample.js';
+import { labelMapPlacement, requirePlaceableLabelMap } from '../../shared/domain/geometryGate.js';
 import { listCatalog, getSeriesRecord, type SeriesNode } from '../db/catalog.js';
 import { importPaths } from '../services/catalog/importer.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
@@ -101,7 +102,10 @@ export function createCatalogService(deps: ServiceDeps): CatalogService {
       const src = await readNiftiLabels(niftiPath);
       const target: VolumeGeometry = { dims: series.dims, spacingMm: series.spacingMm, originLps: series.originLps, directionLps: series.directionLps };
       // Every target voxel centre is mapped through patient space (LPS) into the file's grid (a copy when identical).
-      const onGrid: LabelMap = { ...resampleLabelMapNearest(src, target), table: [] };
+      requirePlaceableLabelMap(src.geometryReport, !sameGrid(src, target, 1e-3));
+      const placement = labelMapPlacement(src, target);
+      const { geometryReport: fileGeometry, ...srcGrid } = src;
+      const onGrid: LabelMap = { ...resampleLabelMapNearest(srcGrid, target), table: [] };
       onGrid.table = labelTableFor(onGrid.labels, { rows: table });
       const id = saveSegmentation(db, {
         seriesId,
@@ -112,7 +116,9 @@ export function createCatalogService(deps: ServiceDeps): CatalogService {
       });
       const saved = listSegmentations(db, seriesId).find((s) => s.id === id);
       if (!saved) throw new AppError('INTERNAL', `segmentation ${id} vanished after saving`);
-      return segmentationInfo(saved);
+      // Placement (resampled, partial cover, no overlap, cropped) and what the file cannot vouch for (e.g. no orientation).
+      const warnings = [...placement.warnings, ...fileGeometry.findings].map((w) => ({ code: w.code, message: w.message }));
+      return { ...segmentationInfo(saved), warnings };
     },
   };
 

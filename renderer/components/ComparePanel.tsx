@@ -1,5 +1,5 @@
 // Agreement of two segmentations of the series: per-label Dice, IoU and HD95 (mm) and the overall voxel accuracy.
-// Labels are matched by value, so both names are shown: a mismatch (e.g. liver = 5 in one, 1 in the other) is visible.
+// Labels are paired by name (by value when names are missing); both sides of each pair are shown.
 import { useEffect, useState } from 'react';
 import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import { useMethod } from '../state/useMethod.js';
@@ -13,7 +13,8 @@ export function ComparePanel({ segmentations }: { segmentations: readonly Segmen
   useEffect(() => {
     const ids = segmentations.map((l) => l.segmentationId);
     setA((x) => (x !== null && ids.includes(x) ? x : (ids[0] ?? null)));
-    setB((x) => (x !== null && ids.includes(x) ? x : (ids[1] ?? ids[0] ?? null)));
+    // B defaults to a map other than A: comparing a map with itself says nothing.
+    setB((x) => (x !== null && ids.includes(x) ? x : (ids[1] ?? null)));
   }, [segmentations]);
   // A result belongs to one pair.
   useEffect(() => clear(), [a, b, clear]);
@@ -37,7 +38,7 @@ export function ComparePanel({ segmentations }: { segmentations: readonly Segmen
       <h3>Compare</h3>
       <div className="row">
         A {pick(a, setA, 'compare-a')} B {pick(b, setB, 'compare-b')}
-        <button onClick={() => void compare()} disabled={a === null || b === null || busy} data-testid="compare-button">
+        <button onClick={() => void compare()} disabled={a === null || b === null || a === b || busy} data-testid="compare-button">
           {busy ? '…' : 'Compare'}
         </button>
       </div>
@@ -49,28 +50,35 @@ export function ComparePanel({ segmentations }: { segmentations: readonly Segmen
       {result && (
         <>
           <div className="small" data-testid="compare-accuracy">
-            voxel accuracy {(result.pixelAccuracy * 100).toFixed(2)} %
+            voxel accuracy {(result.pixelAccuracy * 100).toFixed(2)} % · labels paired by {result.pairedBy}
           </div>
+          {result.warnings.map((w) => (
+            <div key={w.code} className="muted small" data-testid={`compare-warning-${w.code}`}>
+              {w.message}
+            </div>
+          ))}
           <table className="measure-table" data-testid="compare-table">
             <thead>
               <tr>
-                <th>value</th>
-                <th>A / B</th>
+                <th>A ↔ B</th>
+                <th>names</th>
                 <th>Dice</th>
                 <th>IoU</th>
-                <th>HD95 mm</th>
+                <th>HD95 {result.hd95Unit === 'voxels' ? 'voxels (not mm)' : 'mm'}</th>
               </tr>
             </thead>
             <tbody>
               {result.labels.map((l) => (
                 <tr key={l.value} data-testid={`compare-row-${l.value}`}>
-                  <td>{l.value}</td>
+                  <td>
+                    {l.valueA ?? '—'} ↔ {l.valueB ?? '—'}
+                  </td>
                   <td>
                     {l.nameA ?? '—'} / {l.nameB ?? '—'}
                   </td>
                   <td data-testid="dice">{l.dice.toFixed(3)}</td>
                   <td>{l.iou.toFixed(3)}</td>
-                  <td>{l.hd95Mm !== null ? l.hd95Mm.toFixed(1) : '—'}</td>
+                  <td>{l.hd95Mm !== null ? l.hd95Mm.toFixed(1) : l.hd95Voxels !== null ? l.hd95Voxels.toFixed(1) : '—'}</td>
                 </tr>
               ))}
             </tbody>

@@ -120,6 +120,11 @@ export function MeasurePanel(props: { segmentations: readonly SegmentationInfo[]
                 {f.severity}: {f.message}
               </div>
             ))}
+            {result.geometry.warnings.map((w) => (
+              <div key={w.code} className="muted" data-testid={`measure-warning-${w.code}`}>
+                {w.message}
+              </div>
+            ))}
           </div>
           <table className="measure-table" data-testid="measure-table">
             <thead>
@@ -135,6 +140,11 @@ export function MeasurePanel(props: { segmentations: readonly SegmentationInfo[]
                 <tr key={l.value} data-testid={`measure-row-${l.value}`} data-label={l.name} onClick={() => l.centroidLps && onJump(l.centroidLps)} title="click: go to the centroid">
                   <td>{l.name}</td>
                   <td>
+                    {l.touchesScanEdge && (
+                      <span data-testid="lower-bound" title="reaches the first or last slice: possibly cut off by the scan, the volume is a lower bound">
+                        ≥{' '}
+                      </span>
+                    )}
                     <span data-testid="volume-ml" data-ml={l.volumeMl}>
                       {fmtMl(l.volumeMl)}
                     </span>{' '}

@@ -47,6 +47,14 @@ export const GEOMETRY_FINDING_CODES = [
   'SINGLE_SLICE',
   'NON_ORTHOGONAL',
   'INCONSISTENT_ORIENTATION',
+  'NIFTI_NO_ORIENTATION',
+  'NIFTI_SPACING_ASSUMED',
+  'NIFTI_UNITS_UNKNOWN',
+  'NIFTI_UNITS_CONVERTED',
+  'NIFTI_UNITS_INVALID',
+  'NIFTI_EXTRA_DIMENSIONS',
+  'NIFTI_TIME_AXIS',
+  'RECORDED_STATUS',
 ] as const satisfies readonly GeometryFindingCode[];
 
 export const geometryFindingSchema = z.object({

@@ -30,6 +30,8 @@ export const modelInfoSchema = z.object({
 export { classicalToolSchema };
 export type ClassicalToolInput = z.infer<typeof classicalToolSchema>;
 
+const warningSchema = z.object({ code: z.string(), message: z.string() });
+
 const statsSchema = z.object({ mean: num, sd: num, min: num, max: num, median: num, p5: num, p95: num });
 
 export const instanceWireSchema = z.object({
@@ -51,6 +53,8 @@ export const labelMeasurementWireSchema = labelIdentitySchema.extend({
   volumeMlUpper: z.number(),
   centroidLps: vec3Schema.nullable(),
   maxDiameterMm: num,
+  /** Reaches the first or last slice: possibly cut off by the scan, the volume is a lower bound. */
+  touchesScanEdge: z.boolean(),
   stats: statsSchema.nullable(),
   instances: z.array(instanceWireSchema),
 });
@@ -61,7 +65,17 @@ export const measurementWireSchema = z.object({
   computationVersion: z.string(),
   connectivity: connectivitySchema,
   /** The series geometry report the numbers were computed under, with the grid facts they depend on. */
-  geometry: geometryReportSchema.extend({ spacingMm: vec3Schema, voxelVolumeMl: z.number() }),
+  geometry: geometryReportSchema.extend({
+    spacingMm: vec3Schema,
+    voxelVolumeMl: z.number(),
+    /** Coded warnings that go with the numbers (shared/domain/geometryGate.ts OutputWarningCode). */
+    warnings: z.array(warningSchema),
+    /** The label map was on another grid and was resampled (resampleMethod says how). */
+    labelMapResampled: z.boolean(),
+    resampleMethod: z.string().nullable(),
+    /** Fraction of the series covered by the label map's grid (1 on the same grid). */
+    seriesCoveredFraction: z.number(),
+  }),
   labels: z.array(labelMeasurementWireSchema),
 });
 export type MeasurementWire = z.infer<typeof measurementWireSchema>;
@@ -146,14 +160,25 @@ export const analysisMethods = {
     input: z.object({ seriesId: idSchema, params: classicalToolSchema, name: z.string().min(1).max(200).optional() }).strict(),
     output: z.object({ segmentationId: idSchema }),
   },
-  /** Per-label Dice, IoU and HD95 (mm; null on non-orthogonal grids or empty masks) and overall voxel accuracy. */
+  /**
+   * Per-label Dice, IoU and HD95 and overall voxel accuracy of two different segmentations (a = b is refused).
+   * Labels are paired by name (by value when names are missing: pairedBy and a warning say so); HD95 is in mm
+   * only on geometry that passes the gate (else in voxels, hd95Unit 'voxels'; null on non-orthogonal grids).
+   */
   'compare.segmentations': {
     input: z.object({ a: idSchema, b: idSchema }).strict(),
     output: z.object({
       pixelAccuracy: z.number(),
+      pairedBy: z.enum(['name', 'value']),
+      hd95Unit: z.enum(['mm', 'voxels']).nullable(),
+      geometryStatus: z.enum(['ok', 'warning', 'unsafe']),
+      warnings: z.array(warningSchema),
       labels: z.array(
         z.object({
+          /** valueA, or valueB for a label only B has. */
           value: labelValueSchema,
+          valueA: labelValueSchema.nullable(),
+          valueB: labelValueSchema.nullable(),
           nameA: z.string().nullable(),
           nameB: z.string().nullable(),
           voxelsA: z.number().int(),
@@ -161,6 +186,7 @@ export const analysisMethods = {
           dice: z.number(),
           iou: z.number(),
           hd95Mm: num,
+          hd95Voxels: num,
         }),
       ),
     }),

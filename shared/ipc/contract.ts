@@ -108,7 +108,8 @@ export const methods = {
     input: z
       .object({ seriesId: idSchema, path: localPath, labelTablePath: localPath.optional(), name: z.string().max(200).optional() })
       .strict(),
-    output: segmentationInfoSchema,
+    /** warnings: how the map was placed on the series (resampled, partial cover, cropped) and the file's own geometry findings. */
+    output: segmentationInfoSchema.extend({ warnings: z.array(z.object({ code: z.string(), message: z.string() })) }),
   },
   ...editMethods,
   ...analysisMethods,

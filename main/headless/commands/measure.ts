@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { runClassicalTool, type ClassicalToolRequest } from '../../../shared/domain/classical/runTool.js';
+import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { labelTableFor, parseLabelTable } from '../../../shared/domain/labelTable.js';
 import { measurementCsv, measurementRows } from '../../../shared/domain/measure/export.js';
@@ -75,10 +76,12 @@ export const command: CliCommand = {
 
     const { volume, geometry } = await loadVolumeFromPath(positionals[0], values.series);
     let labelMap: LabelMap;
+    let labelMapGeometry: GeometryReport | undefined;
     let note = '';
     if (values.labels !== undefined) {
       // Names, colours and kinds by the same label-table rules as the app's segmentations.addFromNifti.
       const seg = await readNiftiLabels(values.labels);
+      labelMapGeometry = seg.geometryReport;
       const lesionValues = new Set((values['lesion-labels'] ?? '').split(',').filter((s) => s !== '').map(Number));
       const rows = values['label-names'] ? parseLabelTable(readFileSync(values['label-names'], 'utf8')) : null;
       labelMap = { ...seg, table: labelTableFor(seg.labels, { rows, lesionValues }) };
@@ -98,7 +101,7 @@ export const command: CliCommand = {
       if (made.params.capped === true) note = `region growing stopped at --max-voxels ${maxVoxels}: the region is incomplete`;
       labelMap = made.labelMap;
     }
-    const result: MeasurementResult & { note?: string } = measureSegmentation(volume, labelMap, geometry, { connectivity });
+    const result: MeasurementResult & { note?: string } = measureSegmentation(volume, labelMap, geometry, { connectivity }, labelMapGeometry);
     if (note) result.note = note;
     if (values.csv) await writeFile(values.csv, measurementCsv(measurementRows(result)));
     if (values.json) io.stdout(JSON.stringify(result) + '\n');
@@ -112,10 +115,11 @@ function printHuman(r: MeasurementResult, out: (s: string) => void): void {
   const f = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
   out(`geometry ${r.geometry.status}, voxel ${f(r.geometry.voxelVolumeMl * 1000, 3)} mm^3\n`);
   for (const fnd of r.geometry.findings) out(`  ${fnd.code}: ${fnd.message}\n`);
+  for (const w of r.geometry.warnings) out(`  ${w.code}: ${w.message}\n`);
   for (const l of r.labels) {
     if (l.voxels === 0) continue;
     const s = l.stats;
-    out(`${l.value} ${l.name}: ${f(l.volumeMl)} mL (${f(l.volumeMlLower)}–${f(l.volumeMlUpper)}), ${l.voxels} voxels` + (s ? `, mean ${f(s.mean)} ± ${f(s.sd)}` : '') + '\n');
+    out(`${l.value} ${l.name}: ${l.touchesScanEdge ? '>= ' : ''}${f(l.volumeMl)} mL (${f(l.volumeMlLower)}–${f(l.volumeMlUpper)}), ${l.voxels} voxels` + (s ? `, mean ${f(s.mean)} ± ${f(s.sd)}` : '') + '\n');
     for (const i of l.instances) {
       out(`  #${i.id}: ${f(i.volumeMl, 2)} mL (${f(i.volumeMlLower, 2)}–${f(i.volumeMlUpper, 2)}), RECIST ${f(i.recistLongMm)} x ${f(i.recistShortMm)} mm, max ${f(i.maxDiameterMm)} mm\n`);
     }

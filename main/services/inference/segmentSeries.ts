@@ -2,7 +2,8 @@
 // segmentation with the exact weights (sha256), provider, parameters and time; per-label voxels and mL.
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/errors.js';
-import { allowsPhysicalMeasurement, type GeometryReport } from '../../../shared/domain/geometry.js';
+import type { GeometryReport } from '../../../shared/domain/geometry.js';
+import { requirePhysicalUnits } from '../../../shared/domain/geometryGate.js';
 import { voxelVolumeMl, type Volume } from '../../../shared/domain/volume.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { saveSegmentation } from '../../db/segmentations.js';
@@ -28,10 +29,7 @@ export function labelVolumes(labelMap: LabelMap): LabelVolume[] {
 
 /** Refuses volumes whose geometry cannot give mm/mL: a model result on them would report wrong volumes. */
 export function assertSegmentable(volume: Volume, geometry: GeometryReport, model: ModelFolder): void {
-  if (!allowsPhysicalMeasurement(geometry)) {
-    const why = geometry.findings.filter((f) => f.severity === 'unsafe').map((f) => f.message).join('; ');
-    throw new AppError('UNSAFE_GEOMETRY', `Cannot segment: the series geometry is unsafe (${why}).`);
-  }
+  requirePhysicalUnits(geometry, 'Segmenting (the result is reported in mL)');
   if (volume.dims[2] < 1) throw new AppError('INVALID_INPUT', 'The volume has no slices.');
   void model;
 }

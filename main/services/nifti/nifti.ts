@@ -1,11 +1,22 @@
 // NIfTI-1 read/write (.nii and .nii.gz). NIfTI's world space is RAS; ours is LPS: x and y are negated on the
 // way in and out. Reading honours sform (code > 0), else qform (quaternion + qfac), else pixdim alone.
+// The geometry report survives the round trip: see niftiGeometry.ts (sidecar JSON, header extension, descrip).
 import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { AppError } from '../../../shared/errors.js';
 import { bytesPerVoxel, typedArrayOf, type VoxelDtype } from '../../../shared/domain/dtypes.js';
 import { cross, dot, normalize, type Mat3, type Vec3, type Volume, type VolumeGeometry, type VoxelArray } from '../../../shared/domain/volume.js';
+import { mergeGeometryReports, type GeometryReport } from '../../../shared/domain/geometry.js';
+import {
+  encodeGeometryExtension,
+  headerFindings,
+  readRecordedGeometry,
+  recordedStatusText,
+  sidecarPathOf,
+  writeGeometrySidecar,
+  type RecordedGeometry,
+} from './niftiGeometry.js';
 
 const gunzipAsync = promisify(gunzip);
 const gzipAsync = promisify(gzip);
@@ -39,10 +50,30 @@ export interface NiftiReadResult {
   /** dim[4]: only the first volume of a 4D file is read. */
   timepoints: number;
   description: string;
+  /** xyzt_units & 7: 0 unknown, 1 metre, 2 mm, 3 µm (spacing and origin are converted to mm). */
+  spatialUnitsCode: number;
+  /**
+   * The geometry report: what medseg recorded when it wrote the file (sidecar JSON first, else the header) merged
+   * with what the header itself cannot vouch for (no orientation, units, assumed voxel size, extra dimensions).
+   */
+  geometry: GeometryReport;
+  /** Where a recorded report came from (null: none recorded, e.g. a file not written by medseg). */
+  recordedFrom: RecordedGeometry['source'];
 }
 
-/** Reads a .nii or .nii.gz file (gzip recognised by content, not by name). */
+/** Reads a .nii or .nii.gz file (gzip recognised by content, not by name), with its geometry report. */
 export async function readNifti(path: string): Promise<NiftiReadResult> {
+  const { recordedInHeader, ...parsed } = await readNiftiBytes(path);
+  const recorded = await readRecordedGeometry(sidecarPathOf(path), recordedInHeader, parsed.volume.dims);
+  // Recorded and header findings together; the status is never better than either's.
+  return { ...parsed, geometry: recorded ? mergeGeometryReports(recorded.report, parsed.geometry) : parsed.geometry, recordedFrom: recorded?.source ?? null };
+}
+
+/** The header's fields a medseg record may sit in (read by niftiGeometry.readRecordedGeometry). */
+type HeaderRecordFields = { extensions: { code: number; text: string }[]; description: string; intentName: string };
+type ParsedNifti = Omit<NiftiReadResult, 'recordedFrom'> & { recordedInHeader: HeaderRecordFields };
+
+async function readNiftiBytes(path: string): Promise<ParsedNifti> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -60,8 +91,11 @@ export async function readNifti(path: string): Promise<NiftiReadResult> {
   return parseNifti(bytes, path);
 }
 
-/** Parses NIfTI-1 bytes (already decompressed). `path` is used in error messages only. */
-export function parseNifti(bytes: Buffer, path: string): NiftiReadResult {
+/**
+ * Parses NIfTI-1 bytes (already decompressed). `path` is used in error messages only. The geometry report holds
+ * the header's own findings; what a sidecar or extension recorded is read by readNifti.
+ */
+export function parseNifti(bytes: Buffer, path: string): ParsedNifti {
   if (bytes.length < HEADER_SIZE) throw new AppError('NOT_NIFTI', `${path}: too short to be a NIfTI-1 file (${bytes.length} bytes).`);
   let le = true;
   if (bytes.readInt32LE(0) !== HEADER_SIZE) {
@@ -99,6 +133,19 @@ export function parseNifti(bytes: Buffer, path: string): NiftiReadResult {
   const qformCode = i16(252);
   const sformCode = i16(254);
   const description = bytes.toString('latin1', 148, 228).replace(/\0.*$/s, '');
+  const intentName = bytes.toString('latin1', 328, 344).replace(/\0.*$/s, '');
+  const spatialUnitsCode = bytes.readUInt8(123) & 0x07;
+  const i32 = (o: number): number => (le ? bytes.readInt32LE(o) : bytes.readInt32BE(o));
+  const extensions: { code: number; text: string }[] = [];
+  if (bytes.length > 352 && bytes[348] !== 0) {
+    // Extensions sit between the 4-byte extender and the image data: [esize, ecode, data] each, esize a multiple of 16.
+    for (let o = 352; o + 8 <= Math.min(voxOffset, bytes.length); ) {
+      const esize = i32(o);
+      if (esize < 8 || esize % 16 !== 0 || o + esize > voxOffset) break;
+      extensions.push({ code: i32(o + 4), text: bytes.toString('utf8', o + 8, o + esize).replace(/\0+$/, '') });
+      o += esize;
+    }
+  }
 
   const n = dims[0] * dims[1] * dims[2];
   const byteLength = n * bytesPerVoxel(datatype);
@@ -122,6 +169,8 @@ export function parseNifti(bytes: Buffer, path: string): NiftiReadResult {
 
   let affineSource: NiftiReadResult['affineSource'];
   let rasRows: number[][];
+  // pixdim used where the header has no affine (or as the qform's scale): a 0 or invalid size is assumed 1.
+  const assumedAxes = [1, 2, 3].filter((k) => !(Math.abs(pixdim[k]) > 0 && Number.isFinite(pixdim[k])));
   if (sformCode > 0) {
     affineSource = 'sform';
     rasRows = [0, 1, 2].map((r) => Array.from({ length: 4 }, (_, c) => f32(280 + 16 * r + 4 * c)));
@@ -142,9 +191,22 @@ export function parseNifti(bytes: Buffer, path: string): NiftiReadResult {
       [0, 0, Math.abs(pixdim[3]) || 1, 0],
     ];
   }
+  // Metres and micrometres are converted to mm here, so every later number is in mm.
+  const toMm = spatialUnitsCode === 1 ? 1000 : spatialUnitsCode === 3 ? 0.001 : 1;
+  if (toMm !== 1) rasRows = rasRows.map((row) => row.map((v) => v * toMm));
   const geometry = geometryFromRasAffine(rasRows, dims, path);
+  const report = headerFindings({
+    affineSource,
+    spatialUnitsCode,
+    assumedAxes: affineSource === 'sform' ? [] : assumedAxes,
+    dim,
+    timeUnitsCode: bytes.readUInt8(123) & 0x38,
+  });
   return {
     volume: { ...geometry, voxels },
+    geometry: report,
+    spatialUnitsCode,
+    recordedInHeader: { extensions, description, intentName },
     datatype,
     affineSource,
     sformCode,
@@ -195,6 +257,11 @@ export interface WriteNiftiOptions {
   /** A label map: written as uint8 (or uint16 when a label exceeds 255); values must be non-negative integers. */
   labels?: boolean;
   description?: string;
+  /**
+   * The volume's geometry report: recorded in the header (descrip, intent_name, a JSON extension) and in a JSON
+   * sidecar next to the file (BIDS-style, same name with .json), so that reading the file back keeps the status.
+   */
+  geometry?: GeometryReport;
 }
 
 /**
@@ -209,6 +276,7 @@ export async function writeNifti(path: string, volume: Volume, options: WriteNif
   } catch (err) {
     throw new AppError('IO_ERROR', `${path}: cannot write the NIfTI file (${(err as Error).message}).`);
   }
+  if (options.geometry) await writeGeometrySidecar(sidecarPathOf(path), options.geometry, volume.dims);
 }
 
 export function encodeNifti(volume: Volume, options: WriteNiftiOptions = {}): Buffer {
@@ -216,7 +284,9 @@ export function encodeNifti(volume: Volume, options: WriteNiftiOptions = {}): Bu
   if (volume.voxels.length !== n) throw new AppError('INVALID_INPUT', `Volume has ${volume.voxels.length} voxels, expected ${n}.`);
   const datatype = chooseDataType(volume.voxels, options.labels === true);
   const width = bytesPerVoxel(datatype);
-  const buf = Buffer.alloc(VOX_OFFSET + n * width);
+  const extension = options.geometry ? encodeGeometryExtension(options.geometry, volume.dims) : null;
+  const voxOffset = VOX_OFFSET + (extension?.length ?? 0);
+  const buf = Buffer.alloc(voxOffset + n * width);
   buf.writeInt32LE(HEADER_SIZE, 0);
   const dim = [3, volume.dims[0], volume.dims[1], volume.dims[2], 1, 1, 1, 1];
   dim.forEach((v, k) => buf.writeInt16LE(v, 40 + 2 * k));
@@ -229,11 +299,13 @@ export function encodeNifti(volume: Volume, options: WriteNiftiOptions = {}): Bu
   const q = affineToQuaternion(ras);
   const pixdim = [q.qfac, volume.spacingMm[0], volume.spacingMm[1], volume.spacingMm[2], 1, 1, 1, 1];
   pixdim.forEach((v, k) => buf.writeFloatLE(v, 76 + 4 * k));
-  buf.writeFloatLE(VOX_OFFSET, 108);
+  buf.writeFloatLE(voxOffset, 108);
   buf.writeFloatLE(1, 112); // scl_slope
   buf.writeFloatLE(0, 116); // scl_inter
   buf.writeUInt8(2, 123); // xyzt_units: NIFTI_UNITS_MM
-  buf.write((options.description ?? 'medseg').slice(0, 79), 148, 'latin1');
+  const descrip = options.geometry ? recordedStatusText(options.geometry, 79) : (options.description ?? 'medseg');
+  buf.write(descrip.slice(0, 79), 148, 'latin1');
+  if (options.geometry) buf.write(`medseg:${options.geometry.status}`.slice(0, 15), 328, 'latin1'); // intent_name
   buf.writeInt16LE(1, 252); // qform_code: scanner
   buf.writeInt16LE(1, 254); // sform_code: scanner
   buf.writeFloatLE(q.b, 256);
@@ -245,11 +317,15 @@ export function encodeNifti(volume: Volume, options: WriteNiftiOptions = {}): Bu
     buf.writeFloatLE(originRas[r], 280 + 16 * r + 12);
   }
   buf.write('n+1\0', 344, 'latin1');
+  if (extension) {
+    buf.writeUInt8(1, 348); // extender: extensions follow
+    extension.copy(buf, VOX_OFFSET);
+  }
 
   // Typed-array set converts each value; the type was chosen so that this is exact (x86/ARM hosts are little-endian).
   const target = typedArrayOf(datatype, new ArrayBuffer(n * width));
   target.set(volume.voxels);
-  Buffer.from(target.buffer).copy(buf, VOX_OFFSET);
+  Buffer.from(target.buffer).copy(buf, voxOffset);
   return buf;
 }
 
@@ -338,9 +414,12 @@ function subScaled(a: Vec3, b: Vec3, s: number): Vec3 {
   return [a[0] - s * b[0], a[1] - s * b[1], a[2] - s * b[2]];
 }
 
-/** Reads a NIfTI label map: values must be non-negative integers (stored as any integer type, or exact floats). */
-export async function readNiftiLabels(path: string): Promise<VolumeGeometry & { labels: Uint8Array | Uint16Array }> {
-  const { volume } = await readNifti(path);
+/**
+ * Reads a NIfTI label map: values must be non-negative integers (stored as any integer type, or exact floats).
+ * `geometryReport` is the file's (see readNifti): mm derived from the map alone must pass the geometry gate.
+ */
+export async function readNiftiLabels(path: string): Promise<VolumeGeometry & { labels: Uint8Array | Uint16Array; geometryReport: GeometryReport }> {
+  const { volume, geometry: geometryReport } = await readNifti(path);
   const v = volume.voxels;
   let max = 0;
   for (let i = 0; i < v.length; i++) {
@@ -352,5 +431,5 @@ export async function readNiftiLabels(path: string): Promise<VolumeGeometry & { 
   }
   const labels = max <= 255 ? Uint8Array.from(v) : Uint16Array.from(v);
   const { voxels: _voxels, ...geometry } = volume;
-  return { ...geometry, labels };
+  return { ...geometry, labels, geometryReport };
 }

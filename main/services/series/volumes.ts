@@ -97,7 +97,8 @@ export async function loadVolumeFromPath(path: string, seriesUid?: string): Prom
     const nifti = await readNifti(path);
     return {
       volume: nifti.volume,
-      geometry: { status: 'ok', findings: [] },
+      // The file's own report (recorded status + header findings), never a blanket 'ok'.
+      geometry: nifti.geometry,
       seriesInstanceUid: '',
       modality: '',
       description: path,

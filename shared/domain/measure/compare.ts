@@ -1,4 +1,5 @@
-// Agreement of two label maps on one grid: per-label Dice and IoU, overall voxel accuracy, and HD95 in mm.
+// Agreement of two label maps on one grid: per-label Dice and IoU, overall voxel accuracy, and HD95 in mm; labels
+// paired by name across the two maps (by value only when names are missing).
 import type { Vec3 } from '../volume.js';
 import { squaredDistanceTransformMm } from './edt.js';
 import { percentileSorted } from './percentile.js';
@@ -60,6 +61,94 @@ export function compareLabelMaps(
     });
   }
   return { pixelAccuracy: a.length === 0 ? NaN : same / a.length, labels };
+}
+
+/** A label of one map: its value and its name (null when the map has no name for it). */
+export interface NamedLabel {
+  value: number;
+  name: string | null;
+}
+
+export interface LabelPair {
+  valueA: number | null;
+  valueB: number | null;
+  nameA: string | null;
+  nameB: string | null;
+}
+
+export interface LabelPairing {
+  by: 'name' | 'value';
+  pairs: LabelPair[];
+  /** Why pairing fell back to values (null when paired by name). */
+  fallbackReason: string | null;
+}
+
+/** Names that say nothing about the structure ("label 3", "3", empty) count as missing. */
+export function isRealLabelName(name: string | null | undefined): name is string {
+  if (!name) return false;
+  const t = name.trim();
+  return t !== '' && !/^(label\s*)?\d+$/i.test(t);
+}
+
+const nameKey = (n: string): string => n.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+
+/**
+ * Pairs the labels of A and B by name when every label of both maps has a real, unique name; otherwise by value
+ * (with the reason). Labels present in one map only get a pair with null on the other side.
+ */
+export function pairLabels(a: NamedLabel[], b: NamedLabel[]): LabelPairing {
+  const real = (ls: NamedLabel[]): boolean => ls.every((l) => isRealLabelName(l.name));
+  const unique = (ls: NamedLabel[]): boolean => new Set(ls.map((l) => nameKey(l.name ?? ''))).size === ls.length;
+  let fallbackReason: string | null = null;
+  if (a.length === 0 || b.length === 0) fallbackReason = 'one map has no labels';
+  else if (!real(a) || !real(b)) fallbackReason = 'label names are missing in ' + (!real(a) && !real(b) ? 'both maps' : !real(a) ? 'map A' : 'map B');
+  else if (!unique(a) || !unique(b)) fallbackReason = 'a label name occurs twice in one map';
+  else if (!a.some((x) => b.some((y) => nameKey(x.name!) === nameKey(y.name!)))) fallbackReason = 'the two maps share no label name';
+  const pairs: LabelPair[] = [];
+  if (fallbackReason === null) {
+    const byName = new Map(b.map((l) => [nameKey(l.name!), l]));
+    const usedB = new Set<number>();
+    for (const x of a) {
+      const y = byName.get(nameKey(x.name!));
+      if (y) usedB.add(y.value);
+      pairs.push({ valueA: x.value, valueB: y?.value ?? null, nameA: x.name, nameB: y?.name ?? null });
+    }
+    for (const y of b) if (!usedB.has(y.value)) pairs.push({ valueA: null, valueB: y.value, nameA: null, nameB: y.name });
+    return { by: 'name', pairs, fallbackReason };
+  }
+  const bByValue = new Map(b.map((l) => [l.value, l]));
+  const aValues = new Set(a.map((l) => l.value));
+  for (const x of a) {
+    const y = bByValue.get(x.value);
+    pairs.push({ valueA: x.value, valueB: y ? y.value : null, nameA: x.name, nameB: y?.name ?? null });
+  }
+  for (const y of b) if (!aValues.has(y.value)) pairs.push({ valueA: null, valueB: y.value, nameA: null, nameB: y.name });
+  pairs.sort((p, q) => (p.valueA ?? p.valueB ?? 0) - (q.valueA ?? q.valueB ?? 0));
+  return { by: 'value', pairs, fallbackReason };
+}
+
+/**
+ * B's labels renumbered into A's values following the pairing, so that compareLabelMaps sees one value per pair;
+ * labels of B without a partner get values A does not use. Returns the relabelled copy and each pair's value.
+ */
+export function relabelForPairing(b: Uint8Array | Uint16Array, pairing: LabelPairing): { b: Uint16Array; valueOfPair: number[] } {
+  const map = new Uint16Array(65536);
+  const usedA = new Set(pairing.pairs.filter((p) => p.valueA !== null).map((p) => p.valueA as number));
+  let spare = 65535;
+  const valueOfPair: number[] = [];
+  for (const p of pairing.pairs) {
+    let v: number;
+    if (p.valueA !== null) v = p.valueA;
+    else {
+      while (usedA.has(spare) && spare > 0) spare--;
+      v = spare--;
+    }
+    valueOfPair.push(v);
+    if (p.valueB !== null) map[p.valueB] = v;
+  }
+  const out = new Uint16Array(b.length);
+  for (let i = 0; i < b.length; i++) out[i] = map[b[i]];
+  return { b: out, valueOfPair };
 }
 
 /**

@@ -2,6 +2,7 @@
 // centroid, bbox, diameters) and lesion instances with RECIST axes; the JSON the CLI prints and the UI shows.
 import { AppError } from '../../errors.js';
 import type { GeometryFinding, GeometryReport, GeometryStatus } from '../geometry.js';
+import { requirePhysicalUnits, scanEdgeWarning, type LabelMapPlacement, type OutputWarning } from '../geometryGate.js';
 import type { LabelInfo, LabelKind, LabelMap } from '../labelMap.js';
 import { defaultLabelName, labelKindOf } from '../labelTable.js';
 import { ijkToLps, sameGrid, voxelVolumeMl, type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
@@ -54,6 +55,11 @@ export interface LabelMeasurement {
   stats: IntensityStats | null;
   /** Connected components ("things"), only for labels of an instance kind; [] otherwise. */
   instances: InstanceMeasurement[];
+  /**
+   * The label reaches the first or last slice (k = 0 or k = nz - 1): it may continue beyond the scan, so its
+   * volume is a lower bound. False for an empty label and on a single-slice grid.
+   */
+  touchesScanEdge: boolean;
 }
 
 export interface PanopticEntry {
@@ -76,18 +82,19 @@ export interface MeasurementResult {
     /** Grid axis held constant in the "axial" slices used for RECIST (see diameters.axialPlane). */
     axialSliceAxis: Axis;
     axialTiltDeg: number;
+    /** Coded warnings that go with the numbers (label map resampled or partly covering, labels at the scan edge). */
+    warnings: OutputWarning[];
+    /** How the label map was put on the volume grid (absent when it was measured on its own grid). */
+    labelMapPlacement?: LabelMapPlacement;
   };
   connectivity: Connectivity;
   labels: LabelMeasurement[];
   panoptic: PanopticEntry[];
 }
 
-/** Refuses unsafe geometry with UNSAFE_GEOMETRY; the label map must lie on the volume's grid (resample first). */
+/** The geometry gate (geometryGate.ts), plus: the label map must lie on the volume's grid (resample first). */
 export function assertMeasurable(geometry: GeometryReport, volumeGrid: VolumeGeometry, labelGrid?: VolumeGeometry): void {
-  if (geometry.status === 'unsafe') {
-    const why = geometry.findings.filter((f) => f.severity === 'unsafe').map((f) => `${f.code}: ${f.message}`);
-    throw new AppError('UNSAFE_GEOMETRY', `Measurements in mm and mL are refused: the volume geometry is unsafe (${why.join('; ') || 'no detail'}).`);
-  }
+  requirePhysicalUnits(geometry, 'Measurements in mm and mL');
   if (labelGrid && !sameGrid(volumeGrid, labelGrid)) {
     throw new AppError('INVALID_INPUT', 'The label map is not on the volume grid: resample it onto the volume first.');
   }
@@ -97,7 +104,13 @@ export function assertMeasurable(geometry: GeometryReport, volumeGrid: VolumeGeo
  * Measure every label. `volume` may be null (label map only: no intensity stats). Throws AppError
  * UNSAFE_GEOMETRY on unsafe geometry and INVALID_INPUT when the grids differ.
  */
-export function measureLabelMap(volume: Volume | null, labelMap: LabelMap, geometry: GeometryReport, opts: MeasureOptions = {}): MeasurementResult {
+export function measureLabelMap(
+  volume: Volume | null,
+  labelMap: LabelMap,
+  geometry: GeometryReport,
+  opts: MeasureOptions = {},
+  placement?: LabelMapPlacement,
+): MeasurementResult {
   assertMeasurable(geometry, labelMap, volume ?? undefined);
   const connectivity = opts.connectivity ?? 6;
   const instanceKinds = new Set<LabelKind>(opts.instanceKinds ?? ['lesion']);
@@ -165,6 +178,7 @@ export function measureLabelMap(volume: Volume | null, labelMap: LabelMap, geome
       maxDiameterMm: n > 0 ? maxDiameterMm(idx, g) : null,
       stats,
       instances,
+      touchesScanEdge: box !== null && g.dims[2] > 1 && (box.minIjk[2] === 0 || box.maxIjk[2] === g.dims[2] - 1),
     });
   }
   const panoptic: PanopticEntry[] = [];
@@ -185,6 +199,8 @@ export function measureLabelMap(volume: Volume | null, labelMap: LabelMap, geome
       voxelVolumeMl: voxelMl,
       axialSliceAxis: plane.sliceAxis,
       axialTiltDeg: plane.tiltDeg,
+      warnings: [...(placement?.warnings ?? []), ...scanEdgeWarning(out)],
+      ...(placement ? { labelMapPlacement: placement } : {}),
     },
     connectivity,
     labels: out,

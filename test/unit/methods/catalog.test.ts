@@ -75,6 +75,11 @@ describe('method table implementation', () => {
     expect(ref.samples.filter((s) => s.label === 5).length).toBeGreaterThanOrEqual(50);
     const listed = result<{ segmentations: { segmentationId: number }[] }>(await call('segmentations.list', { seriesId: 1 }));
     expect(listed.segmentations.map((l) => l.segmentationId)).toEqual([added.segmentationId]);
+    // The file stores the rows flipped (another grid of the same voxels): resampled, and the result says so.
+    expect((added as unknown as { warnings: { code: string }[] }).warnings.map((w) => w.code)).toEqual(['LABELMAP_RESAMPLED']);
+    // The 3 mm whole-abdomen map lies elsewhere in patient space: said so (no silent empty map), with the file's unit finding.
+    const away = result<{ warnings: { code: string }[] }>(await call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg.nii.gz') }));
+    expect(away.warnings.map((w) => w.code)).toEqual(['LABELMAP_RESAMPLED', 'LABELMAP_NO_OVERLAP', 'NIFTI_UNITS_UNKNOWN']);
   });
 
   it('refuses a label file that is not a label map and a label table without entries', async () => {
