@@ -73,6 +73,8 @@ export function MprView(props: MprViewProps) {
       if (p.physicalAllowed) drawScaleBar(el, ctx, a.columnSpacingMm);
       ctx.restore();
       el.dataset.renderedImageId = detail.image.imageId;
+      // Which segmentations this drawing includes: tests wait for it instead of guessing when an overlay has landed.
+      el.dataset.renderedSegmentations = p.labelMaps.map((m) => m.summary.segmentationId).join(',');
     };
     el.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, onRendered);
     const resize = new ResizeObserver(() => {

@@ -40,6 +40,8 @@ async function viewChecksums(url: string): Promise<number[]> {
     await page.waitForSelector('[data-testid=legend-1] >> text=liver', { timeout: 60_000 });
     for (const plane of ['axial', 'coronal', 'sagittal']) {
       await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId, plane, { timeout: 60_000 });
+      // the label map's overlay is drawn in this view (it arrives after the image; on a busy machine much later)
+      await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedSegmentations === '1', plane, { timeout: 60_000 });
     }
     const sums = (): Promise<number[]> =>
       page.evaluate(() =>
