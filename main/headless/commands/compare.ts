@@ -7,8 +7,6 @@ import { EXIT_OK, type CliCommand } from './types.js';
 const usage = 'medseg compare A.nii.gz B.nii.gz [--json]   (both label maps on one grid)';
 
 export const command: CliCommand = {
-  name: 'compare',
-  summary: 'Compare two label maps on one grid: Dice, IoU, HD95 (mm) per label, pixel accuracy',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } }, usage);

@@ -7,8 +7,6 @@ import { EXIT_OK, type CliCommand } from './types.js';
 const usage = 'medseg convert PATH -o OUT.nii[.gz] [--series UID] [--json]';
 
 export const command: CliCommand = {
-  name: 'convert',
-  summary: 'Convert a DICOM series (first, or --series UID) to NIfTI (int16 when exact, else float32)',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(

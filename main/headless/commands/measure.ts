@@ -51,8 +51,6 @@ function readNames(file: string): Map<number, string> {
 }
 
 export const command: CliCommand = {
-  name: 'measure',
-  summary: 'Volumes (mL with partial-volume band), HU statistics, centroids and lesion RECIST diameters per label',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(

@@ -17,8 +17,6 @@ const usage =
 export const DEFAULT_MODEL = 'abdomen-ct';
 
 export const command: CliCommand = {
-  name: 'segment',
-  summary: 'Segment a DICOM series or NIfTI volume with a U-Net model (default abdomen-ct); label map on the input grid',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
