@@ -7,6 +7,7 @@ import type { LabelMap } from '../../shared/domain/labelMap.js';
 import { runClassicalTool, type ClassicalToolResult } from '../../shared/domain/classical/runTool.js';
 import { sobelMagnitude } from '../../shared/domain/classical/sobel.js';
 import { measurementCsv } from '../../shared/domain/measure/export.js';
+import { intensityUnitFor } from '../../shared/domain/intensityUnit.js';
 import type { MeasurementResult } from '../../shared/domain/measure/measureLabels.js';
 import { labelIntensityHistogram } from '../../shared/domain/measure/histogram.js';
 import { listSegmentations, loadSegmentation, saveSegmentation, countLabels } from '../db/segmentations.js';
@@ -15,7 +16,7 @@ import { getSeriesRecord } from '../db/catalog.js';
 import { compareSegmentations, measureSegmentation } from '../services/measure/measure.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
 import { listModels, resolveModel } from '../services/inference/registry.js';
-import { segmentSeries, type SeriesSegmentationJob } from '../services/inference/segmentSeries.js';
+import { checkModelFits, segmentSeries, type SeriesSegmentationJob } from '../services/inference/segmentSeries.js';
 import type { CallContext, BinaryResource, MethodImpls } from './types.js';
 
 type AnalysisMethodName = keyof typeof analysisMethods;
@@ -101,12 +102,15 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
       };
     },
 
-    'segment.start': async ({ seriesId, modelId, device }, ctx: CallContext) => {
-      getSeriesRecord(db, seriesId); // NOT_FOUND before a job exists
+    'segment.start': async ({ seriesId, modelId, device, allowModalityMismatch }, ctx: CallContext) => {
+      const series = getSeriesRecord(db, seriesId); // NOT_FOUND before a job exists
       const model = await resolveModel(modelId, deps.modelRoots);
+      // MODALITY_MISMATCH before a job exists too: the caller learns it from this call, not from a failed job
+      checkModelFits(model, { modality: series.modality }, allowModalityMismatch === true);
       const jobId = nextJobId++;
       let lastSent = 0;
       const job = segmentSeries(db, seriesId, model, {
+        allowModalityMismatch,
         device,
         threads: deps.threads,
         mode: deps.inferenceMode,
@@ -187,9 +191,11 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
       }
       if (!run) throw new AppError('INTERNAL', 'measurement run vanished after saving');
       const { rows } = loadMeasurements(db, run.id);
+      // the unit of the intensity columns follows the series' modality: MR signal is never "HU"
+      const intensityUnit = intensityUnitFor(getSeriesRecord(db, labelMapOf(segmentationId).seriesId).modality);
       const fileName = `segmentation-${segmentationId}-measurements.${format}`;
-      if (format === 'csv') return { format, fileName, text: measurementCsv(rows) };
-      return { format, fileName, text: JSON.stringify({ segmentationId, run, rows }, null, 2) };
+      if (format === 'csv') return { format, fileName, text: measurementCsv(rows, intensityUnit) };
+      return { format, fileName, text: JSON.stringify({ segmentationId, run, intensityUnit, rows }, null, 2) };
     },
 
     'classical.preview': async ({ seriesId, params }) => {
