@@ -146,7 +146,7 @@ export function segmentSeries(db: Database, seriesId: number, model: ModelFolder
   const { allowModalityMismatch, ...jobOpts } = opts;
   const promise = (async () => {
     const loaded = await loadSeriesVolume(db, seriesId);
-    const check = checkModelFits(model, { modality: loaded.modality }, allowModalityMismatch === true);
+    const check = checkModelFits(model, { modality: loaded.modality, bodyPart: loaded.bodyPart }, allowModalityMismatch === true);
     assertSegmentable(loaded.volume, loaded.geometry, model);
     if (cancelled) throw new AppError('CANCELLED', 'Segmentation cancelled; nothing was saved.');
     job = startSegmentation(loaded.volume, model, jobOpts);

@@ -54,6 +54,9 @@ describe('model modality and body region check', () => {
     const statedMr = await cli(['segment', MR_NIFTI, '--modality', 'MR', '--device', 'cpu', '-o', path.join(dir, 'x.nii.gz'), '--json']);
     expect(JSON.parse(statedMr.stdout).error.code).toBe('MODALITY_MISMATCH');
     expect(existsSync(path.join(dir, 'x.nii.gz'))).toBe(false);
+    // a real head CT (Body Part Examined HEAD): right modality, wrong region for the abdomen model
+    const head = await cli(['segment', path.join(DATA_DIR, 'dcm_qa_ct_gantry_tilt'), '--device', 'cpu', '--json']);
+    expect(JSON.parse(head.stdout).error).toMatchObject({ code: 'MODALITY_MISMATCH', message: expect.stringMatching(/shows HEAD/) });
     // DICOM records its modality: a contradicting --modality is a usage error
     expect((await cli(['segment', MR_SERIES, '--modality', 'CT', '--json'])).code).toBe(2);
   });
