@@ -16,7 +16,7 @@ import { getSeriesRecord } from '../db/catalog.js';
 import { compareSegmentations, measureSegmentation } from '../services/measure/measure.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
 import { listModels, resolveModel } from '../services/inference/registry.js';
-import { checkModelFits, segmentSeries, type SeriesSegmentationJob } from '../services/inference/segmentSeries.js';
+import { assertGeometrySegmentable, checkModelFits, segmentSeries, type SeriesSegmentationJob } from '../services/inference/segmentSeries.js';
 import type { CallContext, BinaryResource, MethodImpls } from './types.js';
 
 type AnalysisMethodName = keyof typeof analysisMethods;
@@ -105,7 +105,9 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
     'segment.start': async ({ seriesId, modelId, device, allowModalityMismatch }, ctx: CallContext) => {
       const series = getSeriesRecord(db, seriesId); // NOT_FOUND before a job exists
       const model = await resolveModel(modelId, deps.modelRoots);
-      // MODALITY_MISMATCH before a job exists too: the caller learns it from this call, not from a failed job
+      // refusals before a job exists too (unsafe geometry first: no override helps there), so the caller learns
+      // them from this call; the body region is checked by the job, which reads the files
+      assertGeometrySegmentable(series.geometry);
       checkModelFits(model, { modality: series.modality }, allowModalityMismatch === true);
       const jobId = nextJobId++;
       let lastSent = 0;

@@ -49,8 +49,8 @@ export const command: CliCommand = {
     if (statedModality !== undefined && loaded.modality !== '' && statedModality !== loaded.modality.toUpperCase()) {
       throw new UsageError(`--modality ${statedModality}: the DICOM series says ${loaded.modality}\nusage: ${usage}`);
     }
-    const modalityCheck = checkModelFits(model, { modality: loaded.modality || statedModality || '', bodyPart: loaded.bodyPart }, values['allow-modality-mismatch'] === true);
     assertSegmentable(loaded.volume, loaded.geometry, model);
+    const modalityCheck = checkModelFits(model, { modality: loaded.modality || statedModality || '', bodyPart: loaded.bodyPart }, values['allow-modality-mismatch'] === true);
     // resolve where it will be stored before the long run, so a bad --db fails fast
     const db = values.db !== undefined ? openCatalogDb(values.db) : null;
     try {

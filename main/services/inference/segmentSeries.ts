@@ -28,12 +28,20 @@ export function labelVolumes(labelMap: LabelMap): LabelVolume[] {
   return labelMap.table.map((l) => ({ value: l.value, name: l.name, voxels: counts[l.value], volumeMl: counts[l.value] * ml }));
 }
 
-/** Refuses volumes whose geometry cannot give mm/mL: a model result on them would report wrong volumes. */
-export function assertSegmentable(volume: Volume, geometry: GeometryReport, model: ModelFolder): void {
+/**
+ * Refuses series whose geometry cannot give mm/mL: a model result on them would report wrong volumes. Checked before
+ * the modality: no override helps here, so the user hears of it first.
+ */
+export function assertGeometrySegmentable(geometry: GeometryReport): void {
   if (!allowsPhysicalMeasurement(geometry)) {
     const why = geometry.findings.filter((f) => f.severity === 'unsafe').map((f) => f.message).join('; ');
     throw new AppError('UNSAFE_GEOMETRY', `Cannot segment: the series geometry is unsafe (${why}).`);
   }
+}
+
+/** Refuses volumes whose geometry cannot give mm/mL, or that have no slices. */
+export function assertSegmentable(volume: Volume, geometry: GeometryReport, model: ModelFolder): void {
+  assertGeometrySegmentable(geometry);
   if (volume.dims[2] < 1) throw new AppError('INVALID_INPUT', 'The volume has no slices.');
   void model;
 }
@@ -146,8 +154,8 @@ export function segmentSeries(db: Database, seriesId: number, model: ModelFolder
   const { allowModalityMismatch, ...jobOpts } = opts;
   const promise = (async () => {
     const loaded = await loadSeriesVolume(db, seriesId);
-    const check = checkModelFits(model, { modality: loaded.modality, bodyPart: loaded.bodyPart }, allowModalityMismatch === true);
     assertSegmentable(loaded.volume, loaded.geometry, model);
+    const check = checkModelFits(model, { modality: loaded.modality, bodyPart: loaded.bodyPart }, allowModalityMismatch === true);
     if (cancelled) throw new AppError('CANCELLED', 'Segmentation cancelled; nothing was saved.');
     job = startSegmentation(loaded.volume, model, jobOpts);
     const result = await job.promise;
