@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'CANCELLED',
   'MODEL_INVALID',
   'INFERENCE_FAILED',
+  'MODALITY_MISMATCH',
   'UNAUTHORIZED',
   'CONFLICT',
   /** A file needed more memory, time or nesting than one untrusted input may use (a parse or decompression bomb). */

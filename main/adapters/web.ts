@@ -76,6 +76,8 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   UNAUTHORIZED: 401,
   CONFLICT: 409,
   INTERNAL: 500,
+  // a model made for another modality or body region: the request is understood, this series is not its input
+  MODALITY_MISMATCH: 422,
   // a file too big, too deep or too slow to read safely: the request is fine, this input cannot be served
   RESOURCE_LIMIT: 422,
 };

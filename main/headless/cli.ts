@@ -1,8 +1,8 @@
-// The `medseg` command line: dispatches to subcommands that call the same services as the app.
+// The `medseg` command line: dispatches to subcommands that call the same services as the app. Only the command
+// that runs is loaded (see commands/index.ts): keep this file's imports light.
 import { AppError } from '../../shared/errors.js';
 import { COMMANDS } from './commands/index.js';
-import { UsageError, reportError } from './commands/common.js';
-import { EXIT_USAGE, type CliIo } from './commands/types.js';
+import { EXIT_USAGE, UsageError, reportError, type CliIo } from './commands/types.js';
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -24,13 +24,14 @@ export async function runCli(argv: string[], io: CliIo = defaultIo()): Promise<n
     io.stdout(helpText() + '\n');
     return name ? 0 : EXIT_USAGE;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`medseg: unknown command '${name}'\n\n${helpText()}\n`);
     return EXIT_USAGE;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(`usage: ${command.usage}\n${command.summary}\n`);
+    io.stdout(`usage: ${command.usage}\n${entry.summary}\n`);
     return 0;
   }
   try {

@@ -7,6 +7,7 @@ import type { LabelMap } from '../../shared/domain/labelMap.js';
 import { runClassicalTool, type ClassicalToolResult } from '../../shared/domain/classical/runTool.js';
 import { sobelMagnitude } from '../../shared/domain/classical/sobel.js';
 import { measurementCsv } from '../../shared/domain/measure/export.js';
+import { intensityUnitFor } from '../../shared/domain/intensityUnit.js';
 import type { MeasurementResult } from '../../shared/domain/measure/measureLabels.js';
 import { labelIntensityHistogram } from '../../shared/domain/measure/histogram.js';
 import { listSegmentations, loadSegmentation, saveSegmentation, countLabels } from '../db/segmentations.js';
@@ -16,7 +17,7 @@ import { requirePhysicalUnits } from '../../shared/domain/geometryGate.js';
 import { compareSegmentations, labelNamesOf, measureSegmentation } from '../services/measure/measure.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
 import { listModels, resolveModel } from '../services/inference/registry.js';
-import { segmentSeries, type SeriesSegmentationJob } from '../services/inference/segmentSeries.js';
+import { assertGeometrySegmentable, checkModelFits, segmentSeries, type SeriesSegmentationJob } from '../services/inference/segmentSeries.js';
 import type { CallContext, BinaryResource, MethodImpls } from './types.js';
 
 type AnalysisMethodName = keyof typeof analysisMethods;
@@ -106,14 +107,19 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
       };
     },
 
-    'segment.start': async ({ seriesId, modelId, device }, ctx: CallContext) => {
+    'segment.start': async ({ seriesId, modelId, device, allowModalityMismatch }, ctx: CallContext) => {
       // A caller names a model; only the CLI, run by the user on their own machine, may load a folder by path.
       if (!MODEL_ID_PATTERN.test(modelId)) throw new AppError('INVALID_INPUT', `"${modelId.slice(0, 80)}" is not a model id (a name such as abdomen-ct, not a path).`);
-      getSeriesRecord(db, seriesId); // NOT_FOUND before a job exists
+      const series = getSeriesRecord(db, seriesId); // NOT_FOUND before a job exists
       const model = await resolveModel(modelId, deps.modelRoots);
+      // refusals before a job exists too (unsafe geometry first: no override helps there), so the caller learns
+      // them from this call; the body region is checked by the job, which reads the files
+      assertGeometrySegmentable(series.geometry);
+      checkModelFits(model, { modality: series.modality }, allowModalityMismatch === true);
       const jobId = nextJobId++;
       let lastSent = 0;
       const job = segmentSeries(db, seriesId, model, {
+        allowModalityMismatch,
         device,
         threads: deps.threads,
         mode: deps.inferenceMode,
@@ -196,9 +202,11 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
       const { rows } = loadMeasurements(db, run.id);
       // Exported numbers are mm and mL: the stored run's geometry passes the gate again (e.g. runs stored before it).
       requirePhysicalUnits({ status: run.geometry.status, findings: run.geometry.findings }, 'Exporting measurements in mm and mL');
+      // the unit of the intensity columns follows the series' modality: MR signal is never "HU"
+      const intensityUnit = intensityUnitFor(getSeriesRecord(db, labelMapOf(segmentationId).seriesId).modality);
       const fileName = `segmentation-${segmentationId}-measurements.${format}`;
-      if (format === 'csv') return { format, fileName, text: measurementCsv(rows) };
-      return { format, fileName, text: JSON.stringify({ segmentationId, run, rows }, null, 2) };
+      if (format === 'csv') return { format, fileName, text: measurementCsv(rows, intensityUnit) };
+      return { format, fileName, text: JSON.stringify({ segmentationId, run, intensityUnit, rows }, null, 2) };
     },
 
     'classical.preview': async ({ seriesId, params }) => {

@@ -96,7 +96,15 @@ export const analysisMethods = {
   },
   /** Starts a model run in the background; 'segment.progress' and then exactly one 'segment.done' follow. */
   'segment.start': {
-    input: z.object({ seriesId: idSchema, modelId: z.string().min(1).max(200), device: z.enum(['auto', 'cpu', 'gpu']).default('auto') }).strict(),
+    input: z
+      .object({
+        seriesId: idSchema,
+        modelId: z.string().min(1).max(200),
+        device: z.enum(['auto', 'cpu', 'gpu']).default('auto'),
+        /** Run a model on a series of another modality/body region anyway (else MODALITY_MISMATCH); stored in params. */
+        allowModalityMismatch: z.boolean().optional(),
+      })
+      .strict(),
     output: z.object({ jobId: idSchema }),
   },
   /** Stops a run; nothing of it is stored. False when the job already finished or never existed. */

@@ -1,15 +1,46 @@
 // Small helpers shared by CLI subcommands: argument parsing with clear usage errors, DB opening, progress bar.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AppError, toErrorData } from '../../../shared/errors.js';
+import { AppError } from '../../../shared/errors.js';
 import { openDatabase, type Database } from '../../db/database.js';
 import { resolveDbPath } from '../../db/appPaths.js';
-import type { CliIo } from './types.js';
+import { UsageError, reportError, type CliIo } from './types.js';
 
-export class UsageError extends Error {}
+/** A value that starts like a negative number: HU ranges (-1000:-250) and offsets are often negative. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * node:util parseArgs reads `--threshold -1000:-250` as an option followed by an unknown option `-1000:-250`.
+ * No option of ours starts with a digit, so a token that looks like a negative number after an option that
+ * takes a value is that option's value: it is joined as `--threshold=-1000:-250` (the `=` form keeps working).
+ */
+export function joinNegativeValues(args: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (o.short) takesValue.add(`-${o.short}`);
+  }
+  const out: string[] = [];
+  for (let n = 0; n < args.length; n++) {
+    const a = args[n];
+    if (a === '--') {
+      out.push(...args.slice(n));
+      break;
+    }
+    const next = args[n + 1];
+    if (takesValue.has(a) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(a.startsWith('--') ? `${a}=${next}` : `${a}${next}`);
+      n++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
 
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinNegativeValues(args, options), options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\nusage: ${usage}`);
   }
@@ -17,13 +48,6 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
 
 export function openCatalogDb(dbOption: string | undefined): Database {
   return openDatabase(resolveDbPath(dbOption));
-}
-
-/** Prints an error the way every command does: JSON when --json, else one readable line. */
-export function reportError(io: CliIo, err: unknown, json: boolean): void {
-  const data = toErrorData(err);
-  if (json) io.stdout(JSON.stringify({ error: data }) + '\n');
-  io.stderr(`medseg: ${data.code}: ${data.message}\n`);
 }
 
 /** A one-line progress bar redrawn in place on an interactive stderr. */
@@ -45,4 +69,4 @@ export function progressBar(io: CliIo, label: string): { update(done: number, to
   };
 }
 
-export { AppError };
+export { AppError, UsageError, reportError };

@@ -29,8 +29,6 @@ function readNames(file: string): Map<number, string> {
 }
 
 export const command: CliCommand = {
-  name: 'compare',
-  summary: 'Compare two label maps on one grid: Dice, IoU, HD95 per label (paired by name), pixel accuracy',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(

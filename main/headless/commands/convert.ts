@@ -13,8 +13,6 @@ const usage =
   '  and the file stays marked unsafe (header and OUT.json sidecar) when medseg reads it back.';
 
 export const command: CliCommand = {
-  name: 'convert',
-  summary: 'Convert a DICOM series (first, or --series UID) to NIfTI (int16 when exact, else float32), geometry status kept',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(

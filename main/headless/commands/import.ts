@@ -6,8 +6,6 @@ import { EXIT_FAILED, EXIT_OK, type CliCommand } from './types.js';
 const usage = 'medseg import PATH... [--db FILE] [--json]';
 
 export const command: CliCommand = {
-  name: 'import',
-  summary: 'Import DICOM files, folders, .zip archives or DICOMDIRs into the catalog',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { db: { type: 'string' }, json: { type: 'boolean' } }, usage);

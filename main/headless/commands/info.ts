@@ -9,8 +9,6 @@ import { EXIT_FAILED, EXIT_OK, type CliCommand } from './types.js';
 const usage = 'medseg info PATH... [--json]';
 
 export const command: CliCommand = {
-  name: 'info',
-  summary: 'Show series, dimensions, spacing and geometry of DICOM data without importing it',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } }, usage);

@@ -1,5 +1,6 @@
-// `medseg measure PATH (--labels L.nii.gz | --threshold LO:HI | --grow I,J,K:LO:HI) [...] --json`: per-label
-// volumes with partial-volume band, HU statistics, centroids and lesion instances with RECIST diameters.
+// `medseg measure PATH (--labels L.nii.gz | --threshold LO:HI | --grow I,J,K:LO:HI) [...] --json`, or a stored
+// segmentation (`--db F --segmentation ID`): per-label volumes with partial-volume band, intensity statistics in the
+// modality's unit (HU only for CT), centroids and lesion instances with RECIST diameters.
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { runClassicalTool, type ClassicalToolRequest } from '../../../shared/domain/classical/runTool.js';
@@ -10,16 +11,22 @@ import { measurementCsv, measurementRows } from '../../../shared/domain/measure/
 import type { MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
 import type { Vec3 } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/errors.js';
+import { intensityUnitFor } from '../../../shared/domain/intensityUnit.js';
 import { measureSegmentation } from '../../services/measure/measure.js';
 import { readNiftiLabels } from '../../services/nifti/nifti.js';
 import { loadVolumeFromPath } from '../../services/series/volumes.js';
-import { parseCommandArgs, UsageError } from './common.js';
-import { EXIT_OK, type CliCommand } from './types.js';
+import { loadMeasurements } from '../../db/measurements.js';
+import { loadSegmentation } from '../../db/segmentations.js';
+import { getSeriesRecord } from '../../db/catalog.js';
+import { openCatalogDb, parseCommandArgs, UsageError } from './common.js';
+import { EXIT_OK, type CliCommand, type CliIo } from './types.js';
 
 const usage =
   'medseg measure PATH (--labels LABELS.nii.gz | --threshold=LO:HI | --grow=I,J,K:LO:HI) [--series UID] [--connectivity 6|26] ' +
-  '[--lesion-labels V,V...] [--label-names NAMES.csv] [--max-voxels N] [--csv OUT.csv] [--json]\n' +
-  '  --threshold/--grow make label 1 (a lesion-kind label: split into instances); values starting with "-" need "=".\n' +
+  '[--lesion-labels V,V...] [--label-names NAMES.csv] [--max-voxels N] [--modality M] [--csv OUT.csv] [--json]\n' +
+  '   or: medseg measure --db FILE --segmentation ID [--connectivity 6|26] [--csv OUT.csv] [--json]   (a stored segmentation, as the app shows it)\n' +
+  '  --threshold/--grow make label 1 (a lesion-kind label: split into instances); negative values as typed: --threshold -1000:-250.\n' +
+  '  Intensities are in HU for CT only (else a.u.); --modality states it for a NIfTI PATH, which does not record it.\n' +
   '  --grow seed I,J,K are voxel indices of PATH as loaded (i = column, j = row, k = slice in position order).\n' +
   '  --labels values are lesion-kind when listed in --lesion-labels or named like a lesion (tumour, lesion, metastasis,\n' +
   '  nodule), organ-kind when NAMES.csv names them otherwise; NAMES.csv has lines "value,name[,r,g,b]".';
@@ -44,8 +51,6 @@ function parseGrow(text: string): { seed: Vec3; lo: number; hi: number } {
 }
 
 export const command: CliCommand = {
-  name: 'measure',
-  summary: 'Volumes (mL with partial-volume band), HU statistics, centroids and lesion RECIST diameters per label',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
@@ -61,9 +66,14 @@ export const command: CliCommand = {
         'max-voxels': { type: 'string' },
         csv: { type: 'string' },
         json: { type: 'boolean' },
+        db: { type: 'string' },
+        segmentation: { type: 'string' },
+        modality: { type: 'string' },
       },
       usage,
     );
+    if (values.segmentation !== undefined) return measureStored(values, positionals, io);
+    if (values.db !== undefined) throw new UsageError(`--db goes with --segmentation ID\nusage: ${usage}`);
     if (positionals.length !== 1) throw new UsageError(`give exactly one PATH\nusage: ${usage}`);
     const modes = [values.labels, values.threshold, values.grow].filter((x) => x !== undefined);
     if (modes.length !== 1) throw new UsageError(`give exactly one of --labels, --threshold, --grow\nusage: ${usage}`);
@@ -74,7 +84,10 @@ export const command: CliCommand = {
     const maxVoxels = values['max-voxels'] !== undefined ? Number(values['max-voxels']) : undefined;
     if (maxVoxels !== undefined && !(Number.isInteger(maxVoxels) && maxVoxels > 0)) throw new UsageError(`--max-voxels must be a positive integer\nusage: ${usage}`);
 
-    const { volume, geometry } = await loadVolumeFromPath(positionals[0], values.series);
+    const { volume, geometry, modality } = await loadVolumeFromPath(positionals[0], values.series);
+    const stated = values.modality?.trim().toUpperCase();
+    if (stated !== undefined && modality !== '' && stated !== modality.toUpperCase()) throw new UsageError(`--modality ${stated}: the DICOM series says ${modality}\nusage: ${usage}`);
+    const intensityUnit = intensityUnitFor(modality || stated || '');
     let labelMap: LabelMap;
     let labelMapGeometry: GeometryReport | undefined;
     let note = '';
@@ -101,17 +114,69 @@ export const command: CliCommand = {
       if (made.params.capped === true) note = `region growing stopped at --max-voxels ${maxVoxels}: the region is incomplete`;
       labelMap = made.labelMap;
     }
-    const result: MeasurementResult & { note?: string } = measureSegmentation(volume, labelMap, geometry, { connectivity }, labelMapGeometry);
+    const result: MeasurementResult & { intensityUnit: string; note?: string } = { ...measureSegmentation(volume, labelMap, geometry, { connectivity }, labelMapGeometry), intensityUnit };
     if (note) result.note = note;
-    if (values.csv) await writeFile(values.csv, measurementCsv(measurementRows(result)));
+    if (values.csv) await writeFile(values.csv, measurementCsv(measurementRows(result), intensityUnit));
     if (values.json) io.stdout(JSON.stringify(result) + '\n');
-    else printHuman(result, io.stdout);
+    else printHuman(result, intensityUnit, io.stdout);
     if (note) io.stderr(`medseg measure: ${note}\n`);
     return EXIT_OK;
   },
 };
 
-function printHuman(r: MeasurementResult, out: (s: string) => void): void {
+/**
+ * Measures a stored segmentation through the method table, exactly as the app does (committed edits included; the
+ * run is stored): the output names the segmentation and run measured, and the CSV is the stored rows.
+ */
+async function measureStored(
+  values: { db?: string; segmentation?: string; connectivity?: string; csv?: string; json?: boolean; labels?: string; threshold?: string; grow?: string; series?: string },
+  positionals: string[],
+  io: CliIo,
+): Promise<number> {
+  if (positionals.length > 0 || values.labels !== undefined || values.threshold !== undefined || values.grow !== undefined || values.series !== undefined) {
+    throw new UsageError(`--segmentation ID measures a stored segmentation: give no PATH, --labels, --threshold, --grow or --series\nusage: ${usage}`);
+  }
+  const segmentationId = Number(values.segmentation);
+  if (!(Number.isInteger(segmentationId) && segmentationId > 0)) throw new UsageError(`--segmentation must be a positive integer id\nusage: ${usage}`);
+  const connectivity = values.connectivity === undefined ? 6 : Number(values.connectivity);
+  if (connectivity !== 6 && connectivity !== 26) throw new UsageError(`--connectivity must be 6 or 26\nusage: ${usage}`);
+  const db = openCatalogDb(values.db);
+  try {
+    const { seriesId } = loadSegmentation(db, segmentationId).summary;
+    const intensityUnit = intensityUnitFor(getSeriesRecord(db, seriesId).modality);
+    // the whole method table is loaded only for this mode
+    const { createServiceTable } = await import('../../methods/index.js');
+    const table = createServiceTable({ db, mode: 'http', appVersion: 'cli' });
+    const wire = await table.methods['measure.segmentation']({ segmentationId, connectivity }, { emit: () => {} });
+    if (values.csv) await writeFile(values.csv, measurementCsv(loadMeasurements(db, wire.runId).rows, intensityUnit));
+    if (values.json) io.stdout(JSON.stringify({ ...wire, seriesId, intensityUnit }) + '\n');
+    else {
+      io.stdout(`segmentation ${segmentationId} of series ${seriesId}, measurement run ${wire.runId}\n`);
+      printHuman(wire, intensityUnit, io.stdout);
+    }
+    return EXIT_OK;
+  } finally {
+    db.close();
+  }
+}
+
+interface PrintableMeasurement {
+  geometry: { status: string; findings: { code: string; message: string }[]; warnings: { code: string; message: string }[]; voxelVolumeMl: number };
+  labels: {
+    value: number;
+    name: string;
+    voxels: number;
+    volumeMl: number;
+    volumeMlLower: number;
+    volumeMlUpper: number;
+    /** Reaches the first or last slice: the volume is a lower bound. */
+    touchesScanEdge: boolean;
+    stats: { mean: number | null; sd: number | null } | null;
+    instances: { id: number; volumeMl: number; volumeMlLower: number; volumeMlUpper: number; recistLongMm: number | null; recistShortMm: number | null; maxDiameterMm: number | null }[];
+  }[];
+}
+
+function printHuman(r: PrintableMeasurement, intensityUnit: string, out: (s: string) => void): void {
   const f = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
   out(`geometry ${r.geometry.status}, voxel ${f(r.geometry.voxelVolumeMl * 1000, 3)} mm^3\n`);
   for (const fnd of r.geometry.findings) out(`  ${fnd.code}: ${fnd.message}\n`);
@@ -119,7 +184,7 @@ function printHuman(r: MeasurementResult, out: (s: string) => void): void {
   for (const l of r.labels) {
     if (l.voxels === 0) continue;
     const s = l.stats;
-    out(`${l.value} ${l.name}: ${l.touchesScanEdge ? '>= ' : ''}${f(l.volumeMl)} mL (${f(l.volumeMlLower)}–${f(l.volumeMlUpper)}), ${l.voxels} voxels` + (s ? `, mean ${f(s.mean)} ± ${f(s.sd)}` : '') + '\n');
+    out(`${l.value} ${l.name}: ${l.touchesScanEdge ? '>= ' : ''}${f(l.volumeMl)} mL (${f(l.volumeMlLower)}–${f(l.volumeMlUpper)}), ${l.voxels} voxels` + (s ? `, mean ${f(s.mean)} ± ${f(s.sd)} ${intensityUnit}` : '') + '\n');
     for (const i of l.instances) {
       out(`  #${i.id}: ${f(i.volumeMl, 2)} mL (${f(i.volumeMlLower, 2)}–${f(i.volumeMlUpper, 2)}), RECIST ${f(i.recistLongMm)} x ${f(i.recistShortMm)} mm, max ${f(i.maxDiameterMm)} mm\n`);
     }

@@ -26,8 +26,6 @@ function describe(m: ModelFolder) {
 }
 
 export const command: CliCommand = {
-  name: 'models',
-  summary: 'List segmentation models (bundled + <userData>/models), or --validate an external model folder',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { validate: { type: 'string' }, json: { type: 'boolean' } }, usage);

@@ -8,17 +8,17 @@ import { importPaths } from '../../services/catalog/importer.js';
 import { resolveModel } from '../../services/inference/registry.js';
 import { startSegmentation } from '../../services/inference/runner.js';
 import type { DeviceChoice } from '../../services/inference/providers.js';
-import { assertSegmentable, labelVolumes, saveModelSegmentation } from '../../services/inference/segmentSeries.js';
+import { assertSegmentable, checkModelFits, findCatalogSeries, labelVolumes, saveModelSegmentation } from '../../services/inference/segmentSeries.js';
 import { openCatalogDb, parseCommandArgs, progressBar, UsageError } from './common.js';
 import { EXIT_OK, type CliCommand } from './types.js';
 
 const usage =
-  'medseg segment PATH [--model ID|DIR] [--device auto|cpu|gpu] [--threads N] [--series UID] [-o OUT.nii.gz] [--db FILE] [--json]';
+  'medseg segment PATH [--model ID|DIR] [--device auto|cpu|gpu] [--threads N] [--series UID] [-o OUT.nii.gz] [--db FILE] [--json]\n' +
+  '  [--modality CT|MR|...]     the modality of a NIfTI input (NIfTI does not record it; DICOM does)\n' +
+  '  [--allow-modality-mismatch] run a model on another modality or body region than it was made for (recorded with the result)';
 export const DEFAULT_MODEL = 'abdomen-ct';
 
 export const command: CliCommand = {
-  name: 'segment',
-  summary: 'Segment a DICOM series or NIfTI volume with a U-Net model (default abdomen-ct); label map on the input grid',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
@@ -31,6 +31,8 @@ export const command: CliCommand = {
         output: { type: 'string', short: 'o' },
         db: { type: 'string' },
         json: { type: 'boolean' },
+        modality: { type: 'string' },
+        'allow-modality-mismatch': { type: 'boolean' },
       },
       usage,
     );
@@ -43,17 +45,21 @@ export const command: CliCommand = {
 
     const model = await resolveModel(values.model ?? DEFAULT_MODEL);
     const loaded = await loadVolumeFromPath(path, values.series);
+    const statedModality = values.modality?.trim().toUpperCase();
+    if (statedModality !== undefined && loaded.modality !== '' && statedModality !== loaded.modality.toUpperCase()) {
+      throw new UsageError(`--modality ${statedModality}: the DICOM series says ${loaded.modality}\nusage: ${usage}`);
+    }
     assertSegmentable(loaded.volume, loaded.geometry, model);
+    const modalityCheck = checkModelFits(model, { modality: loaded.modality || statedModality || '', bodyPart: loaded.bodyPart }, values['allow-modality-mismatch'] === true);
     // resolve where it will be stored before the long run, so a bad --db fails fast
     const db = values.db !== undefined ? openCatalogDb(values.db) : null;
     try {
       let seriesId: number | null = null;
       if (db) {
         if (!loaded.seriesInstanceUid) throw new AppError('INVALID_INPUT', '--db stores results of DICOM series; a NIfTI file has no series in the catalog (use -o).');
-        const summary = await importPaths(db, [path]);
-        const hit = summary.series.find((s) => s.seriesInstanceUid === loaded.seriesInstanceUid);
-        if (!hit) throw new AppError('NOT_FOUND', `Series ${loaded.seriesInstanceUid} could not be added to the catalog.`);
-        seriesId = hit.seriesId;
+        // files imported before add nothing and are not listed in the import summary: find the series in the catalog
+        await importPaths(db, [path]);
+        seriesId = findCatalogSeries(db, loaded.seriesInstanceUid, loaded.volume);
       }
       const bar = progressBar(io, `segmenting (${model.manifest.id})`);
       const job = startSegmentation(loaded.volume, model, { device, threads, onProgress: (p) => bar.update(p.tilesDone, p.tilesTotal) });
@@ -77,7 +83,7 @@ export const command: CliCommand = {
           throw err;
         }
       }
-      const segmentationId = db && seriesId !== null ? saveModelSegmentation(db, seriesId, model, result) : null;
+      const segmentationId = db && seriesId !== null ? saveModelSegmentation(db, seriesId, model, result, modalityCheck) : null;
       const labels = labelVolumes(result.labelMap);
       if (values.json) {
         io.stdout(
@@ -87,8 +93,13 @@ export const command: CliCommand = {
             fallbacks: result.fallbacks,
             seconds: result.seconds,
             labels,
+            modalityCheck,
+            // where the result was stored (--db): measure it with `medseg measure --db F --segmentation ID`
+            stored: segmentationId !== null ? { seriesId, segmentationId } : null,
           }) + '\n',
         );
+        // the reasons are in "fallbacks"; one line says that there are some
+        if (result.fallbacks.length > 0) io.stderr(`note: ran on ${result.provider}; ${result.fallbacks.map((f) => f.provider).join(', ')} not usable here (reasons in "fallbacks")\n`);
       } else {
         io.stdout(`${model.manifest.id} ${model.manifest.version} on ${result.provider} in ${result.seconds.toFixed(1)} s\n`);
         for (const f of result.fallbacks) io.stdout(`  skipped ${f.provider}: ${f.reason}\n`);
@@ -96,6 +107,7 @@ export const command: CliCommand = {
         if (values.output) io.stdout(`wrote ${values.output}\n`);
         if (segmentationId !== null) io.stdout(`stored as segmentation ${segmentationId} of series ${seriesId}\n`);
       }
+      if (modalityCheck.mismatchAllowed) io.stderr(`warning: ${modalityCheck.mismatch} (run anyway: --allow-modality-mismatch, recorded with the result)\n`);
       if (model.manifest.intendedUse) io.stderr(`note: ${model.manifest.intendedUse}\n`);
       return EXIT_OK;
     } finally {

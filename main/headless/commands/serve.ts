@@ -17,8 +17,6 @@ function packageRoot(): string {
 }
 
 export const command: CliCommand = {
-  name: 'serve',
-  summary: 'Serve the viewer and its API on http://127.0.0.1 (token-protected) for use in a local browser',
   usage,
   async run(args, io) {
     const { values } = parseCommandArgs(args, { port: { type: 'string' }, db: { type: 'string' }, renderer: { type: 'string' } }, usage);

@@ -384,6 +384,7 @@ export function instanceFromDataSet(ds: DataSet, transferSyntaxUid: string, path
     seriesNumber: number(ds, 'x00200011'),
     seriesDescription: localText(ds, 'x0008103e'),
     modality,
+    bodyPartExamined: text(ds, 'x00180015'),
     instanceNumber: number(ds, 'x00200013'),
     frameOfReferenceUid: text(ds, 'x00200052'),
     acquisitionNumber: number(ds, 'x00200012'),

@@ -40,6 +40,8 @@ export interface DicomInstance {
   seriesNumber?: number;
   seriesDescription?: string;
   modality: string;
+  /** Body Part Examined (0018,0015), e.g. ABDOMEN, HEAD: a model made for one region is refused on another. */
+  bodyPartExamined?: string;
   instanceNumber?: number;
   frameOfReferenceUid?: string;
   acquisitionNumber?: number;

@@ -21,7 +21,13 @@ export const manifestSchema = z
     version: z.string().min(1),
     name: z.string().min(1),
     description: z.string().optional(),
+    /** The DICOM modality the network was trained on: other series are refused unless the user overrides it. */
     modality: z.enum(['CT', 'MR', 'PT', 'US', 'OT']),
+    /**
+     * The body region it was trained on, as DICOM Body Part Examined terms (upper case, e.g. ABDOMEN, CHEST): a
+     * series that names another region is refused; one that names none (or a whole/partial body) is not.
+     */
+    bodyRegion: z.array(z.string().regex(/^[A-Z0-9_ ]+$/, 'DICOM Body Part Examined terms, upper case')).min(1).optional(),
     /** 2: the network sees axial slices (H = posterior axis, W = left axis); 3: volumes (not yet run by this engine). */
     dimensions: z.union([z.literal(2), z.literal(3)]),
     /** In-plane (2D: [i, j]) or full (3D: [i, j, k]) voxel spacing the network was trained at, mm, on an LPS-aligned grid. */

@@ -1,5 +1,9 @@
 // Execution-provider choice for onnxruntime-node: tries each GPU provider of the platform ALONE (a list like
 // ['cuda','cpu'] throws instead of falling back), records why each failed, and ends on CPU unless --device gpu.
+// A GPU provider is first probed in a child process: a failing one writes native errors (ORT's provider bridge,
+// Dawn's Vulkan loader) straight to file descriptor 2, which no log level silences; there it lands in a pipe.
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../../shared/errors.js';
 
@@ -43,18 +47,64 @@ function firstLine(err: unknown): string {
   return msg.split('\n').find((l) => l.trim().length > 0)?.trim().slice(0, 300) ?? 'unknown error';
 }
 
+/** ORT's own logger: failures come back as exceptions with their message, so its log lines are noise here. */
+const ORT_LOG_FATAL_ONLY = 4;
+
 export async function createSessionFor(modelPath: string, provider: string, threads?: number): Promise<ort.InferenceSession> {
   const opts: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
-    // warnings of failed providers would otherwise flood stderr; errors still come back as exceptions
-    logSeverityLevel: 3,
+    logSeverityLevel: ORT_LOG_FATAL_ONLY,
   };
   if (threads !== undefined) {
     opts.intraOpNumThreads = threads;
     opts.interOpNumThreads = 1;
   }
   return ort.InferenceSession.create(modelPath, opts);
+}
+
+/** How long a probe may take: a first WebGPU session compiles shaders (seconds on a software Vulkan). */
+const PROBE_TIMEOUT_MS = 120_000;
+
+/** Runs in the probe process (CommonJS, `node -e`): create one session on one provider, answer on stdout. */
+const PROBE_SCRIPT = `
+const [ortPath, modelPath, provider] = process.argv.slice(1);
+const ort = require(ortPath);
+ort.InferenceSession.create(modelPath, { executionProviders: [provider], logSeverityLevel: 4 }).then(
+  async (s) => { process.stdout.write(JSON.stringify({ ok: true })); await s.release(); },
+  (e) => { process.stdout.write(JSON.stringify({ ok: false, error: String((e && e.message) || e) })); },
+).finally(() => process.exit(0));
+`;
+
+const probeCache = new Map<string, Promise<string | null>>();
+
+/**
+ * Whether a session on `provider` can be created, tried in a child process whose stderr is captured: null when it
+ * works, else the reason (the error's first line). One probe per model and provider per process.
+ */
+export function probeProvider(modelPath: string, provider: string): Promise<string | null> {
+  const key = `${modelPath}\u0000${provider}`;
+  let hit = probeCache.get(key);
+  if (!hit) {
+    hit = new Promise<string | null>((resolve) => {
+      const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+      execFile(process.execPath, ['-e', PROBE_SCRIPT, ortPath, modelPath, provider], { timeout: PROBE_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+        try {
+          const answer = JSON.parse(stdout) as { ok: boolean; error?: string };
+          resolve(answer.ok ? null : firstLine(answer.error));
+        } catch {
+          const why = err?.killed ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : firstLine(stripAnsi(stderr) || err?.message || 'the probe process failed');
+          resolve(`probe failed: ${why}`);
+        }
+      });
+    });
+    probeCache.set(key, hit);
+  }
+  return hit;
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
 /** Creates a session on the first provider that works, per the device choice; the reasons of the others are kept. */
@@ -69,11 +119,16 @@ export async function createSessionWithFallback(modelPath: string, opts: Session
       fallbacks.push({ provider, reason: `not built into this onnxruntime-node on ${process.platform}` });
       continue;
     }
+    const hint = backend.bundled ? '' : ' (not bundled: reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12)';
+    const probeFailure = await probeProvider(modelPath, provider);
+    if (probeFailure !== null) {
+      fallbacks.push({ provider, reason: `session could not be created: ${probeFailure}${hint}` });
+      continue;
+    }
     try {
       const session = await createSessionFor(modelPath, provider, opts.threads);
       return { session, provider, fromGpuList: true, fallbacks };
     } catch (err) {
-      const hint = backend.bundled ? '' : ' (not bundled: reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12)';
       fallbacks.push({ provider, reason: `session could not be created: ${firstLine(err)}${hint}` });
     }
   }

@@ -19,6 +19,8 @@ export interface LoadedVolume {
   geometry: GeometryReport;
   seriesInstanceUid: string;
   modality: string;
+  /** Body Part Examined of the first slice ('' when not recorded, or for NIfTI). */
+  bodyPart: string;
   description: string;
 }
 
@@ -101,6 +103,7 @@ export async function loadVolumeFromPath(path: string, seriesUid?: string): Prom
       geometry: nifti.geometry,
       seriesInstanceUid: '',
       modality: '',
+      bodyPart: '',
       description: path,
     };
   }
@@ -111,7 +114,7 @@ export async function loadVolumeFromPath(path: string, seriesUid?: string): Prom
   const instances = await readInstances(expanded.sources);
   const stack = pickStack(assembleSeries(instances), seriesUid, path);
   const built = await buildStackVolume(stack);
-  return { ...built, seriesInstanceUid: stack.seriesInstanceUid, modality: stack.modality, description: stack.description ?? '' };
+  return { ...built, seriesInstanceUid: stack.seriesInstanceUid, modality: stack.modality, bodyPart: stack.frames[0]?.instance.bodyPartExamined ?? '', description: stack.description ?? '' };
 }
 
 // Volumes are large (a 512x512x300 CT is 150 MB as int16): keep only a few.
@@ -137,7 +140,7 @@ export function loadSeriesVolume(db: Database, seriesId: number): Promise<Loaded
     const stack = assembleSeries(instances).find((s) => s.stackKey === record.stackKey && s.seriesInstanceUid === record.seriesInstanceUid);
     if (!stack) throw new AppError('INCONSISTENT_GEOMETRY', `Series ${seriesId}: its files no longer form the stack that was imported.`);
     const built = await buildStackVolume(stack);
-    return { ...built, seriesInstanceUid: stack.seriesInstanceUid, modality: stack.modality, description: stack.description ?? '' };
+    return { ...built, seriesInstanceUid: stack.seriesInstanceUid, modality: stack.modality, bodyPart: stack.frames[0]?.instance.bodyPartExamined ?? '', description: stack.description ?? '' };
   })();
   cache.set(key, job);
   job.catch(() => cache.delete(key));

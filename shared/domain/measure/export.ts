@@ -89,14 +89,18 @@ export function measurementRows(result: MeasurementResult): MeasurementRow[] {
   return rows;
 }
 
-/** RFC 4180 CSV with a header line; numbers at full precision, empty cells for null. */
-export function measurementCsv(rows: MeasurementRow[]): string {
+/**
+ * RFC 4180 CSV with a header line; numbers at full precision, empty cells for null. With `intensityUnit` a last
+ * column names the unit of mean..p95 on every row ('HU' only for CT), so a spreadsheet never guesses it.
+ */
+export function measurementCsv(rows: MeasurementRow[], intensityUnit?: string): string {
   const cell = (v: string | number | null): string => {
     if (v === null) return '';
     if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
     return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
   };
-  const lines = [MEASUREMENT_COLUMNS.join(',')];
-  for (const r of rows) lines.push(MEASUREMENT_COLUMNS.map((c) => cell(r[c])).join(','));
+  const unitCells = intensityUnit === undefined ? [] : [cell(intensityUnit)];
+  const lines = [[...MEASUREMENT_COLUMNS, ...(intensityUnit === undefined ? [] : ['intensityUnit'])].join(',')];
+  for (const r of rows) lines.push([...MEASUREMENT_COLUMNS.map((c) => cell(r[c])), ...unitCells].join(','));
   return lines.join('\r\n') + '\r\n';
 }

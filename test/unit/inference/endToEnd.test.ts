@@ -54,7 +54,8 @@ describe('medseg segment with abdomen-ct on example_ct_dicom', () => {
     expect(c.err.join('')).not.toMatch(/error/i);
     expect(code).toBe(0);
     const report = JSON.parse(c.out.join(''));
-    expect(Object.keys(report).sort()).toEqual(['executionProvider', 'fallbacks', 'labels', 'model', 'seconds'].sort());
+    expect(Object.keys(report).sort()).toEqual(['executionProvider', 'fallbacks', 'labels', 'model', 'seconds', 'modalityCheck', 'stored'].sort());
+    expect(report.modalityCheck).toMatchObject({ seriesModality: 'CT', modelModality: 'CT', mismatchAllowed: false, mismatch: null });
     const sha = createHash('sha256').update(readFileSync(path.join(MODELS, 'abdomen-ct/model.onnx'))).digest('hex');
     expect(report.model).toEqual({ id: 'abdomen-ct', version: '0.1.0', sha256: sha });
     expect(report.executionProvider).toBe('cpu');
@@ -109,7 +110,7 @@ describe('medseg segment with abdomen-ct on example_ct_dicom', () => {
     }
     // nothing but the result and the catalog: no half-written partial files left behind
     expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
-  });
+  }, 300_000); // three model runs; on a loaded 2-core machine beside other suites they pass the default 120 s
 
   it('lists both bundled models as valid', async () => {
     const c = capture();
