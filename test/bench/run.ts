@@ -1,4 +1,4 @@
-// `npm run bench`: runs every benchmark module in this folder (files named *-bench) one after another.
+// `npm run bench`: runs every benchmark module in this folder (files named *Bench) one after another.
 // Each prints its figures next to a reference run on the same data in the same run, as a ratio.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const files = readdirSync(import.meta.dirname)
-    .filter((f) => /-bench\.js$/.test(f))
+    .filter((f) => /Bench\.js$/.test(f))
     .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
     .sort();
   let failed = 0;

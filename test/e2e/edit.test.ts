@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, launchChromium, startServe } from '../helpers/e2eHarness.js';
+import { POLL_MS, launchChromium, startServe, rpcClient } from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
 const repo = REPO_DIR;
@@ -42,12 +42,7 @@ let page: Page;
 let stroke1: { x: number; y: number; pxPerMm: number; left: number; top: number };
 
 
-async function rpc<T>(method: string, input: unknown): Promise<T> {
-  const res = await fetch(`${base}/rpc/${method}`, { method: 'POST', body: JSON.stringify(input), headers: { Authorization: `Bearer ${token}` } });
-  const body = (await res.json()) as { ok: boolean; result: T; error?: { message: string } };
-  if (!body.ok) throw new Error(body.error?.message);
-  return body.result;
-}
+let rpc: <T>(method: string, input: unknown) => Promise<T>;
 
 async function labelMapBytes(id: number): Promise<Uint8Array> {
   const res = await fetch(`${base}/data/labelmap/${id}`, { headers: { Authorization: `Bearer ${token}` } });
@@ -106,6 +101,7 @@ beforeAll(async () => {
   const started = await startServe(path.join(tmp, 'catalog.db'));
   server = started.server;
   const url = started.url;
+  rpc = rpcClient(url);
   base = `http://127.0.0.1:${url.port}`;
   token = url.searchParams.get('token')!;
   context = await launchChromium(path.join(tmp, 'profile'), { width: 1500, height: 760 });

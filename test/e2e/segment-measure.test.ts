@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, recordProgressBar, startServe, type Plane, type V3 } from '../helpers/e2eHarness.js';
+import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, recordProgressBar, startServe, rpcClient, type Plane, type V3 } from '../helpers/e2eHarness.js';
 import { defaultLabelColor } from '../../shared/domain/labelMap.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
@@ -39,12 +39,7 @@ let context: BrowserContext;
 let page: Page;
 
 
-async function rpc<T>(method: string, input: unknown): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${serverUrl.port}/rpc/${method}`, { method: 'POST', body: JSON.stringify(input), headers: { Authorization: `Bearer ${token}` } });
-  const body = (await res.json()) as { ok: boolean; result: T; error?: { message: string } };
-  if (!body.ok) throw new Error(body.error?.message);
-  return body.result;
-}
+let rpc: <T>(method: string, input: unknown) => Promise<T>;
 
 
 
@@ -80,6 +75,7 @@ beforeAll(async () => {
   ref = JSON.parse(execFileSync('/usr/bin/python3', [`${REPO_DIR}/test/reference/viewerReference.py`, DATA, tmp], { encoding: 'utf8' })) as ViewerRef;
   vref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(repo, 'test/reference/analysisReference.py'), DATA, '0', '1'], { encoding: 'utf8' })) as VolumeRef;
   ({ server, url: serverUrl } = await startServe(path.join(tmp, 'catalog.db')));
+  rpc = rpcClient(serverUrl);
   token = serverUrl.searchParams.get('token')!;
   context = await launchChromium(path.join(tmp, 'profile'), { width: 1500, height: 760 });
   page = context.pages()[0] ?? (await context.newPage());

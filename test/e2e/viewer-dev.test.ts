@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/e2eHarness.js';
+import { launchChromium, rpcClient } from '../helpers/e2eHarness.js';
 import { createServer, type ViteDevServer } from 'vite';
 import { REPO_DIR } from '../helpers/paths.js';
 
@@ -20,16 +20,7 @@ let vite: ViteDevServer;
 let context: BrowserContext;
 let apiUrl: URL;
 
-async function rpc(method: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`http://127.0.0.1:${apiUrl.port}/rpc/${method}`, {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { Authorization: `Bearer ${apiUrl.searchParams.get('token')}` },
-  });
-  const json = (await res.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
-  if (!json.ok) throw new Error(`${method}: ${json.error?.message}`);
-  return json.result;
-}
+let rpc: <T>(method: string, input: unknown) => Promise<T>;
 
 /** Opens the series in a fresh page and returns a checksum per view once the drawing has stopped changing. */
 async function viewChecksums(url: string): Promise<number[]> {
@@ -79,6 +70,7 @@ beforeAll(async () => {
     server.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
   });
   apiUrl = new URL(line.slice('medseg listening on '.length));
+  rpc = rpcClient(apiUrl);
   await rpc('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] });
   await rpc('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') });
   process.env.MEDSEG_API = `http://127.0.0.1:${apiUrl.port}`;

@@ -68,6 +68,10 @@ export function findBoundaryViolations(files: SourceFile[]): Violation[] {
         if (file.path.startsWith('main/methods/') && target && ADAPTERS.some((a) => target.startsWith(a.replace(/\.(ts|cts)$/, '')))) flag('the method table imports no adapter');
       }
     }
+    // SQL lives in main/db (one repository file per aggregate); services and methods call its functions.
+    if (file.path.startsWith('main/') && !file.path.startsWith('main/db/') && /\.prepare\(\s*[`'"]/.test(file.text)) {
+      violations.push({ file: file.path, specifier: '(SQL)', rule: 'SQL only in main/db' });
+    }
   }
   return violations;
 }

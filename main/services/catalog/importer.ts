@@ -7,6 +7,7 @@ import type { DicomInstance } from '../dicom/types.js';
 import { sharedDecodePool, type DecodePool } from '../dicom/decodePool.js';
 import { assembleSeries, type AssembledStack } from '../series/assemble.js';
 import { expandInputs, forEachSource, sourceLabel, type SourceRef } from './sources.js';
+import { catalogedSeriesFiles, finishImportLog, knownInstanceLookup, startImportLog, writeCatalogSeries, type CatalogSeriesWrite } from '../../db/catalog.js';
 
 export interface ImportProgress {
   filesDone: number;
@@ -114,9 +115,7 @@ export async function importPaths(db: Database, paths: string[], opts: ImportOpt
     errors: expanded.errors.map((e) => ({ path: e.path, code: e.code, message: e.message })),
     series: [],
   };
-  const importId = Number(
-    db.prepare('INSERT INTO imports (started_at, inputs_json) VALUES (?, ?)').run(startedAt, JSON.stringify(paths)).lastInsertRowid,
-  );
+  const importId = startImportLog(db, startedAt, paths);
 
   const instances = await readInstances(expanded.sources, {
     ...opts,
@@ -129,11 +128,11 @@ export async function importPaths(db: Database, paths: string[], opts: ImportOpt
 
   summary.imagesRead = instances.length;
   // Duplicate SOP Instance UIDs: imported once, whether repeated in this batch or already in the catalog.
-  const known = db.prepare('SELECT 1 FROM instances WHERE sop_instance_uid = ? LIMIT 1');
+  const known = knownInstanceLookup(db);
   const fresh: DicomInstance[] = [];
   const seenUids = new Set<string>();
   for (const inst of instances) {
-    if (seenUids.has(inst.sopInstanceUid) || known.get(inst.sopInstanceUid)) {
+    if (seenUids.has(inst.sopInstanceUid) || known(inst.sopInstanceUid)) {
       summary.duplicatesSkipped++;
       continue;
     }
@@ -163,105 +162,68 @@ export async function importPaths(db: Database, paths: string[], opts: ImportOpt
     }
   });
   write();
-  db.prepare('UPDATE imports SET finished_at = ?, summary_json = ? WHERE id = ?').run(
-    new Date().toISOString(),
-    JSON.stringify({ ...summary, series: summary.series.map((s) => s.seriesId) }),
-    importId,
-  );
+  finishImportLog(db, importId, { ...summary, series: summary.series.map((s) => s.seriesId) });
   return summary;
 }
 
 function existingSources(db: Database, seriesUid: string): SourceRef[] {
-  const rows = db
-    .prepare(
-      `SELECT DISTINCT i.file_path AS path, i.archive_member AS member FROM instances i JOIN series s ON s.id = i.series_id WHERE s.series_uid = ?`,
-    )
-    .all(seriesUid) as { path: string; member: string | null }[];
-  return rows.map((r) => (r.member ? { path: r.path, archiveMember: r.member } : { path: r.path }));
+  return catalogedSeriesFiles(db, seriesUid).map((r) => (r.member ? { path: r.path, archiveMember: r.member } : { path: r.path }));
 }
 
 function writeStack(db: Database, stack: AssembledStack): { instancesAdded: number; summary: ImportedSeriesSummary } {
   const first = stack.frames[0].instance;
-  const patientKey = `${first.patientId}\u0000${first.patientName}`;
-  db.prepare(
-    `INSERT INTO patients (patient_key, patient_id, name, birth_date, sex) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (patient_key) DO NOTHING`,
-  ).run(patientKey, first.patientId, first.patientName, first.patientBirthDate ?? null, first.patientSex ?? null);
-  const patientId = (db.prepare('SELECT id FROM patients WHERE patient_key = ?').get(patientKey) as { id: number }).id;
-  db.prepare(
-    `INSERT INTO studies (patient_id, study_uid, study_date, study_time, description, accession_number) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (study_uid) DO NOTHING`,
-  ).run(patientId, first.studyInstanceUid, first.studyDate ?? null, first.studyTime ?? null, first.studyDescription ?? null, first.accessionNumber ?? null);
-  const studyId = (db.prepare('SELECT id FROM studies WHERE study_uid = ?').get(first.studyInstanceUid) as { id: number }).id;
-
-  const prior = db.prepare('SELECT id FROM series WHERE series_uid = ? AND stack_key = ?').get(stack.seriesInstanceUid, stack.stackKey) as
-    | { id: number }
-    | undefined;
-  const values = [
-    stack.modality,
-    stack.description ?? null,
-    first.seriesNumber ?? null,
-    first.frameOfReferenceUid ?? null,
-    JSON.stringify(stack.dims),
-    JSON.stringify(stack.spacingMm),
-    JSON.stringify(stack.originLps),
-    JSON.stringify(stack.directionLps),
-    stack.geometry.status,
-    JSON.stringify(stack.geometry),
-    JSON.stringify(stack.transferSyntaxes),
-    stack.frames.length,
-  ];
-  let seriesId: number;
-  if (prior) {
-    seriesId = prior.id;
-    db.prepare(
-      `UPDATE series SET modality = ?, description = ?, series_number = ?, frame_of_reference_uid = ?, dims_json = ?, spacing_mm_json = ?,
-         origin_lps_json = ?, direction_lps_json = ?, geometry_status = ?, geometry_json = ?, transfer_syntaxes_json = ?, frame_count = ?
-       WHERE id = ?`,
-    ).run(...values, seriesId);
-  } else {
-    seriesId = Number(
-      db
-        .prepare(
-          `INSERT INTO series (study_id, series_uid, stack_key, modality, description, series_number, frame_of_reference_uid, dims_json,
-             spacing_mm_json, origin_lps_json, direction_lps_json, geometry_status, geometry_json, transfer_syntaxes_json, frame_count, imported_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(studyId, stack.seriesInstanceUid, stack.stackKey, ...values, new Date().toISOString()).lastInsertRowid,
-    );
-  }
-  const insert = db.prepare(
-    `INSERT INTO instances (series_id, sop_instance_uid, file_path, archive_member, transfer_syntax_uid, instance_number, frame_count, position_lps_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, sop_instance_uid) DO NOTHING`,
-  );
-  let instancesAdded = 0;
+  const instances: CatalogSeriesWrite['instances'] = [];
   const seen = new Set<string>();
   for (const { instance } of stack.frames) {
     if (seen.has(instance.sopInstanceUid)) continue; // multi-frame: one row per instance
     seen.add(instance.sopInstanceUid);
-    const r = insert.run(
-      seriesId,
-      instance.sopInstanceUid,
-      instance.path,
-      instance.archiveMember ?? null,
-      instance.transferSyntaxUid,
-      instance.instanceNumber ?? null,
-      instance.numberOfFrames,
-      instance.frames[0]?.imagePositionPatient ? JSON.stringify(instance.frames[0].imagePositionPatient) : null,
-    );
-    instancesAdded += r.changes;
+    instances.push({
+      sopInstanceUid: instance.sopInstanceUid,
+      filePath: instance.path,
+      archiveMember: instance.archiveMember ?? null,
+      transferSyntaxUid: instance.transferSyntaxUid,
+      instanceNumber: instance.instanceNumber ?? null,
+      frameCount: instance.numberOfFrames,
+      positionLps: instance.frames[0]?.imagePositionPatient ?? null,
+    });
   }
+  const written = writeCatalogSeries(db, {
+    patient: { patientId: first.patientId, patientName: first.patientName, birthDate: first.patientBirthDate ?? null, sex: first.patientSex ?? null },
+    study: {
+      studyInstanceUid: first.studyInstanceUid,
+      studyDate: first.studyDate ?? null,
+      studyTime: first.studyTime ?? null,
+      description: first.studyDescription ?? null,
+      accessionNumber: first.accessionNumber ?? null,
+    },
+    series: {
+      seriesInstanceUid: stack.seriesInstanceUid,
+      stackKey: stack.stackKey,
+      modality: stack.modality,
+      description: stack.description ?? null,
+      seriesNumber: first.seriesNumber ?? null,
+      frameOfReferenceUid: first.frameOfReferenceUid ?? null,
+      dims: stack.dims,
+      spacingMm: stack.spacingMm,
+      originLps: stack.originLps,
+      directionLps: stack.directionLps,
+      geometry: stack.geometry,
+      transferSyntaxes: stack.transferSyntaxes,
+      frameCount: stack.frames.length,
+    },
+    instances,
+  });
   return {
-    instancesAdded,
+    instancesAdded: written.instancesAdded,
     summary: {
-      seriesId,
+      seriesId: written.seriesId,
       seriesInstanceUid: stack.seriesInstanceUid,
       modality: stack.modality,
       description: stack.description ?? '',
       dims: stack.dims,
       geometry: stack.geometry,
       instances: seen.size,
-      isNew: !prior,
+      isNew: written.isNew,
     },
   };
 }

@@ -52,7 +52,7 @@ export interface DecodePool {
 
 export interface DecodePoolOptions {
   size?: number;
-  /** Worker script; defaults to the compiled decode-worker.js next to this file's compiled output. */
+  /** Worker script; defaults to the compiled decodeWorker.js next to this file's compiled output. */
   workerUrl?: URL;
   /** V8 heap cap per worker (MB). */
   heapMb?: number;
@@ -109,7 +109,7 @@ export function transferablesOf(frames: DecodedFrame[]): ArrayBuffer[] {
 export function createDecodePool(options: DecodePoolOptions | number = {}): DecodePool {
   if (typeof options === 'number') options = { size: options };
   const size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
-  const workerUrl = options.workerUrl ?? new URL('../../workers/decode-worker.js', import.meta.url);
+  const workerUrl = options.workerUrl ?? new URL('../../workers/decodeWorker.js', import.meta.url);
   if (!existsSync(fileURLToPath(workerUrl))) return inProcessPool(size);
   return workerPool(size, workerUrl, {
     heapMb: options.heapMb ?? WORKER_HEAP_MB,

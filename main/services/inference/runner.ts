@@ -23,7 +23,7 @@ export interface JobOptions extends Omit<SegmentOptions, 'signal'> {
 }
 
 export function compiledWorkerPath(): string | null {
-  const p = fileURLToPath(new URL('../../workers/inference-worker.js', import.meta.url));
+  const p = fileURLToPath(new URL('../../workers/inferenceWorker.js', import.meta.url));
   return existsSync(p) ? p : null;
 }
 

@@ -1,5 +1,6 @@
 // The layering stays as designed: shared imports nothing of main/renderer/Node, the renderer nothing of main, and no
-// service, database or worker code imports an adapter (HTTP, Electron, CLI) or the method table above it.
+// service, database or worker code imports an adapter (HTTP, Electron, CLI) or the method table above it; SQL
+// stays in main/db.
 import { describe, expect, it } from 'vitest';
 import { findBoundaryViolations, importSpecifiers, readSources } from '../../helpers/importBoundaries.js';
 import { REPO_DIR } from '../../helpers/paths.js';
@@ -21,6 +22,7 @@ describe('import boundaries', () => {
       { path: 'main/services/dicom/y.ts', text: "export { d } from '../../headless/http.js';\nimport { e } from '../../methods/index.js';\nimport { app } from 'electron';" },
       { path: 'main/db/z.ts', text: "import { f } from '../services/series/volumes.js';" },
       { path: 'main/methods/w.ts', text: "import { g } from '../electron/ipc.js';" },
+      { path: 'main/services/catalog/v.ts', text: "const n = db.prepare('SELECT count(*) FROM series').get();" },
     ];
     const rules = findBoundaryViolations(bad).map((v) => `${v.file}: ${v.rule}`);
     expect(rules).toEqual([
@@ -36,12 +38,14 @@ describe('import boundaries', () => {
       'main/services/dicom/y.ts: only the Electron shell imports electron',
       'main/db/z.ts: the database layer imports no service',
       'main/methods/w.ts: the method table imports no adapter',
+      'main/services/catalog/v.ts: SQL only in main/db',
     ]);
     // the same files with allowed imports pass
     const good = [
       { path: 'shared/domain/x.ts', text: "import { z } from 'zod';\nimport { v } from '../volume.js';" },
       { path: 'renderer/viewer/X.tsx', text: "import cs from 'cornerstone-core';\nimport { m } from '../../shared/ipc/contract.js';" },
       { path: 'main/electron/app.ts', text: "import { app } from 'electron';\nimport { t } from '../methods/index.js';" },
+      { path: 'main/db/catalog.ts', text: "const n = db.prepare('SELECT count(*) FROM series').get();" },
     ];
     expect(findBoundaryViolations(good)).toEqual([]);
   });

@@ -11,7 +11,7 @@ import { decodeAllFrames } from '../../../main/services/dicom/decode.js';
 import { createDecodePool } from '../../../main/services/dicom/decodePool.js';
 import { readDicomHeader } from '../../../main/services/dicom/parse.js';
 import { fillMissingIdentifiers } from '../../../main/services/dicom/identity.js';
-import { mutantsOf } from './hostileMutants.js';
+import { mutantsOf } from '../../helpers/hostileMutants.js';
 import type { DecodedFrame, DicomInstance } from '../../../main/services/dicom/types.js';
 import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';
 
@@ -25,12 +25,12 @@ beforeAll(() => {
   mkdirSync(BUILD, { recursive: true });
   execFileSync(
     path.join(REPO, 'node_modules/.bin/tsc'),
-    ['--outDir', BUILD, '--rootDir', REPO, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--esModuleInterop', '--types', 'node', path.join(REPO, 'main/workers/decode-worker.ts')],
+    ['--outDir', BUILD, '--rootDir', REPO, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--esModuleInterop', '--types', 'node', path.join(REPO, 'main/workers/decodeWorker.ts')],
     { cwd: REPO, stdio: 'pipe', timeout: 120_000 },
   );
   // Below node_modules Node does not look further up for "type": "module".
   writeFileSync(path.join(BUILD, 'package.json'), '{"type":"module"}');
-  workerUrl = pathToFileURL(path.join(BUILD, 'main/workers/decode-worker.js'));
+  workerUrl = pathToFileURL(path.join(BUILD, 'main/workers/decodeWorker.js'));
 }, 180_000);
 
 afterAll(() => rmSync(BUILD, { recursive: true, force: true }));

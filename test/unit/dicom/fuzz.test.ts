@@ -9,7 +9,7 @@ import { AppError, ERROR_CODES } from '../../../shared/errors.js';
 import { decodeAllFrames } from '../../../main/services/dicom/decode.js';
 import { readDicomHeader } from '../../../main/services/dicom/parse.js';
 import { DATA_DIR } from '../../helpers/paths.js';
-import { MUTANT_SOURCES, mutantsOf } from './hostileMutants.js';
+import { MUTANT_SOURCES, mutantsOf } from '../../helpers/hostileMutants.js';
 
 const DATA = DATA_DIR;
 const sources = [

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../../shared/errors.js';
 import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';
-import { MUTANT_SOURCES, mutantsOf } from './hostileMutants.js';
+import { MUTANT_SOURCES, mutantsOf } from '../../helpers/hostileMutants.js';
 
 const run = promisify(execFile);
 const CLI = path.join(REPO_DIR, 'bin/medseg.js');
@@ -19,7 +19,7 @@ const REPORT_MAX_RSS = 'data:text/javascript,process.on("exit",()=>process.stder
 describe('medseg info on hostile files', () => {
   it('gives every hostile mutant a coded error, keeps the good series, and peaks under 1 GB RSS', async () => {
     expect(existsSync(path.join(REPO_DIR, 'dist/main/headless/cli.js')), 'dist/ is missing: run `npm run build` first').toBe(true);
-    expect(existsSync(path.join(REPO_DIR, 'dist/main/workers/decode-worker.js'))).toBe(true);
+    expect(existsSync(path.join(REPO_DIR, 'dist/main/workers/decodeWorker.js'))).toBe(true);
     const dir = mkdtempSync(path.join(tmpdir(), 'medseg-hostile-info-'));
     const expected = new Map<string, string[]>();
     for (const source of MUTANT_SOURCES) {

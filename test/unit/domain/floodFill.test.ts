@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/errors.js';
 import { floodFill, neighbourOffsets, VoxelBits, type GridConnectivity } from '../../../shared/domain/grid/floodFill.js';
 import type { Vec3 } from '../../../shared/domain/volume.js';
+import { prng } from '../../helpers/editFixture.js';
 
 const index = (dims: Vec3, i: number, j: number, k: number): number => i + dims[0] * (j + dims[1] * k);
 
@@ -14,17 +15,6 @@ function members(bits: VoxelBits): number[] {
   return out;
 }
 
-/** A small deterministic PRNG (mulberry32) so the random grids are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Reference labelling by union-find over every pair of voxels within the neighbourhood, written from the definition

@@ -4,19 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runCli } from '../../../main/headless/cli.js';
 import { ERROR_CODES } from '../../../shared/errors.js';
 import { DATA_DIR } from '../../helpers/paths.js';
+import { runCliCaptured } from '../../helpers/cli.js';
 
 const DATA = DATA_DIR;
 const CT_DIR = join(DATA, 'totalsegmentator_example/example_ct_dicom');
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), stderrIsTty: false });
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 describe('medseg CLI', () => {
   it('info --json prints exactly the contract fields for a CT series', async () => {

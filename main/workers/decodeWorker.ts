@@ -7,7 +7,7 @@ import { toErrorData } from '../../shared/errors.js';
 import { decodeFileInProcess, readHeaderInProcess, transferablesOf, type DecodeJob, type DecodeReply } from '../services/dicom/decodePool.js';
 
 const port = parentPort;
-if (!port) throw new Error('decode-worker must run as a worker thread');
+if (!port) throw new Error('decodeWorker must run as a worker thread');
 
 port.on('message', async (job: DecodeJob) => {
   try {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
-import { DATA_DIR } from '../../helpers/paths.js';
+import { DATA_DIR } from './paths.js';
 
 export interface Mutant {
   name: string;

@@ -37,7 +37,7 @@ function timeDcm2niix(dir: string): { seconds: number; maxRssMb?: number } {
 
 function timeMedseg(dir: string): { seconds: number; wallSeconds: number; maxRssMb: number } {
   const t0 = performance.now();
-  const stdout = execFileSync(process.execPath, [join(HERE, 'import-child.js'), dir], { encoding: 'utf8' });
+  const stdout = execFileSync(process.execPath, [join(HERE, 'importChild.js'), dir], { encoding: 'utf8' });
   const wallSeconds = (performance.now() - t0) / 1000;
   const r = JSON.parse(stdout) as { seconds: number; maxRssMb: number };
   return { seconds: r.seconds, wallSeconds, maxRssMb: r.maxRssMb };

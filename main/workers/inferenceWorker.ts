@@ -10,7 +10,7 @@ export type WorkerRequest =
   | { type: 'start'; volume: Volume; modelDir: string; options: Omit<SegmentOptions, 'signal' | 'onProgress'> }
   | { type: 'cancel' };
 
-if (!parentPort) throw new Error('inference-worker must run as a worker thread');
+if (!parentPort) throw new Error('inferenceWorker must run as a worker thread');
 const port = parentPort;
 const abort = new AbortController();
 
