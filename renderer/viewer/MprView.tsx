@@ -9,6 +9,7 @@ import { drawOverlays, type OverlayStyle } from './overlay.js';
 import { sampleAt, type EditPointerTool } from './editPointer.js';
 import type { Voi } from '../../shared/domain/windowing.js';
 import { releasePanelFocus } from './keyRouting.js';
+import { drawRecistAxes, type RecistOverlay } from './recistAxes.js';
 
 export type { Voi } from '../../shared/domain/windowing.js';
 
@@ -37,6 +38,8 @@ export interface MprViewProps {
   onActivate(plane: Plane): void;
   /** Mask editing: when set, a left press (without shift) goes to the tool instead of picking the crosshair. */
   editTool?: EditPointerTool | null;
+  /** RECIST axes of the lesion picked in the measure panel, drawn where its slice is shown. */
+  recist?: RecistOverlay | null;
 }
 
 const CROSSHAIR_COLOUR = '#50c8ff';
@@ -66,6 +69,8 @@ export function MprView(props: MprViewProps) {
       // The image on screen may lag the props by one load: draw what matches the image actually shown.
       if (detail.image.imageId !== imageIdFor(p.seriesId, p.plane, s)) return;
       drawOverlays(el, ctx, p.vol, p.plane, s, p.labelMaps, p.overlay);
+      // Axes are positions in mm: never drawn on a grid whose geometry is unsafe.
+      drawRecistAxes(el, ctx, p.vol.info, a, s, p.physicalAllowed ? p.recist : null);
       ctx.save();
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       if (p.showCrosshair) drawCrosshair(el, ctx, ijkToDisplay(a, p.crosshair));
@@ -146,7 +151,7 @@ export function MprView(props: MprViewProps) {
   useLayoutEffect(() => {
     const el = elementRef.current;
     if (el && cornerstone.getEnabledElement(el).image) cornerstone.updateImage(el);
-  }, [props.crosshair, props.labelMaps, props.overlay, props.showCrosshair]);
+  }, [props.crosshair, props.labelMaps, props.overlay, props.showCrosshair, props.recist]);
 
   const pixelAt = (e: { pageX: number; pageY: number }): Vec3 | null => {
     const el = elementRef.current;
