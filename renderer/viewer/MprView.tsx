@@ -69,14 +69,15 @@ export function MprView(props: MprViewProps) {
       // The image on screen may lag the props by one load: draw what matches the image actually shown.
       if (detail.image.imageId !== imageIdFor(p.seriesId, p.plane, s)) return;
       drawOverlays(el, ctx, p.vol, p.plane, s, p.labelMaps, p.overlay);
-      // Axes are positions in mm: never drawn on a grid whose geometry is unsafe.
-      drawRecistAxes(el, ctx, p.vol.info, a, s, p.physicalAllowed ? p.recist : null);
       ctx.save();
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       if (p.showCrosshair) drawCrosshair(el, ctx, ijkToDisplay(a, p.crosshair));
       // With unsafe geometry the spacing is not known: a scale bar would state a guess as a fact.
       if (p.physicalAllowed) drawScaleBar(el, ctx, a.columnSpacingMm);
       ctx.restore();
+      // After the crosshair, which runs through the long axis' midpoint after a jump to a lesion. Axes are
+      // positions in mm: never drawn on a grid whose geometry is unsafe.
+      drawRecistAxes(el, ctx, p.vol.info, a, s, p.physicalAllowed ? p.recist : null);
       el.dataset.renderedImageId = detail.image.imageId;
     };
     el.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, onRendered);
