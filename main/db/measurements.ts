@@ -122,22 +122,26 @@ export function loadMeasurements(db: Database, runId: number): { run: Measuremen
   return { run: toRun(run), rows };
 }
 
+/** How many of a segmentation's latest runs lend their lesion anchors to the next measurement. */
+export const IDENTITY_RUNS = 10;
+
 /**
  * What re-measuring needs to keep lesion numbers (shared/domain/measure/instanceIdentity.ts): the instances of the
- * segmentation's latest run with their anchors, and one above every instance number any of its runs used.
+ * segmentation's latest runs with their anchors (runsAgo 0 = the latest), and one above every instance number any
+ * of its runs used.
  */
 export function instanceHistory(db: Database, segmentationId: number): { previous: PreviousInstance[]; firstNewId: number } {
-  const latest = db.prepare('SELECT id FROM measurement_runs WHERE segmentation_id = ? ORDER BY id DESC LIMIT 1').get(segmentationId) as { id: number } | undefined;
-  const rows = latest
-    ? (db
-        .prepare('SELECT label_value, instance_id, anchor_i, anchor_j, anchor_k FROM measurements WHERE run_id = ? AND instance_id > 0 AND anchor_i IS NOT NULL')
-        .all(latest.id) as { label_value: number; instance_id: number; anchor_i: number; anchor_j: number; anchor_k: number }[])
-    : [];
+  const runs = (db.prepare('SELECT id FROM measurement_runs WHERE segmentation_id = ? ORDER BY id DESC LIMIT ?').all(segmentationId, IDENTITY_RUNS) as { id: number }[]).map(
+    (r) => r.id,
+  );
+  const select = db.prepare('SELECT label_value, instance_id, anchor_i, anchor_j, anchor_k FROM measurements WHERE run_id = ? AND instance_id > 0 AND anchor_i IS NOT NULL');
+  const previous = runs.flatMap((runId, runsAgo) =>
+    (select.all(runId) as { label_value: number; instance_id: number; anchor_i: number; anchor_j: number; anchor_k: number }[]).map(
+      (r): PreviousInstance => ({ labelValue: r.label_value, instanceId: r.instance_id, anchorIjk: [r.anchor_i, r.anchor_j, r.anchor_k], runsAgo }),
+    ),
+  );
   const max = db
     .prepare('SELECT MAX(m.instance_id) AS n FROM measurements m JOIN measurement_runs r ON r.id = m.run_id WHERE r.segmentation_id = ?')
     .get(segmentationId) as { n: number | null };
-  return {
-    previous: rows.map((r) => ({ labelValue: r.label_value, instanceId: r.instance_id, anchorIjk: [r.anchor_i, r.anchor_j, r.anchor_k] })),
-    firstNewId: (max.n ?? 0) + 1,
-  };
+  return { previous, firstNewId: (max.n ?? 0) + 1 };
 }

@@ -6,11 +6,13 @@
 //   It depends only on the instance's own voxels, and it lies inside the lesion, so trimming or growing the
 //   lesion's rim usually leaves it in place (unlike the first voxel in scan order, which is always on the rim).
 // - Re-measuring the same segmentation: a new instance takes the number of a previous instance of the SAME label
-//   whose anchor voxel it contains. Previous instances are considered in increasing number, so when two lesions
-//   were joined into one, the joined lesion keeps the lower number and the higher one is retired.
-// - Every other instance (a new lesion, the part of a split lesion without the old anchor, a first measurement)
-//   gets a new number above every number used before, in scan order of its first voxel. A retired number is never
-//   given to another lesion.
+//   whose anchor voxel it contains. The latest run's instances are considered first, in increasing number, so when
+//   two lesions were joined into one, the joined lesion keeps the lower number. Then older runs' instances, newest
+//   run first, for numbers not taken yet: two lesions joined and parted again both get their own numbers back,
+//   and a lesion erased and drawn again at the same place is the same lesion.
+// - Every other instance (a new lesion, a part of a split lesion without an old anchor, a first measurement) gets a
+//   new number above every number used before, in scan order of its first voxel. A number is never given to a
+//   lesion that does not hold one of that number's anchors.
 import type { Vec3, VolumeGeometry } from '../volume.js';
 
 /** An instance as a previous run stored it: enough to recognise it again. */
@@ -18,6 +20,8 @@ export interface PreviousInstance {
   labelValue: number;
   instanceId: number;
   anchorIjk: Vec3;
+  /** 0 for the latest run, 1 for the one before, ... (absent: 0). */
+  runsAgo?: number;
 }
 
 /** The voxel of the set nearest (mm, grid spacing) to the set's centroid; ties go to the lowest voxel index. */
@@ -76,7 +80,8 @@ export function assignInstanceIds(
   const ids = new Array<number>(components.length).fill(0);
   let next = Math.max(1, firstNewId);
   const taken = new Set<number>();
-  for (const prev of [...previous].sort((a, b) => a.instanceId - b.instanceId)) {
+  const order = [...previous].sort((a, b) => (a.runsAgo ?? 0) - (b.runsAgo ?? 0) || a.instanceId - b.instanceId);
+  for (const prev of order) {
     next = Math.max(next, prev.instanceId + 1);
     const [i, j, k] = prev.anchorIjk;
     if (![i, j, k].every((x, a) => Number.isInteger(x) && x >= 0 && x < dims[a])) continue;

@@ -125,10 +125,12 @@ describe('lesion numbers are stable across re-measurement and unrelated edits', 
     expect(Object.fromEntries(ids)).toEqual({ [key(A)]: 1, [key(C)]: 3, [key(D)]: 4 });
   });
 
-  it('a lesion grown at its rim keeps its number; a new lesion never reuses a retired one', async () => {
+  it('a lesion grown at its rim keeps its number; one drawn again where B was is B; a new one never takes a used number', async () => {
     const grown = await sphere('paint', lesion, [A[0] + 5, A[1], A[2]], 4);
     expect(grown.changedVoxels).toBeGreaterThan(0);
-    await sphere('paint', lesion, B); // a new lesion where B was
+    await sphere('paint', lesion, B); // drawn again where B was: it holds B's earlier anchor
+    const E: Vec3 = [250, 400, 10];
+    await sphere('paint', lesion, E); // a new lesion
     const m = await measure();
     const inst = m.labels.find((l) => l.value === lesion)!.instances;
     const at = (p: Vec3) => inst.find((i) => Math.hypot(i.anchorIjk[0] - p[0], i.anchorIjk[1] - p[1], i.anchorIjk[2] - p[2]) < 4)!;
@@ -136,7 +138,8 @@ describe('lesion numbers are stable across re-measurement and unrelated edits', 
     expect(at(A).voxels).toBeGreaterThan(at(C).voxels);
     expect(at(C).id).toBe(3);
     expect(at(D).id).toBe(4);
-    expect(at(B).id).toBe(5);
+    expect(at(B).id).toBe(2);
+    expect(at(E).id).toBe(5);
   });
 
   it('each instance carries its RECIST axes: end points on one axial slice through the lesion, lengths matching', async () => {
