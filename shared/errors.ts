@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'CONFLICT',
   /** A file needed more memory, time or nesting than one untrusted input may use (a parse or decompression bomb). */
   'RESOURCE_LIMIT',
+  /** Stored results were computed on an older version of their input (e.g. a label map edited since): recompute. */
+  'STALE_RESULT',
   'INTERNAL',
 ] as const;
 

@@ -80,6 +80,8 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   MODALITY_MISMATCH: 422,
   // a file too big, too deep or too slow to read safely: the request is fine, this input cannot be served
   RESOURCE_LIMIT: 422,
+  // the stored figures are of an older label map: the resource changed under them (measure again)
+  STALE_RESULT: 409,
 };
 
 /**

@@ -10,8 +10,10 @@ import { measurementCsv } from '../../shared/domain/measure/export.js';
 import { intensityUnitFor } from '../../shared/domain/intensityUnit.js';
 import type { MeasurementResult } from '../../shared/domain/measure/measureLabels.js';
 import { labelIntensityHistogram } from '../../shared/domain/measure/histogram.js';
-import { listSegmentations, loadSegmentation, saveSegmentation, countLabels } from '../db/segmentations.js';
-import { listMeasurementRuns, loadMeasurements, saveMeasurements } from '../db/measurements.js';
+import { listSegmentations, saveSegmentation, countLabels, seriesIdOfSegmentation } from '../db/segmentations.js';
+import { instanceHistory, listMeasurementRuns, loadMeasurements, saveMeasurements, type MeasurementRun } from '../db/measurements.js';
+import { readJournal } from '../db/edits.js';
+import { loadEditedLabelMap } from '../services/editing/session.js';
 import { getSeriesRecord } from '../db/catalog.js';
 import { requirePhysicalUnits } from '../../shared/domain/geometryGate.js';
 import { compareSegmentations, labelNamesOf, measureSegmentation } from '../services/measure/measure.js';
@@ -29,8 +31,13 @@ export interface AnalysisDeps {
   /** Where model runs execute (default: worker thread when built). */
   inferenceMode?: 'auto' | 'worker' | 'in-process';
   threads?: number;
-  /** The label map as the user sees it (e.g. with committed edits); default: as stored. */
-  labelMapOf?: (segmentationId: number) => { seriesId: number; labelMap: LabelMap };
+  /**
+   * The label map as the user sees it (with committed edits) and its edit-journal position, read together;
+   * default: rebuilt from the journal.
+   */
+  labelMapOf?: (segmentationId: number) => { seriesId: number; labelMap: LabelMap; labelMapVersion: number };
+  /** The journal position the label map is at now; default: the stored cursor. */
+  labelMapVersionOf?: (segmentationId: number) => number;
 }
 
 export interface AnalysisService {
@@ -56,12 +63,21 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
   const previews = new Map<number, { seriesId: number; labels: Uint8Array }>();
   let nextPreviewId = 1;
 
+  const labelMapVersionOf = deps.labelMapVersionOf ?? ((segmentationId: number) => readJournal(db, segmentationId)?.cursorSeq ?? 0);
   const labelMapOf =
     deps.labelMapOf ??
-    ((segmentationId: number) => {
-      const { summary, labelMap } = loadSegmentation(db, segmentationId);
-      return { seriesId: summary.seriesId, labelMap };
-    });
+    ((segmentationId: number) =>
+      db.transaction(() => ({
+        seriesId: seriesIdOfSegmentation(db, segmentationId) ?? -1,
+        labelMap: loadEditedLabelMap(db, segmentationId),
+        labelMapVersion: labelMapVersionOf(segmentationId),
+      }))());
+
+  /** Whether a stored run no longer describes the label map (edited since; or measured before versions were kept). */
+  const freshness = (run: MeasurementRun) => {
+    const current = labelMapVersionOf(run.segmentationId);
+    return { runId: run.id, labelMapVersion: run.labelMapVersion, currentLabelMapVersion: current, stale: run.labelMapVersion !== current };
+  };
 
   const runTool = async (seriesId: number, params: ClassicalToolInput, gate?: string): Promise<ClassicalToolResult> => {
     const { volume, geometry } = await loadSeriesVolume(db, seriesId);
@@ -82,12 +98,20 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
     }
   };
 
-  const measure = async (segmentationId: number, connectivity: 6 | 26): Promise<{ result: MeasurementResult; runId: number }> => {
-    const { seriesId, labelMap } = labelMapOf(segmentationId);
+  const measure = async (segmentationId: number, connectivity: 6 | 26): Promise<{ result: MeasurementResult; runId: number; labelMapVersion: number }> => {
+    // The version is read with the map: if an edit lands while this runs, the run is stored as of the older
+    // version and shows as out of date at once.
+    const { seriesId, labelMap, labelMapVersion } = labelMapOf(segmentationId);
     const loaded = await loadSeriesVolume(db, seriesId);
-    const result = measureSegmentation(loaded.volume, labelMap, loaded.geometry, { connectivity });
-    const runId = saveMeasurements(db, segmentationId, result);
-    return { result, runId };
+    // Lesion numbers carry over from the previous run (shared/domain/measure/instanceIdentity.ts).
+    const history = instanceHistory(db, segmentationId);
+    const result = measureSegmentation(loaded.volume, labelMap, loaded.geometry, {
+      connectivity,
+      previousInstances: history.previous,
+      firstNewInstanceId: history.firstNewId,
+    });
+    const runId = saveMeasurements(db, segmentationId, result, labelMapVersion);
+    return { result, runId, labelMapVersion };
   };
 
   const methods: Pick<MethodImpls, AnalysisMethodName> = {
@@ -164,8 +188,14 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
     },
 
     'measure.segmentation': async ({ segmentationId, connectivity }) => {
-      const { result, runId } = await measure(segmentationId, connectivity);
-      return measurementWire(segmentationId, runId, result);
+      const { result, runId, labelMapVersion } = await measure(segmentationId, connectivity);
+      return measurementWire(segmentationId, runId, result, labelMapVersion);
+    },
+
+    'measure.freshness': async ({ segmentationId, runId }) => {
+      const run = listMeasurementRuns(db, segmentationId).find((r) => r.id === runId);
+      if (!run) throw new AppError('NOT_FOUND', `Segmentation ${segmentationId} has no measurement run ${runId}.`);
+      return freshness(run);
     },
 
     'measure.histogram': async ({ segmentationId, labelValue, bins, loValue, hiValue }) => {
@@ -199,6 +229,16 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
         run = listMeasurementRuns(db, segmentationId)[0];
       }
       if (!run) throw new AppError('INTERNAL', 'measurement run vanished after saving');
+      // An export never writes old numbers as current: figures of an edited label map are refused, not relabelled.
+      const fresh = freshness(run);
+      if (fresh.stale) {
+        const measured = run.labelMapVersion === null ? 'an unrecorded version' : `version ${run.labelMapVersion}`;
+        throw new AppError(
+          'STALE_RESULT',
+          `The stored measurements of segmentation ${segmentationId} (run ${run.id}) are out of date: they were computed on ${measured} of its ` +
+            `label map, which has been edited since (now version ${fresh.currentLabelMapVersion}). Measure again, then export.`,
+        );
+      }
       const { rows } = loadMeasurements(db, run.id);
       // Exported numbers are mm and mL: the stored run's geometry passes the gate again (e.g. runs stored before it).
       requirePhysicalUnits({ status: run.geometry.status, findings: run.geometry.findings }, 'Exporting measurements in mm and mL');
@@ -348,11 +388,12 @@ function jsonSafe(params: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** The measurement result as the contract carries it: no NaN/Infinity (null instead), geometry status always. */
-export function measurementWire(segmentationId: number, runId: number, r: MeasurementResult): MeasurementWire {
+export function measurementWire(segmentationId: number, runId: number, r: MeasurementResult, labelMapVersion: number): MeasurementWire {
   const f = finiteOrNull;
   return {
     segmentationId,
     runId,
+    labelMapVersion,
     computationVersion: r.computationVersion,
     connectivity: r.connectivity,
     geometry: {
@@ -381,6 +422,7 @@ export function measurementWire(segmentationId: number, runId: number, r: Measur
         : null,
       instances: l.instances.map((i) => ({
         id: i.id,
+        anchorIjk: i.anchorIjk,
         voxels: i.voxels,
         volumeMl: i.volumeMl,
         volumeMlLower: i.volumeMlLower,
@@ -388,6 +430,9 @@ export function measurementWire(segmentationId: number, runId: number, r: Measur
         centroidLps: i.centroidLps,
         recistLongMm: f(i.recistLongMm),
         recistShortMm: f(i.recistShortMm),
+        // Axes exist only where the lesion has an extent in the plane (a single voxel has none).
+        recistLongEndpointsLps: i.recistLongMm > 0 ? i.recistLongEndpointsLps : null,
+        recistShortEndpointsLps: i.recistShortMm > 0 ? i.recistShortEndpointsLps : null,
         maxDiameterMm: f(i.maxDiameterMm),
       })),
     })),

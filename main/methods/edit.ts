@@ -10,6 +10,7 @@ import { EditSessionRegistry, type EditSessionRegistryOptions } from '../service
 import { loadEditedLabelMap, openEditSession, type EditResult, type EditSession } from '../services/editing/session.js';
 import { loadSeriesVolume } from '../services/series/volumes.js';
 import { seriesIdOfSegmentation } from '../db/segmentations.js';
+import { readJournal } from '../db/edits.js';
 import type { BinaryResource, MethodImpls } from './types.js';
 import type { BinaryBox } from '../../shared/ipc/contract.js';
 
@@ -17,8 +18,13 @@ type EditMethodName = keyof typeof editMethods;
 
 export interface EditingService {
   methods: Pick<MethodImpls, EditMethodName>;
-  /** The label map with every committed edit: the live session's map when one is open, else rebuilt from the journal. */
-  editedLabelMap(segmentationId: number): { seriesId: number; labelMap: LabelMap };
+  /**
+   * The label map with every committed edit: the live session's map when one is open, else rebuilt from the journal;
+   * labelMapVersion is the journal position it shows (0 = as stored), read together with the map.
+   */
+  editedLabelMap(segmentationId: number): { seriesId: number; labelMap: LabelMap; labelMapVersion: number };
+  /** The journal position the label map is at now (the live session's, else the stored cursor; 0 = never edited). */
+  labelMapVersion(segmentationId: number): number;
   /** The labels inside an inclusive voxel box, from the live session (opened if needed). */
   labelsInBox(segmentationId: number, box: BinaryBox): Promise<BinaryResource>;
   /** Edit sessions open now (each holds a label map and image values). */
@@ -104,9 +110,19 @@ export function createEditingService(db: Database, registryOptions: EditSessionR
     methods,
     editedLabelMap(segmentationId) {
       // A copy of the live map: the response may still be sending when the next stroke changes it.
-      const m = registry.peek(segmentationId)?.labelMap();
-      const labelMap = m ? { ...m, labels: m.labels.slice() } : loadEditedLabelMap(db, segmentationId);
-      return { seriesId: seriesIdOfSegmentation(db, segmentationId) ?? -1, labelMap };
+      const live = registry.peek(segmentationId);
+      const m = live?.labelMap();
+      if (live && m) return { seriesId: seriesIdOfSegmentation(db, segmentationId) ?? -1, labelMap: { ...m, labels: m.labels.slice() }, labelMapVersion: live.history().version };
+      // One read transaction: the map and its version come from the same state of the journal.
+      return db.transaction(() => ({
+        seriesId: seriesIdOfSegmentation(db, segmentationId) ?? -1,
+        labelMap: loadEditedLabelMap(db, segmentationId),
+        labelMapVersion: readJournal(db, segmentationId)?.cursorSeq ?? 0,
+      }))();
+    },
+    labelMapVersion(segmentationId) {
+      const live = registry.peek(segmentationId);
+      return live ? live.history().version : (readJournal(db, segmentationId)?.cursorSeq ?? 0);
     },
     labelsInBox: async (segmentationId, box) => {
       // From the live session; a read with none open uses a short-lived one rather than keeping a session (and

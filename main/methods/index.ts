@@ -21,7 +21,11 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
   const catalog = createCatalogService(deps);
   const editing = createEditingService(db, deps.editSessions);
   // Measure and compare what the viewer shows: the label map with every committed edit.
-  const analysis = createAnalysisService({ db, labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId) });
+  const analysis = createAnalysisService({
+    db,
+    labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId),
+    labelMapVersionOf: (segmentationId) => editing.labelMapVersion(segmentationId),
+  });
   let closing: Promise<void> | null = null;
   const inFlight = new Set<Promise<unknown>>();
   const open = (): void => {

@@ -21,7 +21,7 @@ export function AnalysisPanels(props: { seriesId: number; segmentations: readonl
         onAdded={onAdded}
         onStatus={onStatus}
       />
-      <MeasurePanel segmentations={segmentations} onJump={analysis.jumpTo} onStatus={onStatus} />
+      <MeasurePanel segmentations={segmentations} onJump={analysis.jumpTo} onShowLesion={analysis.showLesion} onStatus={onStatus} />
       <ComparePanel segmentations={segmentations} />
     </div>
   );

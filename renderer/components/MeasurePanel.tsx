@@ -1,9 +1,11 @@
 // Measurements of one segmentation beside the viewer: per label `V mL (lo–hi)`, HU mean ± SD and a HU histogram,
-// lesion instances with RECIST axes (click: the three views jump to the centroid), CSV/JSON export; refusals shown.
+// lesion instances by stable number with RECIST axes (click: the views go to the lesion's RECIST slice and draw its
+// axes), CSV/JSON export; refusals shown. Figures of a label map edited since are marked out of date at once.
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api.js';
 import type { SegmentationInfo, MethodOutput } from '../../shared/ipc/contract.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
+import type { RecistOverlay } from '../viewer/recistAxes.js';
 import { errorMessage, useMethod } from '../state/useMethod.js';
 
 type Histogram = MethodOutput<'measure.histogram'>;
@@ -16,8 +18,15 @@ export function fmtMl(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
-export function MeasurePanel(props: { segmentations: readonly SegmentationInfo[]; onJump(lps: Vec3): void; onStatus(s: string): void }) {
-  const { segmentations, onJump, onStatus } = props;
+export function MeasurePanel(props: {
+  /** A new list after every catalog change, edits included: the cue to check whether the figures are still current. */
+  segmentations: readonly SegmentationInfo[];
+  onJump(lps: Vec3): void;
+  /** Shows a lesion's RECIST axes on the views (null: none). */
+  onShowLesion(recist: RecistOverlay | null): void;
+  onStatus(s: string): void;
+}) {
+  const { segmentations, onJump, onShowLesion, onStatus } = props;
   const [segId, setSegId] = useState<number | null>(null);
   const [connectivity, setConnectivity] = useState<6 | 26>(6);
   const measurement = useMethod('measure.segmentation');
@@ -26,6 +35,10 @@ export function MeasurePanel(props: { segmentations: readonly SegmentationInfo[]
   const [histogramsLoading, setHistogramsLoading] = useState(false);
   /** Bumped by every measurement and segmentation change: histograms of an older one are dropped. */
   const histogramRun = useRef(0);
+  /** The edit-journal version the label map is at now, when it differs from the one the figures were measured on. */
+  const [staleAt, setStaleAt] = useState<number | null>(null);
+  const [picked, setPicked] = useState<string | null>(null);
+  const freshnessCheck = useRef(0);
   const result = measurement.result;
   const refusal = measurement.error ?? exported.error;
   const busy = measurement.busy || histogramsLoading;
@@ -43,6 +56,34 @@ export function MeasurePanel(props: { segmentations: readonly SegmentationInfo[]
     setHistograms({});
     setHistogramsLoading(false);
   }, [segId, clearMeasurement, clearExport]);
+
+  // Every catalog change (a stroke, undo, redo, revert) may have edited the measured map: ask whether the figures
+  // still describe it. Old figures stay readable but are marked out of date, and their axes leave the views.
+  const runId = result?.runId ?? null;
+  const measuredSegId = result?.segmentationId ?? null;
+  useEffect(() => {
+    const check = ++freshnessCheck.current;
+    setStaleAt(null);
+    if (runId === null || measuredSegId === null) return;
+    api.call('measure.freshness', { segmentationId: measuredSegId, runId }).then(
+      (f) => {
+        if (check !== freshnessCheck.current) return;
+        setStaleAt(f.stale ? f.currentLabelMapVersion : null);
+        if (f.stale) {
+          setPicked(null);
+          onShowLesion(null);
+        }
+      },
+      (err: unknown) => check === freshnessCheck.current && measurement.setError(`Cannot tell whether the figures are current: ${errorMessage(err)}`),
+    );
+    // measurement.setError is stable (a state setter behind useMethod).
+  }, [segmentations, runId, measuredSegId, onShowLesion]);
+
+  // A new measurement, or none, replaces the lesion whose axes are drawn.
+  useEffect(() => {
+    setPicked(null);
+    onShowLesion(null);
+  }, [runId, onShowLesion]);
 
   const measure = async (): Promise<void> => {
     if (segId === null) return;
@@ -82,6 +123,17 @@ export function MeasurePanel(props: { segmentations: readonly SegmentationInfo[]
     onStatus(`Exported ${r.fileName}.`);
   };
 
+  const showLesion = (label: { value: number }, inst: NonNullable<typeof result>['labels'][number]['instances'][number]): void => {
+    setPicked(`${label.value}:${inst.id}`);
+    // Axes from figures of an edited map would sit on anatomy the lesion may have left: only the centroid then.
+    if (inst.recistLongEndpointsLps && staleAt === null) {
+      onShowLesion({ labelValue: label.value, instanceId: inst.id, longLps: inst.recistLongEndpointsLps, shortLps: inst.recistShortEndpointsLps });
+    } else {
+      onShowLesion(null);
+      onJump(inst.centroidLps);
+    }
+  };
+
   const shownLabels = result?.labels.filter((l) => l.voxels > 0) ?? [];
   const lesions = shownLabels.flatMap((l) => l.instances.map((i) => ({ label: l, inst: i })));
   return (
@@ -108,12 +160,24 @@ export function MeasurePanel(props: { segmentations: readonly SegmentationInfo[]
           {refusal}
         </div>
       )}
+      {result && staleAt !== null && (
+        <div className="refusal stale" role="alert" data-testid="measure-stale">
+          Out of date: these figures were measured on version {result.labelMapVersion} of the label map, which has been edited since (now
+          version {staleAt}). Measure again for current figures; export is refused until then.{' '}
+          <button onClick={() => void measure()} disabled={busy} data-testid="measure-again">
+            Measure again
+          </button>
+        </div>
+      )}
       {result && (
         <>
-          <div className="small">
+          <div className={`small${staleAt !== null ? ' stale-figures' : ''}`}>
             geometry <span className={`badge badge-${result.geometry.status}`} data-testid="measure-geometry">{result.geometry.status}</span>{' '}
             <span className="muted">
-              voxel {result.geometry.spacingMm.map((s) => s.toFixed(2)).join('×')} mm · run {result.runId}
+              voxel {result.geometry.spacingMm.map((s) => s.toFixed(2)).join('×')} mm · run {result.runId} ·{' '}
+              <span data-testid="measure-version" data-version={result.labelMapVersion}>
+                label map version {result.labelMapVersion}
+              </span>
             </span>
             {result.geometry.findings.map((f) => (
               <div key={f.code} className="muted">
@@ -126,7 +190,7 @@ export function MeasurePanel(props: { segmentations: readonly SegmentationInfo[]
               </div>
             ))}
           </div>
-          <table className="measure-table" data-testid="measure-table">
+          <table className={`measure-table${staleAt !== null ? ' stale-figures' : ''}`} data-testid="measure-table" data-stale={staleAt !== null}>
             <thead>
               <tr>
                 <th>label</th>
@@ -161,10 +225,16 @@ export function MeasurePanel(props: { segmentations: readonly SegmentationInfo[]
           {lesions.length > 0 && (
             <>
               <h4>Lesions ({connectivity}-connected)</h4>
-              <ul className="lesion-list" data-testid="lesion-list">
+              <ul className={`lesion-list${staleAt !== null ? ' stale-figures' : ''}`} data-testid="lesion-list">
                 {lesions.map(({ label, inst }) => (
                   <li key={`${label.value}:${inst.id}`}>
-                    <button className="link" onClick={() => onJump(inst.centroidLps)} data-testid={`lesion-${label.value}-${inst.id}`}>
+                    <button
+                      className={`link${picked === `${label.value}:${inst.id}` ? ' picked' : ''}`}
+                      onClick={() => showLesion(label, inst)}
+                      aria-pressed={picked === `${label.value}:${inst.id}`}
+                      title="click: go to the lesion's RECIST slice and draw its long (yellow) and short (magenta) axes"
+                      data-testid={`lesion-${label.value}-${inst.id}`}
+                    >
                       {label.name} #{inst.id}: {fmtMl(inst.volumeMl)} mL ({fmtMl(inst.volumeMlLower)}–{fmtMl(inst.volumeMlUpper)}), RECIST{' '}
                       {inst.recistLongMm !== null ? inst.recistLongMm.toFixed(1) : '—'} × {inst.recistShortMm !== null ? inst.recistShortMm.toFixed(1) : '—'} mm
                     </button>

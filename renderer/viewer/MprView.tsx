@@ -9,6 +9,7 @@ import { drawOverlays, type OverlayStyle } from './overlay.js';
 import { sampleAt, type EditPointerTool } from './editPointer.js';
 import type { Voi } from '../../shared/domain/windowing.js';
 import { releasePanelFocus } from './keyRouting.js';
+import { drawRecistAxes, type RecistOverlay } from './recistAxes.js';
 
 export type { Voi } from '../../shared/domain/windowing.js';
 
@@ -37,6 +38,8 @@ export interface MprViewProps {
   onActivate(plane: Plane): void;
   /** Mask editing: when set, a left press (without shift) goes to the tool instead of picking the crosshair. */
   editTool?: EditPointerTool | null;
+  /** RECIST axes of the lesion picked in the measure panel, drawn where its slice is shown. */
+  recist?: RecistOverlay | null;
 }
 
 const CROSSHAIR_COLOUR = '#50c8ff';
@@ -72,6 +75,9 @@ export function MprView(props: MprViewProps) {
       // With unsafe geometry the spacing is not known: a scale bar would state a guess as a fact.
       if (p.physicalAllowed) drawScaleBar(el, ctx, a.columnSpacingMm);
       ctx.restore();
+      // After the crosshair, which runs through the long axis' midpoint after a jump to a lesion. Axes are
+      // positions in mm: never drawn on a grid whose geometry is unsafe.
+      drawRecistAxes(el, ctx, p.vol.info, a, s, p.physicalAllowed ? p.recist : null);
       el.dataset.renderedImageId = detail.image.imageId;
       // Which segmentations this drawing includes: tests wait for it instead of guessing when an overlay has landed.
       el.dataset.renderedSegmentations = p.labelMaps.map((m) => m.summary.segmentationId).join(',');
@@ -148,7 +154,7 @@ export function MprView(props: MprViewProps) {
   useLayoutEffect(() => {
     const el = elementRef.current;
     if (el && cornerstone.getEnabledElement(el).image) cornerstone.updateImage(el);
-  }, [props.crosshair, props.labelMaps, props.overlay, props.showCrosshair]);
+  }, [props.crosshair, props.labelMaps, props.overlay, props.showCrosshair, props.recist]);
 
   const pixelAt = (e: { pageX: number; pageY: number }): Vec3 | null => {
     const el = elementRef.current;

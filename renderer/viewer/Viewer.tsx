@@ -151,6 +151,7 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
           onProbe={probe}
           onActivate={setActive}
           editTool={editTool}
+          recist={analysis?.recist ?? null}
         />
       ))}
     </div>

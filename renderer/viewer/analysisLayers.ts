@@ -1,11 +1,15 @@
 // What the analysis panels ask of the viewer: a classical tool's transient preview drawn as one more label layer
-// (fetched as binary 'labelmap-preview/<id>'), a jump of the three views to an LPS point, and voxel picks (seeds).
+// (fetched as binary 'labelmap-preview/<id>'), a jump of the three views to an LPS point, a lesion's RECIST axes,
+// and voxel picks (seeds).
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api.js';
 import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import type { LabelInfo } from '../../shared/domain/labelMap.js';
 import { lpsToIjk, type Vec3 } from '../../shared/domain/volume.js';
 import type { ViewerLabelMap, ViewerVolume } from './volumeStore.js';
+import type { RecistOverlay } from './recistAxes.js';
+
+export type { RecistOverlay } from './recistAxes.js';
 
 export interface PreviewOverlay {
   previewId: number;
@@ -17,6 +21,8 @@ export interface ViewerAnalysisHooks {
   preview: PreviewOverlay | null;
   /** Bump `seq` to jump again to the same point. */
   jumpTo: { lps: Vec3; seq: number } | null;
+  /** RECIST axes of the lesion picked in the measure panel (drawn on the views showing their slice). */
+  recist?: RecistOverlay | null;
   onPickVoxel?(ijk: Vec3): void;
 }
 

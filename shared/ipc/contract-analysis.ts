@@ -34,8 +34,14 @@ const warningSchema = z.object({ code: z.string(), message: z.string() });
 
 const statsSchema = z.object({ mean: num, sd: num, min: num, max: num, median: num, p5: num, p95: num });
 
+/** Two LPS points (mm): the end points of a drawn axis. */
+const segmentLpsSchema = z.tuple([vec3Schema, vec3Schema]);
+
 export const instanceWireSchema = z.object({
+  /** Stable number of the lesion within its segmentation (shared/domain/measure/instanceIdentity.ts). */
   id: z.number().int(),
+  /** The voxel the lesion's identity follows (its voxel nearest its centroid). */
+  anchorIjk: vec3Schema,
   voxels: z.number().int(),
   volumeMl: z.number(),
   volumeMlLower: z.number(),
@@ -43,6 +49,9 @@ export const instanceWireSchema = z.object({
   centroidLps: vec3Schema,
   recistLongMm: num,
   recistShortMm: num,
+  /** End points (voxel centres) of the RECIST long and short axes, on one axial slice; null without an in-plane extent. */
+  recistLongEndpointsLps: segmentLpsSchema.nullable(),
+  recistShortEndpointsLps: segmentLpsSchema.nullable(),
   maxDiameterMm: num,
 });
 
@@ -62,6 +71,8 @@ export const labelMeasurementWireSchema = labelIdentitySchema.extend({
 export const measurementWireSchema = z.object({
   segmentationId: idSchema,
   runId: idSchema,
+  /** The edit-journal position of the label map measured (0 = as stored): the figures describe that version only. */
+  labelMapVersion: z.number().int().min(0),
   computationVersion: z.string(),
   connectivity: connectivitySchema,
   /** The series geometry report the numbers were computed under, with the grid facts they depend on. */
@@ -145,7 +156,18 @@ export const analysisMethods = {
       .refine((r) => r.loValue === undefined || r.hiValue === undefined || r.hiValue > r.loValue, { message: 'hiValue must be above loValue' }),
     output: z.object({ loValue: z.number(), binWidth: z.number(), counts: z.array(z.number().int()), voxels: z.number().int(), below: z.number().int(), above: z.number().int() }),
   },
-  /** The latest stored measurement run of a segmentation as CSV or JSON text (measures first when none is stored). */
+  /**
+   * Whether a stored run still describes the label map: stale once the map was edited after it was measured
+   * (labelMapVersion null: a run from before versions were recorded, always stale once edited).
+   */
+  'measure.freshness': {
+    input: z.object({ segmentationId: idSchema, runId: idSchema }).strict(),
+    output: z.object({ runId: idSchema, labelMapVersion: z.number().int().nullable(), currentLabelMapVersion: z.number().int(), stale: z.boolean() }),
+  },
+  /**
+   * The latest stored measurement run of a segmentation as CSV or JSON text (measures first when none is stored).
+   * Refused with STALE_RESULT when the label map was edited after that run: an export never carries old figures.
+   */
   'measure.export': {
     input: z.object({ segmentationId: idSchema, format: z.enum(['csv', 'json']) }).strict(),
     output: z.object({ format: z.enum(['csv', 'json']), fileName: z.string(), text: z.string() }),

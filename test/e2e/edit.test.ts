@@ -1,7 +1,9 @@
 // Mask editing end to end: `medseg serve` on a fresh DB, Debian Chromium via playwright-core. Import the CT, add the
 // TotalSegmentator map, create a label, paint a brush stroke on the axial view where there is no label, and check the
 // pixels there (painted, undone with Ctrl+Z, redone with Ctrl+Shift+Z, still painted after a page reload) and the
-// voxel count the API reports against the disc computed here from the reference grid (dcm2niix + nibabel).
+// voxel count the API reports against the disc computed here from the reference grid (dcm2niix + nibabel). Then a
+// lesion is painted and measured: a click on it draws its RECIST axes on its slice, and a stroke marks the figures
+// out of date until measured again.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
@@ -318,5 +320,110 @@ describe('mask editing in Chromium against medseg serve', () => {
     await page.keyboard.press('Control+y');
     await expect.poll(() => pixelAt(second.x, second.y), { message: 'redo of the revert', timeout: POLL_MS }).toEqual(grey);
     await page.locator('[data-testid=edit-panel]').screenshot({ path: path.join(OUT, 'versions.png') });
+  });
+
+  it('measures a painted lesion: a click draws its RECIST axes on its slice; a stroke marks the figures out of date', async () => {
+    // A lesion-kind label, an elongated dab in air: a 30 mm drag of a 6 mm brush, 60 mm below the first stroke.
+    const open = await page.evaluate(() => (document.querySelector('[data-testid=edit-more]')?.parentElement as HTMLDetailsElement | null)?.open ?? false);
+    if (!open) await page.click('[data-testid=edit-more]');
+    await page.fill('[data-testid=edit-new-label-name]', 'e2e tumour');
+    await page.locator('[data-testid=edit-new-label-colour]').fill('#00ff00');
+    await page.selectOption('[data-testid=edit-new-label-kind]', 'lesion');
+    await page.click('[data-testid=edit-new-label]');
+    await expect.poll(() => page.locator('[data-testid=edit-label] option:checked').textContent(), { timeout: POLL_MS }).toContain('e2e tumour');
+    await page.click('[data-testid=edit-tool-brush]');
+    await page.fill('[data-testid=edit-radius]', String(RADIUS_MM));
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const y = Math.round(stroke1.top + stroke1.y + 60 * stroke1.pxPerMm);
+    const x1 = Math.round(stroke1.left + stroke1.x - 15 * stroke1.pxPerMm);
+    const x2 = Math.round(stroke1.left + stroke1.x + 15 * stroke1.pxPerMm);
+    const version = Number(await page.getAttribute('[data-testid=edit-state]', 'data-version'));
+    await page.mouse.move(x1, y);
+    await page.mouse.down();
+    await page.mouse.move(x2, y, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => page.getAttribute('[data-testid=edit-state]', 'data-version'), { timeout: POLL_MS }).not.toBe(String(version));
+    const paintedSlice = (await page.textContent('[data-testid=slice-axial]')) ?? '';
+    // Navigate away (another slice), so the click must bring the view back to the lesion's slice.
+    await page.click('[data-testid=edit-tool-navigate]'); // clicks and keys navigate
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('PageDown');
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).not.toBe(paintedSlice);
+
+    await page.click('[data-testid=measure-button]');
+    const listed = await rpc<{ segmentations: { labels: { name: string; value: number }[] }[] }>('segmentations.list', { seriesId: 1 });
+    const tumour = listed.segmentations[0].labels.find((l) => l.name === 'e2e tumour')!.value;
+    const lesionButton = page.locator(`[data-testid=lesion-list] [data-testid^=lesion-${tumour}-]`);
+    await expect.poll(() => lesionButton.count(), { timeout: 60_000 }).toBe(1);
+    const measuredVersion = await page.getAttribute('[data-testid=measure-version]', 'data-version');
+    expect(measuredVersion).toBe(await page.getAttribute('[data-testid=edit-state]', 'data-version'));
+    expect(await lesionButton.textContent()).toMatch(/RECIST \d+\.\d × \d+\.\d mm/);
+    await lesionButton.click();
+
+    // The axial view goes back to the painted slice and draws both axes there.
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(paintedSlice);
+    const axial = '[data-testid=view-axial]';
+    await page.waitForFunction((sel) => document.querySelector<HTMLElement>(sel)?.dataset.recistLong, axial, { timeout: POLL_MS });
+    const ends = async (which: 'recistLong' | 'recistShort'): Promise<number[]> =>
+      (await page.evaluate(([sel, key]) => document.querySelector<HTMLElement>(sel)!.dataset[key] ?? '', [axial, which] as const)).split(',').map(Number);
+    const long = await ends('recistLong');
+    const short = await ends('recistShort');
+    expect(long).toHaveLength(4);
+    expect(short).toHaveLength(4);
+    // Long axis along the drag (horizontal, about 30 + 12 mm); short axis across it (about the 12 mm brush width).
+    const longMm = Math.hypot(long[2] - long[0], long[3] - long[1]) / stroke1.pxPerMm;
+    const shortMm = Math.hypot(short[2] - short[0], short[3] - short[1]) / stroke1.pxPerMm;
+    expect(Math.abs(long[3] - long[1])).toBeLessThan(0.1 * Math.abs(long[2] - long[0]));
+    expect(longMm).toBeGreaterThan(36);
+    expect(longMm).toBeLessThan(44);
+    expect(shortMm).toBeGreaterThan(9);
+    expect(shortMm).toBeLessThan(13);
+    // The drawn lines are on the canvas where the app says: yellow along the long axis, magenta along the short one.
+    const at = (seg: number[], f: number): [number, number] => [seg[0] + f * (seg[2] - seg[0]), seg[1] + f * (seg[3] - seg[1])];
+    // Where the short axis crosses, the pixel is magenta: check the long axis away from it.
+    const clearOfShort = (f: number): boolean => Math.abs(at(long, f)[0] - short[0]) > 4;
+    const longChecks = [0.15, 0.3, 0.45, 0.6, 0.75, 0.9].filter(clearOfShort);
+    expect(longChecks.length).toBeGreaterThanOrEqual(4);
+    for (const f of longChecks) {
+      const [r, g, b] = await pixelAt(...at(long, f));
+      expect(r, `long axis pixel at ${f}`).toBeGreaterThan(200);
+      expect(g).toBeGreaterThan(150);
+      expect(b).toBeLessThan(90);
+    }
+    for (const f of [0.25, 0.75]) {
+      const [r, g, b] = await pixelAt(...at(short, f));
+      expect(r, `short axis pixel at ${f}`).toBeGreaterThan(200);
+      expect(g).toBeLessThan(120);
+      expect(b).toBeGreaterThan(200);
+    }
+    await page.locator('.view[data-plane=axial]').screenshot({ path: path.join(OUT, 'recist-axes.png') });
+
+    // One more stroke (anywhere): the figures are marked out of date, the axes leave the view, export is refused.
+    await page.click('[data-testid=edit-tool-brush]');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.mouse.click(x1, Math.round(y + 25 * stroke1.pxPerMm));
+    await page.waitForSelector('[data-testid=measure-stale]', { timeout: POLL_MS });
+    expect(await page.textContent('[data-testid=measure-stale]')).toMatch(/Out of date.*version \d+.*edited since/);
+    await expect.poll(() => page.evaluate((sel) => document.querySelector<HTMLElement>(sel)!.dataset.recistLong ?? null, axial), { timeout: POLL_MS }).toBeNull();
+    // The same canvas points no longer show the axis colour: the yellow was the drawn axis, not the image or label.
+    for (const f of longChecks) {
+      const [r, g, b] = await pixelAt(...at(long, f));
+      expect(r > 200 && g > 150 && b < 90, `long axis gone at ${f}: ${[r, g, b]}`).toBe(false);
+    }
+    await page.click('[data-testid=export-csv]');
+    await expect.poll(() => page.textContent('[data-testid=measure-error]'), { timeout: POLL_MS }).toMatch(/out of date/);
+    await page.locator('[data-testid=measure-stale]').scrollIntoViewIfNeeded();
+    await page.locator('[data-testid=measure-stale]').screenshot({ path: path.join(OUT, 'measure-out-of-date.png') });
+
+    // Measuring again clears the mark and carries the new version; the first lesion keeps its number, the dab
+    // (a second lesion) gets the next one.
+    const id = (await lesionButton.getAttribute('data-testid'))!;
+    await page.click('[data-testid=measure-again]');
+    await expect.poll(() => page.getAttribute('[data-testid=measure-version]', 'data-version'), { timeout: 60_000 }).toBe(await page.getAttribute('[data-testid=edit-state]', 'data-version'));
+    await expect.poll(() => page.locator('[data-testid=measure-stale]').count(), { timeout: POLL_MS }).toBe(0);
+    await expect.poll(() => lesionButton.count(), { timeout: POLL_MS }).toBe(2);
+    const ids = await lesionButton.evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
+    expect(ids[0]).toBe(id);
+    expect(Number(ids[1]!.split('-').at(-1))).toBe(Number(id.split('-').at(-1)) + 1);
   });
 });

@@ -184,13 +184,19 @@ describe('segment, measure and classical tools in the browser', () => {
     await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).not.toBe(axialSliceLabel(storedLiver.centroidZLps));
     await liverRow.click();
     await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(storedLiver.centroidZLps));
-    // The lesion list: a click on an instance takes the views to that instance's centroid slice.
-    const lesionRows = stored.rows.filter((r) => r.labelName === 'liver_tumor' && r.instanceId > 0);
-    const target = lesionRows.find((r) => axialSliceLabel(r.centroidZLps) !== axialSliceLabel(storedLiver.centroidZLps));
-    if (target) {
-      await page.click(`[data-testid=lesion-7-${target.instanceId}]`);
-      await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(target.centroidZLps));
-    }
+    // The lesion list: a click on an instance takes the views to the slice of its RECIST axes and draws them there.
+    // Measured again here for the axes' end points: the same map keeps the same lesion numbers.
+    const again = await rpc<{ labels: { value: number; instances: { id: number; recistLongEndpointsLps: [V3, V3] | null }[] }[] }>('measure.segmentation', { segmentationId, connectivity: 6 });
+    const tumours = again.labels.find((l) => l.value === 7)?.instances ?? [];
+    expect(tumours.map((i) => i.id)).toEqual(stored.rows.filter((r) => r.labelName === 'liver_tumor' && r.instanceId > 0).map((r) => r.instanceId));
+    const target = tumours.find((i) => i.recistLongEndpointsLps && axialSliceLabel(i.recistLongEndpointsLps[0][2]) !== axialSliceLabel(storedLiver.centroidZLps));
+    // The model finds several tumour instances on this CT (fixed weights): one lies off the liver centroid's slice.
+    expect(target, `tumour instances: ${JSON.stringify(tumours)}`).toBeDefined();
+    await page.click(`[data-testid=lesion-7-${target!.id}]`);
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(target!.recistLongEndpointsLps![0][2]));
+    await expect.poll(() => page.getAttribute('[data-testid=view-axial]', 'data-recist-lesion'), { timeout: POLL_MS }).toBe(`7:${target!.id}`);
+    expect(await page.getAttribute('[data-testid=view-axial]', 'data-recist-long')).toMatch(/^[\d.-]+(,[\d.-]+){3}$/);
+    await page.locator('.view[data-plane=axial]').screenshot({ path: path.join(OUT, 'lesion-axes.png') });
   }, 120_000);
 
   it('threshold preview colours voxels whose HU is in range (live), not air; Keep stores it as a classical segmentation', async () => {

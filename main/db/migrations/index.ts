@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import * as m0001 from './0001-init.js';
 import * as m0002 from './0002-measurements.js';
 import * as m0003 from './0003-edits.js';
+import * as m0004 from './0004-measurement-versions.js';
 
 export interface Migration {
   name: string;
@@ -13,4 +14,5 @@ export const MIGRATIONS: Migration[] = [
   { name: '0001-init', up: m0001.up },
   { name: '0002-measurements', up: m0002.up },
   { name: '0003-edits', up: m0003.up },
+  { name: '0004-measurement-versions', up: m0004.up },
 ];

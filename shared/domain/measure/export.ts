@@ -4,8 +4,10 @@ import type { MeasurementResult } from './measureLabels.js';
 
 export interface MeasurementRow {
   labelValue: number;
-  /** 0 for the whole label, else the lesion instance (connected component) id. */
+  /** 0 for the whole label, else the lesion instance's stable number (instanceIdentity.ts). */
   instanceId: number;
+  /** The instance's anchor voxel (its identity; instanceIdentity.ts); null on whole-label rows. Not a CSV column. */
+  anchorIjk: [number, number, number] | null;
   labelName: string;
   kind: LabelKind;
   voxels: number;
@@ -27,7 +29,7 @@ export interface MeasurementRow {
   p95: number | null;
 }
 
-export const MEASUREMENT_COLUMNS: (keyof MeasurementRow)[] = [
+export const MEASUREMENT_COLUMNS: Exclude<keyof MeasurementRow, 'anchorIjk'>[] = [
   'labelValue', 'instanceId', 'labelName', 'kind', 'voxels', 'volumeMl', 'volumeMlLower', 'volumeMlUpper',
   'centroidXLps', 'centroidYLps', 'centroidZLps', 'maxDiameterMm', 'recistLongMm', 'recistShortMm',
   'mean', 'sd', 'min', 'max', 'median', 'p5', 'p95',
@@ -40,6 +42,7 @@ export function measurementRows(result: MeasurementResult): MeasurementRow[] {
     rows.push({
       labelValue: l.value,
       instanceId: 0,
+      anchorIjk: null,
       labelName: l.name,
       kind: l.kind,
       voxels: l.voxels,
@@ -64,6 +67,7 @@ export function measurementRows(result: MeasurementResult): MeasurementRow[] {
       rows.push({
         labelValue: l.value,
         instanceId: inst.id,
+        anchorIjk: [...inst.anchorIjk],
         labelName: l.name,
         kind: l.kind,
         voxels: inst.voxels,

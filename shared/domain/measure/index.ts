@@ -7,6 +7,7 @@ export { compareLabelMaps, hd95Mm, type Comparison, type LabelAgreement } from '
 export { squaredDistanceTransformMm } from './edt.js';
 export { percentileSorted, statsOfSorted, type IntensityStats } from './percentile.js';
 export { labelReductions, emptyReductions, type LabelReductions } from './reductions.js';
+export { anchorVoxel, assignInstanceIds, type PreviousInstance } from './instanceIdentity.js';
 export { measurementCsv, measurementRows, MEASUREMENT_COLUMNS, type MeasurementRow } from './export.js';
 export {
   assertMeasurable,

@@ -11,6 +11,7 @@ import { connectedComponents, type Connectivity } from './components.js';
 import { axialPlane, maxDiameterMm, recistAxes, type Axis } from './diameters.js';
 import { labelHistogram } from './histogram.js';
 import { statsOfSorted, type IntensityStats } from './percentile.js';
+import { anchorVoxel, assignInstanceIds, type PreviousInstance } from './instanceIdentity.js';
 
 /** Bumped whenever a change alters any number below; stored with every persisted measurement. */
 export const MEASURE_COMPUTATION_VERSION = 'measure-1';
@@ -22,10 +23,17 @@ export interface MeasureOptions {
   instanceKinds?: LabelKind[];
   /** Only these label values (default: every label in the table or present in the map). */
   labelValues?: number[];
+  /** The instances of the segmentation's previous measurement: their numbers carry over (instanceIdentity.ts). */
+  previousInstances?: readonly PreviousInstance[];
+  /** One above every instance number the segmentation ever used (default 1). */
+  firstNewInstanceId?: number;
 }
 
 export interface InstanceMeasurement {
+  /** Stable number of the lesion within its segmentation (instanceIdentity.ts), not a scan-order position. */
   id: number;
+  /** The voxel the lesion's identity follows (its voxel nearest its centroid). */
+  anchorIjk: Vec3;
   voxels: number;
   volumeMl: number;
   volumeMlLower: number;
@@ -35,6 +43,9 @@ export interface InstanceMeasurement {
   recistShortMm: number;
   /** Index along geometry.axialSliceAxis of the slice with the long axis. */
   recistSlice: number;
+  /** End points (voxel centres, LPS mm) of the RECIST long and short axes, on slice recistSlice. */
+  recistLongEndpointsLps: [Vec3, Vec3];
+  recistShortEndpointsLps: [Vec3, Vec3];
   maxDiameterMm: number;
 }
 
@@ -134,6 +145,7 @@ export function measureLabelMap(
   const instanceLabels = new Set(values.filter((v) => instanceKinds.has(tableByValue.get(v)?.kind ?? labelKindOf(v, undefined))));
   const comps = connectedComponents(labels, g.dims, instanceLabels, connectivity);
   const compBand = partialVolumeBand(comps.ids, g.dims, comps.components.length + 1);
+  const stableIds = assignInstanceIds(comps.components, (p) => comps.ids[p] - 1, g.dims, opts.previousInstances, opts.firstNewInstanceId);
 
   const out: LabelMeasurement[] = [];
   for (const value of values) {
@@ -152,7 +164,8 @@ export function measureLabelMap(
       const cIdx = comps.order.subarray(c.start, c.start + c.voxels);
       const rec = recistAxes(cIdx, g, plane);
       instances.push({
-        id: c.id,
+        id: stableIds[c.id - 1],
+        anchorIjk: anchorVoxel(cIdx, g),
         voxels: c.voxels,
         volumeMl: c.voxels * voxelMl,
         volumeMlLower: compBand.lower[c.id] * voxelMl,
@@ -161,9 +174,12 @@ export function measureLabelMap(
         recistLongMm: rec.longMm,
         recistShortMm: rec.shortMm,
         recistSlice: rec.slice,
+        recistLongEndpointsLps: rec.longEndpointsLps,
+        recistShortEndpointsLps: rec.shortEndpointsLps,
         maxDiameterMm: maxDiameterMm(cIdx, g),
       });
     }
+    instances.sort((x, y) => x.id - y.id);
     out.push({
       value,
       name: info?.name ?? defaultLabelName(value),

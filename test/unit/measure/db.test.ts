@@ -53,16 +53,18 @@ describe('measurements on the imported DICOM series', () => {
   });
 
   it('stores a run with its computation version and reads back identical rows; CSV round-trips', () => {
-    const runId = saveMeasurements(db, segId, result);
+    const runId = saveMeasurements(db, segId, result, 0);
     const runs = listMeasurementRuns(db, segId);
     expect(runs.map((r) => r.id)).toEqual([runId]);
-    expect(runs[0]).toMatchObject({ computationVersion: 'measure-1', connectivity: 26, geometryStatus: result.geometry.status });
+    expect(runs[0]).toMatchObject({ computationVersion: 'measure-1', connectivity: 26, geometryStatus: result.geometry.status, labelMapVersion: 0 });
     const { rows } = loadMeasurements(db, runId);
     const expected = measurementRows(result).sort((a, b) => a.labelValue - b.labelValue || a.instanceId - b.instanceId);
     expect(rows).toEqual(expected);
     const liverInstances = rows.filter((r) => r.labelValue === 5 && r.instanceId > 0);
     expect(liverInstances.length).toBeGreaterThan(0);
     expect(liverInstances[0].recistLongMm).toBeGreaterThan(0);
+    // Each lesion row keeps the anchor voxel its number follows, and the anchor is one of its own voxels.
+    for (const r of liverInstances) expect(r.anchorIjk).toHaveLength(3);
 
     const csv = measurementCsv(rows);
     const lines = csv.trimEnd().split('\r\n');
@@ -76,7 +78,7 @@ describe('measurements on the imported DICOM series', () => {
   });
 
   it('deleting the segmentation deletes its measurements; unknown segmentation is NOT_FOUND', () => {
-    expect(() => saveMeasurements(db, 9999, result)).toThrow(/does not exist/);
+    expect(() => saveMeasurements(db, 9999, result, 0)).toThrow(/does not exist/);
     db.prepare('DELETE FROM segmentations WHERE id = ?').run(segId);
     expect(listMeasurementRuns(db, segId)).toEqual([]);
     expect((db.prepare('SELECT COUNT(*) AS n FROM measurements').get() as { n: number }).n).toBe(0);
