@@ -87,7 +87,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       } catch {
         throw new AppError('INVALID_INPUT', 'body is not JSON');
       }
-      const reply = await dispatch(opts.table, name, input, ctx);
+      // A call whose client goes away before the reply (a closed tab, a killed script) is cancelled: an import stops
+      // reading files instead of running on for nobody.
+      const abort = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) abort.abort();
+      });
+      const reply = await dispatch(opts.table, name, input, { ...ctx, signal: abort.signal });
       return sendJson(res, reply.ok ? 200 : HTTP_STATUS_OF[reply.error.code], reply);
     }
     if (req.method !== 'GET') throw new TransportError(405, 'INVALID_INPUT', 'use GET');

@@ -27,6 +27,12 @@ const stubs: Partial<MethodImpls> = {
   },
   'catalog.list': async () => ({ patients: [] }),
   'import.paths': async (input, ctx) => {
+    if (input.paths[0] === '/slow-import') {
+      // stands for a long import: runs until its caller goes away
+      await new Promise((resolve) => ctx.signal?.addEventListener('abort', resolve));
+      calls.push('import:cancelled');
+      throw new AppError('CANCELLED', 'Import cancelled.');
+    }
     calls.push(`import:${input.paths.join(',')}`);
     ctx.emit('import.progress', { filesDone: 1, filesTotal: 1 });
     return { filesSeen: 1, seriesIds: [], problems: [] };
@@ -300,5 +306,15 @@ describe('segment.start over HTTP on the real service table', () => {
       await s.close();
       await real.close();
     }
+  });
+});
+
+describe('a call whose client goes away', () => {
+  it('is cancelled (its signal aborts), so an import stops instead of running on for nobody', async () => {
+    const body = JSON.stringify({ paths: ['/slow-import'] });
+    const request = `POST /rpc/import.paths HTTP/1.1\r\n${hostHeader()}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    await rawRequest(request, 300); // the client hangs up after 300 ms, before any reply
+    for (let n = 0; n < 40 && !calls.includes('import:cancelled'); n++) await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toContain('import:cancelled');
   });
 });
