@@ -224,7 +224,8 @@ export function writeCatalogSeries(db: Database, w: CatalogSeriesWrite): { serie
   ).run(patientRowId, study.studyInstanceUid, study.studyDate, study.studyTime, study.description, study.accessionNumber);
   const studyRowId = (db.prepare('SELECT id FROM studies WHERE study_uid = ?').get(study.studyInstanceUid) as { id: number }).id;
 
-  const prior = db.prepare('SELECT id FROM series WHERE series_uid = ? AND stack_key = ?').get(series.seriesInstanceUid, series.stackKey) as { id: number } | undefined;
+  const prior = db.prepare('SELECT id FROM series WHERE series_uid = ? AND stack_key = ?').get(series.seriesInstanceUid, series.stackKey) as
+    { id: number } | undefined;
   const values = [
     series.modality,
     series.description,
@@ -264,7 +265,16 @@ export function writeCatalogSeries(db: Database, w: CatalogSeriesWrite): { serie
   );
   let instancesAdded = 0;
   for (const i of w.instances) {
-    const r = insert.run(seriesId, i.sopInstanceUid, i.filePath, i.archiveMember, i.transferSyntaxUid, i.instanceNumber, i.frameCount, i.positionLps ? JSON.stringify(i.positionLps) : null);
+    const r = insert.run(
+      seriesId,
+      i.sopInstanceUid,
+      i.filePath,
+      i.archiveMember,
+      i.transferSyntaxUid,
+      i.instanceNumber,
+      i.frameCount,
+      i.positionLps ? JSON.stringify(i.positionLps) : null,
+    );
     instancesAdded += r.changes;
   }
   return { seriesId, isNew: !prior, instancesAdded };

@@ -48,8 +48,7 @@ export function ensureJournal(db: Database, segmentationId: number): void {
 /** The journal's cursor and stroke tree, or null when the segmentation was never edited. */
 export function readJournal(db: Database, segmentationId: number): JournalState | null {
   const j = db.prepare('SELECT cursor_seq, tick FROM edit_journals WHERE segmentation_id = ?').get(segmentationId) as
-    | { cursor_seq: number; tick: number }
-    | undefined;
+    { cursor_seq: number; tick: number } | undefined;
   if (!j) return null;
   const rows = db
     .prepare(
@@ -102,8 +101,7 @@ export function insertStroke(db: Database, segmentationId: number, row: NewStrok
 
 export function readDelta(db: Database, segmentationId: number, seq: number): LabelDelta {
   const row = db.prepare('SELECT delta_encoding, delta_blob FROM edit_strokes WHERE segmentation_id = ? AND seq = ?').get(segmentationId, seq) as
-    | { delta_encoding: string; delta_blob: Buffer }
-    | undefined;
+    { delta_encoding: string; delta_blob: Buffer } | undefined;
   if (!row) throw new AppError('NOT_FOUND', `Segmentation ${segmentationId} has no stroke ${seq} in its edit journal.`);
   if (row.delta_encoding !== 'rle1-deflate') throw new AppError('IO_ERROR', `Stroke ${seq} has an unknown delta encoding ${row.delta_encoding}.`);
   const raw = inflateSync(row.delta_blob);
@@ -118,15 +116,18 @@ export function snapshotEncodingOf(labels: LabelArray): SnapshotEncoding {
 
 /** Stores an already deflated full label map as the snapshot at stroke seq. */
 export function writeSnapshot(db: Database, segmentationId: number, seq: number, encoding: SnapshotEncoding, blob: Uint8Array): void {
-  db.prepare(
-    'INSERT OR REPLACE INTO edit_snapshots (segmentation_id, seq, label_encoding, labels_blob, created_at) VALUES (?, ?, ?, ?, ?)',
-  ).run(segmentationId, seq, encoding, blob, new Date().toISOString());
+  db.prepare('INSERT OR REPLACE INTO edit_snapshots (segmentation_id, seq, label_encoding, labels_blob, created_at) VALUES (?, ?, ?, ?, ?)').run(
+    segmentationId,
+    seq,
+    encoding,
+    blob,
+    new Date().toISOString(),
+  );
 }
 
 export function readSnapshot(db: Database, segmentationId: number, seq: number, voxelCount: number): LabelArray {
   const row = db.prepare('SELECT label_encoding, labels_blob FROM edit_snapshots WHERE segmentation_id = ? AND seq = ?').get(segmentationId, seq) as
-    | { label_encoding: 'deflate-u8' | 'deflate-u16'; labels_blob: Buffer }
-    | undefined;
+    { label_encoding: 'deflate-u8' | 'deflate-u16'; labels_blob: Buffer } | undefined;
   if (!row) throw new AppError('NOT_FOUND', `No snapshot at stroke ${seq} of segmentation ${segmentationId}.`);
   const raw = inflateSync(row.labels_blob);
   const labels =

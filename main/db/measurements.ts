@@ -53,7 +53,8 @@ export function saveMeasurements(
   labelMapVersion: number,
   createdAt = new Date().toISOString(),
 ): number {
-  if (!Number.isInteger(labelMapVersion) || labelMapVersion < 0) throw new AppError('INVALID_INPUT', `Label map version ${labelMapVersion} is not a journal position.`);
+  if (!Number.isInteger(labelMapVersion) || labelMapVersion < 0)
+    throw new AppError('INVALID_INPUT', `Label map version ${labelMapVersion} is not a journal position.`);
   if (result.geometry.status === 'unsafe') throw new AppError('UNSAFE_GEOMETRY', 'Measurements on unsafe geometry are not stored.');
   const exists = db.prepare('SELECT 1 FROM segmentations WHERE id = ?').get(segmentationId);
   if (!exists) throw new AppError('NOT_FOUND', `Segmentation ${segmentationId} does not exist.`);
@@ -67,8 +68,15 @@ export function saveMeasurements(
   );
   return db.transaction(() => {
     const runId = Number(
-      insertRun.run(segmentationId, result.computationVersion, result.connectivity, result.geometry.status, JSON.stringify(result.geometry), labelMapVersion, createdAt)
-        .lastInsertRowid,
+      insertRun.run(
+        segmentationId,
+        result.computationVersion,
+        result.connectivity,
+        result.geometry.status,
+        JSON.stringify(result.geometry),
+        labelMapVersion,
+        createdAt,
+      ).lastInsertRowid,
     );
     // NaN cannot be stored as REAL in a STRICT table meaningfully: store it as NULL.
     const finite = (v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
@@ -131,14 +139,19 @@ export const IDENTITY_RUNS = 10;
  * of its runs used.
  */
 export function instanceHistory(db: Database, segmentationId: number): { previous: PreviousInstance[]; firstNewId: number } {
-  const runs = (db.prepare('SELECT id FROM measurement_runs WHERE segmentation_id = ? ORDER BY id DESC LIMIT ?').all(segmentationId, IDENTITY_RUNS) as { id: number }[]).map(
-    (r) => r.id,
+  const runs = (
+    db.prepare('SELECT id FROM measurement_runs WHERE segmentation_id = ? ORDER BY id DESC LIMIT ?').all(segmentationId, IDENTITY_RUNS) as { id: number }[]
+  ).map((r) => r.id);
+  const select = db.prepare(
+    'SELECT label_value, instance_id, anchor_i, anchor_j, anchor_k FROM measurements WHERE run_id = ? AND instance_id > 0 AND anchor_i IS NOT NULL',
   );
-  const select = db.prepare('SELECT label_value, instance_id, anchor_i, anchor_j, anchor_k FROM measurements WHERE run_id = ? AND instance_id > 0 AND anchor_i IS NOT NULL');
   const previous = runs.flatMap((runId, runsAgo) =>
-    (select.all(runId) as { label_value: number; instance_id: number; anchor_i: number; anchor_j: number; anchor_k: number }[]).map(
-      (r): PreviousInstance => ({ labelValue: r.label_value, instanceId: r.instance_id, anchorIjk: [r.anchor_i, r.anchor_j, r.anchor_k], runsAgo }),
-    ),
+    (select.all(runId) as { label_value: number; instance_id: number; anchor_i: number; anchor_j: number; anchor_k: number }[]).map((r): PreviousInstance => ({
+      labelValue: r.label_value,
+      instanceId: r.instance_id,
+      anchorIjk: [r.anchor_i, r.anchor_j, r.anchor_k],
+      runsAgo,
+    })),
   );
   const max = db
     .prepare('SELECT MAX(m.instance_id) AS n FROM measurements m JOIN measurement_runs r ON r.id = m.run_id WHERE r.segmentation_id = ?')

@@ -86,9 +86,7 @@ export function saveSegmentation(db: Database, seg: NewSegmentation): number {
         blob,
       );
     const id = Number(info.lastInsertRowid);
-    const insertLabel = db.prepare(
-      'INSERT INTO segmentation_labels (segmentation_id, value, name, color_json, kind, voxels) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    const insertLabel = db.prepare('INSERT INTO segmentation_labels (segmentation_id, value, name, color_json, kind, voxels) VALUES (?, ?, ?, ?, ?, ?)');
     // Every label of the table is kept (an empty label is still a label the user may paint later).
     const values = new Set<number>([...tableByValue.keys(), ...counts.keys()]);
     for (const value of [...values].sort((a, b) => a - b)) {

@@ -50,7 +50,10 @@ export interface ElectronLike {
   };
   ipcMain: IpcMainLike;
   dialog: {
-    showOpenDialog(window: WindowLike, options: { properties: ('openFile' | 'openDirectory' | 'multiSelections')[] }): Promise<{ canceled: boolean; filePaths: string[] }>;
+    showOpenDialog(
+      window: WindowLike,
+      options: { properties: ('openFile' | 'openDirectory' | 'multiSelections')[] },
+    ): Promise<{ canceled: boolean; filePaths: string[] }>;
   };
   session: { defaultSession: GuardedSession };
 }
@@ -88,7 +91,9 @@ export async function startElectronApp(electron: ElectronLike, opts: ShellOption
     pickPaths: async (kind) => {
       const owner = windows[0];
       if (!owner) return [];
-      const r = await electron.dialog.showOpenDialog(owner, { properties: kind === 'folder' ? ['openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'] });
+      const r = await electron.dialog.showOpenDialog(owner, {
+        properties: kind === 'folder' ? ['openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'],
+      });
       return r.canceled ? [] : r.filePaths;
     },
   });

@@ -7,7 +7,10 @@ import { APP_ORIGIN } from './security.js';
 
 function errorResponse(err: unknown, headers: Record<string, string> = {}): Response {
   const { status, body } = errorReply(err);
-  return new Response(JSON.stringify(body), { status, headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'X-Content-Type-Options': 'nosniff' } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
+  });
 }
 
 export async function appProtocolResponse(request: Request, rendererDir: string): Promise<Response> {

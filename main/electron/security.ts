@@ -91,9 +91,7 @@ export interface GuardedSession {
 export function hardenSession(session: GuardedSession): void {
   session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   // Only patterns Chromium's match-pattern parser surely accepts: an invalid one throws at start-up.
-  session.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (_details, callback) =>
-    callback({ cancel: true }),
-  );
+  session.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (_details, callback) => callback({ cancel: true }));
 }
 
 /** IPC is accepted only from the app's own top-level frame. */

@@ -86,7 +86,12 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
     if (params.tool === 'regionGrow' && params.tolerance === undefined && (params.loValue === undefined || params.hiValue === undefined)) {
       throw new AppError('INVALID_INPUT', 'Region growing needs a tolerance, or both a low and a high value.');
     }
-    if ((params.tool === 'threshold' || params.tool === 'regionGrow') && params.loValue !== undefined && params.hiValue !== undefined && params.loValue > params.hiValue) {
+    if (
+      (params.tool === 'threshold' || params.tool === 'regionGrow') &&
+      params.loValue !== undefined &&
+      params.hiValue !== undefined &&
+      params.loValue > params.hiValue
+    ) {
       throw new AppError('INVALID_INPUT', `The range ${params.loValue}..${params.hiValue} is empty (low above high).`);
     }
     try {
@@ -133,7 +138,8 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
 
     'segment.start': async ({ seriesId, modelId, device, allowModalityMismatch }, ctx: CallContext) => {
       // A caller names a model; only the CLI, run by the user on their own machine, may load a folder by path.
-      if (!MODEL_ID_PATTERN.test(modelId)) throw new AppError('INVALID_INPUT', `"${modelId.slice(0, 80)}" is not a model id (a name such as abdomen-ct, not a path).`);
+      if (!MODEL_ID_PATTERN.test(modelId))
+        throw new AppError('INVALID_INPUT', `"${modelId.slice(0, 80)}" is not a model id (a name such as abdomen-ct, not a path).`);
       const series = getSeriesRecord(db, seriesId); // NOT_FOUND before a job exists
       const model = await resolveModel(modelId, deps.modelRoots);
       // refusals before a job exists too (unsafe geometry first: no override helps there), so the caller learns
@@ -155,13 +161,15 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
         },
       });
       jobs.set(jobId, job);
-      job.promise.then(
-        ({ segmentationId }) => ctx.emit('segment.done', { jobId, segmentationId }),
-        (err: unknown) => {
-          const e = toErrorData(err);
-          ctx.emit('segment.done', { jobId, error: { code: e.code, message: e.message } });
-        },
-      ).finally(() => jobs.delete(jobId));
+      job.promise
+        .then(
+          ({ segmentationId }) => ctx.emit('segment.done', { jobId, segmentationId }),
+          (err: unknown) => {
+            const e = toErrorData(err);
+            ctx.emit('segment.done', { jobId, error: { code: e.code, message: e.message } });
+          },
+        )
+        .finally(() => jobs.delete(jobId));
       return { jobId };
     },
 
@@ -384,7 +392,11 @@ function finiteOrNull(v: number | null | undefined): number | null {
 
 /** Params go to JSON (DB and wire): typed arrays become plain arrays, non-finite numbers null. */
 function jsonSafe(params: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(params, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === 'number' && !Number.isFinite(v) ? null : v))) as Record<string, unknown>;
+  return JSON.parse(
+    JSON.stringify(params, (_k, v: unknown) =>
+      ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === 'number' && !Number.isFinite(v) ? null : v,
+    ),
+  ) as Record<string, unknown>;
 }
 
 /** The measurement result as the contract carries it: no NaN/Infinity (null instead), geometry status always. */
@@ -418,7 +430,15 @@ export function measurementWire(segmentationId: number, runId: number, r: Measur
       maxDiameterMm: f(l.maxDiameterMm),
       touchesScanEdge: l.touchesScanEdge,
       stats: l.stats
-        ? { mean: f(l.stats.mean), sd: f(l.stats.sd), min: f(l.stats.min), max: f(l.stats.max), median: f(l.stats.median), p5: f(l.stats.p5), p95: f(l.stats.p95) }
+        ? {
+            mean: f(l.stats.mean),
+            sd: f(l.stats.sd),
+            min: f(l.stats.min),
+            max: f(l.stats.max),
+            median: f(l.stats.median),
+            p5: f(l.stats.p5),
+            p95: f(l.stats.p95),
+          }
         : null,
       instances: l.instances.map((i) => ({
         id: i.id,

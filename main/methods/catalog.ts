@@ -18,7 +18,8 @@ import { seriesThumbnail } from '../services/series/thumbnails.js';
 import { listSegmentations, saveSegmentation, type SegmentationSummary } from '../db/segmentations.js';
 import type { BinaryResource, MethodImpls, ServiceDeps } from './types.js';
 
-type CatalogMethodName = 'app.info' | 'catalog.list' | 'import.paths' | 'dialog.pickPaths' | 'volume.info' | 'segmentations.list' | 'segmentations.addFromNifti';
+type CatalogMethodName =
+  'app.info' | 'catalog.list' | 'import.paths' | 'dialog.pickPaths' | 'volume.info' | 'segmentations.list' | 'segmentations.addFromNifti';
 
 export interface CatalogService {
   methods: Pick<MethodImpls, CatalogMethodName>;

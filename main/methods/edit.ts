@@ -54,7 +54,13 @@ export function createEditingService(db: Database, registryOptions: EditSessionR
       job = (async () => {
         const seriesId = seriesIdOfSegmentation(db, segmentationId);
         // Threshold tools need HU on the segmentation's grid; a series that cannot load only disables them.
-        const volume = seriesId === undefined ? undefined : await loadSeriesVolume(db, seriesId).then((l) => l.volume, () => undefined);
+        const volume =
+          seriesId === undefined
+            ? undefined
+            : await loadSeriesVolume(db, seriesId).then(
+                (l) => l.volume,
+                () => undefined,
+              );
         staged.set(segmentationId, volume?.voxels);
       })().finally(() => staging.delete(segmentationId));
       staging.set(segmentationId, job);
@@ -94,7 +100,14 @@ export function createEditingService(db: Database, registryOptions: EditSessionR
       await registry.reopen(segmentationId);
       return withSession(segmentationId, (s) => {
         const h = s.history();
-        return { segmentationId, version: h.version, canUndo: h.canUndo, canRedo: h.canRedo, hasImageValues: registry.hasModality(segmentationId), labels: s.labelMap().table };
+        return {
+          segmentationId,
+          version: h.version,
+          canUndo: h.canUndo,
+          canRedo: h.canRedo,
+          hasImageValues: registry.hasModality(segmentationId),
+          labels: s.labelMap().table,
+        };
       });
     },
     'edit.stroke': async ({ segmentationId, stroke }) => withSession(segmentationId, (s) => change(segmentationId, s.applyStroke(stroke))),
@@ -112,7 +125,12 @@ export function createEditingService(db: Database, registryOptions: EditSessionR
       // A copy of the live map: the response may still be sending when the next stroke changes it.
       const live = registry.peek(segmentationId);
       const m = live?.labelMap();
-      if (live && m) return { seriesId: seriesIdOfSegmentation(db, segmentationId) ?? -1, labelMap: { ...m, labels: m.labels.slice() }, labelMapVersion: live.history().version };
+      if (live && m)
+        return {
+          seriesId: seriesIdOfSegmentation(db, segmentationId) ?? -1,
+          labelMap: { ...m, labels: m.labels.slice() },
+          labelMapVersion: live.history().version,
+        };
       // One read transaction: the map and its version come from the same state of the journal.
       return db.transaction(() => ({
         seriesId: seriesIdOfSegmentation(db, segmentationId) ?? -1,

@@ -1,16 +1,7 @@
 // What the method table is, as the services implement it and the adapters (Electron IPC, HTTP, CLI) serve it:
 // one typed implementation per contract entry, plus binary resources (voxels, thumbnails) keyed by id.
 import type { Database } from 'better-sqlite3';
-import type {
-  BinaryBox,
-  BinaryKind,
-  EventName,
-  EventPayload,
-  MethodInput,
-  MethodName,
-  MethodOutput,
-  VoxelDtype,
-} from '../../shared/ipc/contract.js';
+import type { BinaryBox, BinaryKind, EventName, EventPayload, MethodInput, MethodName, MethodOutput, VoxelDtype } from '../../shared/ipc/contract.js';
 import type { EditSessionRegistryOptions } from '../services/editing/registry.js';
 
 export interface CallContext {

@@ -6,9 +6,7 @@ import type { Volume } from '../../shared/domain/volume.js';
 import { segmentVolume, type SegmentOptions } from '../services/inference/engine.js';
 import { loadModelFolder } from '../services/inference/registry.js';
 
-export type WorkerRequest =
-  | { type: 'start'; volume: Volume; modelDir: string; options: Omit<SegmentOptions, 'signal' | 'onProgress'> }
-  | { type: 'cancel' };
+export type WorkerRequest = { type: 'start'; volume: Volume; modelDir: string; options: Omit<SegmentOptions, 'signal' | 'onProgress'> } | { type: 'cancel' };
 
 if (!parentPort) throw new Error('inferenceWorker must run as a worker thread');
 const port = parentPort;

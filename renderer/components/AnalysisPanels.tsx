@@ -8,7 +8,13 @@ import { ClassicalPanel } from './ClassicalPanel.js';
 import { ComparePanel } from './ComparePanel.js';
 import './analysis.css';
 
-export function AnalysisPanels(props: { seriesId: number; segmentations: readonly SegmentationInfo[]; analysis: AnalysisState; onAdded(): void; onStatus(s: string): void }) {
+export function AnalysisPanels(props: {
+  seriesId: number;
+  segmentations: readonly SegmentationInfo[];
+  analysis: AnalysisState;
+  onAdded(): void;
+  onStatus(s: string): void;
+}) {
   const { seriesId, segmentations, analysis, onAdded, onStatus } = props;
   return (
     <div className="analysis-panels" data-testid="analysis-panels">

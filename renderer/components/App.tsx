@@ -19,7 +19,10 @@ export function App() {
     api.call('app.info', {}).then(setInfo, (e: unknown) => setStatus(String(e)));
   }, []);
   useEffect(() => {
-    api.call('catalog.list', {}).then((r) => setPatients(r.patients), (e: unknown) => setStatus(`Catalog: ${String(e)}`));
+    api.call('catalog.list', {}).then(
+      (r) => setPatients(r.patients),
+      (e: unknown) => setStatus(`Catalog: ${String(e)}`),
+    );
   }, [ui.catalogVersion]);
 
   const series: SeriesNode | undefined = useMemo(
@@ -45,7 +48,16 @@ export function App() {
       </aside>
       {ui.seriesId !== null ? (
         // The one key of the page that names a series: everything of the previous series unmounts with it.
-        <OpenSeries key={ui.seriesId} seriesId={ui.seriesId} series={series} ui={ui} dispatch={dispatch} status={status} onStatus={setStatus} onCatalogChanged={catalogChanged} />
+        <OpenSeries
+          key={ui.seriesId}
+          seriesId={ui.seriesId}
+          series={series}
+          ui={ui}
+          dispatch={dispatch}
+          status={status}
+          onStatus={setStatus}
+          onCatalogChanged={catalogChanged}
+        />
       ) : (
         <>
           <main className="center">

@@ -10,7 +10,10 @@ type Tool = 'threshold' | 'regionGrow' | 'kmeans' | 'edges';
 const LIVE_DELAY_MS = 250;
 
 function parseIjk(text: string): Vec3 | null {
-  const n = text.split(/[\s,]+/).filter(Boolean).map(Number);
+  const n = text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
   return n.length === 3 && n.every((x) => Number.isInteger(x) && x >= 0) ? (n as Vec3) : null;
 }
 
@@ -58,7 +61,10 @@ export function ClassicalPanel(props: {
     const box = roi ? { roi: { minIjk: roi.minIjk as Vec3, maxIjk: roi.maxIjk as Vec3 } } : {};
     const loV = Number(lo);
     const hiV = Number(hi);
-    if (tool === 'threshold') return Number.isFinite(loV) && Number.isFinite(hiV) && lo.trim() && hi.trim() ? { tool, loValue: loV, hiValue: hiV, ...box } : 'Give a low and a high HU value.';
+    if (tool === 'threshold')
+      return Number.isFinite(loV) && Number.isFinite(hiV) && lo.trim() && hi.trim()
+        ? { tool, loValue: loV, hiValue: hiV, ...box }
+        : 'Give a low and a high HU value.';
     if (tool === 'regionGrow') {
       if (!seed) return 'Click a seed voxel in a view.';
       const range = useTolerance ? { tolerance: Number(tolerance) } : { loValue: loV, hiValue: hiV };
@@ -97,7 +103,13 @@ export function ClassicalPanel(props: {
   // Live preview: threshold follows its range as it is typed; region grow re-runs on a new seed. liveKey holds every
   // input a live preview reads, so it alone decides when to run again.
   const liveKey =
-    tool === 'threshold' ? `${lo}|${hi}|${useRoi}|${roiMin}|${roiMax}` : tool === 'regionGrow' && seed ? seed.join(',') : tool === 'edges' ? `edges|${edge}` : null;
+    tool === 'threshold'
+      ? `${lo}|${hi}|${useRoi}|${roiMin}|${roiMax}`
+      : tool === 'regionGrow' && seed
+        ? seed.join(',')
+        : tool === 'edges'
+          ? `edges|${edge}`
+          : null;
   useEffect(() => {
     if (liveKey === null) return;
     const t = setTimeout(() => void runPreview(), LIVE_DELAY_MS);
@@ -148,7 +160,8 @@ export function ClassicalPanel(props: {
             seed: {seed ? `[${seed.join(', ')}]` : 'click a voxel in any view'}
           </div>
           <label className="row">
-            <input type="checkbox" checked={useTolerance} onChange={(e) => setUseTolerance(e.target.checked)} /> seed ± <input className="num" value={tolerance} onChange={(e) => setTolerance(e.target.value)} disabled={!useTolerance} /> HU
+            <input type="checkbox" checked={useTolerance} onChange={(e) => setUseTolerance(e.target.checked)} /> seed ±{' '}
+            <input className="num" value={tolerance} onChange={(e) => setTolerance(e.target.value)} disabled={!useTolerance} /> HU
           </label>
           <div className="row">
             <select value={connectivity} onChange={(e) => setConnectivity(Number(e.target.value) as 6 | 26)}>

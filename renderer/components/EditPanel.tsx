@@ -48,7 +48,12 @@ export function EditPanel(props: { labelMaps: SegmentationInfo[]; onTool(tool: E
     [session.createLabel],
   );
 
-  if (labelMaps.length === 0) return <div className="edit-panel muted" data-testid="edit-panel">Editing: add a label map first.</div>;
+  if (labelMaps.length === 0)
+    return (
+      <div className="edit-panel muted" data-testid="edit-panel">
+        Editing: add a label map first.
+      </div>
+    );
   const seg = labelMaps.find((l) => l.segmentationId === segId);
 
   return (

@@ -36,7 +36,9 @@ export function ImportPanel({ canPick, onImported, onStatus }: { canPick: boolea
     // The reply and the last progress event travel separately (RPC vs event stream): when the reply wins, the bar
     // still ends full, and stays so until the next import.
     setProgress((p) => ({ done: p?.total ?? r.filesSeen, total: p?.total ?? r.filesSeen }));
-    onStatus(`Imported ${r.filesSeen} files into ${r.seriesIds.length} series${r.problems.length ? `, ${r.problems.length} problems (${r.problems[0].message})` : ''}.`);
+    onStatus(
+      `Imported ${r.filesSeen} files into ${r.seriesIds.length} series${r.problems.length ? `, ${r.problems.length} problems (${r.problems[0].message})` : ''}.`,
+    );
     onImported(r.seriesIds);
   };
 
@@ -60,7 +62,13 @@ export function ImportPanel({ canPick, onImported, onStatus }: { canPick: boolea
           void run([path.trim()]);
         }}
       >
-        <input data-testid="import-path" placeholder="/path/to/dicom folder, .zip or DICOMDIR" value={path} onChange={(e) => setPath(e.target.value)} disabled={busy} />
+        <input
+          data-testid="import-path"
+          placeholder="/path/to/dicom folder, .zip or DICOMDIR"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          disabled={busy}
+        />
         <button type="submit" data-testid="import-button" disabled={busy || !path.trim()}>
           Import
         </button>

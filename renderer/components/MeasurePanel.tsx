@@ -147,7 +147,12 @@ export function MeasurePanel(props: {
             </option>
           ))}
         </select>
-        <select value={connectivity} onChange={(e) => setConnectivity(Number(e.target.value) as 6 | 26)} title="lesion connectivity" data-testid="measure-connectivity">
+        <select
+          value={connectivity}
+          onChange={(e) => setConnectivity(Number(e.target.value) as 6 | 26)}
+          title="lesion connectivity"
+          data-testid="measure-connectivity"
+        >
           <option value={6}>6-conn.</option>
           <option value={26}>26-conn.</option>
         </select>
@@ -162,8 +167,8 @@ export function MeasurePanel(props: {
       )}
       {result && staleAt !== null && (
         <div className="refusal stale" role="alert" data-testid="measure-stale">
-          Out of date: these figures were measured on version {result.labelMapVersion} of the label map, which has been edited since (now
-          version {staleAt}). Measure again for current figures; export is refused until then.{' '}
+          Out of date: these figures were measured on version {result.labelMapVersion} of the label map, which has been edited since (now version {staleAt}).
+          Measure again for current figures; export is refused until then.{' '}
           <button onClick={() => void measure()} disabled={busy} data-testid="measure-again">
             Measure again
           </button>
@@ -172,7 +177,10 @@ export function MeasurePanel(props: {
       {result && (
         <>
           <div className={`small${staleAt !== null ? ' stale-figures' : ''}`}>
-            geometry <span className={`badge badge-${result.geometry.status}`} data-testid="measure-geometry">{result.geometry.status}</span>{' '}
+            geometry{' '}
+            <span className={`badge badge-${result.geometry.status}`} data-testid="measure-geometry">
+              {result.geometry.status}
+            </span>{' '}
             <span className="muted">
               voxel {result.geometry.spacingMm.map((s) => s.toFixed(2)).join('×')} mm · run {result.runId} ·{' '}
               <span data-testid="measure-version" data-version={result.labelMapVersion}>
@@ -201,7 +209,13 @@ export function MeasurePanel(props: {
             </thead>
             <tbody>
               {shownLabels.map((l) => (
-                <tr key={l.value} data-testid={`measure-row-${l.value}`} data-label={l.name} onClick={() => l.centroidLps && onJump(l.centroidLps)} title="click: go to the centroid">
+                <tr
+                  key={l.value}
+                  data-testid={`measure-row-${l.value}`}
+                  data-label={l.name}
+                  onClick={() => l.centroidLps && onJump(l.centroidLps)}
+                  title="click: go to the centroid"
+                >
                   <td>{l.name}</td>
                   <td>
                     {l.touchesScanEdge && (

@@ -5,7 +5,14 @@ import { useMethod } from '../state/useMethod.js';
 import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import type { UiAction, UiState } from '../state/uiState.js';
 
-export function OverlayPanel(props: { seriesId: number; segmentations: SegmentationInfo[]; ui: UiState; dispatch(a: UiAction): void; onAdded(): void; onStatus(s: string): void }) {
+export function OverlayPanel(props: {
+  seriesId: number;
+  segmentations: SegmentationInfo[];
+  ui: UiState;
+  dispatch(a: UiAction): void;
+  onAdded(): void;
+  onStatus(s: string): void;
+}) {
   const { ui, dispatch } = props;
   const [niftiPath, setNiftiPath] = useState('');
   const [tablePath, setTablePath] = useState('');

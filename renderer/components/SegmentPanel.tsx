@@ -99,7 +99,13 @@ export function SegmentPanel(props: { seriesId: number; segmentations: readonly 
             </option>
           ))}
         </select>
-        <select value={device} onChange={(e) => setDevice(e.target.value as 'auto' | 'cpu' | 'gpu')} data-testid="segment-device" disabled={!!job} title="auto: GPU when one works, else CPU">
+        <select
+          value={device}
+          onChange={(e) => setDevice(e.target.value as 'auto' | 'cpu' | 'gpu')}
+          data-testid="segment-device"
+          disabled={!!job}
+          title="auto: GPU when one works, else CPU"
+        >
           <option value="auto">auto</option>
           <option value="cpu">cpu</option>
           <option value="gpu">gpu</option>

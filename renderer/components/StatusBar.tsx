@@ -8,8 +8,12 @@ export function StatusBar({ probe, status }: { probe: ProbeReading | null; statu
         {probe ? (
           <>
             <span data-testid="probe-value">{Number.isInteger(probe.value) ? probe.value : probe.value.toFixed(2)}</span> {probe.unit}{' '}
-            <span data-testid="probe-lps">{probe.lpsMm ? `LPS (${probe.lpsMm.map((v) => v.toFixed(1)).join(', ')}) mm` : 'LPS unavailable (unsafe geometry)'}</span>{' '}
-            <span className="muted" data-testid="probe-ijk">voxel [{probe.ijk.join(', ')}]</span>
+            <span data-testid="probe-lps">
+              {probe.lpsMm ? `LPS (${probe.lpsMm.map((v) => v.toFixed(1)).join(', ')}) mm` : 'LPS unavailable (unsafe geometry)'}
+            </span>{' '}
+            <span className="muted" data-testid="probe-ijk">
+              voxel [{probe.ijk.join(', ')}]
+            </span>
           </>
         ) : (
           <span className="muted">move over an image to read values</span>

@@ -29,13 +29,16 @@ export function useAnalysisState(seriesId: number | null): AnalysisState {
   }, [seriesId]);
 
   const jumpTo = useCallback((lps: Vec3) => setJump((j) => ({ lps, seq: (j?.seq ?? 0) + 1 })), []);
-  const showLesion = useCallback((r: RecistOverlay | null) => {
-    setRecist(r);
-    if (!r) return;
-    const [a, b] = r.longLps;
-    // The long axis' midpoint lies on the RECIST slice, so the axial view lands on the slice the axes are drawn on.
-    jumpTo([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2]);
-  }, [jumpTo]);
+  const showLesion = useCallback(
+    (r: RecistOverlay | null) => {
+      setRecist(r);
+      if (!r) return;
+      const [a, b] = r.longLps;
+      // The long axis' midpoint lies on the RECIST slice, so the axial view lands on the slice the axes are drawn on.
+      jumpTo([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2]);
+    },
+    [jumpTo],
+  );
   const setPickListener = useCallback((l: ((ijk: Vec3) => void) | null) => {
     pickListener.current = l;
   }, []);

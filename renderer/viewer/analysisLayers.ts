@@ -38,7 +38,14 @@ async function loadPreview(p: PreviewOverlay, expectedVoxels: number): Promise<V
   const labels = new Uint8Array(bin.buffer);
   if (labels.length !== expectedVoxels) throw new Error(`preview ${p.previewId} does not match the series grid`);
   // A negative id keeps the overlay caches of previews apart from stored segmentations (and from each other).
-  const summary: SegmentationInfo = { segmentationId: -p.previewId, seriesId: p.seriesId, name: 'preview', source: 'classical', createdAt: '', labels: p.labels };
+  const summary: SegmentationInfo = {
+    segmentationId: -p.previewId,
+    seriesId: p.seriesId,
+    name: 'preview',
+    source: 'classical',
+    createdAt: '',
+    labels: p.labels,
+  };
   return { summary, labels };
 }
 

@@ -24,8 +24,7 @@ const PRESS_KEYS = new Set([' ', 'Enter']);
 export function keyGoesToViews(focus: FocusKind, e: KeyPress, pointerOverViews: boolean): boolean {
   if (focus === 'text') return false;
   const modified = e.ctrlKey || e.metaKey || e.altKey;
-  const usedByControl =
-    !modified && (focus === 'select' || (focus === 'range' && RANGE_KEYS.has(e.key)) || (focus === 'pressable' && PRESS_KEYS.has(e.key)));
+  const usedByControl = !modified && (focus === 'select' || (focus === 'range' && RANGE_KEYS.has(e.key)) || (focus === 'pressable' && PRESS_KEYS.has(e.key)));
   return usedByControl ? pointerOverViews : true;
 }
 

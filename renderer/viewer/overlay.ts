@@ -33,7 +33,10 @@ function arrayId(a: object): number {
 }
 
 function styleKey(style: OverlayStyle, segId: number): string {
-  return `${style.mode}|${[...style.hidden].filter((h) => h.startsWith(`${segId}:`)).sort().join(',')}`;
+  return `${style.mode}|${[...style.hidden]
+    .filter((h) => h.startsWith(`${segId}:`))
+    .sort()
+    .join(',')}`;
 }
 
 /** Packed RGBA per label value (little-endian: 0xAABBGGRR), alpha 0 for background and hidden labels. */
@@ -83,7 +86,8 @@ function sliceCanvas(lm: ViewerLabelMap, vol: ViewerVolume, plane: Plane, slice:
       if (v === 0) continue;
       if (style.mode === 'outline') {
         // A pixel is on the outline when a 4-neighbour (or the slice border) carries another label.
-        const inside = c > 0 && c < width - 1 && r > 0 && r < height - 1 && labels[n - 1] === v && labels[n + 1] === v && labels[n - width] === v && labels[n + width] === v;
+        const inside =
+          c > 0 && c < width - 1 && r > 0 && r < height - 1 && labels[n - 1] === v && labels[n + 1] === v && labels[n - width] === v && labels[n + width] === v;
         if (inside) continue;
       }
       out[n] = lut[v];

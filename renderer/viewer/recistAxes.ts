@@ -18,7 +18,13 @@ export const RECIST_LONG_COLOUR = '#ffd000';
 export const RECIST_SHORT_COLOUR = '#ff40ff';
 
 /** A segment's end points in canvas pixels when both lie on `slice` of this view (within half a voxel), else null. */
-function onSlice(el: HTMLElement, g: VolumeGeometry, ax: PatientViewAxes, slice: number, seg: [Vec3, Vec3]): [cornerstone.CanvasCoordinate, cornerstone.CanvasCoordinate] | null {
+function onSlice(
+  el: HTMLElement,
+  g: VolumeGeometry,
+  ax: PatientViewAxes,
+  slice: number,
+  seg: [Vec3, Vec3],
+): [cornerstone.CanvasCoordinate, cornerstone.CanvasCoordinate] | null {
   const ends = seg.map((lps) => ijkToDisplay(ax, lpsToIjk(g, lps)));
   if (ends.some((d) => Math.abs(d.slice - slice) > 0.5)) return null;
   // Display (col, row) is a voxel index; its centre is at +0.5 in cornerstone's pixel coordinates.
@@ -30,7 +36,14 @@ function onSlice(el: HTMLElement, g: VolumeGeometry, ax: PatientViewAxes, slice:
  * Draws the axes (canvas coordinates, identity transform) and sets data-recist-long / data-recist-short to
  * "x0,y0,x1,y1" in canvas pixels, or removes them when the axis is not on this slice.
  */
-export function drawRecistAxes(el: HTMLElement, ctx: CanvasRenderingContext2D, g: VolumeGeometry, ax: PatientViewAxes, slice: number, recist: RecistOverlay | null | undefined): void {
+export function drawRecistAxes(
+  el: HTMLElement,
+  ctx: CanvasRenderingContext2D,
+  g: VolumeGeometry,
+  ax: PatientViewAxes,
+  slice: number,
+  recist: RecistOverlay | null | undefined,
+): void {
   const parts: ['long' | 'short', [Vec3, Vec3] | null, string][] = [
     ['long', recist?.longLps ?? null, RECIST_LONG_COLOUR],
     ['short', recist?.shortLps ?? null, RECIST_SHORT_COLOUR],

@@ -55,14 +55,22 @@ export function typedArrayOf(dtype: VoxelDtype, buffer: ArrayBufferLike, byteOff
   const n = length ?? (buffer.byteLength - byteOffset) / width;
   if (!Number.isInteger(n)) throw new RangeError(`${buffer.byteLength - byteOffset} bytes are not a whole number of ${dtype} voxels`);
   switch (dtype) {
-    case 'int8': return new Int8Array(buffer, byteOffset, n);
-    case 'uint8': return new Uint8Array(buffer, byteOffset, n);
-    case 'int16': return new Int16Array(buffer, byteOffset, n);
-    case 'uint16': return new Uint16Array(buffer, byteOffset, n);
-    case 'int32': return new Int32Array(buffer, byteOffset, n);
-    case 'uint32': return new Uint32Array(buffer, byteOffset, n);
-    case 'float32': return new Float32Array(buffer, byteOffset, n);
-    case 'float64': return new Float64Array(buffer, byteOffset, n);
+    case 'int8':
+      return new Int8Array(buffer, byteOffset, n);
+    case 'uint8':
+      return new Uint8Array(buffer, byteOffset, n);
+    case 'int16':
+      return new Int16Array(buffer, byteOffset, n);
+    case 'uint16':
+      return new Uint16Array(buffer, byteOffset, n);
+    case 'int32':
+      return new Int32Array(buffer, byteOffset, n);
+    case 'uint32':
+      return new Uint32Array(buffer, byteOffset, n);
+    case 'float32':
+      return new Float32Array(buffer, byteOffset, n);
+    case 'float64':
+      return new Float64Array(buffer, byteOffset, n);
   }
 }
 

@@ -36,11 +36,7 @@ export interface GeometryReport {
 }
 
 export function geometryReport(findings: GeometryFinding[]): GeometryReport {
-  const status: GeometryStatus = findings.some((f) => f.severity === 'unsafe')
-    ? 'unsafe'
-    : findings.length > 0
-      ? 'warning'
-      : 'ok';
+  const status: GeometryStatus = findings.some((f) => f.severity === 'unsafe') ? 'unsafe' : findings.length > 0 ? 'warning' : 'ok';
   return { status, findings };
 }
 

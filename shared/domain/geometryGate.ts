@@ -50,7 +50,10 @@ export function requirePlaceableLabelMap(mapGeometry: GeometryReport | undefined
   requirePhysicalUnits(mapGeometry, 'Placing the label map on the series through patient space');
   const noOrientation = mapGeometry.findings.find((f) => f.code === 'NIFTI_NO_ORIENTATION');
   if (noOrientation) {
-    throw new AppError('UNSAFE_GEOMETRY', `Placing the label map on the series refused: ${noOrientation.message} Give a file with a qform or sform, or one on the series grid.`);
+    throw new AppError(
+      'UNSAFE_GEOMETRY',
+      `Placing the label map on the series refused: ${noOrientation.message} Give a file with a qform or sform, or one on the series grid.`,
+    );
   }
 }
 
@@ -108,7 +111,10 @@ export function labelMapPlacement(src: VolumeGeometry & { labels: Labels }, targ
   if (covered === 0 || (labelled > 0 && outside === labelled)) {
     warnings.push({
       code: 'LABELMAP_NO_OVERLAP',
-      message: 'The label map does not overlap the series' + (labelled > 0 && outside === labelled ? ' where it has labels' : '') + ': a volume of 0 mL here means "not covered", not "absent".',
+      message:
+        'The label map does not overlap the series' +
+        (labelled > 0 && outside === labelled ? ' where it has labels' : '') +
+        ': a volume of 0 mL here means "not covered", not "absent".',
       details: { seriesCoveredFraction: fraction, labelledVoxelsOutside: outside },
     });
   } else if (covered < total) {
@@ -151,9 +157,7 @@ function insideAt(m: number[][], i: number, j: number, k: number, dims: Vec3): b
 /** How many voxels of a `fromDims` grid map (by `m`) inside a `toDims` grid. */
 function countInside(m: number[][], fromDims: Vec3, toDims: Vec3): number {
   let n = 0;
-  for (let k = 0; k < fromDims[2]; k++)
-    for (let j = 0; j < fromDims[1]; j++)
-      for (let i = 0; i < fromDims[0]; i++) if (insideAt(m, i, j, k, toDims)) n++;
+  for (let k = 0; k < fromDims[2]; k++) for (let j = 0; j < fromDims[1]; j++) for (let i = 0; i < fromDims[0]; i++) if (insideAt(m, i, j, k, toDims)) n++;
   return n;
 }
 

@@ -194,8 +194,7 @@ export function planSliceGrid(input: SliceStackInput): SliceGridPlan {
       const maxStep = Math.max(...steps);
       const stepTol = Math.max(uniformTolMm, 0.05 * usualStep);
       const multiples = steps.map((st) => Math.round(st / usualStep));
-      const isGapPattern =
-        multiples.every((q, s) => q >= 1 && Math.abs(steps[s] - q * usualStep) <= stepTol) && multiples.some((q) => q >= 2);
+      const isGapPattern = multiples.every((q, s) => q >= 1 && Math.abs(steps[s] - q * usualStep) <= stepTol) && multiples.some((q) => q >= 2);
       let nOut: number;
       if (isGapPattern) {
         nOut = Math.round(extentMm / usualStep) + 1;

@@ -151,10 +151,23 @@ export const analysisMethods = {
    */
   'measure.histogram': {
     input: z
-      .object({ segmentationId: idSchema, labelValue: labelValueSchema.min(1), bins: z.number().int().min(2).max(512).default(64), loValue: modalityValueSchema.optional(), hiValue: modalityValueSchema.optional() })
+      .object({
+        segmentationId: idSchema,
+        labelValue: labelValueSchema.min(1),
+        bins: z.number().int().min(2).max(512).default(64),
+        loValue: modalityValueSchema.optional(),
+        hiValue: modalityValueSchema.optional(),
+      })
       .strict()
       .refine((r) => r.loValue === undefined || r.hiValue === undefined || r.hiValue > r.loValue, { message: 'hiValue must be above loValue' }),
-    output: z.object({ loValue: z.number(), binWidth: z.number(), counts: z.array(z.number().int()), voxels: z.number().int(), below: z.number().int(), above: z.number().int() }),
+    output: z.object({
+      loValue: z.number(),
+      binWidth: z.number(),
+      counts: z.array(z.number().int()),
+      voxels: z.number().int(),
+      below: z.number().int(),
+      above: z.number().int(),
+    }),
   },
   /**
    * Whether a stored run still describes the label map: stale once the map was edited after it was measured

@@ -105,9 +105,7 @@ export const methods = {
   },
   /** Reads a NIfTI label map, resamples it onto the series grid through patient space, stores it as a segmentation (source 'import'). */
   'segmentations.addFromNifti': {
-    input: z
-      .object({ seriesId: idSchema, path: localPath, labelTablePath: localPath.optional(), name: z.string().max(200).optional() })
-      .strict(),
+    input: z.object({ seriesId: idSchema, path: localPath, labelTablePath: localPath.optional(), name: z.string().max(200).optional() }).strict(),
     /** warnings: how the map was placed on the series (resampled, partial cover, cropped) and the file's own geometry findings. */
     output: segmentationInfoSchema.extend({ warnings: z.array(z.object({ code: z.string(), message: z.string() })) }),
   },

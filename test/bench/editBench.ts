@@ -26,9 +26,17 @@ function mb(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
 }
 
-
 function createSegmentation(db: Database): number {
-  const geometry: VolumeGeometry = { dims: DIMS, spacingMm: SPACING_MM, originLps: [0, 0, 0], directionLps: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
+  const geometry: VolumeGeometry = {
+    dims: DIMS,
+    spacingMm: SPACING_MM,
+    originLps: [0, 0, 0],
+    directionLps: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+  };
   db.prepare("INSERT INTO patients (patient_key, patient_id, name) VALUES ('bench', 'bench', 'Bench^Edit')").run();
   db.prepare("INSERT INTO studies (patient_id, study_uid) VALUES (1, '1.2.3')").run();
   db.prepare(
@@ -137,18 +145,45 @@ export async function runEditBench(): Promise<void> {
     console.log(`\n== mask editing: ${DIMS.join('×')} uint8 map (${mb(labels.byteLength)} MB), spacing ${SPACING_MM.join('×')} mm, 20 mm brush ==`);
     console.log(['measure', 'medseg', 'full-copy undo step (reference)', 'ratio'].join(' | '));
     console.log(
-      [`stroke commit, ${STROKES} axial disc drags (median / p99 / max ms)`, `${median(ms).toFixed(1)} / ${quantile(ms, 0.99).toFixed(1)} / ${Math.max(...ms).toFixed(1)}`, `${fullCopyMs.toFixed(0)} (deflate only)`, `${(median(ms) / fullCopyMs).toFixed(3)}×`].join(' | '),
+      [
+        `stroke commit, ${STROKES} axial disc drags (median / p99 / max ms)`,
+        `${median(ms).toFixed(1)} / ${quantile(ms, 0.99).toFixed(1)} / ${Math.max(...ms).toFixed(1)}`,
+        `${fullCopyMs.toFixed(0)} (deflate only)`,
+        `${(median(ms) / fullCopyMs).toFixed(3)}×`,
+      ].join(' | '),
     );
     console.log(
-      [`idle snapshot every ${DEFAULT_SNAPSHOT_EVERY} journaled strokes (${snapshotTotalMs.length}×, ${journaled} journaled): main-thread copy / total ms (median)`, `${median(snapshotCopyMs).toFixed(0)} / ${median(snapshotTotalMs).toFixed(0)}`, '', ''].join(' | '),
+      [
+        `idle snapshot every ${DEFAULT_SNAPSHOT_EVERY} journaled strokes (${snapshotTotalMs.length}×, ${journaled} journaled): main-thread copy / total ms (median)`,
+        `${median(snapshotCopyMs).toFixed(0)} / ${median(snapshotTotalMs).toFixed(0)}`,
+        '',
+        '',
+      ].join(' | '),
     );
     console.log(
-      [`bytes stored per stroke (median delta blob; changed voxels median ${median(voxels)})`, `${median(bytes)}`, `${fullCopyBytes}`, `${(median(bytes) / fullCopyBytes).toFixed(5)}×`].join(' | '),
+      [
+        `bytes stored per stroke (median delta blob; changed voxels median ${median(voxels)})`,
+        `${median(bytes)}`,
+        `${fullCopyBytes}`,
+        `${(median(bytes) / fullCopyBytes).toFixed(5)}×`,
+      ].join(' | '),
     );
     console.log(
-      [`database growth per stroke incl. rows, params and snapshots`, `${((sizeAfter - sizeBefore) / STROKES / 1024).toFixed(1)} KiB`, `${(fullCopyBytes / 1024).toFixed(1)} KiB`, `${((sizeAfter - sizeBefore) / STROKES / fullCopyBytes).toFixed(3)}×`].join(' | '),
+      [
+        `database growth per stroke incl. rows, params and snapshots`,
+        `${((sizeAfter - sizeBefore) / STROKES / 1024).toFixed(1)} KiB`,
+        `${(fullCopyBytes / 1024).toFixed(1)} KiB`,
+        `${((sizeAfter - sizeBefore) / STROKES / fullCopyBytes).toFixed(3)}×`,
+      ].join(' | '),
     );
-    console.log([`3D sphere stroke, ${SPHERES} strokes (median / p99 ms; median bytes)`, `${median(sphereMs).toFixed(1)} / ${quantile(sphereMs, 0.99).toFixed(1)}; ${median(sphereBytes)} B`, '', ''].join(' | '));
+    console.log(
+      [
+        `3D sphere stroke, ${SPHERES} strokes (median / p99 ms; median bytes)`,
+        `${median(sphereMs).toFixed(1)} / ${quantile(sphereMs, 0.99).toFixed(1)}; ${median(sphereBytes)} B`,
+        '',
+        '',
+      ].join(' | '),
+    );
     console.log([`undo (median / p99 ms)`, `${median(undoMs).toFixed(1)} / ${quantile(undoMs, 0.99).toFixed(1)}`, '', ''].join(' | '));
     console.log([`open session: fresh / after ${STROKES + SPHERES} strokes (ms)`, `${openMs.toFixed(0)} / ${reopenMs.toFixed(0)}`, '', ''].join(' | '));
     console.log(

@@ -53,8 +53,6 @@ export async function runImportBench(): Promise<void> {
     const refS = median(ref.map((o) => o.seconds));
     const rss = Math.max(...ours.map((o) => o.maxRssMb));
     const refRss = ref[0].maxRssMb;
-    console.log(
-      [ds.name, oursS.toFixed(3), refS.toFixed(3), `${(oursS / refS).toFixed(2)}×`, rss.toFixed(0), refRss ? refRss.toFixed(0) : 'n/a'].join(' | '),
-    );
+    console.log([ds.name, oursS.toFixed(3), refS.toFixed(3), `${(oursS / refS).toFixed(2)}×`, rss.toFixed(0), refRss ? refRss.toFixed(0) : 'n/a'].join(' | '));
   }
 }

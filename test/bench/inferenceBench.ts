@@ -39,7 +39,10 @@ export async function runInferenceBench(): Promise<void> {
   const data = path.resolve(models, '../../shared/data');
   const lines: string[] = [];
   const tmp = mkdtempSync(path.join(tmpdir(), 'medseg-bench-'));
-  for (const [id, h, w] of [['abdomen-ct', 128, 128], ['lung-nodule-ct', 48, 48]] as const) {
+  for (const [id, h, w] of [
+    ['abdomen-ct', 128, 128],
+    ['lung-nodule-ct', 48, 48],
+  ] as const) {
     const model = await loadModelFolder(path.join(models, id));
     // a smooth deterministic tile in the normalised range both models see
     const input = new Float32Array(h * w);
@@ -75,4 +78,3 @@ export async function runInferenceBench(): Promise<void> {
   );
   for (const l of lines) console.log(l);
 }
-

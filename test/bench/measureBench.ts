@@ -91,9 +91,18 @@ print(json.dumps(dict(bincount=med(lambda: np.bincount(a, minlength=256)),
   console.log(['operation', 'medseg Gvox/s', 'numpy Gvox/s', 'medseg/numpy'].join(' | '));
   console.log(['label counting (labelHistogram vs np.bincount)', gv(tCount), gv(np.bincount), `${(np.bincount / tCount).toFixed(2)}×`].join(' | '));
   console.log(
-    ['per-label count+sum+sumSq+min+max, typed arrays (vs np.bincount weights=HU: sum only)', gv(tReduce), gv(np.weighted), `${(np.weighted / tReduce).toFixed(2)}×`].join(' | '),
+    [
+      'per-label count+sum+sumSq+min+max, typed arrays (vs np.bincount weights=HU: sum only)',
+      gv(tReduce),
+      gv(np.weighted),
+      `${(np.weighted / tReduce).toFixed(2)}×`,
+    ].join(' | '),
   );
-  console.log(['same reductions as an ONNX graph on onnxruntime-node cpu (4M-voxel chunks)', gv(tOnnx), gv(np.weighted), `${(np.weighted / tOnnx).toFixed(2)}×`].join(' | '));
+  console.log(
+    ['same reductions as an ONNX graph on onnxruntime-node cpu (4M-voxel chunks)', gv(tOnnx), gv(np.weighted), `${(np.weighted / tOnnx).toFixed(2)}×`].join(
+      ' | ',
+    ),
+  );
 
   // A full measurement (band, stats with percentiles, centroids, diameters) on the real 512x512x20 map.
   const big = await readNiftiLabels(join(TS, 'example_seg_dicom.nii.gz'));

@@ -83,13 +83,26 @@ export async function runViewerBench(): Promise<void> {
   const serve = await startServe(join(tmp, 'cat.db'));
   const context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+    ],
     viewport: { width: 1600, height: 900 },
   });
   try {
     const token = serve.url.searchParams.get('token')!;
     const base = `http://127.0.0.1:${serve.url.port}`;
-    const imported = await fetch(`${base}/rpc/import.paths`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify({ paths: [SERIES_DIR] }) });
+    const imported = await fetch(`${base}/rpc/import.paths`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ paths: [SERIES_DIR] }),
+    });
     if (!imported.ok) throw new Error(`import failed: HTTP ${imported.status}`);
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(serve.url.href);
@@ -97,7 +110,14 @@ export async function runViewerBench(): Promise<void> {
     await page.goto(`${base}/`); // token kept in sessionStorage for this tab
     const warmMs = await openSeriesMs(page); // server volume cache warm, page fresh
     const scroll = await scrollFps(page, CHANGES);
-    const figures = { changes: CHANGES, fps: scroll.fps, medianMsPerChange: scroll.medianMs, p95MsPerChange: scroll.p95Ms, openToFirstImageColdMs: coldMs, openToFirstImageWarmMs: warmMs };
+    const figures = {
+      changes: CHANGES,
+      fps: scroll.fps,
+      medianMsPerChange: scroll.medianMs,
+      p95MsPerChange: scroll.p95Ms,
+      openToFirstImageColdMs: coldMs,
+      openToFirstImageWarmMs: warmMs,
+    };
     console.log(
       `viewer: ${CHANGES} axial slice changes (512×512) at ${scroll.fps.toFixed(1)} fps (median ${scroll.medianMs.toFixed(1)} ms, p95 ${scroll.p95Ms.toFixed(1)} ms per change); ` +
         `open series -> first image ${coldMs.toFixed(0)} ms cold (server decodes 20 J2K slices), ${warmMs.toFixed(0)} ms warm`,

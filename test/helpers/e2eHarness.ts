@@ -7,7 +7,16 @@ import { REPO_DIR } from './paths.js';
 export const repo = REPO_DIR;
 
 /** The flags this machine needs (no sandbox as root, no GPU, no background network traffic). */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
 
 /** Generous: CI machines run several suites at once. */
 export const POLL_MS = 15_000;

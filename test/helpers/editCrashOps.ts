@@ -25,7 +25,14 @@ export function crashStroke(n: number): EditStroke {
   const roll = r();
   if (roll < 0.55) {
     const mode = r() < 0.7 ? 'paint' : 'erase';
-    return { kind: 'brush', mode, label: mode === 'erase' ? 0 : label, pathIjk: [at, [at[0] + 4 * r(), at[1] + 4 * r(), at[2]]], radiusMm: 2 + 4 * r(), shape: 'sphere' };
+    return {
+      kind: 'brush',
+      mode,
+      label: mode === 'erase' ? 0 : label,
+      pathIjk: [at, [at[0] + 4 * r(), at[1] + 4 * r(), at[2]]],
+      radiusMm: 2 + 4 * r(),
+      shape: 'sphere',
+    };
   }
   if (roll < 0.9) {
     const plane = (['axial', 'coronal', 'sagittal'] as VoxelPlane[])[Math.floor(r() * 3)];

@@ -65,7 +65,8 @@ export function findBoundaryViolations(files: SourceFile[]): Violation[] {
         if (below && target && ADAPTERS.some((a) => target.startsWith(a.replace(/\.(ts|cts)$/, '')))) flag('a service imports no adapter');
         if (below && target && target.startsWith('main/methods/')) flag('a service imports no method-table entry');
         if (file.path.startsWith('main/db/') && target && target.startsWith('main/services/')) flag('the database layer imports no service');
-        if (file.path.startsWith('main/methods/') && target && ADAPTERS.some((a) => target.startsWith(a.replace(/\.(ts|cts)$/, '')))) flag('the method table imports no adapter');
+        if (file.path.startsWith('main/methods/') && target && ADAPTERS.some((a) => target.startsWith(a.replace(/\.(ts|cts)$/, ''))))
+          flag('the method table imports no adapter');
       }
     }
     // SQL lives in main/db (one repository file per aggregate); services and methods call its functions.

@@ -97,12 +97,7 @@ export interface GridComparison {
  * mapped through the reference affine (RAS → LPS) to a reference index, which must be integral (any flip or
  * permutation of axes allowed, e.g. dcm2niix's row flip), and the values there must agree within `tolerance`.
  */
-export function compareInPatientSpace(
-  ours: Volume,
-  ref: NibabelImage,
-  tolerance = 0,
-  skip?: (i: number, j: number, k: number) => boolean,
-): GridComparison {
+export function compareInPatientSpace(ours: Volume, ref: NibabelImage, tolerance = 0, skip?: (i: number, j: number, k: number) => boolean): GridComparison {
   const refLps = ref.affineRas.map((row, r) => (r < 2 ? row.map((v) => -v) : row));
   const inv = invert4(refLps);
   const m = mul4(inv, ijkToLpsMatrix(ours)); // our ijk → reference ijk
@@ -163,7 +158,12 @@ export function invert4(m: number[][]): number[][] {
     [a[1][0] * a[2][1] - a[1][1] * a[2][0], a[0][1] * a[2][0] - a[0][0] * a[2][1], a[0][0] * a[1][1] - a[0][1] * a[1][0]],
   ].map((row) => row.map((v) => v / det));
   const t = [0, 1, 2].map((r) => -(inv[r][0] * m[0][3] + inv[r][1] * m[1][3] + inv[r][2] * m[2][3]));
-  return [[...inv[0], t[0]], [...inv[1], t[1]], [...inv[2], t[2]], [0, 0, 0, 1]];
+  return [
+    [...inv[0], t[0]],
+    [...inv[1], t[1]],
+    [...inv[2], t[2]],
+    [0, 0, 0, 1],
+  ];
 }
 
 export interface PydicomStack {

@@ -37,7 +37,8 @@ export const command: CliCommand = {
       usage,
     );
     if (positionals.length !== 2) throw new UsageError(`give exactly two label maps\nusage: ${usage}`);
-    if (path.resolve(positionals[0]) === path.resolve(positionals[1])) throw new UsageError(`A and B are the same file: give two different label maps\nusage: ${usage}`);
+    if (path.resolve(positionals[0]) === path.resolve(positionals[1]))
+      throw new UsageError(`A and B are the same file: give two different label maps\nusage: ${usage}`);
     const shared = values['label-names'] ? readNames(values['label-names']) : undefined;
     const names = {
       a: values['names-a'] ? readNames(values['names-a']) : shared,

@@ -24,8 +24,7 @@ export const command: CliCommand = {
         );
         for (const s of summary.series) {
           io.stdout(
-            `  series ${s.seriesId} ${s.modality} "${s.description}" ${s.dims.join('x')} geometry ${s.geometry.status}` +
-              `${s.isNew ? '' : ' (updated)'}\n`,
+            `  series ${s.seriesId} ${s.modality} "${s.description}" ${s.dims.join('x')} geometry ${s.geometry.status}` + `${s.isNew ? '' : ' (updated)'}\n`,
           );
           for (const f of s.geometry.findings) io.stdout(`    ${f.severity}: ${f.code}: ${f.message}\n`);
         }

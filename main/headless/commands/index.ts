@@ -9,20 +9,44 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: CommandEntry[] = [
-  { name: 'import', summary: 'Import DICOM files, folders, .zip archives or DICOMDIRs into the catalog', load: async () => (await import('./import.js')).command },
-  { name: 'info', summary: 'Show series, dimensions, spacing and geometry of DICOM data without importing it', load: async () => (await import('./info.js')).command },
-  { name: 'convert', summary: 'Convert a DICOM series (first, or --series UID) to NIfTI (int16 when exact, else float32), geometry status kept', load: async () => (await import('./convert.js')).command },
+  {
+    name: 'import',
+    summary: 'Import DICOM files, folders, .zip archives or DICOMDIRs into the catalog',
+    load: async () => (await import('./import.js')).command,
+  },
+  {
+    name: 'info',
+    summary: 'Show series, dimensions, spacing and geometry of DICOM data without importing it',
+    load: async () => (await import('./info.js')).command,
+  },
+  {
+    name: 'convert',
+    summary: 'Convert a DICOM series (first, or --series UID) to NIfTI (int16 when exact, else float32), geometry status kept',
+    load: async () => (await import('./convert.js')).command,
+  },
   {
     name: 'measure',
     summary: 'Volumes (mL with partial-volume band), intensity statistics (HU for CT), centroids and lesion RECIST diameters per label',
     load: async () => (await import('./measure.js')).command,
   },
-  { name: 'compare', summary: 'Compare two label maps on one grid: Dice, IoU, HD95 per label (paired by name), pixel accuracy', load: async () => (await import('./compare.js')).command },
+  {
+    name: 'compare',
+    summary: 'Compare two label maps on one grid: Dice, IoU, HD95 per label (paired by name), pixel accuracy',
+    load: async () => (await import('./compare.js')).command,
+  },
   {
     name: 'segment',
     summary: 'Segment a DICOM series or NIfTI volume with a U-Net model (default abdomen-ct); label map on the input grid',
     load: async () => (await import('./segment.js')).command,
   },
-  { name: 'models', summary: 'List segmentation models (bundled + <userData>/models), or --validate an external model folder', load: async () => (await import('./models.js')).command },
-  { name: 'serve', summary: 'Serve the viewer and its API on http://127.0.0.1 (token-protected) for use in a local browser', load: async () => (await import('./serve.js')).command },
+  {
+    name: 'models',
+    summary: 'List segmentation models (bundled + <userData>/models), or --validate an external model folder',
+    load: async () => (await import('./models.js')).command,
+  },
+  {
+    name: 'serve',
+    summary: 'Serve the viewer and its API on http://127.0.0.1 (token-protected) for use in a local browser',
+    load: async () => (await import('./serve.js')).command,
+  },
 ];

@@ -82,11 +82,13 @@ export const command: CliCommand = {
     const threshold = values.threshold !== undefined ? parseRange(values.threshold, '--threshold') : undefined;
     const grow = values.grow !== undefined ? parseGrow(values.grow) : undefined;
     const maxVoxels = values['max-voxels'] !== undefined ? Number(values['max-voxels']) : undefined;
-    if (maxVoxels !== undefined && !(Number.isInteger(maxVoxels) && maxVoxels > 0)) throw new UsageError(`--max-voxels must be a positive integer\nusage: ${usage}`);
+    if (maxVoxels !== undefined && !(Number.isInteger(maxVoxels) && maxVoxels > 0))
+      throw new UsageError(`--max-voxels must be a positive integer\nusage: ${usage}`);
 
     const { volume, geometry, modality } = await loadVolumeFromPath(positionals[0], values.series);
     const stated = values.modality?.trim().toUpperCase();
-    if (stated !== undefined && modality !== '' && stated !== modality.toUpperCase()) throw new UsageError(`--modality ${stated}: the DICOM series says ${modality}\nusage: ${usage}`);
+    if (stated !== undefined && modality !== '' && stated !== modality.toUpperCase())
+      throw new UsageError(`--modality ${stated}: the DICOM series says ${modality}\nusage: ${usage}`);
     const intensityUnit = intensityUnitFor(modality || stated || '');
     let labelMap: LabelMap;
     let labelMapGeometry: GeometryReport | undefined;
@@ -95,7 +97,12 @@ export const command: CliCommand = {
       // Names, colours and kinds by the same label-table rules as the app's segmentations.addFromNifti.
       const seg = await readNiftiLabels(values.labels);
       labelMapGeometry = seg.geometryReport;
-      const lesionValues = new Set((values['lesion-labels'] ?? '').split(',').filter((s) => s !== '').map(Number));
+      const lesionValues = new Set(
+        (values['lesion-labels'] ?? '')
+          .split(',')
+          .filter((s) => s !== '')
+          .map(Number),
+      );
       const rows = values['label-names'] ? parseLabelTable(readFileSync(values['label-names'], 'utf8')) : null;
       labelMap = { ...seg, table: labelTableFor(seg.labels, { rows, lesionValues }) };
     } else {
@@ -114,7 +121,10 @@ export const command: CliCommand = {
       if (made.params.capped === true) note = `region growing stopped at --max-voxels ${maxVoxels}: the region is incomplete`;
       labelMap = made.labelMap;
     }
-    const result: MeasurementResult & { intensityUnit: string; note?: string } = { ...measureSegmentation(volume, labelMap, geometry, { connectivity }, labelMapGeometry), intensityUnit };
+    const result: MeasurementResult & { intensityUnit: string; note?: string } = {
+      ...measureSegmentation(volume, labelMap, geometry, { connectivity }, labelMapGeometry),
+      intensityUnit,
+    };
     if (note) result.note = note;
     if (values.csv) await writeFile(values.csv, measurementCsv(measurementRows(result), intensityUnit));
     if (values.json) io.stdout(JSON.stringify(result) + '\n');
@@ -129,7 +139,17 @@ export const command: CliCommand = {
  * run is stored): the output names the segmentation and run measured, and the CSV is the stored rows.
  */
 async function measureStored(
-  values: { db?: string; segmentation?: string; connectivity?: string; csv?: string; json?: boolean; labels?: string; threshold?: string; grow?: string; series?: string },
+  values: {
+    db?: string;
+    segmentation?: string;
+    connectivity?: string;
+    csv?: string;
+    json?: boolean;
+    labels?: string;
+    threshold?: string;
+    grow?: string;
+    series?: string;
+  },
   positionals: string[],
   io: CliIo,
 ): Promise<number> {
@@ -172,7 +192,15 @@ interface PrintableMeasurement {
     /** Reaches the first or last slice: the volume is a lower bound. */
     touchesScanEdge: boolean;
     stats: { mean: number | null; sd: number | null } | null;
-    instances: { id: number; volumeMl: number; volumeMlLower: number; volumeMlUpper: number; recistLongMm: number | null; recistShortMm: number | null; maxDiameterMm: number | null }[];
+    instances: {
+      id: number;
+      volumeMl: number;
+      volumeMlLower: number;
+      volumeMlUpper: number;
+      recistLongMm: number | null;
+      recistShortMm: number | null;
+      maxDiameterMm: number | null;
+    }[];
   }[];
 }
 
@@ -184,9 +212,15 @@ function printHuman(r: PrintableMeasurement, intensityUnit: string, out: (s: str
   for (const l of r.labels) {
     if (l.voxels === 0) continue;
     const s = l.stats;
-    out(`${l.value} ${l.name}: ${l.touchesScanEdge ? '>= ' : ''}${f(l.volumeMl)} mL (${f(l.volumeMlLower)}–${f(l.volumeMlUpper)}), ${l.voxels} voxels` + (s ? `, mean ${f(s.mean)} ± ${f(s.sd)} ${intensityUnit}` : '') + '\n');
+    out(
+      `${l.value} ${l.name}: ${l.touchesScanEdge ? '>= ' : ''}${f(l.volumeMl)} mL (${f(l.volumeMlLower)}–${f(l.volumeMlUpper)}), ${l.voxels} voxels` +
+        (s ? `, mean ${f(s.mean)} ± ${f(s.sd)} ${intensityUnit}` : '') +
+        '\n',
+    );
     for (const i of l.instances) {
-      out(`  #${i.id}: ${f(i.volumeMl, 2)} mL (${f(i.volumeMlLower, 2)}–${f(i.volumeMlUpper, 2)}), RECIST ${f(i.recistLongMm)} x ${f(i.recistShortMm)} mm, max ${f(i.maxDiameterMm)} mm\n`);
+      out(
+        `  #${i.id}: ${f(i.volumeMl, 2)} mL (${f(i.volumeMlLower, 2)}–${f(i.volumeMlUpper, 2)}), RECIST ${f(i.recistLongMm)} x ${f(i.recistShortMm)} mm, max ${f(i.maxDiameterMm)} mm\n`,
+      );
     }
   }
 }

@@ -50,13 +50,18 @@ export const command: CliCommand = {
       throw new UsageError(`--modality ${statedModality}: the DICOM series says ${loaded.modality}\nusage: ${usage}`);
     }
     assertSegmentable(loaded.volume, loaded.geometry, model);
-    const modalityCheck = checkModelFits(model, { modality: loaded.modality || statedModality || '', bodyPart: loaded.bodyPart }, values['allow-modality-mismatch'] === true);
+    const modalityCheck = checkModelFits(
+      model,
+      { modality: loaded.modality || statedModality || '', bodyPart: loaded.bodyPart },
+      values['allow-modality-mismatch'] === true,
+    );
     // resolve where it will be stored before the long run, so a bad --db fails fast
     const db = values.db !== undefined ? openCatalogDb(values.db) : null;
     try {
       let seriesId: number | null = null;
       if (db) {
-        if (!loaded.seriesInstanceUid) throw new AppError('INVALID_INPUT', '--db stores results of DICOM series; a NIfTI file has no series in the catalog (use -o).');
+        if (!loaded.seriesInstanceUid)
+          throw new AppError('INVALID_INPUT', '--db stores results of DICOM series; a NIfTI file has no series in the catalog (use -o).');
         // files imported before add nothing and are not listed in the import summary: find the series in the catalog
         await importPaths(db, [path]);
         seriesId = findCatalogSeries(db, loaded.seriesInstanceUid, loaded.volume);
@@ -76,7 +81,11 @@ export const command: CliCommand = {
         // write beside the target and rename: an interrupted write never leaves a half file under the real name
         const tmp = `${values.output}.partial-${process.pid}${/\.gz$/i.test(values.output) ? '.nii.gz' : '.nii'}`;
         try {
-          await writeNifti(tmp, { ...result.labelMap, voxels: result.labelMap.labels }, { labels: true, description: `medseg ${model.manifest.id} ${model.manifest.version}` });
+          await writeNifti(
+            tmp,
+            { ...result.labelMap, voxels: result.labelMap.labels },
+            { labels: true, description: `medseg ${model.manifest.id} ${model.manifest.version}` },
+          );
           await rename(tmp, values.output);
         } catch (err) {
           await rm(tmp, { force: true });
@@ -99,11 +108,13 @@ export const command: CliCommand = {
           }) + '\n',
         );
         // the reasons are in "fallbacks"; one line says that there are some
-        if (result.fallbacks.length > 0) io.stderr(`note: ran on ${result.provider}; ${result.fallbacks.map((f) => f.provider).join(', ')} not usable here (reasons in "fallbacks")\n`);
+        if (result.fallbacks.length > 0)
+          io.stderr(`note: ran on ${result.provider}; ${result.fallbacks.map((f) => f.provider).join(', ')} not usable here (reasons in "fallbacks")\n`);
       } else {
         io.stdout(`${model.manifest.id} ${model.manifest.version} on ${result.provider} in ${result.seconds.toFixed(1)} s\n`);
         for (const f of result.fallbacks) io.stdout(`  skipped ${f.provider}: ${f.reason}\n`);
-        for (const l of labels) io.stdout(`  ${String(l.value).padStart(3)} ${l.name.padEnd(16)} ${String(l.voxels).padStart(9)} voxels ${l.volumeMl.toFixed(1).padStart(8)} mL\n`);
+        for (const l of labels)
+          io.stdout(`  ${String(l.value).padStart(3)} ${l.name.padEnd(16)} ${String(l.voxels).padStart(9)} voxels ${l.volumeMl.toFixed(1).padStart(8)} mL\n`);
         if (values.output) io.stdout(`wrote ${values.output}\n`);
         if (segmentationId !== null) io.stdout(`stored as segmentation ${segmentationId} of series ${seriesId}\n`);
       }

@@ -143,7 +143,10 @@ async function readDicomdir(file: string, add: (s: SourceRef) => void, result: E
   for (const item of records) {
     const id = item.dataSet?.string('x00041500');
     if (!id) continue;
-    const parts = id.split('\\').map((s) => s.trim()).filter(Boolean);
+    const parts = id
+      .split('\\')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const candidate = await resolveCaseInsensitive(base, parts);
     if (candidate) add({ path: candidate });
     else result.errors.push({ path: join(base, ...parts), code: 'NOT_FOUND', message: `DICOMDIR ${file} lists ${parts.join(sep)}, which is missing.` });

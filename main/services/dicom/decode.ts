@@ -34,7 +34,15 @@ const NATIVE_SYNTAXES = new Set<string>([TS.implicitLittle, TS.explicitLittle, T
 const JPEG_SYNTAXES = new Set<string>([SYNTAX.jpegBaseline, SYNTAX.jpegExtended, SYNTAX.jpegLossless, SYNTAX.jpegLosslessSv1]);
 const J2K_SYNTAXES = new Set<string>([SYNTAX.j2kLossless, SYNTAX.j2k]);
 const HTJ2K_SYNTAXES = new Set<string>([SYNTAX.htj2kLossless, SYNTAX.htj2kLosslessRpcl, SYNTAX.htj2k]);
-const ENCAPSULATED_SYNTAXES = new Set<string>([SYNTAX.rle, SYNTAX.deflatedImageFrame, SYNTAX.jpegLs, SYNTAX.jpegLsNear, ...JPEG_SYNTAXES, ...J2K_SYNTAXES, ...HTJ2K_SYNTAXES]);
+const ENCAPSULATED_SYNTAXES = new Set<string>([
+  SYNTAX.rle,
+  SYNTAX.deflatedImageFrame,
+  SYNTAX.jpegLs,
+  SYNTAX.jpegLsNear,
+  ...JPEG_SYNTAXES,
+  ...J2K_SYNTAXES,
+  ...HTJ2K_SYNTAXES,
+]);
 
 export function isSupportedTransferSyntax(uid: string): boolean {
   return NATIVE_SYNTAXES.has(uid) || ENCAPSULATED_SYNTAXES.has(uid);
@@ -87,7 +95,11 @@ interface RawSamples {
   convertedToRgb?: boolean;
 }
 
-async function decodeWithWasm(name: CodecName, encoded: Uint8Array, what: string): Promise<{ bytes: Uint8Array; info: WasmFrameInfo; interleaveMode?: number }> {
+async function decodeWithWasm(
+  name: CodecName,
+  encoded: Uint8Array,
+  what: string,
+): Promise<{ bytes: Uint8Array; info: WasmFrameInfo; interleaveMode?: number }> {
   const mod = await loadCodec(name);
   const Ctor = mod[CODEC_MODULES[name].className];
   // A reused JPEG 2000 decoder returns the previous image on broken input: always start from a fresh one.
@@ -98,7 +110,10 @@ async function decodeWithWasm(name: CodecName, encoded: Uint8Array, what: string
       decoder.decode();
     } catch (err) {
       // These codecs throw bare numbers or strings.
-      throw new AppError('DECODE_FAILED', `${what}: the compressed image data could not be decoded (${name} error ${String(err instanceof Error ? err.message : err)}).`);
+      throw new AppError(
+        'DECODE_FAILED',
+        `${what}: the compressed image data could not be decoded (${name} error ${String(err instanceof Error ? err.message : err)}).`,
+      );
     }
     const info = decoder.getFrameInfo();
     const interleaveMode = decoder.getInterleaveMode?.();
@@ -144,7 +159,10 @@ export async function decodeFrameFromDataSet(ds: DataSet, instance: DicomInstanc
   }
   const ts = instance.transferSyntaxUid;
   if (!isSupportedTransferSyntax(ts)) {
-    throw new AppError('UNSUPPORTED_TRANSFER_SYNTAX', `${instance.path}: the image is compressed with transfer syntax ${ts || '(none given)'}, which this program cannot decode.`);
+    throw new AppError(
+      'UNSUPPORTED_TRANSFER_SYNTAX',
+      `${instance.path}: the image is compressed with transfer syntax ${ts || '(none given)'}, which this program cannot decode.`,
+    );
   }
   const el = ds.elements[pixelTag];
   const frameInfo = instance.frames[frameIndex] ?? instance.frames[0];
@@ -260,7 +278,8 @@ function frameFragments(ds: DataSet, el: Element, inst: DicomInstance, frameInde
   const fragments = el.fragments ?? [];
   if (fragments.length === 0) throw new AppError('DECODE_FAILED', `${what}: the compressed pixel data contains no fragments.`);
   for (const f of fragments) {
-    if (f.position + f.length > ds.byteArray.length) throw new AppError('TRUNCATED', `${what}: the compressed pixel data runs past the end of the file (the file is cut short).`);
+    if (f.position + f.length > ds.byteArray.length)
+      throw new AppError('TRUNCATED', `${what}: the compressed pixel data runs past the end of the file (the file is cut short).`);
   }
   let chosen = fragments;
   if (inst.numberOfFrames === 1) chosen = fragments;
@@ -275,7 +294,10 @@ function frameFragments(ds: DataSet, el: Element, inst: DicomInstance, frameInde
       jpegOffsetTables.set(el, table);
     }
     if (table.length !== inst.numberOfFrames) {
-      throw new AppError('DECODE_FAILED', `${what}: ${fragments.length} compressed fragments for ${inst.numberOfFrames} frames and no offset table to tell which belong to which frame.`);
+      throw new AppError(
+        'DECODE_FAILED',
+        `${what}: ${fragments.length} compressed fragments for ${inst.numberOfFrames} frames and no offset table to tell which belong to which frame.`,
+      );
     }
     const start = table[frameIndex];
     const end = frameIndex + 1 < table.length ? table[frameIndex + 1] : Infinity;
@@ -304,7 +326,10 @@ async function encapsulatedFrame(ds: DataSet, el: Element, inst: DicomInstance, 
     let bytes: Uint8Array;
     try {
       // One frame inflates to Rows × Columns × Samples (plus a pad byte): stop there, whatever the stream says.
-      const frameBytes = bitsAllocated === 1 ? Math.ceil((inst.rows * inst.columns * inst.samplesPerPixel) / 8) : inst.rows * inst.columns * inst.samplesPerPixel * Math.max(1, bitsAllocated / 8);
+      const frameBytes =
+        bitsAllocated === 1
+          ? Math.ceil((inst.rows * inst.columns * inst.samplesPerPixel) / 8)
+          : inst.rows * inst.columns * inst.samplesPerPixel * Math.max(1, bitsAllocated / 8);
       bytes = inflateRawSync(encoded, { maxOutputLength: frameBytes + 2 });
     } catch (err) {
       throw new AppError('DECODE_FAILED', `${what}: the deflate-compressed frame could not be inflated (${(err as Error).message}).`);
@@ -332,7 +357,8 @@ async function encapsulatedFrame(ds: DataSet, el: Element, inst: DicomInstance, 
     const bps = info.bitsPerSample > 8 ? 2 : 1;
     return { bytes, bytesPerSample: bps, convertedToRgb: info.componentCount === 3 };
   }
-  const codec: CodecName | undefined = ts === SYNTAX.jpegLs || ts === SYNTAX.jpegLsNear ? 'charls' : J2K_SYNTAXES.has(ts) ? 'openjpeg' : HTJ2K_SYNTAXES.has(ts) ? 'openjph' : undefined;
+  const codec: CodecName | undefined =
+    ts === SYNTAX.jpegLs || ts === SYNTAX.jpegLsNear ? 'charls' : J2K_SYNTAXES.has(ts) ? 'openjpeg' : HTJ2K_SYNTAXES.has(ts) ? 'openjph' : undefined;
   if (!codec) throw new AppError('UNSUPPORTED_TRANSFER_SYNTAX', `${what}: transfer syntax ${ts} is not supported.`);
   const { bytes, info, interleaveMode } = await decodeWithWasm(codec, encoded, what);
   const pixels = inst.rows * inst.columns;
@@ -422,9 +448,13 @@ function decodeRle(frame: Uint8Array, inst: DicomInstance, what: string): Uint8A
   for (let seg = 0; seg < segments; seg++) {
     const start = view.getUint32(4 + 4 * seg, true);
     const end = seg + 1 < segments ? view.getUint32(8 + 4 * seg, true) : frame.length;
-    if (start < 64 || end > frame.length || end < start) throw new AppError('DECODE_FAILED', `${what}: RLE segment ${seg + 1} has an offset outside the frame.`);
+    if (start < 64 || end > frame.length || end < start)
+      throw new AppError('DECODE_FAILED', `${what}: RLE segment ${seg + 1} has an offset outside the frame.`);
     if ((end - start) * 64 < bytesPerSegment) {
-      throw new AppError('DECODE_FAILED', `${what}: RLE segment ${seg + 1} holds ${end - start} bytes, too few to decode to the ${bytesPerSegment} the header needs.`);
+      throw new AppError(
+        'DECODE_FAILED',
+        `${what}: RLE segment ${seg + 1} holds ${end - start} bytes, too few to decode to the ${bytesPerSegment} the header needs.`,
+      );
     }
   }
   const out = new Uint8Array(bytesPerSegment * segments);
@@ -447,7 +477,8 @@ function decodeRle(frame: Uint8Array, inst: DicomInstance, what: string): Uint8A
         for (let k = 0; k < 257 - n && written < bytesPerSegment; k++, written++, dst += stride) out[dst] = v;
       }
     }
-    if (written < bytesPerSegment) throw new AppError('DECODE_FAILED', `${what}: RLE segment ${seg + 1} decodes to ${written} bytes, ${bytesPerSegment} expected.`);
+    if (written < bytesPerSegment)
+      throw new AppError('DECODE_FAILED', `${what}: RLE segment ${seg + 1} decodes to ${written} bytes, ${bytesPerSegment} expected.`);
   }
   return out;
 }
@@ -468,7 +499,10 @@ function toDecodedFrame(raw: RawSamples, inst: DicomInstance, frame: DicomFrameI
   }
   const expected = pixels * spp * bps;
   if (bytes.length < expected || (bytes.length > expected && bytes.length - expected > 1)) {
-    throw new AppError('DECODE_FAILED', `${what}: decoded ${bytes.length} bytes but ${rows}×${columns}×${spp} samples of ${bps} byte(s) need ${expected} (damaged or mislabelled image).`);
+    throw new AppError(
+      'DECODE_FAILED',
+      `${what}: decoded ${bytes.length} bytes but ${rows}×${columns}×${spp} samples of ${bps} byte(s) need ${expected} (damaged or mislabelled image).`,
+    );
   }
   if (spp === 1) return greyFrame(bytes, bps, inst, frame);
   if (spp !== 3) throw new AppError('DECODE_FAILED', `${what}: ${spp} samples per pixel is not a valid image layout.`);

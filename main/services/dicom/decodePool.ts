@@ -215,7 +215,9 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
         const i = slots.indexOf(s);
         if (i >= 0) slots.splice(i, 1);
         void s.worker.terminate();
-        p.reject(new AppError('RESOURCE_LIMIT', `${jobLabel(p.job)}: reading this file took longer than the ${budgetMs / 1000} s one file may take; it was stopped.`));
+        p.reject(
+          new AppError('RESOURCE_LIMIT', `${jobLabel(p.job)}: reading this file took longer than the ${budgetMs / 1000} s one file may take; it was stopped.`),
+        );
         pump();
       }, budgetMs);
       slot.worker.postMessage(p.job);
@@ -250,13 +252,15 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
     async close() {
       closed = true;
       for (const p of queue.splice(0)) p.reject(new AppError('CANCELLED', `${p.job.path}: decoding was cancelled.`));
-      await Promise.all(slots.splice(0).map(async (s) => {
-        const p = s.current;
-        s.current = undefined;
-        clearTimeout(s.timer);
-        await s.worker.terminate();
-        p?.reject(new AppError('CANCELLED', `${p.job.path}: decoding was cancelled.`));
-      }));
+      await Promise.all(
+        slots.splice(0).map(async (s) => {
+          const p = s.current;
+          s.current = undefined;
+          clearTimeout(s.timer);
+          await s.worker.terminate();
+          p?.reject(new AppError('CANCELLED', `${p.job.path}: decoding was cancelled.`));
+        }),
+      );
     },
   };
 }

@@ -99,7 +99,10 @@ export async function gunzipCapped(bytes: Buffer, label: string): Promise<Buffer
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      throw new AppError('RESOURCE_LIMIT', `${label}: the gzip data expands to more than ${cap} bytes (${bytes.length} compressed); refused as a decompression bomb.`);
+      throw new AppError(
+        'RESOURCE_LIMIT',
+        `${label}: the gzip data expands to more than ${cap} bytes (${bytes.length} compressed); refused as a decompression bomb.`,
+      );
     }
     throw new AppError('TRUNCATED', `${label} looks gzip-compressed but cannot be decompressed: ${e.message}`);
   }

@@ -4,7 +4,10 @@ import { dirname } from 'node:path';
 import type { DicomInstance } from './types.js';
 
 function digest(parts: (string | number | undefined)[]): string {
-  return createHash('sha1').update(parts.map((p) => String(p ?? '')).join('\u0000')).digest('hex').slice(0, 24);
+  return createHash('sha1')
+    .update(parts.map((p) => String(p ?? '')).join('\u0000'))
+    .digest('hex')
+    .slice(0, 24);
 }
 
 /**

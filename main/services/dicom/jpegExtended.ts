@@ -22,8 +22,8 @@ export function jpegPrecision(jpeg: Uint8Array): number {
 
 // Zig-zag position k → natural (row-major) index in the 8×8 block.
 const ZIGZAG = [
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29,
-  22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22,
+  15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ];
 
 // IDCT basis: COS[x * 8 + u] = C(u)/2 · cos((2x+1)uπ/16).
@@ -133,7 +133,8 @@ class BitReader {
     this.bits = 0;
     this.bitCount = 0;
     if (this.marker < 0) {
-      while (this.pos + 1 < this.data.length && !(this.data[this.pos] === 0xff && this.data[this.pos + 1] >= 0xd0 && this.data[this.pos + 1] <= 0xd7)) this.pos++;
+      while (this.pos + 1 < this.data.length && !(this.data[this.pos] === 0xff && this.data[this.pos + 1] >= 0xd0 && this.data[this.pos + 1] <= 0xd7))
+        this.pos++;
       this.pos += 2;
     } else if (this.marker >= 0xd0 && this.marker <= 0xd7) {
       this.pos += 2;
@@ -156,7 +157,9 @@ export function decodeJpegExtended(jpeg: Uint8Array, what: string): Uint16Array 
   const quant: (Int32Array | undefined)[] = [];
   const dcTables: (Huffman | undefined)[] = [];
   const acTables: (Huffman | undefined)[] = [];
-  let frame: { precision: number; rows: number; columns: number; components: Component[]; hMax: number; vMax: number; mcusPerLine: number; mcusPerColumn: number } | undefined;
+  let frame:
+    | { precision: number; rows: number; columns: number; components: Component[]; hMax: number; vMax: number; mcusPerLine: number; mcusPerColumn: number }
+    | undefined;
   let restartInterval = 0;
   let i = 2;
   const u16 = (p: number): number => (jpeg[p] << 8) | jpeg[p + 1];
@@ -218,7 +221,16 @@ export function decodeJpegExtended(jpeg: Uint8Array, what: string): Uint16Array 
         const comps: Component[] = [];
         for (let c = 0; c < n; c++) {
           const b = seg + 6 + c * 3;
-          comps.push({ id: jpeg[b], h: jpeg[b + 1] >> 4 || 1, v: jpeg[b + 1] & 15 || 1, tq: jpeg[b + 2], blocksPerLine: 0, blocksPerColumn: 0, plane: new Int32Array(0), pred: 0 });
+          comps.push({
+            id: jpeg[b],
+            h: jpeg[b + 1] >> 4 || 1,
+            v: jpeg[b + 1] & 15 || 1,
+            tq: jpeg[b + 2],
+            blocksPerLine: 0,
+            blocksPerColumn: 0,
+            plane: new Int32Array(0),
+            pred: 0,
+          });
         }
         const hMax = Math.max(...comps.map((c) => c.h));
         const vMax = Math.max(...comps.map((c) => c.v));
@@ -296,7 +308,7 @@ function decodeScan(
     const t = reader.decode(c.dcTable as Huffman);
     c.pred += extend(reader.receive(t), t);
     coef[0] = c.pred * q[0];
-    for (let k = 1; k < 64; ) {
+    for (let k = 1; k < 64;) {
       const rs = reader.decode(c.acTable as Huffman);
       const r = rs >> 4;
       const s = rs & 15;

@@ -71,7 +71,10 @@ function cappedInflater(path: string): (byteArray: Uint8Array, position: number)
       inflated = inflateRawSync(deflated, { maxOutputLength: cap });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-        throw new AppError('RESOURCE_LIMIT', `${path}: the deflated data set expands to more than ${cap} bytes (${deflated.length} compressed); refused as a decompression bomb.`);
+        throw new AppError(
+          'RESOURCE_LIMIT',
+          `${path}: the deflated data set expands to more than ${cap} bytes (${deflated.length} compressed); refused as a decompression bomb.`,
+        );
       }
       throw new AppError('TRUNCATED', `${path}: the deflated data set cannot be inflated (${(err as Error).message}).`);
     }
@@ -93,7 +96,10 @@ function checkStructure(root: DataSet, path: string): void {
     for (const el of Object.values(ds.elements)) {
       if (el.dataOffset + el.length > end && !el.tag.startsWith('x0002')) {
         const tag = `(${el.tag.slice(1, 5)},${el.tag.slice(5, 9)})`.toUpperCase();
-        throw new AppError('TRUNCATED', `${path}: element ${tag} declares ${el.length} bytes but the file ends ${Math.max(0, end - el.dataOffset)} bytes after it starts (the file is cut short or the length is wrong).`);
+        throw new AppError(
+          'TRUNCATED',
+          `${path}: element ${tag} declares ${el.length} bytes but the file ends ${Math.max(0, end - el.dataOffset)} bytes after it starts (the file is cut short or the length is wrong).`,
+        );
       }
       for (const item of el.items ?? []) if (item.dataSet) stack.push([item.dataSet, depth + 1]);
     }
@@ -326,7 +332,12 @@ function vec3(v: number[] | undefined): Vec3 | undefined {
 }
 
 function orientation(v: number[] | undefined): [Vec3, Vec3] | undefined {
-  return v && v.length >= 6 ? [[v[0], v[1], v[2]], [v[3], v[4], v[5]]] : undefined;
+  return v && v.length >= 6
+    ? [
+        [v[0], v[1], v[2]],
+        [v[3], v[4], v[5]],
+      ]
+    : undefined;
 }
 
 /** PixelSpacing is [between rows, between columns]; the frame info wants [along i, along j]. */
@@ -352,14 +363,25 @@ export function instanceFromDataSet(ds: DataSet, transferSyntaxUid: string, path
   const perFrameSeq = ds.elements['x52009230']?.items;
   // Every per-frame structure below is sized by the frame count: check it against the bytes present first.
   const numberOfFrames = hasPixelData
-    ? checkPixelBudget(ds, pixelTag, { rows, columns, samplesPerPixel: ushort(ds, 'x00280002') ?? 1, bitsAllocated, photometric: text(ds, 'x00280004') ?? '' }, declaredFrames, path)
+    ? checkPixelBudget(
+        ds,
+        pixelTag,
+        { rows, columns, samplesPerPixel: ushort(ds, 'x00280002') ?? 1, bitsAllocated, photometric: text(ds, 'x00280004') ?? '' },
+        declaredFrames,
+        path,
+      )
     : Math.min(declaredFrames, Math.max(1, perFrameSeq?.length ?? 0));
   const modality = text(ds, 'x00080060') ?? '';
   const sharedGroups = firstItem(ds, 'x52009229');
   const isEnhanced = perFrameSeq !== undefined && perFrameSeq.length > 0;
 
   const frames = isEnhanced
-    ? enhancedFrames(ds, sharedGroups, perFrameSeq.map((i) => i.dataSet), numberOfFrames)
+    ? enhancedFrames(
+        ds,
+        sharedGroups,
+        perFrameSeq.map((i) => i.dataSet),
+        numberOfFrames,
+      )
     : classicFrames(ds, numberOfFrames, modality);
 
   const windowCenter = number(ds, 'x00281050') ?? firstNumber(firstItem(sharedGroups, 'x00289132'), 'x00281050');
@@ -433,7 +455,10 @@ function checkPixelBudget(
   if (el.encapsulatedPixelData) {
     const fragments = el.fragments?.length ?? 0;
     if (frames > fragments) {
-      throw new AppError('TRUNCATED', `${path}: the header declares ${frames} frames but the compressed pixel data holds ${fragments} fragment(s) (the file is cut short or its header is wrong).`);
+      throw new AppError(
+        'TRUNCATED',
+        `${path}: the header declares ${frames} frames but the compressed pixel data holds ${fragments} fragment(s) (the file is cut short or its header is wrong).`,
+      );
     }
   } else {
     const available = Math.max(0, Math.min(el.length, ds.byteArray.length - el.dataOffset));
@@ -449,7 +474,10 @@ function checkPixelBudget(
   }
   const decodedBytes = frames * pixels * spp * Math.max(1, Math.ceil(bitsPerSample / 8));
   if (decodedBytes > MAX_DECODED_BYTES) {
-    throw new AppError('RESOURCE_LIMIT', `${path}: ${frames} frame(s) of ${rows}×${columns}×${spp} samples would decode to ${decodedBytes} bytes, more than the ${MAX_DECODED_BYTES} one file may use.`);
+    throw new AppError(
+      'RESOURCE_LIMIT',
+      `${path}: ${frames} frame(s) of ${rows}×${columns}×${spp} samples would decode to ${decodedBytes} bytes, more than the ${MAX_DECODED_BYTES} one file may use.`,
+    );
   }
   return frames;
 }
@@ -491,7 +519,7 @@ function paletteLut(ds: DataSet, pixelRepresentation: number): PaletteLut | unde
  */
 function expandSegmentedLut(words: number[], count: number): number[] | undefined {
   const starts: number[] = [];
-  for (let i = 0; i + 1 < words.length; ) {
+  for (let i = 0; i + 1 < words.length;) {
     starts.push(i);
     const type = words[i];
     if (type === 0) i += 2 + words[i + 1];
@@ -623,4 +651,3 @@ function enhancedFrames(ds: DataSet, shared: DataSet | undefined, perFrame: (Dat
   }
   return frames;
 }
-

@@ -263,9 +263,7 @@ export class EditSession {
   revertTo(versionId: number): StrokeResult {
     this.checkOpen();
     const version =
-      versionId === ORIGINAL_VERSION_ID
-        ? { id: ORIGINAL_VERSION_ID, seq: 0, name: 'original' }
-        : this.listVersions().find((v) => v.id === versionId);
+      versionId === ORIGINAL_VERSION_ID ? { id: ORIGINAL_VERSION_ID, seq: 0, name: 'original' } : this.listVersions().find((v) => v.id === versionId);
     if (!version) throw new AppError('NOT_FOUND', `Segmentation ${this.segmentationId} has no version ${versionId}.`);
     if (version.seq === this.cursor) return { ...this.result(null), bytesStored: 0 };
     const steps = this.pathDeltas(this.cursor, version.seq);

@@ -110,7 +110,10 @@ async function runSlices(
         const result = await session.run(feeds);
         const t = result[m.output.name];
         if (!t || t.dims.length !== 4 || t.dims[1] !== classes || t.dims[2] !== tileH || t.dims[3] !== tileW) {
-          throw new AppError('INFERENCE_FAILED', `Model output ${m.output.name} has shape [${t?.dims.join(', ')}], expected [1, ${classes}, ${tileH}, ${tileW}].`);
+          throw new AppError(
+            'INFERENCE_FAILED',
+            `Model output ${m.output.name} has shape [${t?.dims.join(', ')}], expected [1, ${classes}, ${tileH}, ${tileW}].`,
+          );
         }
         const probs = t.data as Float32Array;
         if (m.output.activation === 'logits') softmaxChannels(probs, classes, tilePixels);
@@ -181,7 +184,11 @@ export async function segmentVolume(volume: Volume, model: ModelFolder, opts: Se
   // post-processing on the model grid (what the network saw, as in the Python evaluation): its component buffers stay small
   // (a 512 x 512 x 600 series would need ~1.2 GB of them at full resolution)
   const organs = m.labels.filter((l) => l.postprocess === 'largest-component');
-  const removedByValue = keepLargestComponents(gridLabels, grid.dims, organs.map((l) => l.value));
+  const removedByValue = keepLargestComponents(
+    gridLabels,
+    grid.dims,
+    organs.map((l) => l.value),
+  );
   const removed: Record<string, number> = Object.fromEntries(organs.map((l) => [l.name, removedByValue.get(l.value) ?? 0]));
   // after the organs are cleaned, so a lesion is judged against the organ that is actually kept
   for (const l of m.labels) {

@@ -27,7 +27,10 @@ export const manifestSchema = z
      * The body region it was trained on, as DICOM Body Part Examined terms (upper case, e.g. ABDOMEN, CHEST): a
      * series that names another region is refused; one that names none (or a whole/partial body) is not.
      */
-    bodyRegion: z.array(z.string().regex(/^[A-Z0-9_ ]+$/, 'DICOM Body Part Examined terms, upper case')).min(1).optional(),
+    bodyRegion: z
+      .array(z.string().regex(/^[A-Z0-9_ ]+$/, 'DICOM Body Part Examined terms, upper case'))
+      .min(1)
+      .optional(),
     /** 2: the network sees axial slices (H = posterior axis, W = left axis); 3: volumes (not yet run by this engine). */
     dimensions: z.union([z.literal(2), z.literal(3)]),
     /** In-plane (2D: [i, j]) or full (3D: [i, j, k]) voxel spacing the network was trained at, mm, on an LPS-aligned grid. */

@@ -44,7 +44,13 @@ export interface SessionOptions {
 
 function firstLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n').find((l) => l.trim().length > 0)?.trim().slice(0, 300) ?? 'unknown error';
+  return (
+    msg
+      .split('\n')
+      .find((l) => l.trim().length > 0)
+      ?.trim()
+      .slice(0, 300) ?? 'unknown error'
+  );
 }
 
 /** ORT's own logger: failures come back as exceptions with their message, so its log lines are noise here. */
@@ -88,15 +94,22 @@ export function probeProvider(modelPath: string, provider: string): Promise<stri
   if (!hit) {
     hit = new Promise<string | null>((resolve) => {
       const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
-      execFile(process.execPath, ['-e', PROBE_SCRIPT, ortPath, modelPath, provider], { timeout: PROBE_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-        try {
-          const answer = JSON.parse(stdout) as { ok: boolean; error?: string };
-          resolve(answer.ok ? null : firstLine(answer.error));
-        } catch {
-          const why = err?.killed ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : firstLine(stripAnsi(stderr) || err?.message || 'the probe process failed');
-          resolve(`probe failed: ${why}`);
-        }
-      });
+      execFile(
+        process.execPath,
+        ['-e', PROBE_SCRIPT, ortPath, modelPath, provider],
+        { timeout: PROBE_TIMEOUT_MS, maxBuffer: 1 << 20 },
+        (err, stdout, stderr) => {
+          try {
+            const answer = JSON.parse(stdout) as { ok: boolean; error?: string };
+            resolve(answer.ok ? null : firstLine(answer.error));
+          } catch {
+            const why = err?.killed
+              ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s`
+              : firstLine(stripAnsi(stderr) || err?.message || 'the probe process failed');
+            resolve(`probe failed: ${why}`);
+          }
+        },
+      );
     });
     probeCache.set(key, hit);
   }

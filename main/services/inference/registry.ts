@@ -47,13 +47,17 @@ export function validateOnnxAgainstManifest(info: OnnxInfo, m: ModelManifest, wh
   if (opset < MIN_OPSET || opset > MAX_OPSET) fail(`model.onnx uses opset ${opset}; this engine runs opsets ${MIN_OPSET}..${MAX_OPSET}.`);
   const foreign = [...info.opsets.keys()].filter((d) => d !== '' && d !== 'ai.onnx.ml' && d !== 'com.microsoft');
   if (foreign.length) fail(`model.onnx needs custom operator domains ${foreign.join(', ')}, which onnxruntime-node does not have.`);
-  if (info.inputs.length !== 1) fail(`model.onnx has ${info.inputs.length} inputs (${info.inputs.map((i) => i.name).join(', ')}); the engine feeds exactly one image tensor.`);
+  if (info.inputs.length !== 1)
+    fail(`model.onnx has ${info.inputs.length} inputs (${info.inputs.map((i) => i.name).join(', ')}); the engine feeds exactly one image tensor.`);
   const input = info.inputs.find((i) => i.name === m.input.name);
   if (!input) fail(`manifest input.name "${m.input.name}" is not an input of model.onnx (it has: ${info.inputs.map((i) => i.name).join(', ')}).`);
   const output = info.outputs.find((o) => o.name === m.output.name);
   if (!output) fail(`manifest output.name "${m.output.name}" is not an output of model.onnx (it has: ${info.outputs.map((o) => o.name).join(', ')}).`);
   const rank = m.dimensions + 2;
-  for (const [role, t] of [['input', input!], ['output', output!]] as const) {
+  for (const [role, t] of [
+    ['input', input!],
+    ['output', output!],
+  ] as const) {
     if (t.elemType !== FLOAT32) fail(`${role} "${t.name}" has ONNX element type ${t.elemType}; float32 (1) is required.`);
     if (t.shape.length !== rank) fail(`${role} "${t.name}" has rank ${t.shape.length}; a ${m.dimensions}D model needs rank ${rank} (${m.input.layout}).`);
     // spatial axes fixed in the graph must equal the manifest's patch

@@ -2,7 +2,14 @@
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import { labelMapPlacement, physicalUnitsAllowed, requirePlaceableLabelMap, type OutputWarning } from '../../../shared/domain/geometryGate.js';
 import type { LabelInfo, LabelMap } from '../../../shared/domain/labelMap.js';
-import { compareLabelMaps, isRealLabelName, pairLabels, relabelForPairing, type LabelPairing, type NamedLabel } from '../../../shared/domain/measure/compare.js';
+import {
+  compareLabelMaps,
+  isRealLabelName,
+  pairLabels,
+  relabelForPairing,
+  type LabelPairing,
+  type NamedLabel,
+} from '../../../shared/domain/measure/compare.js';
 import { assertMeasurable, measureLabelMap, type MeasureOptions, type MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
 import { resampleLabelMapNearest } from '../../../shared/domain/resample.js';
 import { dot, sameGrid, type Volume, type VolumeGeometry } from '../../../shared/domain/volume.js';
@@ -72,7 +79,8 @@ export function compareSegmentations(
   geometry: GeometryReport,
   names: { a?: ReadonlyMap<number, string>; b?: ReadonlyMap<number, string> } = {},
 ): PairedComparison {
-  if (!sameGrid(a, b)) throw new AppError('INVALID_INPUT', 'The two label maps are on different grids; compare needs one grid (resample one onto the other first).');
+  if (!sameGrid(a, b))
+    throw new AppError('INVALID_INPUT', 'The two label maps are on different grids; compare needs one grid (resample one onto the other first).');
   const present = (m: LabelGrid, nm?: ReadonlyMap<number, string>): NamedLabel[] => {
     const seen = new Uint8Array(65536);
     for (let p = 0; p < m.labels.length; p++) seen[m.labels[p]] = 1;
@@ -89,12 +97,20 @@ export function compareSegmentations(
   const byValue = new Map(cmp.labels.map((l) => [l.value, l]));
   const warnings: OutputWarning[] = [];
   if (pairing.by === 'value') {
-    warnings.push({ code: 'LABELS_PAIRED_BY_VALUE', message: `Labels paired by value, not by name (${pairing.fallbackReason}): check that equal values mean the same structure.` });
+    warnings.push({
+      code: 'LABELS_PAIRED_BY_VALUE',
+      message: `Labels paired by value, not by name (${pairing.fallbackReason}): check that equal values mean the same structure.`,
+    });
   }
   if (!mmAllowed && orthogonal) {
     warnings.push({
       code: 'HD95_IN_VOXELS',
-      message: `HD95 is given in voxel units, not mm: the geometry is unsafe (${geometry.findings.filter((f) => f.severity === 'unsafe').map((f) => f.code).join(', ') || 'recorded unsafe'}).`,
+      message: `HD95 is given in voxel units, not mm: the geometry is unsafe (${
+        geometry.findings
+          .filter((f) => f.severity === 'unsafe')
+          .map((f) => f.code)
+          .join(', ') || 'recorded unsafe'
+      }).`,
     });
   }
   const labels = pairing.pairs.map((p, n): PairedAgreement => {

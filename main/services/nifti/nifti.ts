@@ -139,7 +139,7 @@ export function parseNifti(bytes: Buffer, path: string): ParsedNifti {
   const extensions: { code: number; text: string }[] = [];
   if (bytes.length > 352 && bytes[348] !== 0) {
     // Extensions sit between the 4-byte extender and the image data: [esize, ecode, data] each, esize a multiple of 16.
-    for (let o = 352; o + 8 <= Math.min(voxOffset, bytes.length); ) {
+    for (let o = 352; o + 8 <= Math.min(voxOffset, bytes.length);) {
       const esize = i32(o);
       if (esize < 8 || esize % 16 !== 0 || o + esize > voxOffset) break;
       extensions.push({ code: i32(o + 4), text: bytes.toString('utf8', o + 8, o + esize).replace(/\0+$/, '') });
@@ -176,12 +176,7 @@ export function parseNifti(bytes: Buffer, path: string): ParsedNifti {
     rasRows = [0, 1, 2].map((r) => Array.from({ length: 4 }, (_, c) => f32(280 + 16 * r + 4 * c)));
   } else if (qformCode > 0) {
     affineSource = 'qform';
-    rasRows = qformToAffine(
-      [f32(256), f32(260), f32(264)],
-      [f32(268), f32(272), f32(276)],
-      [pixdim[1], pixdim[2], pixdim[3]],
-      pixdim[0],
-    );
+    rasRows = qformToAffine([f32(256), f32(260), f32(264)], [f32(268), f32(272), f32(276)], [pixdim[1], pixdim[2], pixdim[3]], pixdim[0]);
   } else {
     // ANALYZE-style fallback (NIfTI "method 1"): scaling only, no orientation known.
     affineSource = 'pixdim';

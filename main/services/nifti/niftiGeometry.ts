@@ -34,7 +34,8 @@ export function headerFindings(h: {
     findings.push({
       code: 'NIFTI_NO_ORIENTATION',
       severity: 'warning',
-      message: 'qform_code and sform_code are 0: the file records no orientation; axes are taken as they are stored, so left/right and the position in the patient are guesses.',
+      message:
+        'qform_code and sform_code are 0: the file records no orientation; axes are taken as they are stored, so left/right and the position in the patient are guesses.',
     });
   }
   if (h.assumedAxes.length > 0) {
@@ -46,7 +47,11 @@ export function headerFindings(h: {
     });
   }
   if (h.spatialUnitsCode === 0) {
-    findings.push({ code: 'NIFTI_UNITS_UNKNOWN', severity: 'warning', message: 'xyzt_units gives no spatial unit: millimetres assumed (as nibabel and ITK do).' });
+    findings.push({
+      code: 'NIFTI_UNITS_UNKNOWN',
+      severity: 'warning',
+      message: 'xyzt_units gives no spatial unit: millimetres assumed (as nibabel and ITK do).',
+    });
   } else if (h.spatialUnitsCode === 1 || h.spatialUnitsCode === 3) {
     const unit = h.spatialUnitsCode === 1 ? 'metres' : 'micrometres';
     findings.push({
@@ -56,7 +61,11 @@ export function headerFindings(h: {
       details: { mmPerUnit: h.spatialUnitsCode === 1 ? 1000 : 0.001 },
     });
   } else if (h.spatialUnitsCode !== 2) {
-    findings.push({ code: 'NIFTI_UNITS_INVALID', severity: 'unsafe', message: `xyzt_units holds spatial unit code ${h.spatialUnitsCode}, which NIfTI-1 does not define: distances are not known.` });
+    findings.push({
+      code: 'NIFTI_UNITS_INVALID',
+      severity: 'unsafe',
+      message: `xyzt_units holds spatial unit code ${h.spatialUnitsCode}, which NIfTI-1 does not define: distances are not known.`,
+    });
   }
   const extra = h.dim.slice(4, h.dim[0] + 1).reduce((n, d) => n * Math.max(1, d), 1);
   if (h.dim[0] >= 4 && extra > 1) {
@@ -132,7 +141,12 @@ function reportFromJson(value: unknown, dims: Vec3): GeometryReport | null {
   for (const f of v.findings as unknown[]) {
     const x = f as Partial<GeometryFinding>;
     if (!x || typeof x.code !== 'string' || (x.severity !== 'warning' && x.severity !== 'unsafe')) continue;
-    findings.push({ code: x.code as GeometryFindingCode, severity: x.severity, message: typeof x.message === 'string' ? x.message : 'recorded by medseg', ...(x.details ? { details: x.details } : {}) });
+    findings.push({
+      code: x.code as GeometryFindingCode,
+      severity: x.severity,
+      message: typeof x.message === 'string' ? x.message : 'recorded by medseg',
+      ...(x.details ? { details: x.details } : {}),
+    });
   }
   return withRecordedStatus(v.status as GeometryStatus, findings);
 }
@@ -152,7 +166,11 @@ function fromDescrip(text: string): GeometryReport | null {
   const findings: GeometryFinding[] = [];
   for (const t of m[2].trim().split(/\s+/).filter(Boolean)) {
     const [code, sev] = t.split(':');
-    findings.push({ code: code as GeometryFindingCode, severity: sev === 'u' ? 'unsafe' : 'warning', message: 'recorded by medseg in the NIfTI header (the detail was in its JSON sidecar)' });
+    findings.push({
+      code: code as GeometryFindingCode,
+      severity: sev === 'u' ? 'unsafe' : 'warning',
+      message: 'recorded by medseg in the NIfTI header (the detail was in its JSON sidecar)',
+    });
   }
   return withRecordedStatus(m[1] as GeometryStatus, findings);
 }

@@ -240,8 +240,7 @@ function buildStack(seriesUid: string, stackKey: string, entries: FrameEntry[], 
     findings.push({
       code: 'MISSING_POSITION',
       severity: 'unsafe',
-      message:
-        'Image Position/Orientation (Patient) is missing: slices are ordered by instance number and shown as 2D images only; no mm or mL.',
+      message: 'Image Position/Orientation (Patient) is missing: slices are ordered by instance number and shown as 2D images only; no mm or mL.',
     });
     plan = {
       geometry: {

@@ -160,23 +160,14 @@ function writePlaneInt16(out: Int16Array, base: number, a: Float32Array, b: Floa
  * Samples a source slice at (i + colShift, j + rowShift) for every output pixel (i, j), bilinear for
  * fractional shifts. A sample that needs any pixel outside the source is NaN (no data; the caller pads it).
  */
-function shiftSlice(
-  out: Float32Array,
-  nx: number,
-  ny: number,
-  src: Float32Array,
-  srcCols: number,
-  srcRows: number,
-  colShift: number,
-  rowShift: number,
-): void {
+function shiftSlice(out: Float32Array, nx: number, ny: number, src: Float32Array, srcCols: number, srcRows: number, colShift: number, rowShift: number): void {
   // Shifts within 1e-6 px of an integer are integers: no blending, and no neighbour needed.
   let c0 = Math.floor(colShift);
   let fc = colShift - c0;
-  if (fc > 1 - 1e-6) (c0 += 1), (fc = 0);
+  if (fc > 1 - 1e-6) ((c0 += 1), (fc = 0));
   let r0 = Math.floor(rowShift);
   let fr = rowShift - r0;
-  if (fr > 1 - 1e-6) (r0 += 1), (fr = 0);
+  if (fr > 1 - 1e-6) ((r0 += 1), (fr = 0));
   const dc = fc < 1e-6 ? 0 : 1;
   const dr = fr < 1e-6 ? 0 : 1;
   if (dc === 0) fc = 0;

@@ -86,10 +86,7 @@ function pickStack(stacks: AssembledStack[], seriesUid: string | undefined, wher
   if (!seriesUid) return stacks[0];
   const hit = stacks.find((s) => s.seriesInstanceUid === seriesUid);
   if (!hit) {
-    throw new AppError(
-      'NOT_FOUND',
-      `Series ${seriesUid} is not in ${where}; found: ${[...new Set(stacks.map((s) => s.seriesInstanceUid))].join(', ')}.`,
-    );
+    throw new AppError('NOT_FOUND', `Series ${seriesUid} is not in ${where}; found: ${[...new Set(stacks.map((s) => s.seriesInstanceUid))].join(', ')}.`);
   }
   return hit;
 }
@@ -114,7 +111,13 @@ export async function loadVolumeFromPath(path: string, seriesUid?: string): Prom
   const instances = await readInstances(expanded.sources);
   const stack = pickStack(assembleSeries(instances), seriesUid, path);
   const built = await buildStackVolume(stack);
-  return { ...built, seriesInstanceUid: stack.seriesInstanceUid, modality: stack.modality, bodyPart: stack.frames[0]?.instance.bodyPartExamined ?? '', description: stack.description ?? '' };
+  return {
+    ...built,
+    seriesInstanceUid: stack.seriesInstanceUid,
+    modality: stack.modality,
+    bodyPart: stack.frames[0]?.instance.bodyPartExamined ?? '',
+    description: stack.description ?? '',
+  };
 }
 
 // Volumes are large (a 512x512x300 CT is 150 MB as int16): keep only a few.
@@ -140,7 +143,13 @@ export function loadSeriesVolume(db: Database, seriesId: number): Promise<Loaded
     const stack = assembleSeries(instances).find((s) => s.stackKey === record.stackKey && s.seriesInstanceUid === record.seriesInstanceUid);
     if (!stack) throw new AppError('INCONSISTENT_GEOMETRY', `Series ${seriesId}: its files no longer form the stack that was imported.`);
     const built = await buildStackVolume(stack);
-    return { ...built, seriesInstanceUid: stack.seriesInstanceUid, modality: stack.modality, bodyPart: stack.frames[0]?.instance.bodyPartExamined ?? '', description: stack.description ?? '' };
+    return {
+      ...built,
+      seriesInstanceUid: stack.seriesInstanceUid,
+      modality: stack.modality,
+      bodyPart: stack.frames[0]?.instance.bodyPartExamined ?? '',
+      description: stack.description ?? '',
+    };
   })();
   cache.set(key, job);
   job.catch(() => cache.delete(key));

@@ -23,13 +23,25 @@ export function LabelOptions({ labels }: { labels: EditState['labels'] }) {
   );
 }
 
-export function BrushControls(props: { brush: BrushSettings; onBrush(patch: Partial<BrushSettings>): void; state: EditState | null; onUndo(): void; onRedo(): void }) {
+export function BrushControls(props: {
+  brush: BrushSettings;
+  onBrush(patch: Partial<BrushSettings>): void;
+  state: EditState | null;
+  onUndo(): void;
+  onRedo(): void;
+}) {
   const { brush, onBrush, state } = props;
   return (
     <>
       <div className="edit-tools">
         {TOOLS.map((t) => (
-          <button key={t.tool} title={t.title} data-testid={`edit-tool-${t.tool}`} className={brush.tool === t.tool ? 'on' : ''} onClick={() => onBrush({ tool: t.tool })}>
+          <button
+            key={t.tool}
+            title={t.title}
+            data-testid={`edit-tool-${t.tool}`}
+            className={brush.tool === t.tool ? 'on' : ''}
+            onClick={() => onBrush({ tool: t.tool })}
+          >
             {t.label}
           </button>
         ))}
@@ -42,7 +54,16 @@ export function BrushControls(props: { brush: BrushSettings; onBrush(patch: Part
       </label>
       <label>
         radius{' '}
-        <input data-testid="edit-radius" type="number" min={0.5} max={100} step={0.5} value={brush.radiusMm} onChange={(e) => onBrush({ radiusMm: Math.max(0.5, Number(e.target.value) || 0.5) })} /> mm
+        <input
+          data-testid="edit-radius"
+          type="number"
+          min={0.5}
+          max={100}
+          step={0.5}
+          value={brush.radiusMm}
+          onChange={(e) => onBrush({ radiusMm: Math.max(0.5, Number(e.target.value) || 0.5) })}
+        />{' '}
+        mm
       </label>
       <label>
         <select data-testid="edit-shape" value={brush.shape} onChange={(e) => onBrush({ shape: e.target.value as 'disc' | 'sphere' })}>
@@ -51,9 +72,15 @@ export function BrushControls(props: { brush: BrushSettings; onBrush(patch: Part
         </select>
       </label>
       <label title={state && !state.hasImageValues ? 'The image values are not available for this segmentation' : ''}>
-        <input type="checkbox" data-testid="edit-threshold" checked={brush.thresholdOn} disabled={!state?.hasImageValues} onChange={(e) => onBrush({ thresholdOn: e.target.checked })} /> only HU{' '}
-        <input className="num" type="number" value={brush.huLo} onChange={(e) => onBrush({ huLo: Number(e.target.value) })} data-testid="edit-hu-lo" /> to{' '}
-        <input className="num" type="number" value={brush.huHi} onChange={(e) => onBrush({ huHi: Number(e.target.value) })} data-testid="edit-hu-hi" />
+        <input
+          type="checkbox"
+          data-testid="edit-threshold"
+          checked={brush.thresholdOn}
+          disabled={!state?.hasImageValues}
+          onChange={(e) => onBrush({ thresholdOn: e.target.checked })}
+        />{' '}
+        only HU <input className="num" type="number" value={brush.huLo} onChange={(e) => onBrush({ huLo: Number(e.target.value) })} data-testid="edit-hu-lo" />{' '}
+        to <input className="num" type="number" value={brush.huHi} onChange={(e) => onBrush({ huHi: Number(e.target.value) })} data-testid="edit-hu-hi" />
       </label>
       <div className="edit-row">
         <button data-testid="edit-undo" disabled={!state?.canUndo} onClick={props.onUndo} title="Ctrl+Z">

@@ -8,7 +8,6 @@ import { LabelOptions } from './BrushControls.js';
 import type { PaintedSlices } from './strokeBuilder.js';
 import type { NewLabel } from './useEditSession.js';
 
-
 function hexToRgb(hex: string): [number, number, number] {
   const h = hex.replace('#', '');
   return [0, 2, 4].map((o) => parseInt(h.slice(o, o + 2), 16)) as [number, number, number];
@@ -39,8 +38,22 @@ export function MoreEdits(props: {
           <option value="coronal">j (coronal)</option>
           <option value="sagittal">i (sagittal)</option>
         </select>
-        <input className="num" type="number" min={0} value={interp.from} onChange={(e) => setInterp({ ...interp, from: Number(e.target.value) })} data-testid="edit-interp-from" />
-        <input className="num" type="number" min={0} value={interp.to} onChange={(e) => setInterp({ ...interp, to: Number(e.target.value) })} data-testid="edit-interp-to" />
+        <input
+          className="num"
+          type="number"
+          min={0}
+          value={interp.from}
+          onChange={(e) => setInterp({ ...interp, from: Number(e.target.value) })}
+          data-testid="edit-interp-from"
+        />
+        <input
+          className="num"
+          type="number"
+          min={0}
+          value={interp.to}
+          onChange={(e) => setInterp({ ...interp, to: Number(e.target.value) })}
+          data-testid="edit-interp-to"
+        />
         <button
           title="Use the last two slices painted"
           onClick={() => {
@@ -50,7 +63,11 @@ export function MoreEdits(props: {
         >
           last two
         </button>
-        <button data-testid="edit-interpolate" disabled={activeLabel === 0} onClick={() => onStroke('Interpolate', { kind: 'interpolate', label: activeLabel, plane: interp.plane, fromSlice: interp.from, toSlice: interp.to })}>
+        <button
+          data-testid="edit-interpolate"
+          disabled={activeLabel === 0}
+          onClick={() => onStroke('Interpolate', { kind: 'interpolate', label: activeLabel, plane: interp.plane, fromSlice: interp.from, toSlice: interp.to })}
+        >
           Interpolate
         </button>
       </div>
@@ -65,7 +82,11 @@ export function MoreEdits(props: {
           <option value={0}>background</option>
           <LabelOptions labels={labels} />
         </select>
-        <button data-testid="edit-relabel" disabled={relabelFrom === 0 || relabelFrom === relabelTo} onClick={() => onStroke('Relabel', { kind: 'relabel', fromLabel: relabelFrom, toLabel: relabelTo })}>
+        <button
+          data-testid="edit-relabel"
+          disabled={relabelFrom === 0 || relabelFrom === relabelTo}
+          onClick={() => onStroke('Relabel', { kind: 'relabel', fromLabel: relabelFrom, toLabel: relabelTo })}
+        >
           Move
         </button>
       </div>
@@ -78,8 +99,18 @@ export function MoreEdits(props: {
           });
         }}
       >
-        <input placeholder="new label name" value={newLabel.name} onChange={(e) => setNewLabel({ ...newLabel, name: e.target.value })} data-testid="edit-new-label-name" />
-        <input type="color" value={newLabel.colour} onChange={(e) => setNewLabel({ ...newLabel, colour: e.target.value })} data-testid="edit-new-label-colour" />
+        <input
+          placeholder="new label name"
+          value={newLabel.name}
+          onChange={(e) => setNewLabel({ ...newLabel, name: e.target.value })}
+          data-testid="edit-new-label-name"
+        />
+        <input
+          type="color"
+          value={newLabel.colour}
+          onChange={(e) => setNewLabel({ ...newLabel, colour: e.target.value })}
+          data-testid="edit-new-label-colour"
+        />
         <select value={newLabel.kind} onChange={(e) => setNewLabel({ ...newLabel, kind: e.target.value as LabelKind })} data-testid="edit-new-label-kind">
           {LABEL_KINDS.map((k) => (
             <option key={k} value={k}>

@@ -3,7 +3,12 @@
 import { useState } from 'react';
 import type { EditVersion } from './useEditSession.js';
 
-export function VersionList(props: { versions: readonly EditVersion[]; currentVersion: number | null; onName(name: string): Promise<boolean>; onRevert(versionId: number, what: string): void }) {
+export function VersionList(props: {
+  versions: readonly EditVersion[];
+  currentVersion: number | null;
+  onName(name: string): Promise<boolean>;
+  onRevert(versionId: number, what: string): void;
+}) {
   const [versionName, setVersionName] = useState('');
   return (
     <div className="versions">
@@ -14,7 +19,12 @@ export function VersionList(props: { versions: readonly EditVersion[]; currentVe
           void props.onName(versionName.trim()).then((named) => named && setVersionName(''));
         }}
       >
-        <input placeholder="name this version (e.g. reviewed by …)" value={versionName} onChange={(e) => setVersionName(e.target.value)} data-testid="edit-version-name" />
+        <input
+          placeholder="name this version (e.g. reviewed by …)"
+          value={versionName}
+          onChange={(e) => setVersionName(e.target.value)}
+          data-testid="edit-version-name"
+        />
         <button type="submit" disabled={!versionName.trim()} data-testid="edit-name-version">
           Name
         </button>

@@ -64,7 +64,14 @@ export function buildStrokeTool(
       if (s.tool === 'fill' || s.tool === 'eraseRegion') {
         const fill = s.tool === 'fill';
         if (fill && s.activeLabel === 0) return false;
-        send(fill ? 'Fill' : 'Erase region', { kind: 'fill', mode: fill ? 'paint' : 'erase', label: fill ? s.activeLabel : 0, plane, seedIjk: seed, ...intensityRange(s, state) });
+        send(fill ? 'Fill' : 'Erase region', {
+          kind: 'fill',
+          mode: fill ? 'paint' : 'erase',
+          label: fill ? s.activeLabel : 0,
+          plane,
+          seedIjk: seed,
+          ...intensityRange(s, state),
+        });
         if (fill) painted.remember(plane, v.slice);
         view = null;
         return true;

@@ -7,7 +7,7 @@ import { errorMessage } from '../../state/useMethod.js';
 export function useEditQueue(onStatus: (s: string) => void): <T>(job: () => Promise<T>) => Promise<T | undefined> {
   const queue = useRef<Promise<unknown>>(Promise.resolve());
   return useCallback(
-    <T,>(job: () => Promise<T>): Promise<T | undefined> => {
+    <T>(job: () => Promise<T>): Promise<T | undefined> => {
       const next = queue.current.then(job);
       queue.current = next.catch(() => undefined);
       return next.catch((err: unknown) => {

@@ -21,8 +21,7 @@ export function kMeansIntensity(volume: Volume, k: number, roi?: RoiBoxIjk, maxI
   const sorted = new Float64Array((box.maxIjk[0] - box.minIjk[0] + 1) * (box.maxIjk[1] - box.minIjk[1] + 1) * (box.maxIjk[2] - box.minIjk[2] + 1));
   let at = 0;
   for (let z = box.minIjk[2]; z <= box.maxIjk[2]; z++)
-    for (let y = box.minIjk[1]; y <= box.maxIjk[1]; y++)
-      for (let x = box.minIjk[0]; x <= box.maxIjk[0]; x++) sorted[at++] = v[x + nx * (y + ny * z)];
+    for (let y = box.minIjk[1]; y <= box.maxIjk[1]; y++) for (let x = box.minIjk[0]; x <= box.maxIjk[0]; x++) sorted[at++] = v[x + nx * (y + ny * z)];
   sorted.sort();
   const n = sorted.length;
   const prefix = new Float64Array(n + 1);

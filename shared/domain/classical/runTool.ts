@@ -30,7 +30,11 @@ export function runClassicalTool(volume: Volume, req: ClassicalToolRequest): Cla
   }
   if (req.tool === 'regionGrow') {
     const criterion =
-      req.tolerance !== undefined ? { tolerance: req.tolerance } : req.loValue !== undefined && req.hiValue !== undefined ? { lo: req.loValue, hi: req.hiValue } : null;
+      req.tolerance !== undefined
+        ? { tolerance: req.tolerance }
+        : req.loValue !== undefined && req.hiValue !== undefined
+          ? { lo: req.loValue, hi: req.hiValue }
+          : null;
     if (!criterion) throw new Error('region growing needs a tolerance or both loValue and hiValue');
     const r = regionGrow(volume, req.seedIjk, criterion, { connectivity: req.connectivity, maxVoxels: req.maxVoxels });
     return {
@@ -43,7 +47,12 @@ export function runClassicalTool(volume: Volume, req: ClassicalToolRequest): Cla
     labelMap: {
       ...grid,
       labels: r.labels,
-      table: r.centres.map((c, n) => ({ value: n + 1, name: `cluster ${n + 1} (mean ${c.toFixed(1)})`, colorRgb: defaultLabelColor(n + 1), kind: 'other' as const })),
+      table: r.centres.map((c, n) => ({
+        value: n + 1,
+        name: `cluster ${n + 1} (mean ${c.toFixed(1)})`,
+        colorRgb: defaultLabelColor(n + 1),
+        kind: 'other' as const,
+      })),
     },
     params: { ...req, centres: r.centres, counts: r.counts, iterations: r.iterations },
   };

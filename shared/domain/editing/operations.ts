@@ -58,7 +58,11 @@ export function brushFootprint(
   stroke: Pick<BrushStroke, 'pathIjk' | 'radiusMm' | 'shape' | 'plane'>,
 ): { minIjk: Vec3; sizeIjk: Vec3; mask: Uint8Array } | null {
   const { dims, spacingMm: s } = geometry;
-  const dir = geometry.directionLps ?? [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+  const dir = geometry.directionLps ?? [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ];
   // Columns of the voxel→mm map: one voxel step along axis a moves s[a]·dir[a] in LPS.
   const col: Vec3[] = [0, 1, 2].map((a) => [dir[a][0] * s[a], dir[a][1] * s[a], dir[a][2] * s[a]] as Vec3);
   // Furthest reach along each voxel axis of a ball of radius r: r·sqrt((GᵀG)⁻¹ diagonal), G the metric.

@@ -107,7 +107,10 @@ const MAX_PATH_SAMPLES = 10_000;
 export const MAX_BRUSH_VOXEL_VISITS = 64 * 1024 * 1024;
 
 /** Upper bound of the voxels a brush stroke visits: per segment, the box of its swept disc or sphere, on the grid. */
-export function brushVoxelVisits(stroke: Pick<BrushStroke, 'pathIjk' | 'radiusMm' | 'shape' | 'plane'>, geometry: Pick<VolumeGeometry, 'dims' | 'spacingMm'>): number {
+export function brushVoxelVisits(
+  stroke: Pick<BrushStroke, 'pathIjk' | 'radiusMm' | 'shape' | 'plane'>,
+  geometry: Pick<VolumeGeometry, 'dims' | 'spacingMm'>,
+): number {
   const { dims, spacingMm } = geometry;
   const fixed = stroke.shape === 'disc' && stroke.plane ? voxelPlaneAxes(stroke.plane).fixed : -1;
   const path = stroke.pathIjk;
@@ -143,7 +146,8 @@ function checkLabel(name: string, value: unknown, ctx: StrokeContext, allowBackg
     if (!allowBackground) invalid(`${name} cannot be 0 (background); choose a label.`);
     return;
   }
-  if (!ctx.knownLabels.has(value)) invalid(`Unknown label ${value}: create it first (known: ${[...ctx.knownLabels].sort((a, b) => a - b).join(', ') || 'none'}).`);
+  if (!ctx.knownLabels.has(value))
+    invalid(`Unknown label ${value}: create it first (known: ${[...ctx.knownLabels].sort((a, b) => a - b).join(', ') || 'none'}).`);
 }
 
 function checkVoxel(name: string, p: unknown, dims: Vec3): Vec3 {

@@ -98,12 +98,7 @@ export interface FloodFillResult {
  * (it may be tested again from another neighbour). Breadth-first, neighbours in neighbourOffsets order, so the
  * region (and which voxels are in it when the cap stops it) depends only on the inputs.
  */
-export function floodFill(
-  dims: Vec3,
-  seeds: number | ArrayLike<number>,
-  accept: (index: number) => boolean,
-  opts: FloodFillOptions = {},
-): FloodFillResult {
+export function floodFill(dims: Vec3, seeds: number | ArrayLike<number>, accept: (index: number) => boolean, opts: FloodFillOptions = {}): FloodFillResult {
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
   const n = nxy * nz;

@@ -31,5 +31,14 @@ export function modelGrid(src: VolumeGeometry, spacingMm: number[]): VolumeGeome
   const spacing: Vec3 = [spacingMm[0], spacingMm[1], spacingZ];
   // 1e-6 guards against 19.999999 slices becoming 19 from float noise in the corners
   const dims = [0, 1, 2].map((a) => Math.floor((max[a] - min[a]) / spacing[a] + 1e-6) + 1) as Vec3;
-  return { dims, spacingMm: spacing, originLps: min, directionLps: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
+  return {
+    dims,
+    spacingMm: spacing,
+    originLps: min,
+    directionLps: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+  };
 }

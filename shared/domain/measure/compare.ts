@@ -90,7 +90,11 @@ export function isRealLabelName(name: string | null | undefined): name is string
   return t !== '' && !/^(label\s*)?\d+$/i.test(t);
 }
 
-const nameKey = (n: string): string => n.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+const nameKey = (n: string): string =>
+  n
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
 
 /**
  * Pairs the labels of A and B by name when every label of both maps has a real, unique name; otherwise by value
@@ -215,8 +219,18 @@ export function surfaceOf(mask: Uint8Array, dims: Vec3): Uint8Array {
       for (let i = 0; i < nx; i++, p++) {
         if (!mask[p]) continue;
         const inside =
-          i > 0 && i < nx - 1 && j > 0 && j < ny - 1 && k > 0 && k < nz - 1 &&
-          mask[p - 1] && mask[p + 1] && mask[p - nx] && mask[p + nx] && mask[p - nx * ny] && mask[p + nx * ny];
+          i > 0 &&
+          i < nx - 1 &&
+          j > 0 &&
+          j < ny - 1 &&
+          k > 0 &&
+          k < nz - 1 &&
+          mask[p - 1] &&
+          mask[p + 1] &&
+          mask[p - nx] &&
+          mask[p + nx] &&
+          mask[p - nx * ny] &&
+          mask[p + nx * ny];
         if (!inside) out[p] = 1;
       }
   return out;

@@ -68,8 +68,7 @@ export function sliceHullVertices(indices: ArrayLike<number>, dims: Vec3, sliceA
 export function convexHull2d(points: [number, number][]): [number, number][] {
   const pts = points.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   if (pts.length <= 2) return pts;
-  const crossZ = (o: [number, number], a: [number, number], b: [number, number]): number =>
-    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const crossZ = (o: [number, number], a: [number, number], b: [number, number]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
   const lower: [number, number][] = [];
   for (const p of pts) {
     while (lower.length >= 2 && crossZ(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
@@ -175,7 +174,19 @@ export interface RecistAxes {
 /** RECIST 1.1 long axis and perpendicular short axis of a voxel set, in the axial plane of `axialPlane(g)`. */
 export function recistAxes(indices: ArrayLike<number>, g: VolumeGeometry, plane: AxialPlane = axialPlane(g)): RecistAxes {
   const m = ijkToLpsMatrix(g);
-  let best: RecistAxes = { longMm: 0, shortMm: 0, slice: -1, longEndpointsLps: [[0, 0, 0], [0, 0, 0]], shortEndpointsLps: [[0, 0, 0], [0, 0, 0]] };
+  let best: RecistAxes = {
+    longMm: 0,
+    shortMm: 0,
+    slice: -1,
+    longEndpointsLps: [
+      [0, 0, 0],
+      [0, 0, 0],
+    ],
+    shortEndpointsLps: [
+      [0, 0, 0],
+      [0, 0, 0],
+    ],
+  };
   for (const [slice, hull] of sliceHullVertices(indices, g.dims, plane.sliceAxis)) {
     const pts = hull.map((v) => toLps(m, v));
     const fp = farthestPair(pts);

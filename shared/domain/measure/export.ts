@@ -30,9 +30,27 @@ export interface MeasurementRow {
 }
 
 export const MEASUREMENT_COLUMNS: Exclude<keyof MeasurementRow, 'anchorIjk'>[] = [
-  'labelValue', 'instanceId', 'labelName', 'kind', 'voxels', 'volumeMl', 'volumeMlLower', 'volumeMlUpper',
-  'centroidXLps', 'centroidYLps', 'centroidZLps', 'maxDiameterMm', 'recistLongMm', 'recistShortMm',
-  'mean', 'sd', 'min', 'max', 'median', 'p5', 'p95',
+  'labelValue',
+  'instanceId',
+  'labelName',
+  'kind',
+  'voxels',
+  'volumeMl',
+  'volumeMlLower',
+  'volumeMlUpper',
+  'centroidXLps',
+  'centroidYLps',
+  'centroidZLps',
+  'maxDiameterMm',
+  'recistLongMm',
+  'recistShortMm',
+  'mean',
+  'sd',
+  'min',
+  'max',
+  'median',
+  'p5',
+  'p95',
 ];
 
 export function measurementRows(result: MeasurementResult): MeasurementRow[] {

@@ -247,7 +247,8 @@ function groupByLabel(labels: Uint8Array | Uint16Array, counts: Float64Array, vo
   const indices = new Int32Array(total);
   const src = volume?.voxels ?? null;
   // Float32 holds every value of 8/16-bit and float32 volumes exactly and halves the memory.
-  const exactIn32 = src instanceof Int16Array || src instanceof Uint16Array || src instanceof Uint8Array || src instanceof Int8Array || src instanceof Float32Array;
+  const exactIn32 =
+    src instanceof Int16Array || src instanceof Uint16Array || src instanceof Uint8Array || src instanceof Int8Array || src instanceof Float32Array;
   const values = src ? (exactIn32 ? new Float32Array(total) : new Float64Array(total)) : null;
   for (let p = 0; p < labels.length; p++) {
     const l = labels[p];

@@ -17,9 +17,18 @@ describe('import boundaries', () => {
 
   it('reports each kind of deliberate violation', () => {
     const bad = [
-      { path: 'shared/domain/x.ts', text: "import { a } from '../../main/services/catalog/importer.js';\nimport fs from 'node:fs';\nimport React from 'react';" },
-      { path: 'renderer/components/X.tsx', text: "import { b } from '../../main/db/catalog.js';\nimport cs from 'cornerstone-core';\nconst c = await import('node:path');" },
-      { path: 'main/services/dicom/y.ts', text: "export { d } from '../../headless/http.js';\nimport { e } from '../../methods/index.js';\nimport { app } from 'electron';" },
+      {
+        path: 'shared/domain/x.ts',
+        text: "import { a } from '../../main/services/catalog/importer.js';\nimport fs from 'node:fs';\nimport React from 'react';",
+      },
+      {
+        path: 'renderer/components/X.tsx',
+        text: "import { b } from '../../main/db/catalog.js';\nimport cs from 'cornerstone-core';\nconst c = await import('node:path');",
+      },
+      {
+        path: 'main/services/dicom/y.ts',
+        text: "export { d } from '../../headless/http.js';\nimport { e } from '../../methods/index.js';\nimport { app } from 'electron';",
+      },
       { path: 'main/db/z.ts', text: "import { f } from '../services/series/volumes.js';" },
       { path: 'main/methods/w.ts', text: "import { g } from '../electron/ipc.js';" },
       { path: 'main/services/catalog/v.ts', text: "const n = db.prepare('SELECT count(*) FROM series').get();" },
@@ -51,7 +60,8 @@ describe('import boundaries', () => {
   });
 
   it('finds static, dynamic, re-export and require specifiers', () => {
-    const text = "import a from './a.js';\nimport './side.css';\nexport * from '../b.js';\nconst c = await import('./c.js');\nconst d = require('d');\nimport type { E } from './e.js';";
+    const text =
+      "import a from './a.js';\nimport './side.css';\nexport * from '../b.js';\nconst c = await import('./c.js');\nconst d = require('d');\nimport type { E } from './e.js';";
     expect(importSpecifiers(text)).toEqual(['./a.js', './side.css', '../b.js', './c.js', 'd', './e.js']);
   });
 });

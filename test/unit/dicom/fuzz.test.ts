@@ -13,9 +13,18 @@ import { MUTANT_SOURCES, mutantsOf } from '../../helpers/hostileMutants.js';
 
 const DATA = DATA_DIR;
 const sources = [
-  'dcm_qa_ts/1.dcm', 'dcm_qa_ts/3.dcm', 'dcm_qa_ts/4.dcm', 'dcm_qa_ts/5.dcm', 'dcm_qa_ts/7.dcm', 'dcm_qa_ts/9.dcm',
-  'pydicom_data_selected/HTJ2KLossless_08_RGB.dcm', 'pydicom_data_selected/emri_small_RLE.dcm', 'pydicom_data_selected/eCT_Supplemental.dcm',
-  'pydicom_test_files_debian/JPGExtended.dcm', 'pydicom_test_files_debian/SC_rgb_jpeg_dcmtk.dcm', 'pydicom_test_files_debian/image_dfl.dcm',
+  'dcm_qa_ts/1.dcm',
+  'dcm_qa_ts/3.dcm',
+  'dcm_qa_ts/4.dcm',
+  'dcm_qa_ts/5.dcm',
+  'dcm_qa_ts/7.dcm',
+  'dcm_qa_ts/9.dcm',
+  'pydicom_data_selected/HTJ2KLossless_08_RGB.dcm',
+  'pydicom_data_selected/emri_small_RLE.dcm',
+  'pydicom_data_selected/eCT_Supplemental.dcm',
+  'pydicom_test_files_debian/JPGExtended.dcm',
+  'pydicom_test_files_debian/SC_rgb_jpeg_dcmtk.dcm',
+  'pydicom_test_files_debian/image_dfl.dcm',
 ];
 
 /** Small deterministic PRNG (mulberry32) so failures reproduce. */
@@ -47,45 +56,53 @@ async function outcome(bytes: Uint8Array, name: string): Promise<string> {
 
 describe('damaged files give frames or coded errors', () => {
   for (const src of sources) {
-    it(src, async () => {
-      const original = readFileSync(path.join(DATA, src));
-      const random = prng(src.length * 7919);
-      const counts: Record<string, number> = {};
-      const started = performance.now();
-      for (let trial = 0; trial < 24; trial++) {
-        const bytes = new Uint8Array(original);
-        let damaged: Uint8Array;
-        if (trial % 3 === 0) damaged = bytes.subarray(0, Math.floor(random() * bytes.length));
-        else {
-          // Overwrite a few bytes, mostly in the second half where the pixel data lives.
-          const hits = 1 + Math.floor(random() * 8);
-          for (let h = 0; h < hits; h++) bytes[Math.floor((0.3 + 0.7 * random()) * bytes.length)] = Math.floor(random() * 256);
-          damaged = bytes;
+    it(
+      src,
+      async () => {
+        const original = readFileSync(path.join(DATA, src));
+        const random = prng(src.length * 7919);
+        const counts: Record<string, number> = {};
+        const started = performance.now();
+        for (let trial = 0; trial < 24; trial++) {
+          const bytes = new Uint8Array(original);
+          let damaged: Uint8Array;
+          if (trial % 3 === 0) damaged = bytes.subarray(0, Math.floor(random() * bytes.length));
+          else {
+            // Overwrite a few bytes, mostly in the second half where the pixel data lives.
+            const hits = 1 + Math.floor(random() * 8);
+            for (let h = 0; h < hits; h++) bytes[Math.floor((0.3 + 0.7 * random()) * bytes.length)] = Math.floor(random() * 256);
+            damaged = bytes;
+          }
+          const code = await outcome(damaged, `${src}#${trial}`);
+          counts[code] = (counts[code] ?? 0) + 1;
         }
-        const code = await outcome(damaged, `${src}#${trial}`);
-        counts[code] = (counts[code] ?? 0) + 1;
-      }
-      expect(performance.now() - started).toBeLessThan(60_000);
-      // Cutting a file short must never pass unnoticed: some trials are errors.
-      expect(Object.keys(counts).some((c) => c !== 'ok')).toBe(true);
-    }, 120_000);
+        expect(performance.now() - started).toBeLessThan(60_000);
+        // Cutting a file short must never pass unnoticed: some trials are errors.
+        expect(Object.keys(counts).some((c) => c !== 'ok')).toBe(true);
+      },
+      120_000,
+    );
   }
 });
 
 describe('hostile mutants of real files are refused before they allocate', () => {
   for (const src of MUTANT_SOURCES) {
-    it(src, async () => {
-      for (const m of mutantsOf(src)) {
-        const heapBefore = process.memoryUsage().heapUsed;
-        const started = performance.now();
-        const code = await outcome(m.bytes, `${src} [${m.name}]`);
-        const ms = performance.now() - started;
-        expect({ mutant: m.name, code }).toEqual({ mutant: m.name, code: expect.toSatisfy((c: string) => m.expect.includes(c)) });
-        expect(ms, m.name).toBeLessThan(5_000);
-        // A refused bomb leaves no large allocation behind (allowing for the mutant itself and GC timing).
-        expect(process.memoryUsage().heapUsed - heapBefore, m.name).toBeLessThan(256 * 1024 * 1024);
-      }
-    }, 120_000);
+    it(
+      src,
+      async () => {
+        for (const m of mutantsOf(src)) {
+          const heapBefore = process.memoryUsage().heapUsed;
+          const started = performance.now();
+          const code = await outcome(m.bytes, `${src} [${m.name}]`);
+          const ms = performance.now() - started;
+          expect({ mutant: m.name, code }).toEqual({ mutant: m.name, code: expect.toSatisfy((c: string) => m.expect.includes(c)) });
+          expect(ms, m.name).toBeLessThan(5_000);
+          // A refused bomb leaves no large allocation behind (allowing for the mutant itself and GC timing).
+          expect(process.memoryUsage().heapUsed - heapBefore, m.name).toBeLessThan(256 * 1024 * 1024);
+        }
+      },
+      120_000,
+    );
   }
 });
 

@@ -24,12 +24,26 @@ const files = [
   ...inDir('dcm_qa_enh/Siemens_XA10'),
   ...inDir('dcm_qa_ct_gantry_tilt/GE_tilt_variable_spacing').slice(0, 3),
   ...inDir('totalsegmentator_example/example_ct_dicom').slice(0, 3),
-  ...['eCT_Supplemental.dcm', 'emri_small.dcm', 'emri_small_big_endian.dcm', 'liver.dcm', 'MR2_UNCR.dcm', 'SC_rgb.dcm', 'gdcm-US-ALOKA-16.dcm', 'OT-PAL-8-face.dcm'].map((f) =>
-    path.join(DATA, 'pydicom_data_selected', f),
-  ),
-  ...['CT_small.dcm', 'MR_small_implicit.dcm', 'ExplVR_BigEnd.dcm', 'rtdose.dcm', 'rtdose_expb.dcm', 'rtdose_rle.dcm', 'image_dfl.dcm', 'dicomdirtests/77654033/CR1/6154'].map((f) =>
-    path.join(DATA, 'pydicom_test_files_debian', f),
-  ),
+  ...[
+    'eCT_Supplemental.dcm',
+    'emri_small.dcm',
+    'emri_small_big_endian.dcm',
+    'liver.dcm',
+    'MR2_UNCR.dcm',
+    'SC_rgb.dcm',
+    'gdcm-US-ALOKA-16.dcm',
+    'OT-PAL-8-face.dcm',
+  ].map((f) => path.join(DATA, 'pydicom_data_selected', f)),
+  ...[
+    'CT_small.dcm',
+    'MR_small_implicit.dcm',
+    'ExplVR_BigEnd.dcm',
+    'rtdose.dcm',
+    'rtdose_expb.dcm',
+    'rtdose_rle.dcm',
+    'image_dfl.dcm',
+    'dicomdirtests/77654033/CR1/6154',
+  ].map((f) => path.join(DATA, 'pydicom_test_files_debian', f)),
 ];
 
 interface RefFrame {
@@ -148,7 +162,15 @@ describe('character sets', () => {
         const out = path.join(dir, `${i}.dcm`);
         const src = path.join(DATA, 'pydicom_test_files_debian/CT_small.dcm');
         // pydicom writes the values in the named character set: an independent encoder for our decoder.
-        execFileSync('/usr/bin/python3', ['-c', 'import pydicom,sys; d=pydicom.dcmread(sys.argv[1]); d.SpecificCharacterSet=sys.argv[3]; d.PatientName=sys.argv[4]; d.SeriesDescription=sys.argv[5]; d.save_as(sys.argv[2])', src, out, charset, name, desc]);
+        execFileSync('/usr/bin/python3', [
+          '-c',
+          'import pydicom,sys; d=pydicom.dcmread(sys.argv[1]); d.SpecificCharacterSet=sys.argv[3]; d.PatientName=sys.argv[4]; d.SeriesDescription=sys.argv[5]; d.save_as(sys.argv[2])',
+          src,
+          out,
+          charset,
+          name,
+          desc,
+        ]);
         return out;
       });
       const ref = JSON.parse(execFileSync('/usr/bin/python3', [path.join(REPO, 'scripts/ref-header.py'), ...files]).toString()) as RefHeader[];

@@ -89,7 +89,17 @@ describe('kMeansIntensity', () => {
     const dims: Vec3 = [10, 10, 10];
     const voxels = new Int16Array(1000);
     for (let p = 0; p < 1000; p++) voxels[p] = p < 500 ? -800 : p < 800 ? 40 : 700;
-    const vol: Volume = { dims, spacingMm: [1, 1, 1], originLps: [0, 0, 0], directionLps: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], voxels };
+    const vol: Volume = {
+      dims,
+      spacingMm: [1, 1, 1],
+      originLps: [0, 0, 0],
+      directionLps: [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      voxels,
+    };
     const r = kMeansIntensity(vol, 3);
     expect(r.centres).toEqual([-800, 40, 700]);
     expect(r.counts).toEqual([500, 300, 200]);
@@ -131,7 +141,17 @@ describe('sobelMagnitude', () => {
     const sp: Vec3 = [0.5, 2, 3];
     const voxels = new Float32Array(12 * 10 * 8);
     for (let k = 0; k < 8; k++) for (let j = 0; j < 10; j++) for (let i = 0; i < 12; i++) voxels[i + 12 * (j + 10 * k)] = 3 * i * sp[0] + 4 * k * sp[2];
-    const g = sobelMagnitude({ dims, spacingMm: sp, originLps: [0, 0, 0], directionLps: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], voxels });
+    const g = sobelMagnitude({
+      dims,
+      spacingMm: sp,
+      originLps: [0, 0, 0],
+      directionLps: [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      voxels,
+    });
     expect(g[5 + 12 * (5 + 10 * 4)]).toBeCloseTo(5, 5);
   });
 

@@ -108,7 +108,14 @@ describe('brush and eraser footprints', () => {
         (spacingMm, tiltDeg, path, radiusMm, shape) => {
           // the k axis tilted in the j-k plane, as a tilted gantry produces
           const tilt = (tiltDeg * Math.PI) / 180;
-          const geometry: VolumeGeometry = { ...geometryOf(dims, spacingMm), directionLps: [[1, 0, 0], [0, 1, 0], [0, Math.sin(tilt), Math.cos(tilt)]] };
+          const geometry: VolumeGeometry = {
+            ...geometryOf(dims, spacingMm),
+            directionLps: [
+              [1, 0, 0],
+              [0, 1, 0],
+              [0, Math.sin(tilt), Math.cos(tilt)],
+            ],
+          };
           const pathIjk = path as Vec3[];
           const fp = brushFootprint(geometry, { pathIjk, radiusMm, shape, plane: 'coronal' });
           const slice = Math.round(pathIjk[0][1]);
@@ -140,7 +147,18 @@ describe('brush and eraser footprints', () => {
   it('sweeps the brush along the pointer path (no gaps between samples)', () => {
     const dims: Vec3 = [60, 20, 3];
     const t = target(dims);
-    apply(t, { kind: 'brush', mode: 'paint', label: 1, pathIjk: [[5, 10, 1], [55, 10, 1]], radiusMm: 2, shape: 'disc', plane: 'axial' });
+    apply(t, {
+      kind: 'brush',
+      mode: 'paint',
+      label: 1,
+      pathIjk: [
+        [5, 10, 1],
+        [55, 10, 1],
+      ],
+      radiusMm: 2,
+      shape: 'disc',
+      plane: 'axial',
+    });
     for (let i = 5; i <= 55; i++) {
       expect(t.labels[idx(dims, i, 10, 1)]).toBe(1);
       expect(t.labels[idx(dims, i, 12, 1)]).toBe(1);
@@ -155,7 +173,14 @@ describe('brush and eraser footprints', () => {
     for (let x = 0; x < 256; x++) modality[x] = x % 2 === 0 ? 50 : 400; // liver-ish vs bone-ish
     const t = target(dims, [1, 1, 1], modality);
     const d = apply(t, {
-      kind: 'brush', mode: 'paint', label: 1, pathIjk: [[8, 8, 0]], radiusMm: 5, shape: 'disc', plane: 'axial', intensityRange: { lo: 0, hi: 100 },
+      kind: 'brush',
+      mode: 'paint',
+      label: 1,
+      pathIjk: [[8, 8, 0]],
+      radiusMm: 5,
+      shape: 'disc',
+      plane: 'axial',
+      intensityRange: { lo: 0, hi: 100 },
     });
     expect(d.indices.length).toBeGreaterThan(20);
     for (const x of d.indices) expect(modality[x]).toBe(50);
@@ -182,7 +207,13 @@ describe('fill, interpolation, instance delete, relabel', () => {
     const t = target(dims);
     // ring of label 1 on sagittal slice i=2: square outline j,k in [2,8]
     for (let a = 2; a <= 8; a++) {
-      for (const [j, k] of [[a, 2], [a, 8], [2, a], [8, a]]) t.labels[idx(dims, 2, j, k)] = 1;
+      for (const [j, k] of [
+        [a, 2],
+        [a, 8],
+        [2, a],
+        [8, a],
+      ])
+        t.labels[idx(dims, 2, j, k)] = 1;
     }
     // a diagonal-only gap at the corner (8,8) does not connect 4-wise
     t.labels[idx(dims, 2, 8, 8)] = 0;
@@ -217,7 +248,19 @@ describe('fill, interpolation, instance delete, relabel', () => {
   it('carries an identical shape unchanged across the gap in a coronal plane, in index order', () => {
     const dims: Vec3 = [20, 12, 16];
     const t = target(dims, [1, 1, 1.5]);
-    for (const j of [2, 9]) apply(t, { kind: 'brush', mode: 'paint', label: 1, pathIjk: [[10, j, 8], [13, j, 9]], radiusMm: 3, shape: 'disc', plane: 'coronal' });
+    for (const j of [2, 9])
+      apply(t, {
+        kind: 'brush',
+        mode: 'paint',
+        label: 1,
+        pathIjk: [
+          [10, j, 8],
+          [13, j, 9],
+        ],
+        radiusMm: 3,
+        shape: 'disc',
+        plane: 'coronal',
+      });
     const d = apply(t, { kind: 'interpolate', label: 1, plane: 'coronal', fromSlice: 2, toSlice: 9 });
     for (let n = 1; n < d.indices.length; n++) expect(d.indices[n]).toBeGreaterThan(d.indices[n - 1]);
     for (let j = 3; j < 9; j++) {
@@ -228,7 +271,9 @@ describe('fill, interpolation, instance delete, relabel', () => {
   it('refuses to interpolate from a slice without the label', () => {
     const t = target([8, 8, 8]);
     t.labels[idx([8, 8, 8], 4, 4, 0)] = 1;
-    expect(() => strokeDelta(t, { kind: 'interpolate', label: 1, plane: 'axial', fromSlice: 0, toSlice: 7 })).toThrow(/Slice 7 \(axial\) has no voxel of label 1/);
+    expect(() => strokeDelta(t, { kind: 'interpolate', label: 1, plane: 'axial', fromSlice: 0, toSlice: 7 })).toThrow(
+      /Slice 7 \(axial\) has no voxel of label 1/,
+    );
   });
 
   it('deletes only the 6-connected instance under the seed', () => {
@@ -255,15 +300,13 @@ describe('fill, interpolation, instance delete, relabel', () => {
 });
 
 describe('deltas', () => {
-  const sortedDelta = fc
-    .uniqueArray(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { maxLength: 300 })
-    .chain((ix) =>
-      fc.record({
-        indices: fc.constant(Uint32Array.from([...ix].sort((a, b) => a - b))),
-        oldValues: fc.array(fc.integer({ min: 0, max: 65535 }), { minLength: ix.length, maxLength: ix.length }).map((v) => Uint16Array.from(v)),
-        newValues: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: ix.length, maxLength: ix.length }).map((v) => Uint16Array.from(v)),
-      }),
-    );
+  const sortedDelta = fc.uniqueArray(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { maxLength: 300 }).chain((ix) =>
+    fc.record({
+      indices: fc.constant(Uint32Array.from([...ix].sort((a, b) => a - b))),
+      oldValues: fc.array(fc.integer({ min: 0, max: 65535 }), { minLength: ix.length, maxLength: ix.length }).map((v) => Uint16Array.from(v)),
+      newValues: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: ix.length, maxLength: ix.length }).map((v) => Uint16Array.from(v)),
+    }),
+  );
 
   it('round-trips through the run-length encoding exactly', () => {
     fc.assert(
@@ -345,7 +388,10 @@ describe('validation', () => {
     expectInvalid(() => validateStroke({ ...brush, shape: 'disc', plane: 'axial', pathIjk: [[5, 5, 12]] }, ctx), /slice 12 is outside the grid \(0..9\)/);
     expectInvalid(() => validateStroke({ ...brush, intensityRange: { lo: 0, hi: 100 } }, ctx), /needs the image values/);
     expectInvalid(() => validateStroke({ ...brush, intensityRange: { lo: 100, hi: 0 } }, { ...ctx, hasModality: true }), /lo \(100\) is above hi \(0\)/);
-    expectInvalid(() => validateStroke({ kind: 'fill', mode: 'paint', label: 1, plane: 'axial', seedIjk: [10, 0, 0] }, ctx), /seedIjk \[10, 0, 0\] is outside the grid 10×10×10/);
+    expectInvalid(
+      () => validateStroke({ kind: 'fill', mode: 'paint', label: 1, plane: 'axial', seedIjk: [10, 0, 0] }, ctx),
+      /seedIjk \[10, 0, 0\] is outside the grid 10×10×10/,
+    );
     expectInvalid(() => validateStroke({ kind: 'fill', mode: 'paint', label: 0, plane: 'axial', seedIjk: [1, 0, 0] }, ctx), /cannot be 0/);
     expectInvalid(() => validateStroke({ kind: 'deleteInstance', seedIjk: [1.5, 0, 0] }, ctx), /integer voxel indices/);
     expectInvalid(() => validateStroke({ kind: 'interpolate', label: 1, plane: 'coronal', fromSlice: 3, toSlice: 4 }, ctx), /at least one slice between/);
@@ -370,7 +416,10 @@ describe('validation', () => {
     const g = geometryOf([40, 30, 12], [0.8, 1.1, 2.5]);
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.double({ min: 0, max: 39, noNaN: true }), fc.double({ min: 0, max: 29, noNaN: true }), fc.double({ min: 0, max: 11, noNaN: true })), { minLength: 1, maxLength: 6 }),
+        fc.array(
+          fc.tuple(fc.double({ min: 0, max: 39, noNaN: true }), fc.double({ min: 0, max: 29, noNaN: true }), fc.double({ min: 0, max: 11, noNaN: true })),
+          { minLength: 1, maxLength: 6 },
+        ),
         fc.double({ min: 0.5, max: 12, noNaN: true }),
         fc.constantFrom('disc' as const, 'sphere' as const),
         (pathIjk, radiusMm, shape) => {

@@ -15,7 +15,6 @@ function members(bits: VoxelBits): number[] {
   return out;
 }
 
-
 /**
  * Reference labelling by union-find over every pair of voxels within the neighbourhood, written from the definition
  * (|di|+|dj|+|dk| <= 1, 2 or 3 with each |d| <= 1) rather than from the kernel's offsets or its queue.

@@ -35,7 +35,16 @@ describe('requirePhysicalUnits', () => {
 });
 
 describe('labelMapPlacement', () => {
-  const grid: VolumeGeometry = { dims: [4, 4, 4], spacingMm: [1, 1, 1], originLps: [0, 0, 0], directionLps: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
+  const grid: VolumeGeometry = {
+    dims: [4, 4, 4],
+    spacingMm: [1, 1, 1],
+    originLps: [0, 0, 0],
+    directionLps: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+  };
   it('a map shifted by two voxels along k: half the series covered, its labels in the last two slices cropped', () => {
     const labels = new Uint8Array(64);
     labels.fill(1, 0, 16); // k = 0
@@ -72,9 +81,20 @@ describe('pairLabels', () => {
   });
 
   it('falls back to values, with the reason, when names are missing, generic, duplicated or disjoint', () => {
-    expect(pairLabels([{ value: 1, name: 'liver' }], [{ value: 1, name: null }])).toMatchObject({ by: 'value', fallbackReason: 'label names are missing in map B' });
+    expect(pairLabels([{ value: 1, name: 'liver' }], [{ value: 1, name: null }])).toMatchObject({
+      by: 'value',
+      fallbackReason: 'label names are missing in map B',
+    });
     expect(pairLabels([{ value: 1, name: 'label 1' }], [{ value: 1, name: 'liver' }]).fallbackReason).toBe('label names are missing in map A');
-    expect(pairLabels([{ value: 1, name: 'liver' }, { value: 2, name: 'Liver' }], [{ value: 1, name: 'liver' }]).fallbackReason).toMatch(/twice/);
+    expect(
+      pairLabels(
+        [
+          { value: 1, name: 'liver' },
+          { value: 2, name: 'Liver' },
+        ],
+        [{ value: 1, name: 'liver' }],
+      ).fallbackReason,
+    ).toMatch(/twice/);
     expect(pairLabels([{ value: 1, name: 'liver' }], [{ value: 1, name: 'spleen' }]).fallbackReason).toMatch(/share no label name/);
   });
 

@@ -3,7 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CREATED_LABEL_KIND, LABEL_KINDS, defaultLabelColor, labelKindOf, labelTableFor, labelValuesPresent, parseLabelTable } from '../../../shared/domain/labelTable.js';
+import {
+  CREATED_LABEL_KIND,
+  LABEL_KINDS,
+  defaultLabelColor,
+  labelKindOf,
+  labelTableFor,
+  labelValuesPresent,
+  parseLabelTable,
+} from '../../../shared/domain/labelTable.js';
 import { DATA_DIR } from '../../helpers/paths.js';
 
 describe('label table files', () => {
@@ -16,7 +24,9 @@ describe('label table files', () => {
   });
 
   it('takes quoted names with commas, a BOM, CRLF and r,g,b; drops a colour that is not three bytes', () => {
-    const rows = parseLabelTable('\uFEFFvalue,name,r,g,b\r\n5,"liver, segment ""4""",200,10,20\r\n7 , pancreas \r\n9,x,1,2,256\r\n10,y,1,2\r\n0,background\r\n70000,too big\r\n');
+    const rows = parseLabelTable(
+      '\uFEFFvalue,name,r,g,b\r\n5,"liver, segment ""4""",200,10,20\r\n7 , pancreas \r\n9,x,1,2,256\r\n10,y,1,2\r\n0,background\r\n70000,too big\r\n',
+    );
     expect([...rows.keys()]).toEqual([5, 7, 9, 10]);
     expect(rows.get(5)).toEqual({ name: 'liver, segment "4"', colorRgb: [200, 10, 20] });
     expect(rows.get(7)).toEqual({ name: 'pancreas' });
@@ -40,7 +50,12 @@ describe('label kinds and defaults', () => {
   it('tables a label map: values present ascending, table names and colours else "label N" and the default colour', () => {
     const labels = Uint16Array.of(0, 300, 2, 2, 0, 7, 300);
     expect(labelValuesPresent(labels)).toEqual([2, 7, 300]);
-    const table = labelTableFor(labels, { rows: new Map([[2, { name: 'kidney_right', colorRgb: [1, 2, 3] as [number, number, number] }], [7, { name: 'tumor' }]]) });
+    const table = labelTableFor(labels, {
+      rows: new Map([
+        [2, { name: 'kidney_right', colorRgb: [1, 2, 3] as [number, number, number] }],
+        [7, { name: 'tumor' }],
+      ]),
+    });
     expect(table).toEqual([
       { value: 2, name: 'kidney_right', colorRgb: [1, 2, 3], kind: 'organ' },
       { value: 7, name: 'tumor', colorRgb: defaultLabelColor(7), kind: 'lesion' },

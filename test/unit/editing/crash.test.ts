@@ -141,7 +141,9 @@ describe('edit journal under SIGKILL', () => {
         db.close();
       }
     }
-    console.log(`edit crash test: ${KILLS} kills, ${reportedTotal} reported actions, ${inFlightCommitted} kills found the unreported in-flight action committed`);
+    console.log(
+      `edit crash test: ${KILLS} kills, ${reportedTotal} reported actions, ${inFlightCommitted} kills found the unreported in-flight action committed`,
+    );
     // The kills landed on a live workload, not on an idle child.
     expect(reportedTotal).toBeGreaterThan(KILLS * 2);
     expect(cursorTag).toBeGreaterThan(KILLS);

@@ -38,7 +38,16 @@ describe('edit session registry', () => {
     const registry = new EditSessionRegistry(db, () => (loads++, ct), { snapshotEvery: 1, snapshotIdleMs: 60_000 });
     const s = registry.session(segmentationId);
     expect(registry.session(segmentationId)).toBe(s);
-    const r = s.applyStroke({ kind: 'brush', mode: 'paint', label: 1, pathIjk: [[8, 8, 1]], radiusMm: 6, shape: 'disc', plane: 'axial', intensityRange: { lo: -100, hi: 200 } });
+    const r = s.applyStroke({
+      kind: 'brush',
+      mode: 'paint',
+      label: 1,
+      pathIjk: [[8, 8, 1]],
+      radiusMm: 6,
+      shape: 'disc',
+      plane: 'axial',
+      intensityRange: { lo: -100, hi: 200 },
+    });
     expect(editResultSchema.parse(r)).toEqual(r);
     expect(r.changedBoundsIjk?.maxIjk[0]).toBe(7); // stopped at the bone
     const labels = s.labelMap().labels;

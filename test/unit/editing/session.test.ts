@@ -241,23 +241,51 @@ describe('edit session', () => {
 
 const planeArb = fc.constantFrom<VoxelPlane>('axial', 'coronal', 'sagittal');
 const voxelArb = fc.tuple(fc.integer({ min: 0, max: DIMS[0] - 1 }), fc.integer({ min: 0, max: DIMS[1] - 1 }), fc.integer({ min: 0, max: DIMS[2] - 1 }));
-const pointArb = fc.tuple(fc.double({ min: -2, max: DIMS[0] + 1, noNaN: true }), fc.double({ min: -2, max: DIMS[1] + 1, noNaN: true }), fc.double({ min: 0, max: DIMS[2] - 1, noNaN: true }));
+const pointArb = fc.tuple(
+  fc.double({ min: -2, max: DIMS[0] + 1, noNaN: true }),
+  fc.double({ min: -2, max: DIMS[1] + 1, noNaN: true }),
+  fc.double({ min: 0, max: DIMS[2] - 1, noNaN: true }),
+);
 
 const strokeArb: fc.Arbitrary<EditStroke> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({
-    kind: fc.constant('brush' as const),
-    mode: fc.constantFrom('paint' as const, 'erase' as const),
-    label: fc.integer({ min: 0, max: 3 }),
-    pathIjk: fc.array(pointArb, { minLength: 1, maxLength: 4 }),
-    radiusMm: fc.double({ min: 0.3, max: 5, noNaN: true }),
-    shape: fc.constantFrom('disc' as const, 'sphere' as const),
-    plane: planeArb,
-    overwriteOtherLabels: fc.boolean(),
-  }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('fill' as const), mode: fc.constantFrom('paint' as const, 'erase' as const), label: fc.integer({ min: 0, max: 3 }), plane: planeArb, seedIjk: voxelArb }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('brush' as const),
+      mode: fc.constantFrom('paint' as const, 'erase' as const),
+      label: fc.integer({ min: 0, max: 3 }),
+      pathIjk: fc.array(pointArb, { minLength: 1, maxLength: 4 }),
+      radiusMm: fc.double({ min: 0.3, max: 5, noNaN: true }),
+      shape: fc.constantFrom('disc' as const, 'sphere' as const),
+      plane: planeArb,
+      overwriteOtherLabels: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('fill' as const),
+      mode: fc.constantFrom('paint' as const, 'erase' as const),
+      label: fc.integer({ min: 0, max: 3 }),
+      plane: planeArb,
+      seedIjk: voxelArb,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteInstance' as const), seedIjk: voxelArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('relabel' as const), fromLabel: fc.integer({ min: 1, max: 3 }), toLabel: fc.integer({ min: 0, max: 3 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('interpolate' as const), label: fc.integer({ min: 1, max: 3 }), plane: planeArb, fromSlice: fc.integer({ min: 0, max: 11 }), toSlice: fc.integer({ min: 0, max: 11 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('relabel' as const), fromLabel: fc.integer({ min: 1, max: 3 }), toLabel: fc.integer({ min: 0, max: 3 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('interpolate' as const),
+      label: fc.integer({ min: 1, max: 3 }),
+      plane: planeArb,
+      fromSlice: fc.integer({ min: 0, max: 11 }),
+      toSlice: fc.integer({ min: 0, max: 11 }),
+    }),
+  },
 ) as fc.Arbitrary<EditStroke>;
 
 type Op = { op: 'stroke'; stroke: EditStroke } | { op: 'undo' } | { op: 'redo' } | { op: 'name' } | { op: 'revert'; pick: number };

@@ -50,7 +50,9 @@ describe('medseg-app protocol', () => {
     } finally {
       await srv.close();
     }
-    expect((await appProtocolResponse(new Request(`${APP_ORIGIN}/assets/app.js`), rendererDir)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await appProtocolResponse(new Request(`${APP_ORIGIN}/assets/app.js`), rendererDir)).headers.get('content-type')).toBe(
+      'text/javascript; charset=utf-8',
+    );
     expect((await appProtocolResponse(new Request(`${APP_ORIGIN}/assets/model.wasm`), rendererDir)).headers.get('content-type')).toBe('application/wasm');
   });
 

@@ -114,7 +114,14 @@ describe('Electron shell (stand-in electron module)', () => {
   it('creates one window with isolation, sandbox, no node integration, and loads the app protocol', async () => {
     const s = await started();
     const wp = s.windowOptions!.webPreferences;
-    expect(wp).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInSubFrames: false, webSecurity: true, webviewTag: false });
+    expect(wp).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
     expect(path.isAbsolute(wp.preload)).toBe(true);
     expect(s.calls[0]).toBe('privileged medseg-app:true,medseg-data:true'); // before ready, as Electron requires
     expect(s.calls.indexOf('whenReady')).toBeGreaterThan(0);

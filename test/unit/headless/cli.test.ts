@@ -22,7 +22,18 @@ describe('medseg CLI', () => {
     expect(out.errors).toEqual([]);
     expect(out.series).toHaveLength(1);
     const s = out.series[0];
-    for (const key of ['seriesInstanceUid', 'modality', 'description', 'files', 'dims', 'spacingMm', 'originLps', 'directionLps', 'transferSyntaxes', 'geometry']) {
+    for (const key of [
+      'seriesInstanceUid',
+      'modality',
+      'description',
+      'files',
+      'dims',
+      'spacingMm',
+      'originLps',
+      'directionLps',
+      'transferSyntaxes',
+      'geometry',
+    ]) {
       expect(s).toHaveProperty(key);
     }
     expect(s.modality).toBe('CT');
@@ -70,9 +81,13 @@ describe('medseg CLI', () => {
     const out = join(dir, 'ct.nii.gz');
     const conv = await cli(['convert', CT_DIR, '-o', out]);
     expect(conv.code).toBe(0);
-    const shape = execFileSync('/usr/bin/python3', ['-c', `import nibabel as nb; i = nb.load(${JSON.stringify(out)}); print(list(i.shape), i.get_data_dtype())`], {
-      encoding: 'utf8',
-    }).trim();
+    const shape = execFileSync(
+      '/usr/bin/python3',
+      ['-c', `import nibabel as nb; i = nb.load(${JSON.stringify(out)}); print(list(i.shape), i.get_data_dtype())`],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
     expect(shape).toBe('[512, 512, 20] int16');
   });
 });

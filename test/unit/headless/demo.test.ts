@@ -66,7 +66,10 @@ describe('scripts/demo.sh (the README main command)', () => {
       const runs = listMeasurementRuns(db, segment.stored!.segmentationId);
       expect(runs).toHaveLength(1);
       const { rows } = loadMeasurements(db, runs[0].id);
-      const csv = readFileSync(path.join(out, 'measurements.csv'), 'utf8').trim().split(/\r?\n/).map((l) => l.split(','));
+      const csv = readFileSync(path.join(out, 'measurements.csv'), 'utf8')
+        .trim()
+        .split(/\r?\n/)
+        .map((l) => l.split(','));
       const header = csv[0];
       expect(header.at(-1)).toBe('intensityUnit');
       const csvLiver = csv.find((r) => r[header.indexOf('labelName')] === 'liver' && r[header.indexOf('instanceId')] === '0')!;

@@ -293,14 +293,22 @@ describe('segment.start over HTTP on the real service table', () => {
     const s = await startHttpServer({ table: real, token: TOKEN });
     try {
       for (const modelId of [path.join(REPO_DIR, 'models/abdomen-ct'), '../models/abdomen-ct', 'models/abdomen-ct', '..\\abdomen-ct', '.hidden']) {
-        const res = await fetch(`http://127.0.0.1:${s.port}/rpc/segment.start`, { method: 'POST', body: JSON.stringify({ seriesId: 1, modelId }), headers: auth });
+        const res = await fetch(`http://127.0.0.1:${s.port}/rpc/segment.start`, {
+          method: 'POST',
+          body: JSON.stringify({ seriesId: 1, modelId }),
+          headers: auth,
+        });
         expect(res.status, modelId).toBe(400);
         const body = (await res.json()) as { error: { code: string; message: string } };
         expect(body.error.code).toBe('INVALID_INPUT');
         expect(body.error.message).toMatch(/not a model id/);
       }
       // A name is looked up (here: the series is missing, so NOT_FOUND, which a path never reaches).
-      const named = await fetch(`http://127.0.0.1:${s.port}/rpc/segment.start`, { method: 'POST', body: '{"seriesId":1,"modelId":"abdomen-ct"}', headers: auth });
+      const named = await fetch(`http://127.0.0.1:${s.port}/rpc/segment.start`, {
+        method: 'POST',
+        body: '{"seriesId":1,"modelId":"abdomen-ct"}',
+        headers: auth,
+      });
       expect(named.status).toBe(404);
     } finally {
       await s.close();

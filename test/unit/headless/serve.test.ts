@@ -19,7 +19,9 @@ describe('medseg serve process', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'medseg-serve-'));
     const dbFile = path.join(dir, 'cat.db');
     mkdirSync(path.join(dir, 'no-renderer'));
-    const child = spawn(process.execPath, [CLI, 'serve', '--db', dbFile, '--port', '0', '--renderer', path.join(dir, 'no-renderer')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', '--db', dbFile, '--port', '0', '--renderer', path.join(dir, 'no-renderer')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -38,7 +40,11 @@ describe('medseg serve process', () => {
         return reply.result;
       };
       await rpc('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] });
-      await rpc('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') });
+      await rpc('segmentations.addFromNifti', {
+        seriesId: 1,
+        path: path.join(DATA, 'example_seg_dicom.nii.gz'),
+        labelTablePath: path.join(DATA, 'labels_total.csv'),
+      });
       const state = await rpc<{ labels: { name: string; value: number }[] }>('edit.open', { segmentationId: 1 });
       const liver = state.labels.find((l) => l.name === 'liver')!.value;
       const edit = await rpc<{ version: number; changedVoxels: number }>('edit.stroke', {

@@ -56,7 +56,9 @@ describe('medseg segment with abdomen-ct on example_ct_dicom', () => {
     const report = JSON.parse(c.out.join(''));
     expect(Object.keys(report).sort()).toEqual(['executionProvider', 'fallbacks', 'labels', 'model', 'seconds', 'modalityCheck', 'stored'].sort());
     expect(report.modalityCheck).toMatchObject({ seriesModality: 'CT', modelModality: 'CT', mismatchAllowed: false, mismatch: null });
-    const sha = createHash('sha256').update(readFileSync(path.join(MODELS, 'abdomen-ct/model.onnx'))).digest('hex');
+    const sha = createHash('sha256')
+      .update(readFileSync(path.join(MODELS, 'abdomen-ct/model.onnx')))
+      .digest('hex');
     expect(report.model).toEqual({ id: 'abdomen-ct', version: '0.1.0', sha256: sha });
     expect(report.executionProvider).toBe('cpu');
     expect(report.fallbacks).toEqual([]);

@@ -23,16 +23,28 @@ function boxVolume(dims: [number, number, number] = [40, 30, 6]): { volume: Volu
   const [nx, ny, nz] = dims;
   const voxels = new Int16Array(nx * ny * nz);
   const truth = new Uint8Array(nx * ny * nz);
-  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-    const n = i + nx * (j + ny * k);
-    const inBox = i >= 5 && i < 17 && j >= 3 && j < 11 && k >= 2 && k < 4;
-    // a second small spot only on slice 0 checks the slice order is kept
-    const spot = i === 30 && j === 20 && k === 0;
-    voxels[n] = inBox || spot ? 1000 : -50 + ((i * 13 + j * 7) % 40);
-    truth[n] = inBox || spot ? 1 : 0;
-  }
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++) {
+        const n = i + nx * (j + ny * k);
+        const inBox = i >= 5 && i < 17 && j >= 3 && j < 11 && k >= 2 && k < 4;
+        // a second small spot only on slice 0 checks the slice order is kept
+        const spot = i === 30 && j === 20 && k === 0;
+        voxels[n] = inBox || spot ? 1000 : -50 + ((i * 13 + j * 7) % 40);
+        truth[n] = inBox || spot ? 1 : 0;
+      }
   return {
-    volume: { dims, spacingMm: [1, 1, 2.5], originLps: [100, -40, 12.5], directionLps: [[-1, 0, 0], [0, -1, 0], [0, 0, 1]], voxels },
+    volume: {
+      dims,
+      spacingMm: [1, 1, 2.5],
+      originLps: [100, -40, 12.5],
+      directionLps: [
+        [-1, 0, 0],
+        [0, -1, 0],
+        [0, 0, 1],
+      ],
+      voxels,
+    },
     truth,
   };
 }
@@ -111,7 +123,10 @@ describe('segmentVolume on a fixture model', () => {
         }
       },
     });
-    const err = await job.promise.then(() => null, (e: unknown) => e);
+    const err = await job.promise.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('CANCELLED');
     expect(cancelledAt).toBeGreaterThan(0);
@@ -119,30 +134,33 @@ describe('segmentVolume on a fixture model', () => {
   });
 
   // Needs the build (npm test builds first); only a local run of vitest alone may skip it, never CI.
-  it.runIf(process.env.CI === 'true' || (existsSync(DIST_RUNNER) && existsSync(DIST_WORKER)))('runs in the compiled worker thread with the same answer, and cancels there too', async () => {
-    const runnerPath: string = pathToFileURL(DIST_RUNNER).href;
-    const dist = (await import(runnerPath)) as typeof import('../../../main/services/inference/runner.js');
-    const startSegmentation = dist.startSegmentation;
-    const model = await loadModelFolder(FIXTURE);
-    const { volume, truth } = boxVolume();
-    const job = startSegmentation(volume, model, { device: 'cpu', threads: 1, mode: 'worker' });
-    expect(job.mode).toBe('worker');
-    const r = await job.promise;
-    expect(mismatches(r.labelMap.labels, truth)).toBe(0);
-    const big = boxVolume([256, 256, 40]).volume;
-    let cancelledAt = 0;
-    const job2 = startSegmentation(big, model, {
-      device: 'cpu',
-      threads: 1,
-      mode: 'worker',
-      onProgress: (p) => {
-        if (p.tilesDone >= 3 && cancelledAt === 0) {
-          cancelledAt = performance.now();
-          job2.cancel();
-        }
-      },
-    });
-    await expect(job2.promise).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(performance.now() - cancelledAt).toBeLessThan(1100);
-  });
+  it.runIf(process.env.CI === 'true' || (existsSync(DIST_RUNNER) && existsSync(DIST_WORKER)))(
+    'runs in the compiled worker thread with the same answer, and cancels there too',
+    async () => {
+      const runnerPath: string = pathToFileURL(DIST_RUNNER).href;
+      const dist = (await import(runnerPath)) as typeof import('../../../main/services/inference/runner.js');
+      const startSegmentation = dist.startSegmentation;
+      const model = await loadModelFolder(FIXTURE);
+      const { volume, truth } = boxVolume();
+      const job = startSegmentation(volume, model, { device: 'cpu', threads: 1, mode: 'worker' });
+      expect(job.mode).toBe('worker');
+      const r = await job.promise;
+      expect(mismatches(r.labelMap.labels, truth)).toBe(0);
+      const big = boxVolume([256, 256, 40]).volume;
+      let cancelledAt = 0;
+      const job2 = startSegmentation(big, model, {
+        device: 'cpu',
+        threads: 1,
+        mode: 'worker',
+        onProgress: (p) => {
+          if (p.tilesDone >= 3 && cancelledAt === 0) {
+            cancelledAt = performance.now();
+            job2.cancel();
+          }
+        },
+      });
+      await expect(job2.promise).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(performance.now() - cancelledAt).toBeLessThan(1100);
+    },
+  );
 });

@@ -33,7 +33,11 @@ describe('model modality and body region check', () => {
     expect(() => checkModelFits(lung, { modality: 'CT', bodyPart: 'ABDOMEN' }, false)).toThrow(expect.objectContaining({ code: 'MODALITY_MISMATCH' }));
     // unknown modality (NIfTI) is not assumed to fit
     expect(() => checkModelFits(abdomen, { modality: '' }, false)).toThrow(expect.objectContaining({ code: 'MODALITY_MISMATCH' }));
-    expect(checkModelFits(abdomen, { modality: 'MR' }, true)).toMatchObject({ seriesModality: 'MR', mismatchAllowed: true, mismatch: expect.stringMatching(/MR.*CT/) });
+    expect(checkModelFits(abdomen, { modality: 'MR' }, true)).toMatchObject({
+      seriesModality: 'MR',
+      mismatchAllowed: true,
+      mismatch: expect.stringMatching(/MR.*CT/),
+    });
   });
 
   it('CLI: segment refuses the abdomen-CT model on a brain MR before opening the catalog; NIfTI needs its modality stated', async () => {
@@ -91,7 +95,8 @@ describe('model modality and body region check', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'medseg-modality-'));
     const table = createServiceTable({ db: openDatabase(path.join(dir, 'c.db')), mode: 'http', appVersion: 'test' });
     const events: [string, Record<string, unknown>][] = [];
-    const call = (method: string, input: unknown): Promise<RpcReply<unknown>> => dispatch(table, method, input, { emit: (e, p) => void events.push([e, p as Record<string, unknown>]) });
+    const call = (method: string, input: unknown): Promise<RpcReply<unknown>> =>
+      dispatch(table, method, input, { emit: (e, p) => void events.push([e, p as Record<string, unknown>]) });
     const imp = await call('import.paths', { paths: [MR_SERIES] });
     if (!imp.ok) throw new Error(imp.error.message);
     const seriesId = (imp.result as { seriesIds: number[] }).seriesIds[0];

@@ -23,7 +23,17 @@ function flippedVolume(): Volume {
   const dims: [number, number, number] = [4, 3, 2];
   const voxels = new Float32Array(24);
   for (let k = 0; k < 2; k++) for (let j = 0; j < 3; j++) for (let i = 0; i < 4; i++) voxels[i + 4 * (j + 3 * k)] = 100 * k + 10 * j + i;
-  return { dims, spacingMm: [2, 3, 5], originLps: [10, 20, 30], directionLps: [[-1, 0, 0], [0, -1, 0], [0, 0, 1]], voxels };
+  return {
+    dims,
+    spacingMm: [2, 3, 5],
+    originLps: [10, 20, 30],
+    directionLps: [
+      [-1, 0, 0],
+      [0, -1, 0],
+      [0, 0, 1],
+    ],
+    voxels,
+  };
 }
 
 describe('model grid and resampling', () => {
@@ -35,22 +45,41 @@ describe('model grid and resampling', () => {
     // the most-left, most-posterior corner of the series: i = 3 (x = 10 - 6), j = 2 (y = 20 - 6)
     expect(grid.originLps).toEqual([4, 14, 30]);
     const v = resampleLinear(vol.voxels, vol, grid, -1024);
-    for (let k = 0; k < 2; k++) for (let j = 0; j < 3; j++) for (let i = 0; i < 4; i++) {
-      expect(v[i + 4 * (j + 3 * k)]).toBeCloseTo(100 * k + 10 * (2 - j) + (3 - i), 4);
-    }
+    for (let k = 0; k < 2; k++)
+      for (let j = 0; j < 3; j++)
+        for (let i = 0; i < 4; i++) {
+          expect(v[i + 4 * (j + 3 * k)]).toBeCloseTo(100 * k + 10 * (2 - j) + (3 - i), 4);
+        }
   });
 
   it('interpolates a linear ramp exactly and marks points outside the series', () => {
     const dims: [number, number, number] = [5, 5, 3];
     const voxels = new Float32Array(75);
     for (let k = 0; k < 3; k++) for (let j = 0; j < 5; j++) for (let i = 0; i < 5; i++) voxels[i + 5 * (j + 5 * k)] = 2 * i + 3 * j + 5 * k;
-    const src: Volume = { dims, spacingMm: [1, 1, 1], originLps: [0, 0, 0], directionLps: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], voxels };
-    const dst = { dims: [9, 9, 3] as [number, number, number], spacingMm: [0.5, 0.5, 1] as [number, number, number], originLps: [0, 0, 0] as [number, number, number], directionLps: src.directionLps };
+    const src: Volume = {
+      dims,
+      spacingMm: [1, 1, 1],
+      originLps: [0, 0, 0],
+      directionLps: [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      voxels,
+    };
+    const dst = {
+      dims: [9, 9, 3] as [number, number, number],
+      spacingMm: [0.5, 0.5, 1] as [number, number, number],
+      originLps: [0, 0, 0] as [number, number, number],
+      directionLps: src.directionLps,
+    };
     const out = resampleLinear(voxels, src, dst, -7);
     // dst voxel (i, j, k) sits at source coordinate (i/2, j/2, k)
-    for (let k = 0; k < 3; k++) for (let j = 0; j < 9; j++) for (let i = 0; i < 9; i++) {
-      expect(out[i + 9 * (j + 9 * k)]).toBeCloseTo(2 * (i / 2) + 3 * (j / 2) + 5 * k, 4);
-    }
+    for (let k = 0; k < 3; k++)
+      for (let j = 0; j < 9; j++)
+        for (let i = 0; i < 9; i++) {
+          expect(out[i + 9 * (j + 9 * k)]).toBeCloseTo(2 * (i / 2) + 3 * (j / 2) + 5 * k, 4);
+        }
     const shifted = { ...dst, originLps: [10, 0, 0] as [number, number, number] };
     expect(resampleLinear(voxels, src, shifted, -7).every((x) => x === -7)).toBe(true);
   });
@@ -70,7 +99,17 @@ describe('model grid and resampling', () => {
   });
 
   it('keeps the series slice step for a 2D model and downsamples in-plane to the model spacing', () => {
-    const vol: Volume = { dims: [10, 10, 4], spacingMm: [1, 1, 2], originLps: [0, 0, 0], directionLps: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], voxels: new Int16Array(400) };
+    const vol: Volume = {
+      dims: [10, 10, 4],
+      spacingMm: [1, 1, 2],
+      originLps: [0, 0, 0],
+      directionLps: [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      voxels: new Int16Array(400),
+    };
     const grid = modelGrid(vol, [3, 3]);
     expect(grid.spacingMm).toEqual([3, 3, 2]);
     expect(grid.dims).toEqual([4, 4, 4]);
@@ -79,8 +118,12 @@ describe('model grid and resampling', () => {
 
 describe('normalisation', () => {
   it('clips and z-scores CT, windows to 0..1, and z-scores a volume', () => {
-    expect(Array.from(normalizeIntensities(Float32Array.of(-1000, 50, 300, 2000), { type: 'ct-clip-zscore', clipHu: [-200, 300], mean: 50, sd: 250 }))).toEqual([-1, 0, 1, 1]);
-    expect(Array.from(normalizeIntensities(Float32Array.of(-2000, -1000, -450, 100, 500), { type: 'ct-window01', windowHu: [-1000, 100] }))).toEqual([0, 0, 0.5, 1, 1]);
+    expect(Array.from(normalizeIntensities(Float32Array.of(-1000, 50, 300, 2000), { type: 'ct-clip-zscore', clipHu: [-200, 300], mean: 50, sd: 250 }))).toEqual(
+      [-1, 0, 1, 1],
+    );
+    expect(Array.from(normalizeIntensities(Float32Array.of(-2000, -1000, -450, 100, 500), { type: 'ct-window01', windowHu: [-1000, 100] }))).toEqual([
+      0, 0, 0.5, 1, 1,
+    ]);
     const z = normalizeIntensities(Float32Array.of(1, 2, 3, 4), { type: 'volume-zscore' });
     const sd = Math.sqrt(1.25);
     expect(Array.from(z).map((x) => +x.toFixed(5))).toEqual([-1.5 / sd, -0.5 / sd, 0.5 / sd, 1.5 / sd].map((x) => +x.toFixed(5)));
@@ -145,7 +188,12 @@ describe('post-processing', () => {
     expect(keepLargestComponents(l, [4, 4, 1], [1])).toEqual(new Map([[1, 2]]));
     expect(Array.from(l)).toEqual([1, 1, 0, 2, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
     // both labels at once: label 2 is one piece and stays; same answer for label 1
-    expect(keepLargestComponents(before, [4, 4, 1], [1, 2])).toEqual(new Map([[1, 2], [2, 0]]));
+    expect(keepLargestComponents(before, [4, 4, 1], [1, 2])).toEqual(
+      new Map([
+        [1, 2],
+        [2, 0],
+      ]),
+    );
     expect(Array.from(before)).toEqual(Array.from(l));
     // across slices: k-neighbours connect, so a column through 3 slices beats a 2-voxel blob
     const z = Uint8Array.from([1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]); // 4x1x3: blob at i=0,1 of slice 0; column at i=3
@@ -157,11 +205,7 @@ describe('post-processing', () => {
 describe('lesion inside its organ', () => {
   it('keeps a tumour piece enclosed by liver and drops one lying outside it', () => {
     // 6x3x1, rows j = 0..2; liver = 1, tumour = 7
-    const l = Uint8Array.from([
-      1, 1, 1, 7, 0, 0,
-      1, 7, 1, 0, 7, 0,
-      1, 1, 1, 0, 0, 1,
-    ]);
+    const l = Uint8Array.from([1, 1, 1, 7, 0, 0, 1, 7, 1, 0, 7, 0, 1, 1, 1, 0, 0, 1]);
     // (1,1): 4 of 4 neighbours liver -> kept; (3,0): 1 of 3 -> dropped; (4,1): 0 of 4 -> dropped
     expect(keepEnclosedComponents(l, [6, 3, 1], 7, 1, 0.5)).toBe(2);
     expect(Array.from(l)).toEqual([1, 1, 1, 0, 0, 0, 1, 7, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1]);

@@ -11,7 +11,11 @@ describe('method names', () => {
   it('name stored records "segmentations" and keep "label map" for the voxels (binary kinds only)', () => {
     const names = Object.keys(methods);
     expect(names.filter((n) => /label-?maps?/i.test(n))).toEqual([]);
-    expect(names.filter((n) => n.startsWith('segmentations.')).sort()).toEqual(['segmentations.addFromNifti', 'segmentations.list', 'segmentations.provenance']);
+    expect(names.filter((n) => n.startsWith('segmentations.')).sort()).toEqual([
+      'segmentations.addFromNifti',
+      'segmentations.list',
+      'segmentations.provenance',
+    ]);
     expect(BINARY_KINDS.filter((k) => k.startsWith('labelmap'))).toEqual(['labelmap', 'labelmap-preview']);
   });
 });

@@ -61,12 +61,14 @@ describe('medseg measure', () => {
     expect(liver.name).toBe('liver');
     expect(liver.voxels).toBe(38634);
     expect(liver.volumeMl).toBeCloseTo(1043.118, 9);
-    for (const k of ['value', 'name', 'voxels', 'volumeMl', 'volumeMlLower', 'volumeMlUpper', 'centroidLps', 'stats', 'instances']) expect(liver).toHaveProperty(k);
+    for (const k of ['value', 'name', 'voxels', 'volumeMl', 'volumeMlLower', 'volumeMlUpper', 'centroidLps', 'stats', 'instances'])
+      expect(liver).toHaveProperty(k);
     expect(Object.keys(liver.stats).sort()).toEqual(['max', 'mean', 'median', 'min', 'p5', 'p95', 'sd']);
     expect(liver.instances).toEqual([]);
     const spleen = j.labels.find((l: { value: number }) => l.value === 1);
     expect(spleen.instances.length).toBeGreaterThan(0);
-    for (const k of ['id', 'voxels', 'volumeMl', 'centroidLps', 'recistLongMm', 'recistShortMm', 'maxDiameterMm']) expect(spleen.instances[0]).toHaveProperty(k);
+    for (const k of ['id', 'voxels', 'volumeMl', 'centroidLps', 'recistLongMm', 'recistShortMm', 'maxDiameterMm'])
+      expect(spleen.instances[0]).toHaveProperty(k);
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\r\n');
     expect(lines[0].startsWith('labelValue,instanceId,labelName')).toBe(true);
     expect(lines.some((l) => l.startsWith('5,0,liver,organ,38634,'))).toBe(true); // named by the table, not lesion-like: organ

@@ -35,7 +35,8 @@ function emptyMap(): LabelMap {
 
 /** Fills the inclusive box with a value. */
 function box(m: LabelMap, lo: Vec3, hi: Vec3, value: number): void {
-  for (let k = lo[2]; k <= hi[2]; k++) for (let j = lo[1]; j <= hi[1]; j++) for (let i = lo[0]; i <= hi[0]; i++) m.labels[i + DIMS[0] * (j + DIMS[1] * k)] = value;
+  for (let k = lo[2]; k <= hi[2]; k++)
+    for (let j = lo[1]; j <= hi[1]; j++) for (let i = lo[0]; i <= hi[0]; i++) m.labels[i + DIMS[0] * (j + DIMS[1] * k)] = value;
 }
 
 const measure = (m: LabelMap, history?: MeasurementResult[]): MeasurementResult => {

@@ -87,7 +87,10 @@ print(json.dumps(dict(outside=int((a[:, :, 10:] > 0).sum()), labelled=int((a > 0
     expect(ref.outside).toBeGreaterThan(0);
     expect(warningCodes(r)).toEqual(['LABELMAP_RESAMPLED', 'LABELMAP_PARTIAL_COVERAGE', 'LABELS_OUTSIDE_SERIES', 'TOUCHES_SCAN_EDGE']);
     expect(r.geometry.labelMapPlacement!.seriesCoveredFraction).toBeCloseTo(0.5, 12);
-    expect(r.geometry.warnings.find((w) => w.code === 'LABELS_OUTSIDE_SERIES')!.details).toMatchObject({ labelledVoxelsOutside: ref.outside, labelledVoxels: ref.labelled });
+    expect(r.geometry.warnings.find((w) => w.code === 'LABELS_OUTSIDE_SERIES')!.details).toMatchObject({
+      labelledVoxelsOutside: ref.outside,
+      labelledVoxels: ref.labelled,
+    });
   }, 120_000);
 
   it('a map covering only the first 10 of 20 slices: LABELMAP_PARTIAL_COVERAGE (50 %), volumes of the covered part', async () => {
@@ -150,10 +153,15 @@ out = np.where(b > 0, 200 - b, 0).astype(np.uint8)
 nib.save(nib.Nifti1Image(out, img.affine, img.header), ${JSON.stringify(renumbered)})
 print(json.dumps(sorted(set(np.unique(b).tolist()) - {0})))`);
     const names = new Map(
-      (await import('node:fs')).readFileSync(NAMES, 'utf8').split(/\r?\n/).slice(1).filter(Boolean).map((l) => {
-        const [v, n] = l.split(',');
-        return [Number(v), n] as const;
-      }),
+      (await import('node:fs'))
+        .readFileSync(NAMES, 'utf8')
+        .split(/\r?\n/)
+        .slice(1)
+        .filter(Boolean)
+        .map((l) => {
+          const [v, n] = l.split(',');
+          return [Number(v), n] as const;
+        }),
     );
     writeFileSync(namesB, present.map((v) => `${200 - v},${names.get(v)}`).join('\n') + '\n');
     const byValue = JSON.parse((await cli('compare', SEG, FAST, '--json')).out);

@@ -16,10 +16,22 @@ function rasterize(g: VolumeGeometry, shape: Shape): number[] {
   return out;
 }
 
-const disk = (cx: number, cy: number, r: number): Shape => (x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
-const rect = (x0: number, y0: number, x1: number, y1: number): Shape => (x, y) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
-const union = (...s: Shape[]): Shape => (x, y) => s.some((f) => f(x, y));
-const minus = (a: Shape, b: Shape): Shape => (x, y) => a(x, y) && !b(x, y);
+const disk =
+  (cx: number, cy: number, r: number): Shape =>
+  (x, y) =>
+    (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+const rect =
+  (x0: number, y0: number, x1: number, y1: number): Shape =>
+  (x, y) =>
+    x >= x0 && x <= x1 && y >= y0 && y <= y1;
+const union =
+  (...s: Shape[]): Shape =>
+  (x, y) =>
+    s.some((f) => f(x, y));
+const minus =
+  (a: Shape, b: Shape): Shape =>
+  (x, y) =>
+    a(x, y) && !b(x, y);
 
 const SHAPES: Record<string, Shape> = {
   crescent: minus(disk(30, 30, 18), disk(38, 30, 16)),
@@ -28,12 +40,39 @@ const SHAPES: Record<string, Shape> = {
 };
 
 const GRIDS: Record<string, VolumeGeometry> = {
-  axial: { dims: [80, 80, 5], spacingMm: [0.8, 0.8, 2.5], originLps: [-30, -20, 10], directionLps: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] },
-  anisotropic: { dims: [90, 70, 5], spacingMm: [0.7, 0.95, 3], originLps: [0, 0, 0], directionLps: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] },
+  axial: {
+    dims: [80, 80, 5],
+    spacingMm: [0.8, 0.8, 2.5],
+    originLps: [-30, -20, 10],
+    directionLps: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+  },
+  anisotropic: {
+    dims: [90, 70, 5],
+    spacingMm: [0.7, 0.95, 3],
+    originLps: [0, 0, 0],
+    directionLps: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+  },
   oblique: (() => {
     const c = Math.cos(0.4);
     const s = Math.sin(0.4);
-    return { dims: [80, 80, 5], spacingMm: [0.8, 0.9, 2], originLps: [5, -3, 40], directionLps: [[c, s, 0], [-s, c, 0], [0, 0, 1]] } as VolumeGeometry;
+    return {
+      dims: [80, 80, 5],
+      spacingMm: [0.8, 0.9, 2],
+      originLps: [5, -3, 40],
+      directionLps: [
+        [c, s, 0],
+        [-s, c, 0],
+        [0, 0, 1],
+      ],
+    } as VolumeGeometry;
   })(),
 };
 
@@ -96,7 +135,11 @@ describe('RECIST short axis', () => {
         expect(r.shortMm).toBeLessThanOrEqual(r.longMm);
         // the reported end points are centres of the set, that far apart across the long axis
         const [p, q] = r.shortEndpointsLps;
-        const d = normalize([r.longEndpointsLps[1][0] - r.longEndpointsLps[0][0], r.longEndpointsLps[1][1] - r.longEndpointsLps[0][1], r.longEndpointsLps[1][2] - r.longEndpointsLps[0][2]]);
+        const d = normalize([
+          r.longEndpointsLps[1][0] - r.longEndpointsLps[0][0],
+          r.longEndpointsLps[1][1] - r.longEndpointsLps[0][1],
+          r.longEndpointsLps[1][2] - r.longEndpointsLps[0][2],
+        ]);
         const e = normalize(cross(normalize(cross(g.directionLps[0], g.directionLps[1])), d));
         expect(Math.abs(dot(e, [q[0] - p[0], q[1] - p[1], q[2] - p[2]]))).toBeCloseTo(r.shortMm, 9);
         for (const end of [p, q]) {
@@ -111,7 +154,10 @@ describe('RECIST short axis', () => {
     // the left half of a ring (radii 16-20 mm): long axis tip to tip (40 mm, vertical); horizontal chords cross the
     // band once, at most ~12 mm (near the tips); a caliper across the long axis would span the whole 20 mm.
     const g = GRIDS.axial;
-    const indices = rasterize(g, minus(union(minus(disk(32, 32, 20), disk(32, 32, 16))), (x) => x > 32));
+    const indices = rasterize(
+      g,
+      minus(union(minus(disk(32, 32, 20), disk(32, 32, 16))), (x) => x > 32),
+    );
     const r = recistAxes(Int32Array.from(indices), g);
     expect(r.longMm).toBeGreaterThan(38);
     const caliper = caliperWidthMm(indices, g, r.slice, r.longEndpointsLps);

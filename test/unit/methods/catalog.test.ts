@@ -51,7 +51,9 @@ describe('method table implementation', () => {
     const summary = result<{ filesSeen: number; seriesIds: number[] }>(await call('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] }));
     expect(summary).toMatchObject({ filesSeen: 20, seriesIds: [1] });
     expect(events.at(-1)).toEqual(['import.progress', expect.objectContaining({ filesDone: 20, filesTotal: 20 })]);
-    const cat = result<{ patients: { studies: { series: { seriesId: number; dims: number[]; geometry: { status: string } }[] }[] }[] }>(await call('catalog.list', {}));
+    const cat = result<{ patients: { studies: { series: { seriesId: number; dims: number[]; geometry: { status: string } }[] }[] }[] }>(
+      await call('catalog.list', {}),
+    );
     expect(cat.patients[0].studies[0].series[0]).toMatchObject({ seriesId: 1, dims: [512, 512, 20], geometry: { status: 'ok' } });
     const info = result<{ dims: number[]; dtype: string; spacingMm: number[] }>(await call('volume.info', { seriesId: 1 }));
     expect(info).toMatchObject({ dims: [512, 512, 20], dtype: 'int16', spacingMm: [0.9765625, 0.9765625, 2] });
@@ -63,7 +65,11 @@ describe('method table implementation', () => {
 
   it('adds a NIfTI label map onto the series grid through LPS, with names from the label table', async () => {
     const added = result<{ segmentationId: number; source: string; labels: { value: number; name: string; voxels?: number }[] }>(
-      await call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }),
+      await call('segmentations.addFromNifti', {
+        seriesId: 1,
+        path: path.join(DATA, 'example_seg_dicom.nii.gz'),
+        labelTablePath: path.join(DATA, 'labels_total.csv'),
+      }),
     );
     expect(added.source).toBe('import');
     expect(added.labels.find((l) => l.value === 5)).toMatchObject({ name: 'liver', voxels: ref.liverVoxels });
@@ -78,7 +84,9 @@ describe('method table implementation', () => {
     // The file stores the rows flipped (another grid of the same voxels): resampled, and the result says so.
     expect((added as unknown as { warnings: { code: string }[] }).warnings.map((w) => w.code)).toEqual(['LABELMAP_RESAMPLED']);
     // The 3 mm whole-abdomen map lies elsewhere in patient space: said so (no silent empty map), with the file's unit finding.
-    const away = result<{ warnings: { code: string }[] }>(await call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg.nii.gz') }));
+    const away = result<{ warnings: { code: string }[] }>(
+      await call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg.nii.gz') }),
+    );
     expect(away.warnings.map((w) => w.code)).toEqual(['LABELMAP_RESAMPLED', 'LABELMAP_NO_OVERLAP', 'NIFTI_UNITS_UNKNOWN']);
   });
 
@@ -87,7 +95,11 @@ describe('method table implementation', () => {
     expect(ct.ok || ct.error.code).toBe('INVALID_INPUT');
     const dir = mkdtempSync(path.join(tmpdir(), 'medseg-table-'));
     writeFileSync(path.join(dir, 'empty.csv'), 'value,name\n');
-    const empty = await call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(dir, 'empty.csv') });
+    const empty = await call('segmentations.addFromNifti', {
+      seriesId: 1,
+      path: path.join(DATA, 'example_seg_dicom.nii.gz'),
+      labelTablePath: path.join(dir, 'empty.csv'),
+    });
     expect(empty.ok || empty.error.code).toBe('INVALID_INPUT');
     expect(parseLabelTable('value,name\n5,liver,200,10,20\n7,pancreas\n').get(5)).toEqual({ name: 'liver', colorRgb: [200, 10, 20] });
   });

@@ -20,8 +20,10 @@ const DATA = `${DATA_DIR}/totalsegmentator_example`;
 let dbFile: string;
 
 const events: [string, Record<string, unknown>][] = [];
-const caller = (table: ServiceTable) => (method: string, input: unknown): Promise<RpcReply<unknown>> =>
-  dispatch(table, method, input, { emit: (e, p) => void events.push([e, p as Record<string, unknown>]) });
+const caller =
+  (table: ServiceTable) =>
+  (method: string, input: unknown): Promise<RpcReply<unknown>> =>
+    dispatch(table, method, input, { emit: (e, p) => void events.push([e, p as Record<string, unknown>]) });
 const ok = async <T>(r: Promise<RpcReply<unknown>>): Promise<T> => {
   const reply = await r;
   if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
@@ -31,7 +33,15 @@ const codeOf = async (r: Promise<RpcReply<unknown>>): Promise<string> => {
   const reply = await r;
   return reply.ok ? 'ok' : reply.error.code;
 };
-const stroke = (i: number, j: number, k: number, label: number) => ({ kind: 'brush', mode: 'paint', label, pathIjk: [[i, j, k]], radiusMm: 4, shape: 'disc', plane: 'axial' });
+const stroke = (i: number, j: number, k: number, label: number) => ({
+  kind: 'brush',
+  mode: 'paint',
+  label,
+  pathIjk: [[i, j, k]],
+  radiusMm: 4,
+  shape: 'disc',
+  plane: 'axial',
+});
 const count = (db: Database, sql: string): number => (db.prepare(sql).get() as { n: number }).n;
 
 beforeAll(async () => {
@@ -39,7 +49,9 @@ beforeAll(async () => {
   const table = createServiceTable({ db: openDatabase(dbFile), mode: 'http', appVersion: 'test' });
   const call = caller(table);
   await ok(call('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] }));
-  await ok(call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }));
+  await ok(
+    call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }),
+  );
   await table.close();
 }, 120_000);
 

@@ -28,7 +28,9 @@ const result = async <T>(r: Promise<RpcReply<unknown>>): Promise<T> => {
 };
 const labelMapBytes = async (segmentationId: number): Promise<Uint8Array> => (await table.readBinary('labelmap', segmentationId)).bytes.slice();
 const counts = async (seriesId: number, segmentationId: number): Promise<Map<number, number>> => {
-  const r = await result<{ segmentations: { segmentationId: number; labels: { value: number; voxels?: number }[] }[] }>(call('segmentations.list', { seriesId }));
+  const r = await result<{ segmentations: { segmentationId: number; labels: { value: number; voxels?: number }[] }[] }>(
+    call('segmentations.list', { seriesId }),
+  );
   return new Map(r.segmentations.find((l) => l.segmentationId === segmentationId)!.labels.map((l) => [l.value, l.voxels ?? -1]));
 };
 
@@ -37,7 +39,9 @@ beforeAll(async () => {
   db = openDatabase(dbFile);
   table = createServiceTable({ db, mode: 'http', appVersion: 'test' });
   await result(call('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] }));
-  await result(call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }));
+  await result(
+    call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }),
+  );
 }, 120_000);
 
 describe('edit.* methods', () => {
@@ -56,7 +60,18 @@ describe('edit.* methods', () => {
   it('a brush stroke changes the served map and the label counts by exactly the changed voxels; undo and redo restore bytes', async () => {
     // A 5 mm disc on axial slice 10 at the image corner (air, background): every voxel in it becomes liver.
     const k = 10;
-    const stroke = { kind: 'brush', mode: 'paint', label: liver, pathIjk: [[20, 20, k], [40, 20, k]], radiusMm: 5, shape: 'disc', plane: 'axial' };
+    const stroke = {
+      kind: 'brush',
+      mode: 'paint',
+      label: liver,
+      pathIjk: [
+        [20, 20, k],
+        [40, 20, k],
+      ],
+      radiusMm: 5,
+      shape: 'disc',
+      plane: 'axial',
+    };
     const countsBefore = await counts(1, 1);
     const r = await result<EditChange>(call('edit.stroke', { segmentationId: 1, stroke }));
     expect(r).toMatchObject({ segmentationId: 1, version: 1, canUndo: true, canRedo: false, changedSlicesK: [k] });
@@ -99,7 +114,16 @@ describe('edit.* methods', () => {
     const hu = new Int16Array(vol.buffer.slice(vol.byteOffset, vol.byteOffset + vol.byteLength));
     const prev = await labelMapBytes(1);
     const k = 12;
-    const stroke = { kind: 'brush', mode: 'paint', label: liver, pathIjk: [[256, 256, k]], radiusMm: 30, shape: 'disc', plane: 'axial', intensityRange: { lo: 0, hi: 80 } };
+    const stroke = {
+      kind: 'brush',
+      mode: 'paint',
+      label: liver,
+      pathIjk: [[256, 256, k]],
+      radiusMm: 30,
+      shape: 'disc',
+      plane: 'axial',
+      intensityRange: { lo: 0, hi: 80 },
+    };
     const r = await result<EditChange>(call('edit.stroke', { segmentationId: 1, stroke }));
     const now = await labelMapBytes(1);
     let changed = 0;
@@ -117,14 +141,23 @@ describe('edit.* methods', () => {
     const v = await result<{ id: number; seq: number; name: string }>(call('edit.nameVersion', { segmentationId: 1, name: 'reviewed by test' }));
     expect(v).toMatchObject({ seq: 2, name: 'reviewed by test' });
     const atVersion = await labelMapBytes(1);
-    const lesion = await result<{ value: number; name: string }>(call('edit.createLabel', { segmentationId: 1, label: { name: 'my lesion', colorRgb: [255, 0, 255], kind: 'lesion' } }));
+    const lesion = await result<{ value: number; name: string }>(
+      call('edit.createLabel', { segmentationId: 1, label: { name: 'my lesion', colorRgb: [255, 0, 255], kind: 'lesion' } }),
+    );
     expect(lesion.value).toBeGreaterThan(liver);
     const state = await result<EditState>(call('edit.open', { segmentationId: 1 }));
     expect(state.labels.map((l) => l.name)).toContain('my lesion');
     // The contract lets a caller leave the kind out: a new label then never defaults to lesion.
-    const plain = await result<{ name: string; kind: string }>(call('edit.createLabel', { segmentationId: 1, label: { name: 'my outline', colorRgb: [0, 255, 255] } }));
+    const plain = await result<{ name: string; kind: string }>(
+      call('edit.createLabel', { segmentationId: 1, label: { name: 'my outline', colorRgb: [0, 255, 255] } }),
+    );
     expect(plain).toMatchObject({ name: 'my outline', kind: 'other' });
-    await result(call('edit.stroke', { segmentationId: 1, stroke: { kind: 'brush', mode: 'paint', label: lesion.value, pathIjk: [[100, 60, 3]], radiusMm: 4, shape: 'sphere' } }));
+    await result(
+      call('edit.stroke', {
+        segmentationId: 1,
+        stroke: { kind: 'brush', mode: 'paint', label: lesion.value, pathIjk: [[100, 60, 3]], radiusMm: 4, shape: 'sphere' },
+      }),
+    );
     expect((await counts(1, 1)).get(lesion.value)).toBeGreaterThan(0);
     const listed = await result<{ versions: { id: number; name: string }[]; current: number }>(call('edit.versions', { segmentationId: 1 }));
     expect(listed.versions.map((x) => x.name)).toEqual(['reviewed by test']);
@@ -139,10 +172,16 @@ describe('edit.* methods', () => {
 
   it('measurements see the edited mask: the measured liver voxels follow a stroke and its undo', async () => {
     type Measured = { labels: { value: number; voxels: number; volumeMl: number }[] };
-    const liverOf = async (): Promise<number> => (await result<Measured>(call('measure.segmentation', { segmentationId: 1 }))).labels.find((l) => l.value === liver)?.voxels ?? 0;
+    const liverOf = async (): Promise<number> =>
+      (await result<Measured>(call('measure.segmentation', { segmentationId: 1 }))).labels.find((l) => l.value === liver)?.voxels ?? 0;
     const before = await liverOf();
     expect(before).toBe((await counts(1, 1)).get(liver));
-    const r = await result<EditChange>(call('edit.stroke', { segmentationId: 1, stroke: { kind: 'brush', mode: 'paint', label: liver, pathIjk: [[30, 480, 15]], radiusMm: 4, shape: 'disc', plane: 'axial' } }));
+    const r = await result<EditChange>(
+      call('edit.stroke', {
+        segmentationId: 1,
+        stroke: { kind: 'brush', mode: 'paint', label: liver, pathIjk: [[30, 480, 15]], radiusMm: 4, shape: 'disc', plane: 'axial' },
+      }),
+    );
     expect(r.changedVoxels).toBeGreaterThan(0);
     expect(await liverOf()).toBe(before + r.changedVoxels);
     await result(call('edit.undo', { segmentationId: 1 }));
@@ -150,7 +189,10 @@ describe('edit.* methods', () => {
   });
 
   it('refuses bad input as data: unknown label, label outside the grid, empty version name, unknown segmentation', async () => {
-    const unknown = await call('edit.stroke', { segmentationId: 1, stroke: { kind: 'brush', mode: 'paint', label: 250, pathIjk: [[1, 1, 1]], radiusMm: 2, shape: 'sphere' } });
+    const unknown = await call('edit.stroke', {
+      segmentationId: 1,
+      stroke: { kind: 'brush', mode: 'paint', label: 250, pathIjk: [[1, 1, 1]], radiusMm: 2, shape: 'sphere' },
+    });
     expect(unknown.ok || unknown.error.code).toBe('INVALID_INPUT');
     const outside = await call('edit.stroke', { segmentationId: 1, stroke: { kind: 'deleteInstance', seedIjk: [600, 1, 1] } });
     expect(outside.ok || outside.error.code).toBe('INVALID_INPUT');
@@ -173,15 +215,22 @@ describe('edit.* methods', () => {
     const segId = insertSegmentation(db, g, new Uint8Array(8 * 8 * 4));
     const state = await result<EditState>(call('edit.open', { segmentationId: segId }));
     expect(state).toMatchObject({ version: 0, hasImageValues: false });
-    const r = await result<EditChange>(call('edit.stroke', { segmentationId: segId, stroke: { kind: 'fill', mode: 'paint', label: 1, plane: 'axial', seedIjk: [0, 0, 2] } }));
+    const r = await result<EditChange>(
+      call('edit.stroke', { segmentationId: segId, stroke: { kind: 'fill', mode: 'paint', label: 1, plane: 'axial', seedIjk: [0, 0, 2] } }),
+    );
     expect(r.changedVoxels).toBe(64);
     expect(r.changedSlicesK).toEqual([2]);
-    const thr = await call('edit.stroke', { segmentationId: segId, stroke: { kind: 'brush', mode: 'paint', label: 1, pathIjk: [[1, 1, 1]], radiusMm: 1, shape: 'sphere', intensityRange: { lo: 0, hi: 1 } } });
+    const thr = await call('edit.stroke', {
+      segmentationId: segId,
+      stroke: { kind: 'brush', mode: 'paint', label: 1, pathIjk: [[1, 1, 1]], radiusMm: 1, shape: 'sphere', intensityRange: { lo: 0, hi: 1 } },
+    });
     expect(thr.ok || thr.error.code).toBe('INVALID_INPUT');
   });
 
   it('serves only the changed box of the label map (labelmap/<id>?box=…), equal to the same box of the whole map', async () => {
-    const r = await result<EditChange>(call('edit.stroke', { segmentationId: 1, stroke: { kind: 'brush', mode: 'paint', label: liver, pathIjk: [[60, 30, 4]], radiusMm: 3, shape: 'sphere' } }));
+    const r = await result<EditChange>(
+      call('edit.stroke', { segmentationId: 1, stroke: { kind: 'brush', mode: 'paint', label: liver, pathIjk: [[60, 30, 4]], radiusMm: 3, shape: 'sphere' } }),
+    );
     const box = r.changedBoundsIjk!;
     expect(box.minIjk[2]).toBeLessThan(box.maxIjk[2]); // a sphere spans slices
     const whole = await labelMapBytes(1);

@@ -42,7 +42,10 @@ const byValue = (rows: KindRow[]): Map<number, { name: string; kind: string }> =
 describe('label kinds', () => {
   it('are the same through the CLI and through the method table', async () => {
     let out = '';
-    const code = await runCli(['measure', CT_DICOM, '--labels', SEG, '--label-names', tablePath, '--json'], { stdout: (s) => void (out += s), stderr: () => {} });
+    const code = await runCli(['measure', CT_DICOM, '--labels', SEG, '--label-names', tablePath, '--json'], {
+      stdout: (s) => void (out += s),
+      stderr: () => {},
+    });
     expect(code).toBe(0);
     const cli = byValue((JSON.parse(out) as { labels: (KindRow & { voxels: number })[] }).labels.filter((l) => l.voxels > 0));
 

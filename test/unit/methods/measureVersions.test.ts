@@ -44,10 +44,14 @@ beforeAll(async () => {
   db = openDatabase(dbFile);
   table = createServiceTable({ db, mode: 'http', appVersion: 'test' });
   await result(call('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] }));
-  await result(call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }));
+  await result(
+    call('segmentations.addFromNifti', { seriesId: 1, path: path.join(DATA, 'example_seg_dicom.nii.gz'), labelTablePath: path.join(DATA, 'labels_total.csv') }),
+  );
   const state = await result<{ labels: { value: number; name: string }[] }>(call('edit.open', { segmentationId: SEG }));
   liver = state.labels.find((l) => l.name === 'liver')!.value;
-  lesion = (await result<{ value: number }>(call('edit.createLabel', { segmentationId: SEG, label: { name: 'tumour', colorRgb: [250, 40, 40], kind: 'lesion' } }))).value;
+  lesion = (
+    await result<{ value: number }>(call('edit.createLabel', { segmentationId: SEG, label: { name: 'tumour', colorRgb: [250, 40, 40], kind: 'lesion' } }))
+  ).value;
 }, 120_000);
 
 describe('measurements carry the label-map version; exports refuse stale figures', () => {

@@ -22,9 +22,21 @@ function expectAffineClose(a: number[][], b: number[][], tol = 1e-4): void {
 
 function rotation(ax: number, ay: number, az: number): Mat3 {
   // Rows = i, j, k axes: a rotation of the identity by three angles (an oblique, non-trivial grid).
-  const rx = [[1, 0, 0], [0, Math.cos(ax), -Math.sin(ax)], [0, Math.sin(ax), Math.cos(ax)]];
-  const ry = [[Math.cos(ay), 0, Math.sin(ay)], [0, 1, 0], [-Math.sin(ay), 0, Math.cos(ay)]];
-  const rz = [[Math.cos(az), -Math.sin(az), 0], [Math.sin(az), Math.cos(az), 0], [0, 0, 1]];
+  const rx = [
+    [1, 0, 0],
+    [0, Math.cos(ax), -Math.sin(ax)],
+    [0, Math.sin(ax), Math.cos(ax)],
+  ];
+  const ry = [
+    [Math.cos(ay), 0, Math.sin(ay)],
+    [0, 1, 0],
+    [-Math.sin(ay), 0, Math.cos(ay)],
+  ];
+  const rz = [
+    [Math.cos(az), -Math.sin(az), 0],
+    [Math.sin(az), Math.cos(az), 0],
+    [0, 0, 1],
+  ];
   const mul = (a: number[][], b: number[][]): number[][] => a.map((row) => [0, 1, 2].map((c) => row.reduce((s, v, k) => s + v * b[k][c], 0)));
   const r = mul(rz, mul(ry, rx));
   return [0, 1, 2].map((c) => [r[0][c], r[1][c], r[2][c]] as Vec3) as Mat3;
@@ -36,7 +48,7 @@ function syntheticVolume(voxels: Volume['voxels'], directionLps: Mat3 = rotation
 
 describe('writeNifti → nibabel', () => {
   it('int16 data, oblique grid: nibabel sees the same affine (sform and qform) and the same values', async () => {
-    const voxels = Int16Array.from({ length: 140 }, (_, i) => (i * 37) % 2000 - 1000);
+    const voxels = Int16Array.from({ length: 140 }, (_, i) => ((i * 37) % 2000) - 1000);
     const v = syntheticVolume(voxels);
     const file = path.join(tempDir('nii'), 'a.nii.gz');
     await writeNifti(file, v);
@@ -53,7 +65,10 @@ describe('writeNifti → nibabel', () => {
   it('left-handed grid (one axis flipped) is written with qfac -1 and still matches in nibabel', async () => {
     const d = rotation(0.1, 0.4, -0.3);
     const flipped: Mat3 = [d[0], d[1], [-d[2][0], -d[2][1], -d[2][2]]];
-    const v = syntheticVolume(Int16Array.from({ length: 140 }, (_, i) => i), flipped);
+    const v = syntheticVolume(
+      Int16Array.from({ length: 140 }, (_, i) => i),
+      flipped,
+    );
     const file = path.join(tempDir('nii'), 'b.nii');
     await writeNifti(file, v);
     const nib = readWithNibabel(file);
@@ -117,7 +132,11 @@ print(json.dumps(cases))
 describe('readNifti ← nibabel', () => {
   it('reads every datatype, sform, qform (incl. qfac -1), scl_slope/inter and big endian like nibabel', async () => {
     const dir = tempDir('nibw');
-    const cases = JSON.parse(execFileSync(PYTHON, ['-c', NIBABEL_WRITE, dir], { encoding: 'utf8' })) as Array<{ name: string; affine: number[][]; shape: number[] }>;
+    const cases = JSON.parse(execFileSync(PYTHON, ['-c', NIBABEL_WRITE, dir], { encoding: 'utf8' })) as Array<{
+      name: string;
+      affine: number[][];
+      shape: number[];
+    }>;
     expect(cases.length).toBe(12);
     for (const c of cases) {
       const r = await readNifti(path.join(dir, c.name));

