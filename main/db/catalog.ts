@@ -3,19 +3,15 @@
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../shared/errors.js';
 import type { GeometryReport } from '../../shared/domain/geometry.js';
-import type { Mat3, Vec3 } from '../../shared/domain/volume.js';
+import type { Mat3, Vec3, VolumeGeometry } from '../../shared/domain/volume.js';
 
-export interface SeriesNode {
+export interface SeriesNode extends VolumeGeometry {
   seriesId: number;
   seriesInstanceUid: string;
   stackKey: string;
   modality: string;
   description: string;
   seriesNumber?: number;
-  dims: Vec3;
-  spacingMm: Vec3;
-  originLps: Vec3;
-  directionLps: Mat3;
   geometry: GeometryReport;
   transferSyntaxes: string[];
   instanceCount: number;
@@ -157,17 +153,13 @@ export function seriesInstanceSources(db: Database, seriesId: number): InstanceS
 export interface CatalogSeriesWrite {
   patient: { patientId: string; patientName: string; birthDate: string | null; sex: string | null };
   study: { studyInstanceUid: string; studyDate: string | null; studyTime: string | null; description: string | null; accessionNumber: string | null };
-  series: {
+  series: VolumeGeometry & {
     seriesInstanceUid: string;
     stackKey: string;
     modality: string;
     description: string | null;
     seriesNumber: number | null;
     frameOfReferenceUid: string | null;
-    dims: Vec3;
-    spacingMm: Vec3;
-    originLps: Vec3;
-    directionLps: Mat3;
     geometry: GeometryReport;
     transferSyntaxes: string[];
     frameCount: number;

@@ -4,15 +4,11 @@ import type { GeometryFinding, GeometryReport, GeometryStatus } from './geometry
 import { cross, dot, norm, normalize, sub, type Mat3, type Vec3, type VolumeGeometry } from './volume.js';
 
 /** One series (stack) as printed by `medseg info --json`. */
-export interface SeriesInfoJson {
+export interface SeriesInfoJson extends VolumeGeometry {
   seriesInstanceUid: string;
   modality: string;
   description: string;
   files: number;
-  dims: Vec3;
-  spacingMm: Vec3;
-  originLps: Vec3;
-  directionLps: Mat3;
   transferSyntaxes: string[];
   geometry: { status: GeometryStatus; findings: Array<{ code: string; message: string }> };
 }

@@ -52,6 +52,15 @@ export function ijkToLpsMatrix(g: VolumeGeometry): number[][] {
   return m;
 }
 
+/** Axes along L, P and S: the direction of an axial grid without obliquity (a fresh matrix each call). */
+export function identityDirection(): Mat3 {
+  return [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ];
+}
+
 export function ijkToLps(g: VolumeGeometry, ijk: Vec3): Vec3 {
   const out: Vec3 = [g.originLps[0], g.originLps[1], g.originLps[2]];
   for (let axis = 0; axis < 3; axis++) {

@@ -8,7 +8,7 @@ import { openDatabase, type Database } from '../../main/db/database.js';
 import { saveSegmentation } from '../../main/db/segmentations.js';
 import { DEFAULT_SNAPSHOT_EVERY, openEditSession } from '../../main/services/editing/session.js';
 import type { EditStroke } from '../../shared/domain/editing/strokes.js';
-import type { Vec3, VolumeGeometry } from '../../shared/domain/volume.js';
+import { identityDirection, type Vec3, type VolumeGeometry } from '../../shared/domain/volume.js';
 import { prng } from '../helpers/editFixture.js';
 
 const DIMS: Vec3 = [512, 512, 300];
@@ -31,11 +31,7 @@ function createSegmentation(db: Database): number {
     dims: DIMS,
     spacingMm: SPACING_MM,
     originLps: [0, 0, 0],
-    directionLps: [
-      [1, 0, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ],
+    directionLps: identityDirection(),
   };
   db.prepare("INSERT INTO patients (patient_key, patient_id, name) VALUES ('bench', 'bench', 'Bench^Edit')").run();
   db.prepare("INSERT INTO studies (patient_id, study_uid) VALUES (1, '1.2.3')").run();

@@ -1,29 +1,16 @@
 // Benchmark: the viewer in Debian Chromium against `medseg serve` — frames per second over 200 axial slice changes
 // on the 512×512 example_ct_dicom series, and time from "open series" to the first rendered image (cold and warm).
 /// <reference lib="dom" />
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, startServe } from '../helpers/e2eHarness.js';
+import { REPO_DIR } from '../helpers/paths.js';
 
-const REPO = resolve(import.meta.dirname, '../../..'); // dist/test/bench -> repo
+const REPO = REPO_DIR;
 const SERIES_DIR = resolve(REPO, '../shared/data/totalsegmentator_example/example_ct_dicom');
 const CHANGES = 200;
-
-async function startServe(dbFile: string): Promise<{ url: URL; stop: () => void }> {
-  const child = spawn(process.execPath, [join(REPO, 'bin/medseg.js'), 'serve', '--db', dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((res, rej) => {
-    let text = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const l = text.split('\n').find((x) => x.startsWith('medseg listening on '));
-      if (l) res(l);
-    });
-    child.once('exit', (code) => rej(new Error(`serve exited ${code}`)));
-  });
-  return { url: new URL(line.slice('medseg listening on '.length)), stop: () => child.kill('SIGTERM') };
-}
 
 /** Click the series and wait for the axial view's first render; milliseconds measured inside the page. */
 async function openSeriesMs(page: Page): Promise<number> {
@@ -80,21 +67,9 @@ async function scrollFps(page: Page, changes: number): Promise<{ fps: number; me
 
 export async function runViewerBench(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'bench-viewer-'));
-  const serve = await startServe(join(tmp, 'cat.db'));
-  const context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-    viewport: { width: 1600, height: 900 },
-  });
+  const started = await startServe(join(tmp, 'cat.db'));
+  const serve = { url: started.url, stop: () => started.server.kill('SIGTERM') };
+  const context = await launchChromium(join(tmp, 'profile'), { width: 1600, height: 900 });
   try {
     const token = serve.url.searchParams.get('token')!;
     const base = `http://127.0.0.1:${serve.url.port}`;

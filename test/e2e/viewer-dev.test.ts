@@ -2,12 +2,12 @@
 // label map, opened from the Vite dev server and from the built bundle, must draw identical pixels in all views.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium, rpcClient } from '../helpers/e2eHarness.js';
+import { launchChromium, rpcClient, startServe } from '../helpers/e2eHarness.js';
 import { createServer, type ViteDevServer } from 'vite';
 import { REPO_DIR } from '../helpers/paths.js';
 
@@ -61,17 +61,7 @@ async function viewChecksums(url: string): Promise<number[]> {
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-dev-'));
-  server = spawn(process.execPath, [path.join(repo, 'bin/medseg.js'), 'serve', '--db', path.join(tmp, 'cat.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    server.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const l = text.split('\n').find((x) => x.startsWith('medseg listening on '));
-      if (l) resolve(l);
-    });
-    server.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
-  });
-  apiUrl = new URL(line.slice('medseg listening on '.length));
+  ({ server, url: apiUrl } = await startServe(path.join(tmp, 'cat.db')));
   rpc = rpcClient(apiUrl);
   await rpc('import.paths', { paths: [path.join(DATA, 'example_ct_dicom')] });
   await rpc('segmentations.addFromNifti', {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openDatabase, type Database } from '../../main/db/database.js';
 import { saveSegmentation } from '../../main/db/segmentations.js';
 import type { LabelInfo, LabelMap } from '../../shared/domain/labelMap.js';
-import type { Vec3, VolumeGeometry } from '../../shared/domain/volume.js';
+import { identityDirection, type Vec3, type VolumeGeometry } from '../../shared/domain/volume.js';
 
 export function tempDbFile(prefix = 'medseg-edit-'): string {
   return join(mkdtempSync(join(tmpdir(), prefix)), 'catalog.db');
@@ -17,11 +17,7 @@ export function geometryOf(dims: Vec3, spacingMm: Vec3 = [1, 1, 1]): VolumeGeome
     dims,
     spacingMm,
     originLps: [0, 0, 0],
-    directionLps: [
-      [1, 0, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ],
+    directionLps: identityDirection(),
   };
 }
 

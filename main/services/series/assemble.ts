@@ -9,7 +9,7 @@ import {
   type SeriesInfoJson,
   type SliceGridPlan,
 } from '../../../shared/domain/series.js';
-import { dot, normalize, type Mat3, type Vec3 } from '../../../shared/domain/volume.js';
+import { identityDirection, dot, normalize, type Mat3, type Vec3, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import type { DicomFrameInfo, DicomInstance } from '../dicom/types.js';
 
 export interface FrameRef {
@@ -17,7 +17,8 @@ export interface FrameRef {
   frameIndex: number;
 }
 
-export interface AssembledStack {
+/** One stack of a series: its grid (LPS, mm), the frames in slice order and how to build its voxels. */
+export interface AssembledStack extends VolumeGeometry {
   seriesInstanceUid: string;
   /** Unique and stable for the same set of files: the series UID, plus `#n` when the series holds several stacks. */
   stackKey: string;
@@ -27,10 +28,6 @@ export interface AssembledStack {
   frames: FrameRef[];
   /** Number of distinct files the frames come from. */
   files: number;
-  dims: Vec3;
-  spacingMm: Vec3;
-  originLps: Vec3;
-  directionLps: Mat3;
   transferSyntaxes: string[];
   geometry: GeometryReport;
   /** How buildVolume turns the sorted frames into voxels on the planned grid. */
@@ -247,11 +244,7 @@ function buildStack(seriesUid: string, stackKey: string, entries: FrameEntry[], 
         dims: [first.instance.columns, first.instance.rows, sorted.length],
         spacingMm: [ps[0], ps[1], 1],
         originLps: [0, 0, 0],
-        directionLps: [
-          [1, 0, 0],
-          [0, 1, 0],
-          [0, 0, 1],
-        ],
+        directionLps: identityDirection(),
       },
       ...copyPlanes(sorted.length),
     };

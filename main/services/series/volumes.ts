@@ -110,6 +110,11 @@ export async function loadVolumeFromPath(path: string, seriesUid?: string): Prom
   }
   const instances = await readInstances(expanded.sources);
   const stack = pickStack(assembleSeries(instances), seriesUid, path);
+  return loadedStack(stack);
+}
+
+/** The volume of an assembled stack with what the catalog and the models need to know about it. */
+async function loadedStack(stack: AssembledStack): Promise<LoadedVolume> {
   const built = await buildStackVolume(stack);
   return {
     ...built,
@@ -142,14 +147,7 @@ export function loadSeriesVolume(db: Database, seriesId: number): Promise<Loaded
     }
     const stack = assembleSeries(instances).find((s) => s.stackKey === record.stackKey && s.seriesInstanceUid === record.seriesInstanceUid);
     if (!stack) throw new AppError('INCONSISTENT_GEOMETRY', `Series ${seriesId}: its files no longer form the stack that was imported.`);
-    const built = await buildStackVolume(stack);
-    return {
-      ...built,
-      seriesInstanceUid: stack.seriesInstanceUid,
-      modality: stack.modality,
-      bodyPart: stack.frames[0]?.instance.bodyPartExamined ?? '',
-      description: stack.description ?? '',
-    };
+    return loadedStack(stack);
   })();
   cache.set(key, job);
   job.catch(() => cache.delete(key));

@@ -125,14 +125,11 @@ export function floodFill(dims: Vec3, seeds: number | ArrayLike<number>, accept:
       capped = true;
       break;
     }
+    // Nothing has left the queue yet (head is at its start): it may need to grow, never to shift.
+    if (tail === queue.length) queue = grownQueue(queue, head, tail, fixedQueue !== undefined);
     bits[s >>> 5] |= 1 << (s & 31);
-    count++;
-    if (tail === queue.length) {
-      queue = grownQueue(queue, head, tail, fixedQueue !== undefined);
-      tail -= head;
-      head = 0;
-    }
     queue[tail++] = s;
+    count++;
   }
 
   // An axis of extent 1 needs no edge check: its steps were dropped above.

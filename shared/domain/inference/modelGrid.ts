@@ -1,6 +1,6 @@
 // The grid a 2D/3D model runs on: LPS-aligned, at the model's spacing, covering the series. Moving values onto it and
 // labels back is shared/domain/resample.ts (resampleLinear, resampleLabelsNearest).
-import { ijkToLps, type Vec3, type VolumeGeometry } from '../volume.js';
+import { identityDirection, ijkToLps, type Vec3, type VolumeGeometry } from '../volume.js';
 
 /**
  * The grid a model sees: axes along L, P, S (so a 2D slice is axial with rows going posterior and columns going
@@ -35,10 +35,6 @@ export function modelGrid(src: VolumeGeometry, spacingMm: number[]): VolumeGeome
     dims,
     spacingMm: spacing,
     originLps: min,
-    directionLps: [
-      [1, 0, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ],
+    directionLps: identityDirection(),
   };
 }

@@ -13,6 +13,7 @@ import { AppError } from '../../../shared/errors.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import { defaultLabelColor } from '../../../shared/domain/labelTable.js';
 import { DATA_DIR } from '../../helpers/paths.js';
+import { identityDirection } from '../../../shared/domain/volume.js';
 
 const DATA = DATA_DIR;
 const CT_DIR = join(DATA, 'totalsegmentator_example/example_ct_dicom');
@@ -205,11 +206,7 @@ describe('segmentations', () => {
       dims: [4, 3, 2],
       spacingMm: [1, 1, 2],
       originLps: [0, 0, 0],
-      directionLps: [
-        [1, 0, 0],
-        [0, 1, 0],
-        [0, 0, 1],
-      ],
+      directionLps: identityDirection(),
       labels,
       table: [
         { value: 5, name: 'liver', colorRgb: [221, 130, 101], kind: 'organ' },

@@ -7,7 +7,7 @@ import { regionGrow } from '../../../shared/domain/classical/regionGrow.js';
 import { sobelMagnitude } from '../../../shared/domain/classical/sobel.js';
 import { thresholdMask } from '../../../shared/domain/classical/threshold.js';
 import { connectedComponents } from '../../../shared/domain/measure/components.js';
-import type { Vec3, Volume } from '../../../shared/domain/volume.js';
+import { identityDirection, type Vec3, type Volume } from '../../../shared/domain/volume.js';
 import { python, TS_DIR } from '../../helpers/measureHelpers.js';
 
 const CT = path.join(TS_DIR, 'example_ct_sm.nii.gz');
@@ -93,11 +93,7 @@ describe('kMeansIntensity', () => {
       dims,
       spacingMm: [1, 1, 1],
       originLps: [0, 0, 0],
-      directionLps: [
-        [1, 0, 0],
-        [0, 1, 0],
-        [0, 0, 1],
-      ],
+      directionLps: identityDirection(),
       voxels,
     };
     const r = kMeansIntensity(vol, 3);
@@ -145,11 +141,7 @@ describe('sobelMagnitude', () => {
       dims,
       spacingMm: sp,
       originLps: [0, 0, 0],
-      directionLps: [
-        [1, 0, 0],
-        [0, 1, 0],
-        [0, 0, 1],
-      ],
+      directionLps: identityDirection(),
       voxels,
     });
     expect(g[5 + 12 * (5 + 10 * 4)]).toBeCloseTo(5, 5);

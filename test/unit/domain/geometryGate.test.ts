@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeGeometryReports, type GeometryReport } from '../../../shared/domain/geometry.js';
 import { labelMapPlacement, requirePhysicalUnits } from '../../../shared/domain/geometryGate.js';
 import { compareLabelMaps, pairLabels, relabelForPairing } from '../../../shared/domain/measure/compare.js';
-import type { VolumeGeometry } from '../../../shared/domain/volume.js';
+import { identityDirection, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/errors.js';
 
 const unsafe: GeometryReport = { status: 'unsafe', findings: [{ code: 'MISSING_SLICE', severity: 'unsafe', message: 'gap at slice 12' }] };
@@ -39,11 +39,7 @@ describe('labelMapPlacement', () => {
     dims: [4, 4, 4],
     spacingMm: [1, 1, 1],
     originLps: [0, 0, 0],
-    directionLps: [
-      [1, 0, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ],
+    directionLps: identityDirection(),
   };
   it('a map shifted by two voxels along k: half the series covered, its labels in the last two slices cropped', () => {
     const labels = new Uint8Array(64);

@@ -2,17 +2,13 @@
 // grids, and the edge letters follow the radiological convention.
 import { describe, expect, it } from 'vitest';
 import { displayToIjk, edgeLetters, extractSlice, ijkToDisplay, patientViewAxes, slicePositionMm } from '../../../shared/domain/mpr.js';
-import type { VolumeGeometry, Vec3 } from '../../../shared/domain/volume.js';
+import { identityDirection, type VolumeGeometry, type Vec3 } from '../../../shared/domain/volume.js';
 
 const axialCt: VolumeGeometry = {
   dims: [4, 3, 2],
   spacingMm: [0.5, 0.7, 2],
   originLps: [-10, -20, -800],
-  directionLps: [
-    [1, 0, 0],
-    [0, 1, 0],
-    [0, 0, 1],
-  ],
+  directionLps: identityDirection(),
 };
 // Voxel value encodes its own index: v = i + 10 j + 100 k.
 const encoded = (g: VolumeGeometry): Int16Array => {

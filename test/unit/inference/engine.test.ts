@@ -49,6 +49,33 @@ function boxVolume(dims: [number, number, number] = [40, 30, 6]): { volume: Volu
   };
 }
 
+/** Starts a run that cancels itself once `tiles` tiles are done; the error it ended with and when the cancel was sent. */
+async function runCancelledAfter(
+  start: typeof startSegmentation,
+  volume: Volume,
+  model: Awaited<ReturnType<typeof loadModelFolder>>,
+  mode: 'in-process' | 'worker',
+  tiles: number,
+): Promise<{ err: unknown; cancelledAt: number }> {
+  let cancelledAt = 0;
+  const job = start(volume, model, {
+    device: 'cpu',
+    threads: 1,
+    mode,
+    onProgress: (p) => {
+      if (p.tilesDone >= tiles && cancelledAt === 0) {
+        cancelledAt = performance.now();
+        job.cancel();
+      }
+    },
+  });
+  const err = await job.promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  return { err, cancelledAt };
+}
+
 function mismatches(a: Uint8Array | Uint16Array, b: Uint8Array): number {
   let n = 0;
   for (let v = 0; v < a.length; v++) if (a[v] !== b[v]) n++;
@@ -111,22 +138,7 @@ describe('segmentVolume on a fixture model', () => {
   it('stops within a second of cancel, in-process, with CANCELLED and no result', async () => {
     const model = await loadModelFolder(FIXTURE);
     const { volume } = boxVolume([256, 256, 40]);
-    let cancelledAt = 0;
-    const job = startSegmentation(volume, model, {
-      device: 'cpu',
-      threads: 1,
-      mode: 'in-process',
-      onProgress: (p) => {
-        if (p.tilesDone === 5 && cancelledAt === 0) {
-          cancelledAt = performance.now();
-          job.cancel();
-        }
-      },
-    });
-    const err = await job.promise.then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const { err, cancelledAt } = await runCancelledAfter(startSegmentation, volume, model, 'in-process', 5);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('CANCELLED');
     expect(cancelledAt).toBeGreaterThan(0);
@@ -147,20 +159,9 @@ describe('segmentVolume on a fixture model', () => {
       const r = await job.promise;
       expect(mismatches(r.labelMap.labels, truth)).toBe(0);
       const big = boxVolume([256, 256, 40]).volume;
-      let cancelledAt = 0;
-      const job2 = startSegmentation(big, model, {
-        device: 'cpu',
-        threads: 1,
-        mode: 'worker',
-        onProgress: (p) => {
-          if (p.tilesDone >= 3 && cancelledAt === 0) {
-            cancelledAt = performance.now();
-            job2.cancel();
-          }
-        },
-      });
-      await expect(job2.promise).rejects.toMatchObject({ code: 'CANCELLED' });
-      expect(performance.now() - cancelledAt).toBeLessThan(1100);
+      const cancelled = await runCancelledAfter(startSegmentation, big, model, 'worker', 3);
+      expect(cancelled.err).toMatchObject({ code: 'CANCELLED' });
+      expect(performance.now() - cancelled.cancelledAt).toBeLessThan(1100);
     },
   );
 });

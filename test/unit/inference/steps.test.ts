@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ijkToLps, type Volume } from '../../../shared/domain/volume.js';
+import { identityDirection, ijkToLps, type Volume } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/errors.js';
 import { modelGrid } from '../../../shared/domain/inference/modelGrid.js';
 import { resampleLabelsNearest, resampleLinear } from '../../../shared/domain/resample.js';
@@ -60,11 +60,7 @@ describe('model grid and resampling', () => {
       dims,
       spacingMm: [1, 1, 1],
       originLps: [0, 0, 0],
-      directionLps: [
-        [1, 0, 0],
-        [0, 1, 0],
-        [0, 0, 1],
-      ],
+      directionLps: identityDirection(),
       voxels,
     };
     const dst = {
@@ -103,11 +99,7 @@ describe('model grid and resampling', () => {
       dims: [10, 10, 4],
       spacingMm: [1, 1, 2],
       originLps: [0, 0, 0],
-      directionLps: [
-        [1, 0, 0],
-        [0, 1, 0],
-        [0, 0, 1],
-      ],
+      directionLps: identityDirection(),
       voxels: new Int16Array(400),
     };
     const grid = modelGrid(vol, [3, 3]);

@@ -6,7 +6,7 @@ import { measureLabelMap, type MeasurementResult } from '../../../shared/domain/
 import { anchorVoxel, type PreviousInstance } from '../../../shared/domain/measure/instanceIdentity.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
-import type { Vec3 } from '../../../shared/domain/volume.js';
+import { identityDirection, type Vec3 } from '../../../shared/domain/volume.js';
 
 const DIMS: Vec3 = [40, 30, 10];
 const OK: GeometryReport = { status: 'ok', findings: [] };
@@ -19,11 +19,7 @@ function emptyMap(): LabelMap {
     dims: DIMS,
     spacingMm: [1, 1, 2],
     originLps: [0, 0, 0],
-    directionLps: [
-      [1, 0, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ],
+    directionLps: identityDirection(),
     labels: new Uint8Array(DIMS[0] * DIMS[1] * DIMS[2]),
     table: [
       { value: ORGAN, name: 'liver', colorRgb: [200, 0, 0], kind: 'organ' },

@@ -3,7 +3,7 @@
 // grids against an independent brute force over every pair of voxel centres.
 import { describe, expect, it } from 'vitest';
 import { recistAxes, axialPlane } from '../../../shared/domain/measure/diameters.js';
-import { cross, dot, ijkToLps, lpsToIjk, normalize, type Vec3, type VolumeGeometry } from '../../../shared/domain/volume.js';
+import { identityDirection, cross, dot, ijkToLps, lpsToIjk, normalize, type Vec3, type VolumeGeometry } from '../../../shared/domain/volume.js';
 
 type Shape = (x: number, y: number) => boolean;
 
@@ -44,21 +44,13 @@ const GRIDS: Record<string, VolumeGeometry> = {
     dims: [80, 80, 5],
     spacingMm: [0.8, 0.8, 2.5],
     originLps: [-30, -20, 10],
-    directionLps: [
-      [1, 0, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ],
+    directionLps: identityDirection(),
   },
   anisotropic: {
     dims: [90, 70, 5],
     spacingMm: [0.7, 0.95, 3],
     originLps: [0, 0, 0],
-    directionLps: [
-      [1, 0, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ],
+    directionLps: identityDirection(),
   },
   oblique: (() => {
     const c = Math.cos(0.4);

@@ -10,22 +10,17 @@ import { measureLabelMap, type MeasurementResult } from '../../../shared/domain/
 import { AppError } from '../../../shared/errors.js';
 import type { Volume } from '../../../shared/domain/volume.js';
 import { python, TS_DIR } from '../../helpers/measureHelpers.js';
+import type { IntensityStats } from '../../../shared/domain/measure/percentile.js';
 
 const SEG = path.join(TS_DIR, 'example_seg.nii.gz');
 const CT = path.join(TS_DIR, 'example_ct_sm.nii.gz');
 
-interface RefLabel {
+/** numpy/scipy's figures for one label: its statistics have the product's shape. */
+interface RefLabel extends IntensityStats {
   value: number;
   voxels: number;
   lower: number;
   upper: number;
-  mean: number;
-  sd: number;
-  min: number;
-  max: number;
-  median: number;
-  p5: number;
-  p95: number;
   centroidLps: number[];
   comps6: number;
   comps26: number;
