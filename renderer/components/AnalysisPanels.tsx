@@ -11,23 +11,32 @@ import './analysis.css';
 export function AnalysisPanels(props: {
   seriesId: number;
   segmentations: readonly SegmentationInfo[];
+  /** HU for CT, a.u. otherwise (shared/domain/intensityUnit.ts). */
+  intensityUnit: string;
   analysis: AnalysisState;
   onAdded(): void;
   onStatus(s: string): void;
 }) {
-  const { seriesId, segmentations, analysis, onAdded, onStatus } = props;
+  const { seriesId, segmentations, intensityUnit, analysis, onAdded, onStatus } = props;
   return (
     <div className="analysis-panels" data-testid="analysis-panels">
       <SegmentPanel seriesId={seriesId} segmentations={segmentations} onAdded={onAdded} onStatus={onStatus} />
       <ClassicalPanel
         seriesId={seriesId}
+        intensityUnit={intensityUnit}
         preview={analysis.preview}
         setPreview={analysis.setPreview}
         setPickListener={analysis.setPickListener}
         onAdded={onAdded}
         onStatus={onStatus}
       />
-      <MeasurePanel segmentations={segmentations} onJump={analysis.jumpTo} onShowLesion={analysis.showLesion} onStatus={onStatus} />
+      <MeasurePanel
+        segmentations={segmentations}
+        intensityUnit={intensityUnit}
+        onJump={analysis.jumpTo}
+        onShowLesion={analysis.showLesion}
+        onStatus={onStatus}
+      />
       <ComparePanel segmentations={segmentations} />
     </div>
   );

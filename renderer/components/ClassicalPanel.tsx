@@ -19,13 +19,14 @@ function parseIjk(text: string): Vec3 | null {
 
 export function ClassicalPanel(props: {
   seriesId: number;
+  intensityUnit: string;
   preview: PreviewOverlay | null;
   setPreview(p: PreviewOverlay | null): void;
   setPickListener(l: ((ijk: Vec3) => void) | null): void;
   onAdded(): void;
   onStatus(s: string): void;
 }) {
-  const { seriesId, setPreview, setPickListener, onAdded, onStatus } = props;
+  const { seriesId, intensityUnit, setPreview, setPickListener, onAdded, onStatus } = props;
   const [tool, setTool] = useState<Tool | ''>('');
   const [lo, setLo] = useState('100');
   const [hi, setHi] = useState('200');
@@ -64,7 +65,7 @@ export function ClassicalPanel(props: {
     if (tool === 'threshold')
       return Number.isFinite(loV) && Number.isFinite(hiV) && lo.trim() && hi.trim()
         ? { tool, loValue: loV, hiValue: hiV, ...box }
-        : 'Give a low and a high HU value.';
+        : `Give a low and a high value (${intensityUnit}).`;
     if (tool === 'regionGrow') {
       if (!seed) return 'Click a seed voxel in a view.';
       const range = useTolerance ? { tolerance: Number(tolerance) } : { loValue: loV, hiValue: hiV };
@@ -143,14 +144,14 @@ export function ClassicalPanel(props: {
       <h3>Classical tools</h3>
       <select value={tool} onChange={(e) => choose(e.target.value as Tool | '')} data-testid="classical-tool">
         <option value="">— none —</option>
-        <option value="threshold">threshold (HU range)</option>
+        <option value="threshold">threshold ({intensityUnit} range)</option>
         <option value="regionGrow">region grow (click a seed)</option>
         <option value="kmeans">k-means (k clusters)</option>
         <option value="edges">edge map (Sobel, overlay only)</option>
       </select>
       {(tool === 'threshold' || (tool === 'regionGrow' && !useTolerance)) && (
         <div className="row">
-          HU <input className="num" value={lo} onChange={(e) => setLo(e.target.value)} data-testid="classical-lo" /> to{' '}
+          {intensityUnit} <input className="num" value={lo} onChange={(e) => setLo(e.target.value)} data-testid="classical-lo" /> to{' '}
           <input className="num" value={hi} onChange={(e) => setHi(e.target.value)} data-testid="classical-hi" />
         </div>
       )}

@@ -12,7 +12,14 @@ import { BrushControls } from './edit/BrushControls.js';
 import { MoreEdits } from './edit/MoreEdits.js';
 import { VersionList } from './edit/VersionList.js';
 
-export function EditPanel(props: { labelMaps: SegmentationInfo[]; onTool(tool: EditPointerTool | null): void; onChanged(): void; onStatus(s: string): void }) {
+export function EditPanel(props: {
+  labelMaps: SegmentationInfo[];
+  /** HU for CT, a.u. otherwise (the threshold brush's range is in it). */
+  intensityUnit: string;
+  onTool(tool: EditPointerTool | null): void;
+  onChanged(): void;
+  onStatus(s: string): void;
+}) {
   const { labelMaps, onTool, onChanged, onStatus } = props;
   const session = useEditSession(labelMaps, onChanged, onStatus);
   const { segId, state, stroke } = session;
@@ -72,7 +79,7 @@ export function EditPanel(props: { labelMaps: SegmentationInfo[]; onTool(tool: E
       <div className="edit-state" data-testid="edit-state" data-version={state?.version ?? ''} data-ready={state ? 'yes' : 'no'}>
         {state ? `version ${state.version}` : 'opening…'} {seg ? <span className="muted">· every stroke is saved</span> : null}
       </div>
-      <BrushControls brush={brush} onBrush={onBrush} state={state} onUndo={session.undo} onRedo={session.redo} />
+      <BrushControls intensityUnit={props.intensityUnit} brush={brush} onBrush={onBrush} state={state} onUndo={session.undo} onRedo={session.redo} />
       <MoreEdits state={state} activeLabel={brush.activeLabel} painted={painted} onStroke={stroke} onCreateLabel={createLabel} />
       <VersionList versions={session.versions} currentVersion={state?.version ?? null} onName={session.nameVersion} onRevert={session.revertTo} />
     </div>

@@ -21,12 +21,14 @@ export function fmtMl(v: number): string {
 export function MeasurePanel(props: {
   /** A new list after every catalog change, edits included: the cue to check whether the figures are still current. */
   segmentations: readonly SegmentationInfo[];
+  /** HU for CT, a.u. otherwise: MR signal is never labelled HU. */
+  intensityUnit: string;
   onJump(lps: Vec3): void;
   /** Shows a lesion's RECIST axes on the views (null: none). */
   onShowLesion(recist: RecistOverlay | null): void;
   onStatus(s: string): void;
 }) {
-  const { segmentations, onJump, onShowLesion, onStatus } = props;
+  const { segmentations, intensityUnit, onJump, onShowLesion, onStatus } = props;
   const [segId, setSegId] = useState<number | null>(null);
   const [connectivity, setConnectivity] = useState<6 | 26>(6);
   const measurement = useMethod('measure.segmentation');
@@ -203,8 +205,8 @@ export function MeasurePanel(props: {
               <tr>
                 <th>label</th>
                 <th>volume mL (band)</th>
-                <th>HU mean ± SD</th>
-                <th>HU histogram</th>
+                <th data-testid="measure-unit">{intensityUnit} mean ± SD</th>
+                <th>{intensityUnit} histogram</th>
               </tr>
             </thead>
             <tbody>

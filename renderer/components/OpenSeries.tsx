@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import type { SegmentationInfo, SeriesNode } from '../../shared/ipc/contract.js';
 import type { UiAction, UiState } from '../state/uiState.js';
 import { useAnalysisState } from '../state/analysisState.js';
+import { intensityUnitFor } from '../../shared/domain/intensityUnit.js';
 import { Viewer, type ProbeReading } from '../viewer/Viewer.js';
 import type { EditPointerTool } from '../viewer/editPointer.js';
 import { GeometryBanner } from './GeometryBadge.js';
@@ -28,6 +29,8 @@ export function OpenSeries(props: {
   const [probe, setProbe] = useState<ProbeReading | null>(null);
   const [editTool, setEditTool] = useState<EditPointerTool | null>(null);
   const analysis = useAnalysisState(seriesId);
+  // The unit of this series' voxel values: HU only for CT (MR signal is never labelled HU).
+  const intensityUnit = intensityUnitFor(series?.modality ?? '');
 
   // Reloaded after every catalog change (new map, edit, import); only maps of this series are ever kept.
   useEffect(() => {
@@ -64,9 +67,16 @@ export function OpenSeries(props: {
         <StatusBar probe={probe} status={status} />
       </main>
       <aside className="right" data-testid="series-panels" data-series-id={seriesId}>
-        <EditPanel labelMaps={labelMaps} onTool={setEditTool} onChanged={onCatalogChanged} onStatus={onStatus} />
+        <EditPanel labelMaps={labelMaps} intensityUnit={intensityUnit} onTool={setEditTool} onChanged={onCatalogChanged} onStatus={onStatus} />
         <OverlayPanel seriesId={seriesId} segmentations={labelMaps} ui={ui} dispatch={dispatch} onAdded={onCatalogChanged} onStatus={onStatus} />
-        <AnalysisPanels seriesId={seriesId} segmentations={labelMaps} analysis={analysis} onAdded={onCatalogChanged} onStatus={onStatus} />
+        <AnalysisPanels
+          seriesId={seriesId}
+          segmentations={labelMaps}
+          intensityUnit={intensityUnit}
+          analysis={analysis}
+          onAdded={onCatalogChanged}
+          onStatus={onStatus}
+        />
         <div className="help muted">{SHORTCUT_HELP}</div>
       </aside>
     </>

@@ -143,6 +143,10 @@ async function openAndCheck(seriesId: number, round: number): Promise<void> {
   expect(await visible.isChecked()).toBe(true);
   await page.selectOption('[data-testid=classical-tool]', 'threshold');
   await page.waitForSelector('[data-testid=classical-lo]', { timeout: POLL_MS });
+  // The value range is in the open series' unit: HU for the two CTs, never for the MR's signal.
+  const unit = seriesId === ids.mr ? 'a.u.' : 'HU';
+  expect(await page.textContent('[data-testid=classical-panel] .row')).toContain(unit);
+  expect(await page.textContent('[data-testid=classical-tool]')).toContain(`threshold (${unit} range)`);
   await page.selectOption('[data-testid=classical-tool]', '');
   if (seriesId === ids.ct) {
     await page.click('[data-testid=edit-tool-brush]');

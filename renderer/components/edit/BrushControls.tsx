@@ -24,6 +24,7 @@ export function LabelOptions({ labels }: { labels: EditState['labels'] }) {
 }
 
 export function BrushControls(props: {
+  intensityUnit: string;
   brush: BrushSettings;
   onBrush(patch: Partial<BrushSettings>): void;
   state: EditState | null;
@@ -79,8 +80,9 @@ export function BrushControls(props: {
           disabled={!state?.hasImageValues}
           onChange={(e) => onBrush({ thresholdOn: e.target.checked })}
         />{' '}
-        only HU <input className="num" type="number" value={brush.huLo} onChange={(e) => onBrush({ huLo: Number(e.target.value) })} data-testid="edit-hu-lo" />{' '}
-        to <input className="num" type="number" value={brush.huHi} onChange={(e) => onBrush({ huHi: Number(e.target.value) })} data-testid="edit-hu-hi" />
+        only {props.intensityUnit}{' '}
+        <input className="num" type="number" value={brush.huLo} onChange={(e) => onBrush({ huLo: Number(e.target.value) })} data-testid="edit-hu-lo" /> to{' '}
+        <input className="num" type="number" value={brush.huHi} onChange={(e) => onBrush({ huHi: Number(e.target.value) })} data-testid="edit-hu-hi" />
       </label>
       <div className="edit-row">
         <button data-testid="edit-undo" disabled={!state?.canUndo} onClick={props.onUndo} title="Ctrl+Z">
