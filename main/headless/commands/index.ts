@@ -45,6 +45,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./models.js')).command,
   },
   {
+    name: 'batch',
+    summary: 'Segment and measure every series of a cohort (folders, zips, manifest CSV): one resumable table, local workers or Slurm',
+    load: async () => (await import('./batch.js')).command,
+  },
+  {
     name: 'serve',
     summary: 'Serve the viewer and its API on http://127.0.0.1 (token-protected) for use in a local browser',
     load: async () => (await import('./serve.js')).command,
