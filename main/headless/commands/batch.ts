@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatchMethod } from '../../../shared/domain/batch/results.js';
 import { AppError } from '../../../shared/errors.js';
-import { caseFile, runShard } from '../../services/batch/cases.js';
+import { readCaseRecord, runShard } from '../../services/batch/cases.js';
 import { affordableWorkers, runLocal } from '../../services/batch/local.js';
 import { mergeResults, previousSummary, SUMMARY_FILE, type BatchSummary } from '../../services/batch/merge.js';
 import { planBatch, readPlan, writePlan, PLAN_FILE } from '../../services/batch/plan.js';
@@ -131,7 +131,7 @@ export const command: CliCommand = {
     }
     if (values.status) {
       const plan = await readPlan(outDir);
-      const shards = shardTable(plan, (k) => existsSync(caseFile(outDir, k)));
+      const shards = shardTable(plan, (k) => readCaseRecord(outDir, k) !== null);
       const jobs = await Promise.all(
         readSubmissions(outDir).map(async (s) => ({ ...s, arrayState: await queueState(s.arrayJobId), mergeState: await queueState(s.mergeJobId) })),
       );
@@ -144,7 +144,7 @@ export const command: CliCommand = {
     }
     if (values.resubmit) {
       const plan = await readPlan(outDir);
-      const failed = shardTable(plan, (k) => existsSync(caseFile(outDir, k)))
+      const failed = shardTable(plan, (k) => readCaseRecord(outDir, k) !== null)
         .filter((s) => s.done < s.cases)
         .map((s) => s.shard);
       if (failed.length === 0) {
@@ -183,7 +183,7 @@ export const command: CliCommand = {
     if (previous && previous.methodLabel !== plan.methodLabel) {
       io.stderr(`batch: ${outDir} held results of ${previous.methodLabel}; the table will hold ${plan.methodLabel} only (old case files stay in cases/)\n`);
     }
-    const todo = plan.cases.filter((c) => !existsSync(caseFile(outDir, c.caseKey))).length;
+    const todo = plan.cases.filter((c) => readCaseRecord(outDir, c.caseKey) === null).length;
     io.stderr(`batch: ${plan.cases.length} case(s), ${plan.cases.length - todo} already done, ${todo} to run; method ${plan.methodLabel}\n`);
 
     if (values.slurm) {

@@ -50,6 +50,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./batch.js')).command,
   },
   {
+    name: 'timeline',
+    summary: "A patient's studies in a batch table: label volumes over time with their change, matched lesions and the RECIST 1.1 response",
+    load: async () => (await import('./timeline.js')).command,
+  },
+  {
     name: 'serve',
     summary: 'Serve the viewer and its API on http://127.0.0.1 (token-protected) for use in a local browser',
     load: async () => (await import('./serve.js')).command,

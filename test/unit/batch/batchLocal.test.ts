@@ -116,6 +116,46 @@ describe('medseg batch (local)', () => {
     );
   });
 
+  it('timeline: RECIST response per follow-up from the table (SD, PD by a new lesion, PR with a vanished lesion, broken studies not evaluable)', async () => {
+    type Tl = {
+      targets: unknown[];
+      timepoints: {
+        timepoint: string;
+        error: string;
+        response: string | null;
+        newLesions?: string[];
+        vanishedLesions?: string[];
+        labels?: { changeMl: number | null }[];
+      }[];
+    };
+    const timeline = async (patient: string): Promise<Tl> => {
+      const r = await runCliCaptured(['timeline', '--patient', patient, '--results', out, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Tl;
+    };
+    // COH-001: a 14 mm target grows to 16 mm (SD), then a new 8 mm lesion appears (PD); the 5 mm-radius one is too small to be a target
+    const p1 = await timeline('COH-001');
+    expect(p1.targets.length).toBe(1);
+    expect(p1.timepoints.map((t) => [t.timepoint, t.response])).toEqual([
+      ['T0', null],
+      ['T1', 'SD'],
+      ['T2', 'PD'],
+    ]);
+    expect(p1.timepoints[2].newLesions?.length).toBe(1);
+    expect(p1.timepoints[1].labels?.[0].changeMl).toBeGreaterThan(0);
+    // COH-002: 20 → 12 mm (−40 %: PR), and its small second lesion vanished
+    const p2 = await timeline('COH-002');
+    expect(p2.timepoints.map((t) => t.response)).toEqual([null, 'PR']);
+    expect(p2.timepoints[1].vanishedLesions?.length).toBe(1);
+    // COH-003: the two broken follow-ups are listed with their error and no response
+    const p3 = await timeline('COH-003');
+    expect(p3.timepoints.map((t) => [t.error, t.response])).toEqual([
+      ['', null],
+      ['UNSAFE_GEOMETRY', null],
+      ['UNSAFE_GEOMETRY', null],
+    ]);
+  });
+
   it('skips done cases on a rerun, recomputes only a changed case, and everything when the threshold changes', async () => {
     const dir = tmp('cohort-copy');
     cpSync(cohort.dir, dir, { recursive: true });
