@@ -2,7 +2,7 @@
 // recorded with their code and no mL, the same numbers as `medseg measure`, reruns skip done cases, a changed input or
 // threshold recomputes exactly what it affects, and a kill -9 mid-run resumes to the same table.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ let out: string;
 const tmp = (what: string): string => mkdtempSync(path.join(tmpdir(), `medseg-batch-${what}-`));
 
 beforeAll(async () => {
-  cohort = makeCohort(5);
+  cohort = makeCohort(4);
   out = tmp('out');
   const r = await runCliCaptured(['batch', path.join(cohort.dir, 'manifest.csv'), '--threshold', THRESHOLD, '--out', out, '--json']);
   expect(r.code, r.stderr).toBe(0);
@@ -157,8 +157,9 @@ describe('medseg batch (local)', () => {
   });
 
   it('skips done cases on a rerun, recomputes only a changed case, and everything when the threshold changes', async () => {
-    const dir = tmp('cohort-copy');
-    cpSync(cohort.dir, dir, { recursive: true });
+    // a smaller cohort of its own (two patients, five series): this test changes its files
+    const small = makeCohort(2);
+    const dir = small.dir;
     const o = tmp('rerun');
     const args = (t: string): string[] => ['batch', path.join(dir, 'manifest.csv'), '--threshold', t, '--out', o];
     expect((await runCliCaptured(args(THRESHOLD))).code).toBe(0);
@@ -172,7 +173,7 @@ describe('medseg batch (local)', () => {
     expect(caseFiles()).toEqual(before);
 
     // one air voxel of one slice changes: the case's content hash changes, its volume does not
-    const c = cohort.truth.cases[0];
+    const c = small.truth.cases[0];
     const slice = path.join(dir, c.folder, 'IM0001.dcm');
     const bytes = readFileSync(slice);
     bytes.writeInt16LE(bytes.readInt16LE(bytes.length - 2) + 1, bytes.length - 2);
