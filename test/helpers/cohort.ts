@@ -20,10 +20,14 @@ export interface CohortTruth {
   }[];
 }
 
-export function makeCohort(patients = 3): { dir: string; truth: CohortTruth } {
+export function makeCohort(patients = 3, lesionHu = 300): { dir: string; truth: CohortTruth } {
   const dir = mkdtempSync(path.join(tmpdir(), 'medseg-cohort-'));
   // Debian python (numpy + pydicom); a missing one fails here with its message
-  execFileSync('/usr/bin/python3', [path.join(REPO_DIR, 'test/fixtures/make-cohort.py'), dir, '--patients', String(patients)], { stdio: 'pipe' });
+  execFileSync(
+    '/usr/bin/python3',
+    [path.join(REPO_DIR, 'test/fixtures/make-cohort.py'), dir, '--patients', String(patients), '--lesion-hu', String(lesionHu)],
+    { stdio: 'pipe' },
+  );
   return { dir, truth: JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8')) as CohortTruth };
 }
 

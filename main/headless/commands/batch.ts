@@ -161,7 +161,10 @@ export const command: CliCommand = {
     const connectivity = values.connectivity === undefined ? 6 : Number(values.connectivity);
     if (connectivity !== 6 && connectivity !== 26) throw new UsageError(`--connectivity must be 6 or 26\nusage: ${usage}`);
     let method: BatchMethod;
+    let modelRef: string | null = null;
     if (values.model !== undefined) {
+      // a folder is passed on as an absolute path (workers and Slurm jobs may start elsewhere), an id as it is
+      modelRef = values.model.includes('/') || values.model.includes('\\') ? path.resolve(values.model) : values.model;
       const model = await resolveModel(values.model);
       method = { kind: 'model', modelId: model.manifest.id, modelVersion: model.manifest.version, modelSha256: model.sha256 };
     } else if (values.threshold !== undefined) method = { kind: 'threshold', ...parseThreshold(values.threshold) };
@@ -169,7 +172,7 @@ export const command: CliCommand = {
     const requestedWorkers = positiveInt(values.workers, '--workers') ?? 1;
     mkdirSync(outDir, { recursive: true });
     const previous = existsSync(path.join(outDir, PLAN_FILE)) ? await readPlan(outDir).catch(() => null) : null;
-    const draft = await planBatch({ inputs: positionals, method, connectivity, shards: 1, outDir });
+    const draft = await planBatch({ inputs: positionals, method, modelRef, connectivity, shards: 1, outDir });
     if (draft.cases.length === 0) throw new AppError('NOT_FOUND', 'No series found in the inputs.');
     let shards: number;
     if (values.slurm) shards = positiveInt(values.shards, '--shards') ?? Math.min(draft.cases.length, 64);

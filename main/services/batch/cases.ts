@@ -144,7 +144,8 @@ export async function runShard(outDir: string, plan: BatchPlan, opts: ShardOptio
     plan,
     threads: opts.threads ?? 1,
     signal: opts.signal,
-    model: () => (model ??= plan.method.kind === 'model' ? resolveModel(plan.method.modelId) : Promise.reject(new AppError('INTERNAL', 'no model'))),
+    model: () =>
+      (model ??= plan.method.kind === 'model' ? resolveModel(plan.modelRef ?? plan.method.modelId) : Promise.reject(new AppError('INTERNAL', 'no model'))),
   };
   let ran = 0;
   let skipped = 0;

@@ -34,6 +34,8 @@ export interface BatchPlan {
   formatVersion: 1;
   method: BatchMethod;
   methodLabel: string;
+  /** How the shards find the model: its id, or the absolute folder it was given as (not part of the case keys). */
+  modelRef: string | null;
   connectivity: 6 | 26;
   softwareVersion: string;
   computationVersion: string;
@@ -44,6 +46,7 @@ export interface BatchPlan {
 export interface PlanRequest {
   inputs: string[];
   method: BatchMethod;
+  modelRef?: string | null;
   /** A label-map NIfTI per case is taken from the manifest's `labels` column (method 'labels'). */
   connectivity?: 6 | 26;
   shards: number;
@@ -269,6 +272,7 @@ export async function planBatch(req: PlanRequest): Promise<BatchPlan> {
     formatVersion: 1,
     ...base,
     methodLabel: methodLabel(req.method),
+    modelRef: req.modelRef ?? null,
     softwareVersion: softwareVersion(),
     shards,
     cases: unique,

@@ -124,29 +124,28 @@ function provenanceColumns(
  */
 export function measuredCaseRows(info: BatchCaseInfo, measured: MeasurementRow[], p: RowProvenance): BatchRow[] {
   const prov = provenanceColumns(p);
-  return measured
-    .filter((r) => r.voxels > 0)
-    .map((r) => ({
-      ...info,
-      label: r.labelValue,
-      name: r.labelName,
-      kind: r.instanceId === 0 ? 'label' : 'lesion',
-      labelKind: r.kind,
-      lesionId: r.instanceId === 0 ? null : r.instanceId,
-      voxels: r.voxels,
-      volumeMl: r.volumeMl,
-      volumeMlLower: r.volumeMlLower,
-      volumeMlUpper: r.volumeMlUpper,
-      centroidXLps: r.centroidXLps,
-      centroidYLps: r.centroidYLps,
-      centroidZLps: r.centroidZLps,
-      recistLongMm: r.recistLongMm,
-      recistShortMm: r.recistShortMm,
-      geometryStatus: p.geometryStatus,
-      error: '',
-      errorMessage: '',
-      ...prov,
-    }));
+  // every label of the table, empty ones too (0 mL is a result); lesion rows exist only for found lesions
+  return measured.map((r): BatchRow => ({
+    ...info,
+    label: r.labelValue,
+    name: r.labelName,
+    kind: r.instanceId === 0 ? 'label' : 'lesion',
+    labelKind: r.kind,
+    lesionId: r.instanceId === 0 ? null : r.instanceId,
+    voxels: r.voxels,
+    volumeMl: r.volumeMl,
+    volumeMlLower: r.volumeMlLower,
+    volumeMlUpper: r.volumeMlUpper,
+    centroidXLps: r.centroidXLps,
+    centroidYLps: r.centroidYLps,
+    centroidZLps: r.centroidZLps,
+    recistLongMm: r.recistLongMm,
+    recistShortMm: r.recistShortMm,
+    geometryStatus: p.geometryStatus,
+    error: '',
+    errorMessage: '',
+    ...prov,
+  }));
 }
 
 /** The one row of a case that could not be measured: its coded error, no mm or mL. */
