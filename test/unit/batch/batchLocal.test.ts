@@ -225,4 +225,33 @@ describe('medseg batch (local)', () => {
     expect(resumed).toEqual(clean);
     expect(new Set(resumed).size).toBe(resumed.length);
   });
+
+  it('Ctrl+C stops cleanly (exit 130, a partial table, no torn file) and the next run resumes', async () => {
+    expect(existsSync(path.join(REPO_DIR, 'dist/main/headless/cli.js')), 'run npm run build first').toBe(true);
+    const o = tmp('sigint');
+    const args = [CLI, 'batch', path.join(cohort.dir, 'manifest.csv'), '--threshold', THRESHOLD, '--out', o, '--workers', '2'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const casesDir = path.join(o, 'cases');
+    const t0 = Date.now();
+    while (!(existsSync(casesDir) && readdirSync(casesDir).some((f) => f.endsWith('.json'))) && Date.now() - t0 < 60_000)
+      await new Promise((r) => setTimeout(r, 20));
+    // what a terminal does on Ctrl+C: SIGINT to the whole foreground process group
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await exited;
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/stopping after the cases in progress/);
+    expect(readdirSync(casesDir).filter((f) => f.startsWith('.'))).toEqual([]);
+    const partial = readTable(o).rows;
+    const total = cohort.truth.cases.length;
+    const summary = JSON.parse(readFileSync(path.join(o, 'summary.json'), 'utf8')) as { done: number; missing: unknown[] };
+    expect(summary.done + summary.missing.length).toBe(total);
+    expect(new Set(partial.map((r) => r.caseKey)).size).toBe(summary.done);
+
+    const rerun = await runCliCaptured(['batch', path.join(cohort.dir, 'manifest.csv'), '--threshold', THRESHOLD, '--out', o]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(readTable(o).rows.map(comparable)).toEqual(readTable(out).rows.map(comparable));
+  });
 });
