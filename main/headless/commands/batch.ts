@@ -2,6 +2,7 @@
 // the same segmentation and measurement on every series of a cohort, one resumable table with provenance, run here in
 // worker processes or on Slurm as a job array plus a merge job.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatchMethod } from '../../../shared/domain/batch/results.js';
@@ -203,7 +204,9 @@ export const command: CliCommand = {
     }
     if (values['dry-run']) throw new UsageError(`--dry-run goes with --slurm\nusage: ${usage}`);
     await writePlan(outDir, plan);
-    const result = await runLocal(outDir, plan, { workers: plan.shards, threads, cliPath: plan.shards > 1 ? cliScript() : '', io });
+    // the CPUs shared among the workers (ONNX Runtime threads per worker) unless --threads says otherwise
+    const perWorkerThreads = threads ?? Math.max(1, Math.floor(os.availableParallelism() / plan.shards));
+    const result = await runLocal(outDir, plan, { workers: plan.shards, threads: perWorkerThreads, cliPath: plan.shards > 1 ? cliScript() : '', io });
     const summary = mergeResults(outDir, plan);
     if (values.json)
       io.stdout(JSON.stringify({ ...summary, out: outDir, workers: plan.shards, stopped: result.stopped, workerFailures: result.workerFailures }) + '\n');
