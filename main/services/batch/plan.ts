@@ -129,6 +129,15 @@ async function stacksOf(input: string): Promise<{ stacks: AssembledStack[]; unre
   return { stacks: assembleSeries(instances), unreadable, listError };
 }
 
+/** The deepest folder that holds all of `dirs`. */
+function commonFolder(dirs: string[]): string {
+  let common = dirs[0] ?? '';
+  for (const d of dirs.slice(1)) {
+    while (common !== path.dirname(common) && d !== common && !d.startsWith(common + path.sep)) common = path.dirname(common);
+  }
+  return common;
+}
+
 function stackSources(stack: AssembledStack): SourceRef[] {
   const seen = new Map<string, SourceRef>();
   for (const f of stack.frames) {
@@ -216,7 +225,8 @@ export async function planBatch(req: PlanRequest): Promise<BatchPlan> {
       const dirs = new Set(stack.frames.map((f) => path.dirname(f.instance.path)));
       found.push({
         stack,
-        source: input,
+        // a manifest row names its case; in a folder tree the case is where its files are
+        source: row ? input : commonFolder([...dirs]),
         subject: row?.subject ?? '',
         timepoint: row?.timepoint ?? '',
         labels: row?.labels ?? '',

@@ -43,3 +43,21 @@ describe('batch results table', () => {
     expect(orderRows([...cases].reverse()).map((r) => r.caseKey)).toEqual(want);
   });
 });
+
+describe('local workers', () => {
+  it('runs fewer workers than asked when memory or CPUs do not allow more, and says why', async () => {
+    const { affordableWorkers, workerMemoryBytes } = await import('../../../main/services/batch/local.js');
+    const plan = {
+      method: { kind: 'model' as const, modelId: 'm', modelVersion: '1', modelSha256: 'x' },
+      cases: [{ voxels: 512 * 512 * 300 }, { voxels: 64 * 64 * 40 }],
+    } as unknown as Parameters<typeof affordableWorkers>[1];
+    const per = workerMemoryBytes(512 * 512 * 300, true);
+    expect(affordableWorkers(4, plan, 10 * per, 8)).toEqual({ workers: 4, reason: '' });
+    const byMemory = affordableWorkers(4, plan, 2.6 * per, 8);
+    expect(byMemory.workers).toBe(2);
+    expect(byMemory.reason).toMatch(/each needs about \d+ MB/);
+    expect(affordableWorkers(4, plan, 10 * per, 2)).toMatchObject({ workers: 2, reason: expect.stringMatching(/2 CPU/) });
+    // never fewer than one
+    expect(affordableWorkers(4, plan, 0, 8).workers).toBe(1);
+  });
+});
