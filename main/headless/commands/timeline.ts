@@ -6,7 +6,11 @@ import path from 'node:path';
 import type { BatchRow } from '../../../shared/domain/batch/results.js';
 import { recistTimeline, type Timepoint } from '../../../shared/domain/measure/recistResponse.js';
 import { AppError } from '../../../shared/errors.js';
-import { parseCommandArgs, UsageError } from './common.js';
+import { listCatalog } from '../../db/catalog.js';
+import { readCursor } from '../../db/edits.js';
+import { listMeasurementRuns, loadMeasurements } from '../../db/measurements.js';
+import { listSegmentations } from '../../db/segmentations.js';
+import { openCatalogDb, parseCommandArgs, UsageError } from './common.js';
 import { EXIT_OK, type CliCommand } from './types.js';
 
 const usage =
@@ -19,6 +23,9 @@ interface CaseRows {
   first: BatchRow;
 }
 
+/** One study of the timeline, from either source: its rows in the batch table's shape, or why it has none. */
+type TimelineCase = CaseRows;
+
 /** The patient's cases in time order (study date, then the manifest's time point, then series). */
 function casesOf(rows: BatchRow[], patient: string): CaseRows[] {
   const byCase = new Map<string, BatchRow[]>();
@@ -28,7 +35,10 @@ function casesOf(rows: BatchRow[], patient: string): CaseRows[] {
     list.push(r);
     byCase.set(r.caseKey, list);
   }
-  const cases = [...byCase.values()].map((list) => ({ rows: list, first: list[0] }));
+  return sortCases([...byCase.values()].map((list) => ({ rows: list, first: list[0] })));
+}
+
+function sortCases(cases: CaseRows[]): CaseRows[] {
   const key = (c: CaseRows): string => `${c.first.studyDate}\u0000${c.first.timepoint}\u0000${c.first.seriesInstanceUid}`;
   return cases.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
@@ -61,30 +71,135 @@ function timepointOf(c: CaseRows): Timepoint {
   };
 }
 
+/** A patient's measured series in a catalog DB, in the batch table's row shape (mm/mL as stored by the measure service). */
+function casesFromDb(dbFile: string, patient: string): TimelineCase[] {
+  const db = openCatalogDb(dbFile);
+  try {
+    const node = listCatalog(db).find((p) => p.patientId === patient);
+    if (!node) throw new AppError('NOT_FOUND', `Patient ${patient} is not in ${dbFile}.`);
+    const out: TimelineCase[] = [];
+    for (const study of node.studies) {
+      for (const series of study.series) {
+        const base: BatchRow = {
+          caseKey: `series-${series.seriesId}`,
+          patientId: patient,
+          pseudonym: '',
+          subject: patient,
+          timepoint: '',
+          studyDate: study.studyDate ?? '',
+          seriesInstanceUid: series.seriesInstanceUid,
+          source: dbFile,
+          label: null,
+          name: '',
+          kind: 'case',
+          labelKind: '',
+          lesionId: null,
+          voxels: null,
+          volumeMl: null,
+          volumeMlLower: null,
+          volumeMlUpper: null,
+          centroidXLps: null,
+          centroidYLps: null,
+          centroidZLps: null,
+          recistLongMm: null,
+          recistShortMm: null,
+          geometryStatus: series.geometry.status,
+          error: '',
+          errorMessage: '',
+          method: '',
+          modelId: '',
+          modelVersion: '',
+          modelSha256: '',
+          provider: '',
+          softwareVersion: '',
+          computationVersion: '',
+          seconds: 0,
+        };
+        // the newest segmentation that has a measurement
+        const measured = listSegmentations(db, series.seriesId)
+          .reverse()
+          .map((seg) => ({ seg, run: listMeasurementRuns(db, seg.id)[0] }))
+          .find((x) => x.run !== undefined);
+        if (!measured) {
+          const row = { ...base, error: 'NOT_FOUND', errorMessage: `Series ${series.seriesId} has no measured segmentation.` };
+          out.push({ rows: [row], first: row });
+          continue;
+        }
+        const { seg, run } = measured;
+        let current = 0;
+        try {
+          current = readCursor(db, seg.id);
+        } catch {
+          current = 0;
+        }
+        const stale = run.labelMapVersion === null ? current !== 0 : run.labelMapVersion !== current;
+        const method = seg.model ? `model ${seg.model.id} ${seg.model.version}` : `segmentation ${seg.id} (${seg.source})`;
+        const withRun = { ...base, caseKey: `series-${series.seriesId}-run-${run.id}`, method, computationVersion: run.computationVersion };
+        if (stale) {
+          const row = {
+            ...withRun,
+            error: 'STALE_RESULT',
+            errorMessage: `Segmentation ${seg.id} was edited after its last measurement (run ${run.id}): measure it again.`,
+          };
+          out.push({ rows: [row], first: row });
+          continue;
+        }
+        const rows: BatchRow[] = loadMeasurements(db, run.id).rows.map((r) => ({
+          ...withRun,
+          label: r.labelValue,
+          name: r.labelName,
+          kind: r.instanceId === 0 ? 'label' : 'lesion',
+          labelKind: r.kind,
+          lesionId: r.instanceId === 0 ? null : r.instanceId,
+          voxels: r.voxels,
+          volumeMl: r.volumeMl,
+          volumeMlLower: r.volumeMlLower,
+          volumeMlUpper: r.volumeMlUpper,
+          centroidXLps: r.centroidXLps,
+          centroidYLps: r.centroidYLps,
+          centroidZLps: r.centroidZLps,
+          recistLongMm: r.recistLongMm,
+          recistShortMm: r.recistShortMm,
+          geometryStatus: run.geometryStatus,
+        }));
+        if (rows.length > 0) out.push({ rows, first: rows[0] });
+      }
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+async function rowsFromResults(dir: string): Promise<BatchRow[]> {
+  const file = path.join(dir, 'results.jsonl');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new AppError('NOT_FOUND', `${file} does not exist: run medseg batch --out ${dir} first.`);
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as BatchRow);
+}
+
 export const command: CliCommand = {
   usage,
   async run(args, io) {
     const { values } = parseCommandArgs(
       args,
-      { patient: { type: 'string' }, results: { type: 'string' }, 'match-distance': { type: 'string' }, json: { type: 'boolean' } },
+      { patient: { type: 'string' }, results: { type: 'string' }, db: { type: 'string' }, 'match-distance': { type: 'string' }, json: { type: 'boolean' } },
       usage,
     );
-    if (!values.patient || !values.results) throw new UsageError(`--patient and --results are required\nusage: ${usage}`);
+    if (!values.patient || (values.results === undefined) === (values.db === undefined))
+      throw new UsageError(`--patient and one of --results, --db are required\nusage: ${usage}`);
     const matchDistanceMm = values['match-distance'] === undefined ? undefined : Number(values['match-distance']);
     if (matchDistanceMm !== undefined && !(matchDistanceMm > 0)) throw new UsageError(`--match-distance must be a positive number of mm\nusage: ${usage}`);
-    const file = path.join(values.results, 'results.jsonl');
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      throw new AppError('NOT_FOUND', `${file} does not exist: run medseg batch --out ${values.results} first.`);
-    }
-    const rows = text
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as BatchRow);
-    const cases = casesOf(rows, values.patient);
-    if (cases.length === 0) throw new AppError('NOT_FOUND', `No studies of patient ${values.patient} in ${file}.`);
+    const cases =
+      values.results !== undefined ? casesOf(await rowsFromResults(values.results), values.patient) : sortCases(casesFromDb(values.db!, values.patient));
+    if (cases.length === 0) throw new AppError('NOT_FOUND', `No studies of patient ${values.patient} in ${values.results ?? values.db}.`);
     // failed cases (no mm/mL) are listed but cannot take part in the response
     const usable = cases.filter((c) => c.first.error === '');
     const timeline = recistTimeline(usable.map(timepointOf), { matchDistanceMm });
