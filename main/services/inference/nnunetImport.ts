@@ -21,7 +21,7 @@ export const EXPORT_METADATA = {
 } as const;
 
 /** nnU-Net's intensity schemes (plans configurations[c].normalization_schemes) this importer can express. */
-export const SUPPORTED_NORMALIZATION = ['CTNormalization', 'ZScoreNormalization'] as const;
+export const SUPPORTED_NORMALIZATION = ['CTNormalization', 'ZScoreNormalization', 'NoNormalization', 'RescaleTo01Normalization'] as const;
 export type NnunetNormalization = (typeof SUPPORTED_NORMALIZATION)[number];
 
 /** A fold of the results folder with its exported network. */
@@ -55,12 +55,19 @@ export interface NnunetModelDescription {
   transposeBackward: number[];
   /** Axes (of the network input, transposed order) nnU-Net mirrors at inference; [] when the checkpoint allows none. */
   mirrorAxes: number[] | null;
-  /** Resampling the plans name for data and probabilities, with their keyword arguments. */
-  resampling: { data: string; dataKwargs: Record<string, unknown>; probabilities: string; probabilitiesKwargs: Record<string, unknown> };
+  /** nnU-Net's resample_data_or_seg_to_shape arguments for the image and for the class probabilities. */
+  resamplingData: NnunetResampling;
+  resamplingProbabilities: NnunetResampling;
   /** Divisor of every spatial size the network accepts: product of its pooling strides per axis. */
   sizeDivisor: number[];
   labels: { value: number; name: string; kind: LabelKind; colorRgb: [number, number, number] }[];
   folds: NnunetFold[];
+}
+
+export interface NnunetResampling {
+  order: number;
+  orderZ: number;
+  forceSeparateZ: boolean | null;
 }
 
 const MR_CHANNEL = /^(mri?|t1|t2|t1w|t2w|t1c|t1ce|t1gd|t1km|t1_?post|t2\*?|flair|adc|dwi|pd|pdw|swi|dixon|water|fat|in_?phase|opp_?phase|perfusion|cine)$/i;
@@ -110,10 +117,10 @@ export function resolveConfiguration(plans: Record<string, unknown>, name: strin
   if (!isRecord(configurations)) invalid('plans.json has no "configurations".');
   const seen: string[] = [];
   const chain: Record<string, unknown>[] = [];
-  for (let c: string | undefined = name; c !== undefined; ) {
+  for (let c: string | undefined = name; c !== undefined;) {
     if (seen.includes(c)) invalid(`plans.json: configuration inheritance loops (${[...seen, c].join(' -> ')}).`);
     seen.push(c);
-    const conf = configurations[c];
+    const conf: unknown = configurations[c];
     if (!isRecord(conf)) invalid(`plans.json has no configuration "${c}" (it has: ${Object.keys(configurations).join(', ')}).`);
     chain.unshift(conf);
     c = typeof conf.inherits_from === 'string' ? conf.inherits_from : undefined;
@@ -141,7 +148,9 @@ export function labelsOfDataset(dataset: Record<string, unknown>): NnunetModelDe
   const labels = dataset.labels;
   if (!isRecord(labels)) invalid('dataset.json has no "labels" object.');
   if (dataset.regions_class_order !== undefined) {
-    refuse('dataset.json has "regions_class_order": the model was trained on regions (overlapping sigmoid outputs), which medseg cannot turn into one label map.');
+    refuse(
+      'dataset.json has "regions_class_order": the model was trained on regions (overlapping sigmoid outputs), which medseg cannot turn into one label map.',
+    );
   }
   const out: NnunetModelDescription['labels'] = [];
   for (const [name, raw] of Object.entries(labels)) {
@@ -151,7 +160,8 @@ export function labelsOfDataset(dataset: Record<string, unknown>): NnunetModelDe
       if (raw.length !== 1) refuse(`dataset.json label "${name}" is a region ${JSON.stringify(raw)}: region-based training is not supported.`);
       value = raw[0];
     }
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) invalid(`dataset.json label "${name}" has value ${JSON.stringify(raw)}, not a whole number.`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+      invalid(`dataset.json label "${name}" has value ${JSON.stringify(raw)}, not a whole number.`);
     if (value === 0) continue; // background
     out.push({ value, name, kind: labelKindOf(value, { name }), colorRgb: defaultLabelColor(value) });
   }
@@ -238,7 +248,9 @@ export async function describeNnunetResults(dirIn: string, opts: DescribeOptions
   if (configs.size > 1) invalid(`the folds' networks were exported from different configurations (${[...configs].join(', ')}).`);
   const configuration = [...configs][0] ?? fromName?.configuration;
   if (!configuration) {
-    invalid(`cannot tell the configuration: ${dir} is not named trainer__plans__configuration and its network.onnx files do not record it (export them with scripts/export-nnunet-onnx.py).`);
+    invalid(
+      `cannot tell the configuration: ${dir} is not named trainer__plans__configuration and its network.onnx files do not record it (export them with scripts/export-nnunet-onnx.py).`,
+    );
   }
   if (fromName && configs.size === 1 && fromName.configuration !== configuration) {
     invalid(`the folder is named for configuration ${fromName.configuration} but its networks were exported from ${configuration}.`);
@@ -253,7 +265,8 @@ export async function describeNnunetResults(dirIn: string, opts: DescribeOptions
   const plansName = typeof plans.plans_name === 'string' ? plans.plans_name : (fromName?.plans ?? 'unknown');
   const datasetName = typeof plans.dataset_name === 'string' ? plans.dataset_name : typeof dataset.name === 'string' ? dataset.name : basename(dir);
 
-  if (/cascade/i.test(configuration)) refuse(`configuration ${configuration} is a cascade stage: it needs the low-resolution stage's output as input, which medseg does not run.`);
+  if (/cascade/i.test(configuration))
+    refuse(`configuration ${configuration} is a cascade stage: it needs the low-resolution stage's output as input, which medseg does not run.`);
   const conf = resolveConfiguration(plans, configuration);
   if (conf.previous_stage !== undefined && conf.previous_stage !== null) {
     refuse(`configuration ${configuration} is the second stage of a cascade (previous_stage ${String(conf.previous_stage)}): medseg does not run cascades.`);
@@ -272,19 +285,24 @@ export async function describeNnunetResults(dirIn: string, opts: DescribeOptions
   const patchSize = numberArray(conf.patch_size, `plans.json configuration ${configuration} patch_size`);
   const spacingMm = numberArray(conf.spacing, `plans.json configuration ${configuration} spacing`);
   if (patchSize.length === 2) refuse(`configuration ${configuration} is 2D: medseg runs nnU-Net's 3D configurations (3d_fullres, 3d_lowres).`);
-  if (patchSize.length !== 3 || spacingMm.length !== 3) invalid(`configuration ${configuration} has patch_size ${patchSize.length}D and spacing ${spacingMm.length}D; 3 values each expected.`);
+  if (patchSize.length !== 3 || spacingMm.length !== 3)
+    invalid(`configuration ${configuration} has patch_size ${patchSize.length}D and spacing ${spacingMm.length}D; 3 values each expected.`);
   const transposeForward = numberArray(plans.transpose_forward, 'plans.json transpose_forward');
   const transposeBackward = numberArray(plans.transpose_backward, 'plans.json transpose_backward');
   const isPermutation = (p: number[]): boolean => p.length === 3 && [0, 1, 2].every((a) => p.includes(a));
   if (!isPermutation(transposeForward) || !isPermutation(transposeBackward) || transposeForward.some((a, i) => transposeBackward[a] !== i)) {
-    invalid(`plans.json transpose_forward ${JSON.stringify(transposeForward)} / transpose_backward ${JSON.stringify(transposeBackward)} are not inverse permutations of 3 axes.`);
+    invalid(
+      `plans.json transpose_forward ${JSON.stringify(transposeForward)} / transpose_backward ${JSON.stringify(transposeBackward)} are not inverse permutations of 3 axes.`,
+    );
   }
 
   const schemes = conf.normalization_schemes;
   if (!Array.isArray(schemes) || typeof schemes[0] !== 'string') invalid(`configuration ${configuration} has no normalization_schemes.`);
   const scheme = schemes[0] as string;
   if (!(SUPPORTED_NORMALIZATION as readonly string[]).includes(scheme)) {
-    refuse(`intensity normalisation ${scheme} is not supported (medseg does ${SUPPORTED_NORMALIZATION.join(', ')}): the network would see other values than in training.`);
+    refuse(
+      `intensity normalisation ${scheme} is not supported (medseg does ${SUPPORTED_NORMALIZATION.join(', ')}): the network would see other values than in training.`,
+    );
   }
   const normalization = scheme as NnunetNormalization;
   const useMaskForNorm = Array.isArray(conf.use_mask_for_norm) && conf.use_mask_for_norm[0] === true;
@@ -298,16 +316,19 @@ export async function describeNnunetResults(dirIn: string, opts: DescribeOptions
     const p0 = props && isRecord(props['0']) ? props['0'] : null;
     const num = (k: string): number => {
       const v = p0?.[k];
-      if (typeof v !== 'number' || !Number.isFinite(v)) invalid(`plans.json foreground_intensity_properties_per_channel["0"].${k} is missing: CT normalisation needs it.`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        invalid(`plans.json foreground_intensity_properties_per_channel["0"].${k} is missing: CT normalisation needs it.`);
       return v;
     };
     ctIntensity = { mean: num('mean'), sd: num('std'), percentile005: num('percentile_00_5'), percentile995: num('percentile_99_5') };
-    if (!(ctIntensity.sd > 0) || !(ctIntensity.percentile995 > ctIntensity.percentile005)) invalid('plans.json CT intensity properties are degenerate (std <= 0 or empty percentile range).');
+    if (ctIntensity.sd < 0 || !(ctIntensity.percentile995 >= ctIntensity.percentile005))
+      invalid('plans.json CT intensity properties are broken (std < 0 or percentile 99.5 below 0.5).');
   }
 
   const channelModality = modalityOfChannelName(channelNames[0]);
   const stated = opts.modality?.trim().toUpperCase();
-  if (stated !== undefined && !['CT', 'MR', 'PT', 'US', 'OT'].includes(stated)) throw new AppError('INVALID_INPUT', `--modality ${stated}: use CT, MR, PT, US or OT.`);
+  if (stated !== undefined && !['CT', 'MR', 'PT', 'US', 'OT'].includes(stated))
+    throw new AppError('INVALID_INPUT', `--modality ${stated}: use CT, MR, PT, US or OT.`);
   if (stated && channelModality && stated !== channelModality) {
     invalid(`--modality ${stated} contradicts dataset.json's channel name "${channelNames[0]}" (${channelModality}).`);
   }
@@ -328,7 +349,8 @@ export async function describeNnunetResults(dirIn: string, opts: DescribeOptions
     const output = f.info.outputs.find((o) => o.name === 'logits') ?? (f.info.outputs.length === 1 ? f.info.outputs[0] : undefined);
     if (!output) invalid(`${where} has no output named "logits".`);
     if (input.name !== 'input') invalid(`${where}'s input is named "${input.name}"; the export script names it "input".`);
-    if (input.shape.length !== 5 || output.shape.length !== 5) invalid(`${where} is not a 3D network (input rank ${input.shape.length}, output rank ${output.shape.length}; 5 expected).`);
+    if (input.shape.length !== 5 || output.shape.length !== 5)
+      invalid(`${where} is not a 3D network (input rank ${input.shape.length}, output rank ${output.shape.length}; 5 expected).`);
     if (typeof input.shape[1] === 'number' && input.shape[1] !== 1) refuse(`${where} takes ${input.shape[1]} input channels; medseg feeds one.`);
     if (typeof output.shape[1] === 'number' && output.shape[1] !== classes) {
       invalid(`${where} gives ${output.shape[1]} output channels but dataset.json has ${labels.length} labels + background = ${classes}.`);
@@ -347,8 +369,23 @@ export async function describeNnunetResults(dirIn: string, opts: DescribeOptions
     if (mirrorAxes!.some((a) => !Number.isInteger(a) || a < 0 || a > 2)) invalid(`mirroring axes ${mirrorRaw} are not axes 0..2.`);
   }
 
-  const str = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback);
-  const kw = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
+  const resampling = (which: 'data' | 'probabilities', defaultOrder: number): NnunetResampling => {
+    const fn = conf[`resampling_fn_${which}`];
+    if (fn !== undefined && fn !== 'resample_data_or_seg_to_shape') {
+      refuse(`configuration ${configuration} resamples ${which} with ${String(fn)}; medseg reproduces resample_data_or_seg_to_shape only.`);
+    }
+    const kw = isRecord(conf[`resampling_fn_${which}_kwargs`]) ? (conf[`resampling_fn_${which}_kwargs`] as Record<string, unknown>) : {};
+    const int = (v: unknown, d: number): number => {
+      if (v === undefined) return d;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 5)
+        invalid(`configuration ${configuration} resampling_fn_${which}_kwargs has order ${String(v)}.`);
+      return v;
+    };
+    const force = kw.force_separate_z;
+    if (force !== undefined && force !== null && typeof force !== 'boolean')
+      invalid(`resampling_fn_${which}_kwargs.force_separate_z must be true, false or null.`);
+    return { order: int(kw.order, defaultOrder), orderZ: int(kw.order_z, 0), forceSeparateZ: (force as boolean | null | undefined) ?? null };
+  };
   return {
     sourceDir: dir,
     datasetName,
@@ -366,12 +403,8 @@ export async function describeNnunetResults(dirIn: string, opts: DescribeOptions
     transposeForward,
     transposeBackward,
     mirrorAxes,
-    resampling: {
-      data: str(conf.resampling_fn_data, 'resample_data_or_seg_to_shape'),
-      dataKwargs: kw(conf.resampling_fn_data_kwargs),
-      probabilities: str(conf.resampling_fn_probabilities, 'resample_data_or_seg_to_shape'),
-      probabilitiesKwargs: kw(conf.resampling_fn_probabilities_kwargs),
-    },
+    resamplingData: resampling('data', 3),
+    resamplingProbabilities: resampling('probabilities', 1),
     sizeDivisor: poolingDivisor(conf, 3),
     labels,
     folds,
@@ -386,4 +419,159 @@ export function defaultModelId(d: Pick<NnunetModelDescription, 'datasetName' | '
     .replace(/^[^a-z0-9]+/, '')
     .slice(0, 100);
   return id || 'nnunet-model';
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** The medseg manifest of a described nnU-Net model (schema: manifest.ts, its nnunet block). */
+export function nnunetManifest(d: NnunetModelDescription, id: string, foldPaths: string[]): Record<string, unknown> {
+  // nnunet vectors are in the transposed array order; the top level restates them in [i, j, k]
+  const spacingArr = [0, 0, 0];
+  const patchArr = [0, 0, 0];
+  d.transposeForward.forEach((arrayAxis, a) => {
+    spacingArr[arrayAxis] = d.spacingMm[a];
+    patchArr[arrayAxis] = d.patchSize[a];
+  });
+  const ct = d.ctIntensity;
+  const normalization =
+    d.normalization === 'CTNormalization' && ct
+      ? { scheme: d.normalization, mean: ct.mean, std: ct.sd, percentile00_5: ct.percentile005, percentile99_5: ct.percentile995 }
+      : { scheme: d.normalization };
+  return {
+    id,
+    version: d.folds.map((f) => f.onnxSha256.slice(0, 8)).join('+'),
+    name: `${d.datasetName} (nnU-Net ${d.configuration})`,
+    description: `Imported nnU-Net v2 model: ${d.trainer}__${d.plansName}__${d.configuration}, ${d.folds.length} fold(s) (${d.folds.map((f) => f.name).join(', ')}).`,
+    modality: d.modality,
+    dimensions: 3,
+    spacingMm: [...spacingArr].reverse(),
+    patchSize: [...patchArr].reverse(),
+    // every patch axis is a multiple of its own pooling divisor, so of their common divisor
+    sizeDivisor: d.sizeDivisor.reduce(gcd),
+    overlap: 0.5,
+    // the engine runs the nnunet block's normalisation; this restates it for readers of the top level
+    normalization:
+      d.normalization === 'CTNormalization' && ct
+        ? { type: 'ct-clip-zscore', clipHu: [ct.percentile005, ct.percentile995], mean: ct.mean, sd: Math.max(ct.sd, 1e-8) }
+        : { type: 'volume-zscore' },
+    outsideValue: d.modality === 'CT' ? -1024 : 0,
+    input: { name: 'input', layout: 'NCDHW', channels: 1 },
+    output: { name: 'logits', layout: 'NCDHW', activation: 'logits' },
+    labels: d.labels.map((l) => ({ value: l.value, name: l.name, colorRgb: l.colorRgb, kind: l.kind, postprocess: 'none' })),
+    intendedUse: 'Research model imported from nnU-Net results; not a medical device. Check its MODEL_CARD.md.',
+    nnunet: {
+      transposeForward: d.transposeForward,
+      transposeBackward: d.transposeBackward,
+      spacing: d.spacingMm,
+      patchSize: d.patchSize,
+      normalization: [normalization],
+      useMaskForNorm: [d.useMaskForNorm],
+      cropToNonzero: true,
+      resamplingData: d.resamplingData,
+      resamplingProbabilities: d.resamplingProbabilities,
+      anisotropyThreshold: 3,
+      tileStepSize: 0.5,
+      useMirroring: d.mirrorAxes === null || d.mirrorAxes.length > 0,
+      mirrorAxes: d.mirrorAxes ?? [0, 1, 2],
+      useGaussian: true,
+      folds: foldPaths,
+      source: `${d.trainer}__${d.plansName}__${d.configuration}`,
+    },
+  };
+}
+
+/** MODEL_CARD.md stub: what the importer knows for certain, and what the user must fill in. */
+export function nnunetModelCard(d: NnunetModelDescription, id: string, importedAt: Date): string {
+  const lines = [
+    `# ${id}`,
+    '',
+    `Imported from nnU-Net v2 results with \`medseg models import\` on ${importedAt.toISOString()}.`,
+    '',
+    '## Provenance',
+    '',
+    `- Source folder: \`${d.sourceDir}\``,
+    `- Dataset: ${d.datasetName}`,
+    `- Trainer / plans / configuration: ${d.trainer} / ${d.plansName} / ${d.configuration}`,
+    `- Input: one channel, "${d.channelName}" (${d.modality}), normalised with ${d.normalization}${d.useMaskForNorm ? ' inside the non-zero mask' : ''}`,
+    `- Network grid spacing ${d.spacingMm.join(' x ')} mm, patch ${d.patchSize.join(' x ')} (nnU-Net's transposed axes, transpose_forward ${JSON.stringify(d.transposeForward)})`,
+    `- Mirroring axes at inference: ${d.mirrorAxes === null ? 'not recorded by the export (all three assumed)' : JSON.stringify(d.mirrorAxes)}`,
+    `- Folds ensembled (softmax averaged): ${d.folds.map((f) => f.name).join(', ')}`,
+    '',
+    '| fold | network.onnx sha256 | checkpoint_final.pth sha256 |',
+    '|---|---|---|',
+    ...d.folds.map((f) => `| ${f.name} | \`${f.onnxSha256}\` | \`${f.checkpointSha256}\` |`),
+    '',
+    '## Labels',
+    '',
+    ...d.labels.map((l) => `- ${l.value}: ${l.name} (${l.kind})`),
+    '',
+    '## To fill in',
+    '',
+    '- Training data (where from, how many cases, which scanners), license of the weights and of the data.',
+    "- Held-out results (nnU-Net's cross-validation summary.json per fold).",
+    "- Intended use and known limits. medseg does not apply nnU-Net's postprocessing.pkl (largest-component rules).",
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export interface ImportOptions extends DescribeOptions {
+  /** Model id; default from the dataset and configuration. */
+  id?: string;
+  /** Where the model folder is written; default the user's models folder. */
+  modelsDir?: string;
+  /** Folders whose model ids are taken (default: bundled + user models). */
+  existingRoots?: string[];
+  now?: Date;
+}
+
+export interface ImportedModel {
+  id: string;
+  dir: string;
+  model: ModelFolder;
+  description: NnunetModelDescription;
+}
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * Writes <modelsDir>/<id>/ (manifest.json, MODEL_CARD.md, fold_N/network.onnx, model.onnx = the first fold) into a
+ * temporary folder, validates it as any model folder is validated, then renames it into place: a refused or
+ * interrupted import leaves nothing behind, and an existing model is never overwritten.
+ */
+export async function importNnunetModel(sourceDir: string, opts: ImportOptions = {}): Promise<ImportedModel> {
+  const d = await describeNnunetResults(sourceDir, opts);
+  const id = opts.id ?? defaultModelId(d);
+  if (!ID_PATTERN.test(id)) throw new AppError('INVALID_INPUT', `model id "${id}": use lower-case letters, digits, . _ - (starting with a letter or digit).`);
+  const modelsDir = resolve(opts.modelsDir ?? userModelsDir());
+  const target = join(modelsDir, id);
+  if (existsSync(target)) throw new AppError('CONFLICT', `${target} exists already: choose another --id or remove that folder.`);
+  const roots = opts.existingRoots ?? [bundledModelsDir(), userModelsDir()];
+  const taken = await listModels(roots.filter((r) => resolve(r) !== modelsDir));
+  if (taken.models.some((m) => m.manifest.id === id)) throw new AppError('CONFLICT', `a model with id ${id} exists already: choose another --id.`);
+
+  await mkdir(modelsDir, { recursive: true });
+  const tmp = join(modelsDir, `.import-${id}-${randomBytes(4).toString('hex')}`);
+  try {
+    const foldPaths: string[] = [];
+    for (const f of d.folds) {
+      const rel = `${f.name}/network.onnx`;
+      await mkdir(join(tmp, f.name), { recursive: true });
+      await copyFile(f.onnxPath, join(tmp, rel));
+      if ((await sha256File(join(tmp, rel))) !== f.onnxSha256) throw new AppError('IO_ERROR', `${rel} changed while it was copied.`);
+      foldPaths.push(rel);
+    }
+    // the registry validates and hashes model.onnx: the first fold, so a one-fold model is a plain model folder too
+    await copyFile(join(tmp, foldPaths[0]), join(tmp, 'model.onnx'));
+    await writeFile(join(tmp, 'manifest.json'), JSON.stringify(nnunetManifest(d, id, foldPaths), null, 2) + '\n');
+    await writeFile(join(tmp, 'MODEL_CARD.md'), nnunetModelCard(d, id, opts.now ?? new Date()));
+    await loadModelFolder(tmp); // the schema and the ONNX checks every model folder passes
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return { id, dir: target, model: await loadModelFolder(target), description: d };
 }
