@@ -100,7 +100,9 @@ const nnunetBlock = z
     useGaussian: z.boolean().default(true),
     /**
      * ONNX networks of the folds to ensemble, relative to the model folder (e.g. "fold_0/network.onnx"): each is
-     * run over the whole window grid; their softmax probabilities are averaged as nnU-Net does.
+     * run over the whole window grid and the folds' blended logits are averaged, which is what nnUNetPredictor
+     * does (predict_logits_from_preprocessed_data; nnUNetv2_ensemble, which averages softmax, is for ensembling
+     * different configurations' saved probabilities, not folds).
      */
     folds: z.array(z.string().regex(/^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]+\.onnx$/, 'a relative path to an .onnx file inside the model folder')).min(1),
     /** Where it came from (trainer, plans and configuration names, e.g. "nnUNetTrainer__nnUNetPlans__3d_fullres"). */
