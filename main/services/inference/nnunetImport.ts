@@ -497,7 +497,7 @@ export function nnunetModelCard(d: NnunetModelDescription, id: string, importedA
     `- Input: one channel, "${d.channelName}" (${d.modality}), normalised with ${d.normalization}${d.useMaskForNorm ? ' inside the non-zero mask' : ''}`,
     `- Network grid spacing ${d.spacingMm.join(' x ')} mm, patch ${d.patchSize.join(' x ')} (nnU-Net's transposed axes, transpose_forward ${JSON.stringify(d.transposeForward)})`,
     `- Mirroring axes at inference: ${d.mirrorAxes === null ? 'not recorded by the export (all three assumed)' : JSON.stringify(d.mirrorAxes)}`,
-    `- Folds ensembled (softmax averaged): ${d.folds.map((f) => f.name).join(', ')}`,
+    `- Folds ensembled (their blended logits averaged, as nnUNetPredictor does): ${d.folds.map((f) => f.name).join(', ')}`,
     '',
     '| fold | network.onnx sha256 | checkpoint_final.pth sha256 |',
     '|---|---|---|',
