@@ -18,7 +18,10 @@ export interface ModelFolder {
   dir: string;
   manifest: ModelManifest;
   onnxPath: string;
-  /** sha256 of model.onnx, hex: stored with every result so a segmentation names the exact weights. */
+  /**
+   * sha256 of model.onnx, hex: stored with every result so a segmentation names the exact weights. For an nnU-Net
+   * model (manifest.nnunet) the sha256 of its folds' list ("path NUL sha256" lines), since every fold runs.
+   */
   sha256: string;
   opset: number;
   sizeBytes: number;
@@ -95,13 +98,26 @@ export async function loadModelFolder(dirIn: string): Promise<ModelFolder> {
   const bytes = await readFile(onnxPath);
   const info = readOnnxInfo(bytes);
   const opset = validateOnnxAgainstManifest(info, manifest, where);
+  let sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (manifest.nnunet) {
+    // every fold runs: each must exist and fit the manifest, and the recorded hash must name them all
+    const folds = createHash('sha256');
+    for (const rel of manifest.nnunet.folds) {
+      const p = join(dir, rel);
+      if (!existsSync(p)) throw new AppError('MODEL_INVALID', `${where}: ${rel} (listed in nnunet.folds) is missing.`);
+      const foldBytes = await readFile(p);
+      validateOnnxAgainstManifest(readOnnxInfo(foldBytes), manifest, `${where}: ${rel}`);
+      folds.update(`${rel}\u0000${createHash('sha256').update(foldBytes).digest('hex')}\n`);
+    }
+    sha256 = folds.digest('hex');
+  }
   const warnings: string[] = [];
   if (!existsSync(join(dir, 'MODEL_CARD.md'))) warnings.push('MODEL_CARD.md is missing: nobody can tell what this model was trained on.');
   return {
     dir,
     manifest,
     onnxPath,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha256,
     opset,
     sizeBytes: (await stat(onnxPath)).size,
     warnings,
@@ -121,7 +137,8 @@ export async function listModels(roots: string[] = [bundledModelsDir(), userMode
   for (const root of roots) {
     if (!existsSync(root)) continue;
     for (const entry of (await readdir(root, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!entry.isDirectory()) continue;
+      // dot folders are not models (an import in progress writes .import-<id>-<random>)
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
       const dir = join(root, entry.name);
       if (!existsSync(join(dir, 'manifest.json')) && !existsSync(join(dir, 'model.onnx'))) continue; // e.g. train/
       try {

@@ -11,6 +11,7 @@ import { parseManifest } from '../../../main/services/inference/manifest.js';
 import { resolveModel } from '../../../main/services/inference/registry.js';
 import { runCliCaptured } from '../../helpers/cli.js';
 import { makeNnunetResults, TINY_DATASET, tinyPlans } from '../../helpers/nnunetResults.js';
+import { tinyConvOnnx } from '../../helpers/tinyOnnx.js';
 
 const sha256 = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -95,6 +96,26 @@ describe('nnU-Net v2 import: a good results folder', () => {
     const again = await runCliCaptured(['models', 'import', src, '--id', 'tiny-ct', '--json']);
     expect(again.code).toBe(1);
     expect(JSON.parse(again.stdout).error.code).toBe('CONFLICT');
+  });
+
+  it('the recorded sha256 names every fold: another fold_1 changes it; a missing or unfit fold makes the folder invalid', async () => {
+    const r = await importNnunetModel(makeNnunetResults(), { modelsDir, id: 'fold-hash' });
+    const fold1 = path.join(r.dir, 'fold_1', 'network.onnx');
+    const before = (await resolveModel('fold-hash')).sha256;
+    expect(before).not.toBe(sha256(path.join(r.dir, 'model.onnx')));
+    writeFileSync(fold1, tinyConvOnnx({ outChannels: 4, weights: [0.5, 0.1, -0.2, 0.3] }));
+    expect((await resolveModel('fold-hash')).sha256).not.toBe(before);
+    writeFileSync(fold1, tinyConvOnnx({ outChannels: 3 }));
+    await expect(resolveModel('fold-hash')).rejects.toMatchObject({
+      code: 'MODEL_INVALID',
+      message: expect.stringMatching(/fold_1\/network\.onnx.*3 channels/),
+    });
+    rmSync(fold1);
+    await expect(resolveModel('fold-hash')).rejects.toMatchObject({
+      code: 'MODEL_INVALID',
+      message: expect.stringMatching(/fold_1\/network\.onnx \(listed in nnunet\.folds\) is missing/),
+    });
+    rmSync(r.dir, { recursive: true });
   });
 
   it('transpose_forward is applied when restating spacing and patch in [i, j, k]; an MR channel name gives MR with z-score', async () => {
