@@ -5,10 +5,11 @@
 // The environment is set in this test process (a vitest fork of its own) before any WebGPU use, and is inherited by
 // the provider probe's child process. Needs Debian chromium (the SwiftShader ICD) and libvulkan1 (the Vulkan loader);
 // either missing fails the test: it never skips. Figures measured on a loaded 2-core machine: max logit difference
-// 1.8e-5, 0 of 27,648 labels different.
+// 1.8e-5, 0 of 27,648 labels different. 3D nnU-Net networks do not run on this provider (3D ConvTranspose): the test
+// checks the honest fallback to CPU.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -19,6 +20,8 @@ import { loadVolumeFromPath } from '../../../main/services/series/volumes.js';
 import { normalizeIntensities } from '../../../shared/domain/inference/normalize.js';
 import type { Volume } from '../../../shared/domain/volume.js';
 import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';
+import { fixtureModel, readInput, readReference } from '../../helpers/nnunetReference.js';
+import { tinyConvOnnx } from '../../helpers/tinyOnnx.js';
 
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const MODEL = path.join(REPO_DIR, 'models/lung-nodule-ct');
@@ -34,6 +37,35 @@ function crop(v: Volume, from: [number, number, number], size: [number, number, 
     for (let j = 0; j < size[1]; j++) for (let i = 0; i < size[0]; i++) out[n++] = v.voxels[from[0] + i + nx * (from[1] + j + ny * (from[2] + k))];
   const originLps = [0, 1, 2].map((r) => v.originLps[r] + [0, 1, 2].reduce((s, a) => s + v.directionLps[a][r] * v.spacingMm[a] * from[a], 0));
   return { ...v, dims: [...size], originLps: originLps as Volume['originLps'], voxels: out };
+}
+
+/**
+ * A model folder whose network is one 1x1 convolution: background below ~-400 HU, 'soft' between, 'bright' above
+ * ~+400 HU (logits -10x+3, 0, 10x-7 of x = HU windowed to [-1000, 1000] -> [0, 1]).
+ */
+function tinyIntensityModel(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'medseg-tiny-model-'));
+  writeFileSync(path.join(dir, 'model.onnx'), tinyConvOnnx({ outChannels: 3, spatialDims: 2, weights: [-10, 0, 10], bias: [3, 0, -7] }));
+  const label = (value: number, name: string) => ({ value, name, colorRgb: [value * 100, 50, 50], kind: 'other' });
+  const manifest = {
+    id: 'tiny-intensity',
+    version: '1',
+    name: 'one-layer intensity classes (test)',
+    modality: 'CT',
+    dimensions: 2,
+    spacingMm: [1, 1],
+    patchSize: [48, 48],
+    sizeDivisor: 16,
+    overlap: 0.25,
+    normalization: { type: 'ct-window01', windowHu: [-1000, 1000] },
+    outsideValue: -1024,
+    input: { name: 'input', layout: 'NCHW', channels: 1 },
+    output: { name: 'logits', layout: 'NCHW', activation: 'logits' },
+    labels: [label(1, 'soft'), label(2, 'bright')],
+  };
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  writeFileSync(path.join(dir, 'MODEL_CARD.md'), '# tiny-intensity\nTest model.\n');
+  return dir;
 }
 
 beforeAll(() => {
@@ -75,7 +107,8 @@ describe('WebGPU provider on SwiftShader', () => {
   });
 
   it('the engine with --device gpu runs on webgpu (recorded) and gives the CPU labels on a small real CT block', async () => {
-    const model = await loadModelFolder(MODEL);
+    // a one-layer network keeps SwiftShader's shader compilation short; the tile test above runs the real U-Net
+    const model = await loadModelFolder(tinyIntensityModel());
     const loaded = await loadVolumeFromPath(CT);
     const [nx, ny] = loaded.volume.dims;
     const block = crop(loaded.volume, [Math.floor(nx / 2) - 48, Math.floor(ny / 2) - 48, 0], [96, 96, 3]);
@@ -93,5 +126,41 @@ describe('WebGPU provider on SwiftShader', () => {
     );
     // a near-tie can flip; anything beyond a handful of voxels is a real difference
     expect(differ / cpu.labelMap.labels.length).toBeLessThan(0.001);
+    // the block holds all three classes, so equality is not that of two empty maps
+    expect(new Set(cpu.labelMap.labels).size).toBe(3);
+  });
+
+  it('a 3D nnU-Net model: the WebGPU provider cannot run 3D ConvTranspose, so --device auto ends on CPU, says why, same labels', async () => {
+    // measured: onnxruntime-node 1.30's WebGPU kernels create the session, then refuse the decoder's 3D ConvTranspose
+    // at run time ("Only Conv2d or Conv1d are supported"); the engine must fall back, not fail or give other labels
+    const base = fixtureModel('ct');
+    const model = { ...base, manifest: { ...base.manifest, nnunet: { ...base.manifest.nnunet!, useMirroring: false, folds: ['fold_0/network.onnx'] } } };
+    const c = readReference().cases.ct_aniso;
+    const [nk, nj, ni] = c.shape;
+    const [sk, sj, si] = c.spacing;
+    const volume: Volume = {
+      dims: [ni, nj, nk],
+      spacingMm: [si, sj, sk],
+      originLps: [0, 0, 0],
+      directionLps: [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      voxels: readInput(c),
+    };
+    const cpu = await segmentVolume(volume, model, { device: 'cpu', threads: 2 });
+    const gpu = await segmentVolume(volume, model, { device: 'auto', gpuProviders: ['webgpu'] });
+    expect(gpu.provider).toBe('cpu');
+    expect(gpu.fallbacks.find((f) => f.provider === 'webgpu')?.reason).toMatch(/ConvTranspose|Conv2d or Conv1d/);
+    let differ = 0;
+    for (let n = 0; n < cpu.labelMap.labels.length; n++) if (cpu.labelMap.labels[n] !== gpu.labelMap.labels[n]) differ++;
+    console.log(
+      `3D nnU-Net fixture, --device auto with webgpu: ran on ${gpu.provider} (${gpu.fallbacks
+        .map((f) => f.reason)
+        .join('; ')
+        .slice(0, 200)}); ${differ} of ${cpu.labelMap.labels.length} labels differ from cpu`,
+    );
+    expect(differ).toBe(0);
   });
 });
