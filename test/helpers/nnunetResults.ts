@@ -18,6 +18,7 @@ export interface ResultsFolderSpec {
   /** Output channels of the networks; default background + the dataset's labels. */
   outChannels?: number;
   inChannels?: number;
+  outputName?: string;
   /** Metadata the export writes; set a key to undefined to leave it out. */
   metadata?: Record<string, string | undefined>;
   /** Write the metadata's checkpoint sha256 of another file (a stale export). */
@@ -126,7 +127,12 @@ export function makeNnunetResults(spec: ResultsFolderSpec = {}): string {
       ...spec.metadata,
     };
     for (const [k, v] of Object.entries(wanted)) if (v !== undefined) metadata[k] = v;
-    const onnx = tinyConvOnnx({ inChannels: spec.inChannels ?? 1, outChannels: spec.outChannels ?? labelCount(dataset) + 1, metadata });
+    const onnx = tinyConvOnnx({
+      inChannels: spec.inChannels ?? 1,
+      outChannels: spec.outChannels ?? labelCount(dataset) + 1,
+      outputName: spec.outputName,
+      metadata,
+    });
     writeFileSync(path.join(dir, fold, 'network.onnx'), onnx);
   }
   return dir;

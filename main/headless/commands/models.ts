@@ -1,7 +1,8 @@
 // `medseg models [--validate DIR] [--json]`: lists the bundled and user models (and folders that fail validation),
 // or validates one external model folder and says exactly what is wrong with it.
 // `medseg models import DIR ...`: makes a model folder from nnU-Net v2 results (services/inference/nnunetImport.ts).
-import { listModels, loadModelFolder, type ModelFolder } from '../../services/inference/registry.js';
+import { resolve } from 'node:path';
+import { listModels, loadModelFolder, userModelsDir, type ModelFolder } from '../../services/inference/registry.js';
 import { parseCommandArgs, UsageError } from './common.js';
 import { EXIT_FAILED, EXIT_OK, type CliCommand, type CliIo } from './types.js';
 
@@ -39,7 +40,9 @@ async function importCommand(args: string[], io: CliIo): Promise<number> {
   if (values.json) io.stdout(JSON.stringify(summary) + '\n');
   else {
     io.stdout(`imported ${r.id}: ${m.modality} ${m.dimensions}D, ${summary.labels.length} labels, ${summary.folds.length} fold(s) -> ${r.dir}\n`);
-    io.stdout(`run it with: medseg segment PATH --model ${r.id}\n`);
+    // a model outside the folders medseg searches is named by its folder
+    const listed = values['models-dir'] === undefined || resolve(values['models-dir']) === resolve(userModelsDir());
+    io.stdout(`run it with: medseg segment PATH --model ${listed ? r.id : r.dir}\n`);
   }
   return EXIT_OK;
 }

@@ -194,7 +194,7 @@ async function readFolds(dir: string, only?: string[]): Promise<NnunetFold[]> {
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   let chosen = names;
   if (only) {
-    const wanted = only.map((f) => (f.startsWith('fold_') ? f : `fold_${f}`));
+    const wanted = [...new Set(only.map((f) => (f.startsWith('fold_') ? f : `fold_${f}`)))];
     const missing = wanted.filter((f) => !names.includes(f));
     if (missing.length) invalid(`${dir} has no ${missing.join(', ')} (it has: ${names.join(', ') || 'no fold_N folders'}).`);
     chosen = wanted;
@@ -346,8 +346,9 @@ export async function describeNnunetResults(dirIn: string, opts: DescribeOptions
     const where = `${f.name}/network.onnx`;
     if (f.info.inputs.length !== 1) invalid(`${where} has ${f.info.inputs.length} inputs; one image tensor expected.`);
     const input = f.info.inputs[0];
-    const output = f.info.outputs.find((o) => o.name === 'logits') ?? (f.info.outputs.length === 1 ? f.info.outputs[0] : undefined);
-    if (!output) invalid(`${where} has no output named "logits".`);
+    const output = f.info.outputs.find((o) => o.name === 'logits');
+    if (!output)
+      invalid(`${where} has no output named "logits" (it has: ${f.info.outputs.map((o) => o.name).join(', ')}); export it with scripts/export-nnunet-onnx.py.`);
     if (input.name !== 'input') invalid(`${where}'s input is named "${input.name}"; the export script names it "input".`);
     if (input.shape.length !== 5 || output.shape.length !== 5)
       invalid(`${where} is not a 3D network (input rank ${input.shape.length}, output rank ${output.shape.length}; 5 expected).`);

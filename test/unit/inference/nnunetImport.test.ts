@@ -223,6 +223,10 @@ describe('nnU-Net v2 import: refusals', () => {
       code: 'MODEL_INVALID',
       message: expect.stringMatching(/another checkpoint/),
     });
+    expect(await importError(makeNnunetResults({ outputName: 'output' }))).toMatchObject({
+      code: 'MODEL_INVALID',
+      message: expect.stringMatching(/no output named "logits" \(it has: output\)/),
+    });
     expect(await importError(makeNnunetResults({ outChannels: 3 }))).toMatchObject({
       code: 'MODEL_INVALID',
       message: expect.stringMatching(/3 output channels.*3 labels/),
@@ -246,6 +250,12 @@ describe('nnU-Net v2 import: refusals', () => {
     expect(r.stderr).toMatch(/MODEL_UNSUPPORTED: .*cascade/);
     expect((await runCliCaptured(['models', 'import', '--json'])).code).toBe(2);
     expect((await runCliCaptured(['models', 'import', src, '--folds', 'x'])).code).toBe(2);
+    // text mode, into a folder medseg does not search: the hint names the folder, not the id (and --folds 1,1 is one fold)
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'medseg-elsewhere-'));
+    const text = await runCliCaptured(['models', 'import', makeNnunetResults(), '--models-dir', elsewhere, '--id', 'elsewhere', '--folds', '1,1']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/imported elsewhere: CT 3D, 3 labels, 1 fold\(s\)/);
+    expect(text.stdout).toContain(`--model ${path.join(elsewhere, 'elsewhere')}`);
     expect(readdirSync(modelsDir).sort()).toEqual(before);
     expect(before.some((n) => n.startsWith('.import-'))).toBe(false);
     expect(existsSync(path.join(modelsDir, 'dataset042_tiny-3d_cascade_fullres'))).toBe(false);
