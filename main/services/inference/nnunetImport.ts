@@ -538,7 +538,7 @@ export interface ImportedModel {
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
 /**
- * Writes <modelsDir>/<id>/ (manifest.json, MODEL_CARD.md, fold_N/network.onnx, model.onnx = the first fold) into a
+ * Writes <modelsDir>/<id>/ (manifest.json, MODEL_CARD.md, fold_N/network.onnx) into a
  * temporary folder, validates it as any model folder is validated, then renames it into place: a refused or
  * interrupted import leaves nothing behind, and an existing model is never overwritten.
  */
@@ -564,8 +564,6 @@ export async function importNnunetModel(sourceDir: string, opts: ImportOptions =
       if ((await sha256File(join(tmp, rel))) !== f.onnxSha256) throw new AppError('IO_ERROR', `${rel} changed while it was copied.`);
       foldPaths.push(rel);
     }
-    // the registry validates and hashes model.onnx: the first fold, so a one-fold model is a plain model folder too
-    await copyFile(join(tmp, foldPaths[0]), join(tmp, 'model.onnx'));
     await writeFile(join(tmp, 'manifest.json'), JSON.stringify(nnunetManifest(d, id, foldPaths), null, 2) + '\n');
     await writeFile(join(tmp, 'MODEL_CARD.md'), nnunetModelCard(d, id, opts.now ?? new Date()));
     await loadModelFolder(tmp); // the schema and the ONNX checks every model folder passes

@@ -102,7 +102,8 @@ describe('nnU-Net v2 import: a good results folder', () => {
     const r = await importNnunetModel(makeNnunetResults(), { modelsDir, id: 'fold-hash' });
     const fold1 = path.join(r.dir, 'fold_1', 'network.onnx');
     const before = (await resolveModel('fold-hash')).sha256;
-    expect(before).not.toBe(sha256(path.join(r.dir, 'model.onnx')));
+    expect(before).not.toBe(sha256(path.join(r.dir, 'fold_0', 'network.onnx')));
+    expect(existsSync(path.join(r.dir, 'model.onnx'))).toBe(false);
     writeFileSync(fold1, tinyConvOnnx({ outChannels: 4, weights: [0.5, 0.1, -0.2, 0.3] }));
     expect((await resolveModel('fold-hash')).sha256).not.toBe(before);
     writeFileSync(fold1, tinyConvOnnx({ outChannels: 3 }));
@@ -113,7 +114,7 @@ describe('nnU-Net v2 import: a good results folder', () => {
     rmSync(fold1);
     await expect(resolveModel('fold-hash')).rejects.toMatchObject({
       code: 'MODEL_INVALID',
-      message: expect.stringMatching(/fold_1\/network\.onnx \(listed in nnunet\.folds\) is missing/),
+      message: expect.stringMatching(/fold_1\/network\.onnx is missing/),
     });
     rmSync(r.dir, { recursive: true });
   });

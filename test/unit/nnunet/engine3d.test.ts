@@ -6,7 +6,16 @@ import type { Volume } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/errors.js';
 import { segmentVolume, type SegmentProgress } from '../../../main/services/inference/engine.js';
 import { startSegmentation } from '../../../main/services/inference/runner.js';
-import { fixtureModel, readInput, readReference, readSeg } from '../../helpers/nnunetReference.js';
+import { fixtureModel, NNUNET_REF_DIR, readInput, readReference, readSeg } from '../../helpers/nnunetReference.js';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO_DIR } from '../../helpers/paths.js';
+import { loadModelFolder } from '../../../main/services/inference/registry.js';
+
+const DIST_RUNNER = `${REPO_DIR}/dist/main/services/inference/runner.js`;
+const DIST_WORKER = `${REPO_DIR}/dist/main/workers/inferenceWorker.js`;
 
 const ref = readReference();
 const ct = ref.cases.ct_aniso;
@@ -71,5 +80,28 @@ describe('engine: 3D nnU-Net models', () => {
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('MODEL_INVALID');
     expect((err as AppError).message).toMatch(/no nnunet block/);
+  });
+
+  it('a model folder with fold networks loads through the registry and runs in the compiled worker thread', async () => {
+    for (const file of [DIST_RUNNER, DIST_WORKER]) expect(existsSync(file), `${file} is missing: run npm run build first`).toBe(true);
+    const dir = mkdtempSync(path.join(tmpdir(), 'nn3d-model-'));
+    try {
+      for (const f of model.manifest.nnunet!.folds) cpSync(path.join(NNUNET_REF_DIR, 'ct', f), path.join(dir, f), { recursive: true });
+      writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...model.manifest, nnunet: { ...model.manifest.nnunet, useMirroring: false } }));
+      const loaded = await loadModelFolder(dir);
+      expect(loaded.onnxPath).toBe(path.join(dir, 'fold_0/network.onnx'));
+      const dist = (await import(pathToFileURL(DIST_RUNNER).href)) as typeof import('../../../main/services/inference/runner.js');
+      const job = dist.startSegmentation(ctVolume(), loaded, { device: 'cpu', threads: 1, mode: 'worker' });
+      expect(job.mode).toBe('worker');
+      const r = await job.promise;
+      const expected = readSeg(ct.runs.f01_nomirror);
+      let same = 0;
+      for (let i = 0; i < expected.length; i++) if (r.labelMap.labels[i] === expected[i]) same++;
+      expect(same / expected.length).toBeGreaterThanOrEqual(0.999);
+      rmSync(path.join(dir, 'fold_1/network.onnx'));
+      await expect(loadModelFolder(dir)).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/fold_1\/network.onnx is missing/) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
