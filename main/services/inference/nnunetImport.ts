@@ -550,7 +550,8 @@ export async function importNnunetModel(sourceDir: string, opts: ImportOptions =
   const target = join(modelsDir, id);
   if (existsSync(target)) throw new AppError('CONFLICT', `${target} exists already: choose another --id or remove that folder.`);
   const roots = opts.existingRoots ?? [bundledModelsDir(), userModelsDir()];
-  const taken = await listModels(roots.filter((r) => resolve(r) !== modelsDir));
+  // the id must be free everywhere models are looked up, and in the target folder (under any folder name)
+  const taken = await listModels([...roots.filter((r) => resolve(r) !== modelsDir), modelsDir]);
   if (taken.models.some((m) => m.manifest.id === id)) throw new AppError('CONFLICT', `a model with id ${id} exists already: choose another --id.`);
 
   await mkdir(modelsDir, { recursive: true });

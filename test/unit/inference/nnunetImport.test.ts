@@ -3,7 +3,7 @@
 // code and a message that names the problem, and a refused import leaves nothing behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeNnunetResults, importNnunetModel, modalityOfChannelName } from '../../../main/services/inference/nnunetImport.js';
@@ -96,6 +96,10 @@ describe('nnU-Net v2 import: a good results folder', () => {
     const again = await runCliCaptured(['models', 'import', src, '--id', 'tiny-ct', '--json']);
     expect(again.code).toBe(1);
     expect(JSON.parse(again.stdout).error.code).toBe('CONFLICT');
+    // also when the folder holding that id has another name
+    renameSync(dir, path.join(modelsDir, 'renamed-folder'));
+    expect(await importError(src, { id: 'tiny-ct' })).toMatchObject({ code: 'CONFLICT' });
+    renameSync(path.join(modelsDir, 'renamed-folder'), dir);
   });
 
   it('the recorded sha256 names every fold: another fold_1 changes it; a missing or unfit fold makes the folder invalid', async () => {
