@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'NOT_NIFTI',
   'CANCELLED',
   'MODEL_INVALID',
+  /** A well-formed model this engine cannot run correctly (a cascade, region-based labels, several input channels...). */
+  'MODEL_UNSUPPORTED',
   'INFERENCE_FAILED',
   'MODALITY_MISMATCH',
   'UNAUTHORIZED',

@@ -72,6 +72,8 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   NOT_NIFTI: 422,
   CANCELLED: 409,
   MODEL_INVALID: 422,
+  // a valid model of a kind this engine refuses to run (it would give wrong masks)
+  MODEL_UNSUPPORTED: 422,
   INFERENCE_FAILED: 500,
   UNAUTHORIZED: 401,
   CONFLICT: 409,

@@ -128,6 +128,7 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
           name: m.manifest.name,
           version: m.manifest.version,
           modality: m.manifest.modality,
+          dimensions: m.manifest.dimensions,
           description: m.manifest.description ?? null,
           sha256: m.sha256,
           labels: m.manifest.labels.map((l) => ({ value: l.value, name: l.name, kind: l.kind })),
@@ -145,7 +146,7 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
       // refusals before a job exists too (unsafe geometry first: no override helps there), so the caller learns
       // them from this call; the body region is checked by the job, which reads the files
       assertGeometrySegmentable(series.geometry);
-      checkModelFits(model, { modality: series.modality }, allowModalityMismatch === true);
+      checkModelFits(model, { modality: series.modality, directionLps: series.directionLps }, allowModalityMismatch === true);
       const jobId = nextJobId++;
       let lastSent = 0;
       const job = segmentSeries(db, seriesId, model, {
@@ -191,6 +192,7 @@ export function createAnalysisService(deps: AnalysisDeps): AnalysisService {
           model: s.model ?? null,
           provider: s.provider ?? null,
           seconds: s.seconds ?? null,
+          modalityOverride: modalityOverrideOf(s.params),
         })),
       };
     },
@@ -457,4 +459,10 @@ export function measurementWire(segmentationId: number, runId: number, r: Measur
       })),
     })),
   };
+}
+
+/** The mismatch the user overrode for this run (params.modalityCheck, stored by saveModelSegmentation), or null. */
+function modalityOverrideOf(params: unknown): string | null {
+  const check = (params as { modalityCheck?: { mismatchAllowed?: unknown; mismatch?: unknown } } | undefined)?.modalityCheck;
+  return check?.mismatchAllowed === true && typeof check.mismatch === 'string' ? check.mismatch : null;
 }

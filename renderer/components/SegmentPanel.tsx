@@ -20,6 +20,8 @@ export function SegmentPanel(props: { seriesId: number; segmentations: readonly 
   const [failure, setFailure] = useState<string | null>(null);
   const error = starting.error ?? failure;
   const [rows, setRows] = useState<SegRow[]>([]);
+  /** Per model id: why it does not suit this series (modality, region, orientation), or null when it does. */
+  const [unsuitable, setUnsuitable] = useState<Map<string, string | null>>(new Map());
   // A fast failure can announce 'segment.done' before segment.start has answered with the job id.
   const early = useRef(new Map<number, Done>());
   const current = useRef<number | null>(null);
@@ -34,6 +36,23 @@ export function SegmentPanel(props: { seriesId: number; segmentations: readonly 
       (e: unknown) => onStatus(`Models: ${e instanceof Error ? e.message : String(e)}`),
     );
   }, [onStatus]);
+
+  // the models that suit this series, first: preselect one when the current choice does not suit it
+  useEffect(() => {
+    let alive = true;
+    api.call('models.suggest', { seriesId }).then(
+      (r) => {
+        if (!alive) return;
+        setUnsuitable(new Map(r.models.map((m) => [m.id, m.reason])));
+        const firstFit = r.models.find((m) => m.fits)?.id;
+        setModelId((id) => (firstFit && (!id || r.models.find((m) => m.id === id)?.fits === false) ? firstFit : id));
+      },
+      () => alive && setUnsuitable(new Map()),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [seriesId]);
 
   useEffect(() => {
     let alive = true;
@@ -95,7 +114,8 @@ export function SegmentPanel(props: { seriesId: number; segmentations: readonly 
         <select value={modelId} onChange={(e) => setModelId(e.target.value)} data-testid="segment-model" disabled={!!job}>
           {models.map((m) => (
             <option key={m.id} value={m.id}>
-              {m.id} {m.version} ({m.modality})
+              {m.id} {m.version} ({m.modality}
+              {m.dimensions === 3 ? ', 3D' : ''}){unsuitable.get(m.id) ? ' - not for this series' : ''}
             </option>
           ))}
         </select>
@@ -112,6 +132,11 @@ export function SegmentPanel(props: { seriesId: number; segmentations: readonly 
         </select>
       </div>
       {model && <div className="muted small">{model.labels.map((l) => l.name).join(', ')}</div>}
+      {model && unsuitable.get(model.id) && (
+        <div className="muted small" data-testid="segment-model-unsuitable">
+          {unsuitable.get(model.id)}
+        </div>
+      )}
       {job ? (
         <div className="row">
           <progress data-testid="segment-progress" max={job.tilesTotal || 1} value={job.tilesDone} />
@@ -145,6 +170,12 @@ export function SegmentPanel(props: { seriesId: number; segmentations: readonly 
             )}
             {r.provider && <span className="muted small"> · {r.provider}</span>}
             {r.seconds !== null && <span className="muted small"> · {r.seconds.toFixed(1)} s</span>}
+            {r.modalityOverride && (
+              <span className="tag" title={r.modalityOverride} data-testid={`seg-override-${r.segmentationId}`}>
+                {' '}
+                override
+              </span>
+            )}
           </li>
         ))}
       </ul>

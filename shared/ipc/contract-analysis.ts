@@ -22,6 +22,8 @@ export const modelInfoSchema = z.object({
   name: z.string(),
   version: z.string(),
   modality: z.string(),
+  /** 2: slice model; 3: volume model (e.g. an imported nnU-Net 3d_fullres). */
+  dimensions: z.union([z.literal(2), z.literal(3)]),
   description: z.string().nullable(),
   sha256: z.string(),
   labels: z.array(labelIdentitySchema),
@@ -136,6 +138,8 @@ export const analysisMethods = {
           model: z.object({ id: z.string(), version: z.string(), sha256: z.string() }).nullable(),
           provider: z.string().nullable(),
           seconds: z.number().nullable(),
+          /** Set when the user ran the model on a series it was not made for (modality, region, orientation): why. */
+          modalityOverride: z.string().nullable(),
         }),
       ),
     }),

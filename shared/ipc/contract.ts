@@ -16,6 +16,7 @@ import {
 } from '../domain/schemas.js';
 import { analysisEvents, analysisMethods } from './contract-analysis.js';
 import { editMethods } from './contract-edit.js';
+import { modelMethods } from './contract-models.js';
 
 /** A path on the machine running the services; existence is checked by the service, never trusted here. */
 const localPath = z.string().min(1).max(4096);
@@ -111,6 +112,7 @@ export const methods = {
   },
   ...editMethods,
   ...analysisMethods,
+  ...modelMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -52,7 +52,7 @@ export const command: CliCommand = {
     assertSegmentable(loaded.volume, loaded.geometry, model);
     const modalityCheck = checkModelFits(
       model,
-      { modality: loaded.modality || statedModality || '', bodyPart: loaded.bodyPart },
+      { modality: loaded.modality || statedModality || '', bodyPart: loaded.bodyPart, directionLps: loaded.volume.directionLps },
       values['allow-modality-mismatch'] === true,
     );
     // resolve where it will be stored before the long run, so a bad --db fails fast

@@ -12,6 +12,7 @@ import { resampleLabelsNearest, resampleLinear } from '../../../shared/domain/re
 import { accumulateTile, argmaxClasses, gaussianWeights, softmaxChannels, tileStarts } from '../../../shared/domain/inference/window.js';
 import { keepEnclosedComponents, keepLargestComponents } from '../../../shared/domain/inference/postprocess.js';
 import { createSessionFor, createSessionWithFallback, firstLine, type ProviderFallback, type SessionOptions } from './providers.js';
+import { predictNnunet3d } from './nnunet3d.js';
 
 export interface SegmentProgress {
   tilesDone: number;
@@ -131,15 +132,62 @@ async function runSlices(
   return out;
 }
 
+/**
+ * A 3D nnU-Net model on the series as stored: the voxel buffer (i fastest) is nnU-Net's array [k, j, i] with spacing
+ * [sk, sj, si], as nnU-Net would read the same image through SimpleITK, so labels come back on the series grid.
+ */
+async function segmentVolume3d(volume: Volume, model: ModelFolder, opts: SegmentOptions, t0: number): Promise<SegmentResult> {
+  const m = model.manifest;
+  const [ni, nj, nk] = volume.dims;
+  const [si, sj, sk] = volume.spacingMm;
+  const r = await predictNnunet3d(volume.voxels, [nk, nj, ni], [sk, sj, si], model, opts);
+  const removed: Record<string, number> = {};
+  const organs = m.labels.filter((l) => l.postprocess === 'largest-component');
+  if (organs.length) {
+    const byValue = keepLargestComponents(
+      r.labels,
+      volume.dims,
+      organs.map((l) => l.value),
+    );
+    for (const l of organs) removed[l.name] = byValue.get(l.value) ?? 0;
+  }
+  for (const l of m.labels) {
+    if (l.postprocess === 'inside-label' && l.insideLabel !== undefined) {
+      removed[l.name] = keepEnclosedComponents(r.labels, volume.dims, l.value, l.insideLabel, l.minEnclosedFraction ?? 0.5);
+    }
+  }
+  return {
+    labelMap: {
+      dims: [...volume.dims],
+      spacingMm: [...volume.spacingMm],
+      originLps: [...volume.originLps],
+      directionLps: [[...volume.directionLps[0]], [...volume.directionLps[1]], [...volume.directionLps[2]]],
+      labels: r.labels,
+      table: m.labels.map(({ value, name, colorRgb, kind }) => ({ value, name, colorRgb: [...colorRgb], kind })),
+    },
+    provider: r.provider,
+    fallbacks: r.fallbacks,
+    seconds: (performance.now() - t0) / 1000,
+    params: {
+      device: opts.device,
+      threads: opts.threads ?? null,
+      patchSize: [...m.nnunet!.patchSize],
+      overlap: 1 - m.nnunet!.tileStepSize,
+      // nnU-Net's network grid: transposed array axes, not [i, j, k]
+      modelGrid: { dims: r.networkGrid.shape, spacingMm: r.networkGrid.spacingMm },
+      tiles: r.tiles * r.folds.length,
+      removedByPostprocessVoxels: removed,
+    },
+  };
+}
+
 export async function segmentVolume(volume: Volume, model: ModelFolder, opts: SegmentOptions): Promise<SegmentResult> {
   const t0 = performance.now();
   const m = model.manifest;
-  if (m.dimensions !== 2) {
-    throw new AppError('MODEL_INVALID', `Model ${m.id} is ${m.dimensions}D; this engine version runs 2D (slice) models only.`);
-  }
   if (volume.voxels.length !== voxelCount(volume)) {
     throw new AppError('INVALID_INPUT', `Volume has ${volume.voxels.length} voxels but its grid needs ${voxelCount(volume)}.`);
   }
+  if (m.dimensions === 3) return segmentVolume3d(volume, model, opts, t0);
   const patch = opts.patchSize ?? m.patchSize;
   if (patch.some((p) => p % m.sizeDivisor !== 0 || p <= 0)) {
     throw new AppError('INVALID_INPUT', `Tile size ${patch.join('x')} is not a multiple of ${m.sizeDivisor}.`);

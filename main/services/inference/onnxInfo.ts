@@ -16,6 +16,8 @@ export interface OnnxInfo {
   opsets: Map<string, number>;
   inputs: OnnxTensorInfo[];
   outputs: OnnxTensorInfo[];
+  /** ModelProto.metadata_props: free key/value strings an exporter wrote (e.g. the nnU-Net export's provenance). */
+  metadata: Map<string, string>;
 }
 
 class Reader {
@@ -114,7 +116,7 @@ function readValueInfo(r: Reader): OnnxTensorInfo {
 
 export function readOnnxInfo(bytes: Uint8Array): OnnxInfo {
   const r = new Reader(bytes);
-  const info: OnnxInfo = { irVersion: 0, opsets: new Map(), inputs: [], outputs: [] };
+  const info: OnnxInfo = { irVersion: 0, opsets: new Map(), inputs: [], outputs: [], metadata: new Map() };
   let sawGraph = false;
   while (!r.done()) {
     const f = r.next();
@@ -129,6 +131,17 @@ export function readOnnxInfo(bytes: Uint8Array): OnnxInfo {
         else if (g.field === 2 && g.wire === 0) version = g.value;
       }
       info.opsets.set(domain === 'ai.onnx' ? '' : domain, version);
+    } else if (f.field === 14 && f.wire === 2) {
+      // StringStringEntryProto: key (1), value (2)
+      const e = r.sub(f.start, f.end);
+      let key = '';
+      let value = '';
+      while (!e.done()) {
+        const g = e.next();
+        if (g.field === 1 && g.wire === 2) key = e.text(g.start, g.end);
+        else if (g.field === 2 && g.wire === 2) value = e.text(g.start, g.end);
+      }
+      info.metadata.set(key, value);
     } else if (f.field === 7 && f.wire === 2) {
       sawGraph = true;
       const g = r.sub(f.start, f.end);

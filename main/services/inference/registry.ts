@@ -18,7 +18,7 @@ export interface ModelFolder {
   dir: string;
   manifest: ModelManifest;
   onnxPath: string;
-  /** sha256 of model.onnx, hex: stored with every result so a segmentation names the exact weights. */
+  /** sha256 of model.onnx (of the fold networks, concatenated, for nnU-Net models), hex: stored with every result so a segmentation names the exact weights. */
   sha256: string;
   opset: number;
   sizeBytes: number;
@@ -60,10 +60,11 @@ export function validateOnnxAgainstManifest(info: OnnxInfo, m: ModelManifest, wh
   ] as const) {
     if (t.elemType !== FLOAT32) fail(`${role} "${t.name}" has ONNX element type ${t.elemType}; float32 (1) is required.`);
     if (t.shape.length !== rank) fail(`${role} "${t.name}" has rank ${t.shape.length}; a ${m.dimensions}D model needs rank ${rank} (${m.input.layout}).`);
-    // spatial axes fixed in the graph must equal the manifest's patch
+    // spatial axes fixed in the graph must equal the manifest's patch (for nnU-Net, in the network's axis order)
+    const patch = m.nnunet ? m.nnunet.patchSize : m.patchSize;
     t.shape.slice(2).forEach((d, axis) => {
-      if (typeof d === 'number' && d !== m.patchSize[axis]) {
-        fail(`${role} "${t.name}" has fixed spatial size ${t.shape.slice(2).join('x')} but manifest patchSize is ${m.patchSize.join('x')}.`);
+      if (typeof d === 'number' && d !== patch[axis]) {
+        fail(`${role} "${t.name}" has fixed spatial size ${t.shape.slice(2).join('x')} but manifest patchSize is ${patch.join('x')}.`);
       }
     });
   }
@@ -81,10 +82,8 @@ export async function loadModelFolder(dirIn: string): Promise<ModelFolder> {
   const dir = resolve(dirIn);
   const where = `model folder ${dir}`;
   const manifestPath = join(dir, 'manifest.json');
-  const onnxPath = join(dir, 'model.onnx');
   if (!existsSync(dir)) throw new AppError('NOT_FOUND', `${where} does not exist.`);
   if (!existsSync(manifestPath)) throw new AppError('MODEL_INVALID', `${where}: manifest.json is missing.`);
-  if (!existsSync(onnxPath)) throw new AppError('MODEL_INVALID', `${where}: model.onnx is missing.`);
   let json: unknown;
   try {
     json = JSON.parse(await readFile(manifestPath, 'utf8'));
@@ -92,16 +91,26 @@ export async function loadModelFolder(dirIn: string): Promise<ModelFolder> {
     throw new AppError('MODEL_INVALID', `${where}: manifest.json is not valid JSON (${(err as Error).message}).`);
   }
   const manifest = parseManifest(json, where);
+  // a 3D nnU-Net model has one network per fold (nnunet.folds); the first one stands for the model in listings
+  const networks = manifest.nnunet ? manifest.nnunet.folds : ['model.onnx'];
+  for (const f of networks) if (!existsSync(join(dir, f))) throw new AppError('MODEL_INVALID', `${where}: ${f} is missing.`);
+  const onnxPath = join(dir, networks[0]);
+  const hash = createHash('sha256');
+  let opset = 0;
+  for (const f of networks) {
+    const b = await readFile(join(dir, f));
+    opset = validateOnnxAgainstManifest(readOnnxInfo(b), manifest, `${where} (${f})`);
+    hash.update(b);
+  }
   const bytes = await readFile(onnxPath);
-  const info = readOnnxInfo(bytes);
-  const opset = validateOnnxAgainstManifest(info, manifest, where);
   const warnings: string[] = [];
   if (!existsSync(join(dir, 'MODEL_CARD.md'))) warnings.push('MODEL_CARD.md is missing: nobody can tell what this model was trained on.');
   return {
     dir,
     manifest,
     onnxPath,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    // of model.onnx, or of all fold networks in manifest order
+    sha256: networks.length === 1 ? createHash('sha256').update(bytes).digest('hex') : hash.digest('hex'),
     opset,
     sizeBytes: (await stat(onnxPath)).size,
     warnings,
@@ -121,7 +130,8 @@ export async function listModels(roots: string[] = [bundledModelsDir(), userMode
   for (const root of roots) {
     if (!existsSync(root)) continue;
     for (const entry of (await readdir(root, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!entry.isDirectory()) continue;
+      // dot folders are not models (an import in progress writes .import-<id>-<random>)
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
       const dir = join(root, entry.name);
       if (!existsSync(join(dir, 'manifest.json')) && !existsSync(join(dir, 'model.onnx'))) continue; // e.g. train/
       try {

@@ -5,8 +5,9 @@ import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/errors.js';
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import { requirePhysicalUnits } from '../../../shared/domain/geometryGate.js';
-import { sameGrid, voxelVolumeMl, type Volume, type VolumeGeometry } from '../../../shared/domain/volume.js';
+import { sameGrid, voxelVolumeMl, type Mat3, type Volume, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
+import { orientationMismatch, sliceOrientation } from '../../../shared/domain/inference/modelChoice.js';
 import { listCatalog } from '../../db/catalog.js';
 import { saveSegmentation } from '../../db/segmentations.js';
 import { loadSeriesVolume } from '../series/volumes.js';
@@ -48,6 +49,8 @@ export function assertSegmentable(volume: Volume, geometry: GeometryReport, mode
 export interface SeriesKind {
   modality: string;
   bodyPart?: string;
+  /** The grid's axes; a 3D nnU-Net model needs the slice orientation it was trained on. */
+  directionLps?: Mat3;
 }
 
 /** The provenance of the modality check, stored in the segmentation's params. */
@@ -80,6 +83,9 @@ export function checkModelFits(model: ModelFolder, series: SeriesKind, allowMism
     mismatch = `the series is ${seriesModality} but model ${m.id} was made for ${m.modality}`;
   } else if (m.bodyRegion && !UNSPECIFIC_BODY_PARTS.has(bodyPart) && !m.bodyRegion.some((r) => r.replace(/\s+/g, '') === bodyPart)) {
     mismatch = `the series shows ${bodyPart} but model ${m.id} was made for ${m.bodyRegion.join('/')}`;
+  } else if (series.directionLps) {
+    const why = orientationMismatch(m, sliceOrientation(series.directionLps));
+    if (why) mismatch = `${why} (model ${m.id})`;
   }
   if (mismatch && !allowMismatch) {
     throw new AppError(
@@ -153,7 +159,11 @@ export function segmentSeries(db: Database, seriesId: number, model: ModelFolder
   const promise = (async () => {
     const loaded = await loadSeriesVolume(db, seriesId);
     assertSegmentable(loaded.volume, loaded.geometry, model);
-    const check = checkModelFits(model, { modality: loaded.modality, bodyPart: loaded.bodyPart }, allowModalityMismatch === true);
+    const check = checkModelFits(
+      model,
+      { modality: loaded.modality, bodyPart: loaded.bodyPart, directionLps: loaded.volume.directionLps },
+      allowModalityMismatch === true,
+    );
     if (cancelled) throw new AppError('CANCELLED', 'Segmentation cancelled; nothing was saved.');
     job = startSegmentation(loaded.volume, model, jobOpts);
     const result = await job.promise;

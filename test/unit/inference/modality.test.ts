@@ -113,6 +113,11 @@ describe('model modality and body region check', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(done.error).toBeUndefined();
+    // the provenance list says which run was an override, and why
+    const prov = await call('segmentations.provenance', { seriesId });
+    if (!prov.ok) throw new Error(prov.error.message);
+    const rows = (prov.result as { segmentations: { segmentationId: number; modalityOverride: string | null }[] }).segmentations;
+    expect(rows.find((x) => x.segmentationId === done!.segmentationId)?.modalityOverride).toMatch(/the series is MR but model abdomen-ct was made for CT/);
     const exported = await call('measure.export', { segmentationId: done.segmentationId, format: 'json' });
     if (!exported.ok) throw new Error(exported.error.message);
     expect(JSON.parse((exported.result as { text: string }).text).intensityUnit).toBe('a.u.');

@@ -219,7 +219,7 @@ print(json.dumps(sorted((set(np.unique(a[:, :, 0]).tolist()) | set(np.unique(a[:
     expect(order.at(-1)).toBe('segment.done');
     const listed = result<MethodOutput<'segmentations.provenance'>>(await call('segmentations.provenance', { seriesId: 1 }));
     const row = listed.segmentations.find((s) => s.segmentationId === done.segmentationId)!;
-    expect(row).toMatchObject({ source: 'model', provider: 'cpu', model: expect.objectContaining({ id: 'abdomen-ct' }) });
+    expect(row).toMatchObject({ source: 'model', provider: 'cpu', model: expect.objectContaining({ id: 'abdomen-ct' }), modalityOverride: null });
     const m = result<MethodOutput<'measure.segmentation'>>(
       await call('measure.segmentation', { segmentationId: done.segmentationId as number, connectivity: 26 }),
     );
