@@ -14,7 +14,7 @@ export interface SurfaceOptions {
   targetTriangles?: number;
   /** Gaussian blur of the mask, in voxels of each axis (default 0.6). */
   blurSigmaVoxels?: number;
-  /** Taubin λ|μ pairs (default 10). */
+  /** Taubin λ|μ pairs (default 20). */
   taubinIterations?: number;
 }
 
@@ -76,7 +76,7 @@ export function labelSurface(grid: VolumeGeometry & { labels: Labels }, value: n
       continue;
     }
     const mesh = placeInLps(ijkMesh, grid, lo);
-    taubinSmooth(mesh, opts.taubinIterations ?? 10);
+    taubinSmooth(mesh, opts.taubinIterations ?? 20);
     return { mesh, step, meshVolumeMm3: meshVolume(mesh), areaMm2: meshArea(mesh), bounds: meshBounds(mesh) };
   }
 }
