@@ -12,9 +12,9 @@ export const MESH_COMPUTATION_VERSION = 'mesh-1';
 export interface SurfaceOptions {
   /** Upper bound on triangles (default 100 000). */
   targetTriangles?: number;
-  /** Gaussian blur of the mask, in voxels of each axis (default 0.6). */
+  /** Gaussian blur of the mask, in voxels of each axis (default 0.45: removes the staircase, shrinks a 5 mm lesion by under 1 %). */
   blurSigmaVoxels?: number;
-  /** Taubin λ|μ pairs (default 20). */
+  /** Taubin λ|μ pairs (default 50). */
   taubinIterations?: number;
 }
 
@@ -57,7 +57,7 @@ const EMPTY: LabelSurface = { mesh: { positions: new Float64Array(0), triangles:
 /** The surface of voxels equal to `value` (closed even where the label touches the grid edge: it is capped there). */
 export function labelSurface(grid: VolumeGeometry & { labels: Labels }, value: number, opts: SurfaceOptions = {}): LabelSurface {
   const budget = opts.targetTriangles ?? 100_000;
-  const sigma0 = opts.blurSigmaVoxels ?? 0.6;
+  const sigma0 = opts.blurSigmaVoxels ?? 0.45;
   const box = labelBoundingBox(grid.labels, grid.dims, value);
   if (!box) return { ...EMPTY, mesh: { positions: new Float64Array(0), triangles: new Uint32Array(0) } };
   let step = 1;
@@ -76,7 +76,7 @@ export function labelSurface(grid: VolumeGeometry & { labels: Labels }, value: n
       continue;
     }
     const mesh = placeInLps(ijkMesh, grid, lo);
-    taubinSmooth(mesh, opts.taubinIterations ?? 20);
+    taubinSmooth(mesh, opts.taubinIterations ?? 50);
     return { mesh, step, meshVolumeMm3: meshVolume(mesh), areaMm2: meshArea(mesh), bounds: meshBounds(mesh) };
   }
 }
