@@ -40,6 +40,7 @@ export function resectByPlane(
   plane: CutPlane,
   keep: 'positive' | 'negative',
   lesions: { value: number; name: string }[] = [],
+  anchors: readonly InstanceAnchor[] = [],
 ): ResectionFigures {
   if (!(norm(plane.normalLps) > 0) || !plane.normalLps.every(Number.isFinite) || !plane.pointLps.every(Number.isFinite)) {
     throw new AppError('INVALID_INPUT', 'The cut plane needs a finite point and a non-zero normal.');
@@ -68,7 +69,7 @@ export function resectByPlane(
     return kept / SUBSAMPLES ** 3;
   };
   const figures = resectionVolumes(grid, organLabel, keptFraction);
-  const marginsMm = lesionInstances(grid, lesions).map((inst) => {
+  const marginsMm = lesionInstances(grid, lesions, anchors).map((inst) => {
     let least = Infinity;
     for (const p of inst.voxels) {
       const [i, j, k] = ijkOf(grid.dims, p);
@@ -147,14 +148,37 @@ interface LesionInstance {
   voxels: Int32Array;
 }
 
-/** Connected components (6-connected, numbered per label in scan order from 1) of the lesion labels. */
-export function lesionInstances(grid: LabelGrid, lesions: { value: number; name: string }[]): LesionInstance[] {
+/** A lesion instance's number and the voxel its identity follows (shared/domain/measure/instanceIdentity.ts). */
+export interface InstanceAnchor {
+  labelValue: number;
+  instanceId: number;
+  anchorIjk: Vec3;
+}
+
+/**
+ * Connected components (6-connected) of the lesion labels. A component holding the anchor of a measured instance
+ * takes that instance's number (so numbers match the measurement table); others are numbered per label in scan
+ * order after the largest anchored number.
+ */
+export function lesionInstances(grid: LabelGrid, lesions: { value: number; name: string }[], anchors: readonly InstanceAnchor[] = []): LesionInstance[] {
   if (lesions.length === 0) return [];
   const cc = connectedComponents(grid.labels, grid.dims, new Set(lesions.map((l) => l.value)), 6);
-  const perLabel = new Map<number, number>();
+  const [nx, ny] = grid.dims;
+  const anchoredId = new Map<number, number>();
+  for (const a of anchors) {
+    const [i, j, k] = a.anchorIjk;
+    if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= grid.dims[2]) continue;
+    const component = cc.ids[i + nx * (j + ny * k)];
+    if (component > 0 && cc.components[component - 1].label === a.labelValue && !anchoredId.has(component)) anchoredId.set(component, a.instanceId);
+  }
+  const next = new Map<number, number>();
+  for (const a of anchors) next.set(a.labelValue, Math.max(next.get(a.labelValue) ?? 0, a.instanceId));
   return cc.components.map((c) => {
-    const instance = (perLabel.get(c.label) ?? 0) + 1;
-    perLabel.set(c.label, instance);
+    let instance = anchoredId.get(c.id);
+    if (instance === undefined) {
+      instance = (next.get(c.label) ?? 0) + 1;
+      next.set(c.label, instance);
+    }
     return { label: c.label, name: lesions.find((l) => l.value === c.label)!.name, instance, voxels: cc.order.subarray(c.start, c.start + c.voxels) };
   });
 }
