@@ -1,9 +1,13 @@
 // Surfaces of analytic ellipsoids on oblique, anisotropic (and mirrored) grids: closed, outward, and enclosing the
 // analytic and the voxel volume within 1 % at full resolution; the triangle budget is kept.
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { labelSurface } from '../../../shared/domain/mesh/labelSurface.js';
 import { edgeTopology, meshVolume } from '../../../shared/domain/mesh/meshMetrics.js';
 import { voxelVolumeMl, type Vec3 } from '../../../shared/domain/volume.js';
+import { REPO_DIR } from '../../helpers/paths.js';
+import { surfacesInProcess } from '../../../main/services/planning/surfaceRunner.js';
 import { ellipsoidVolumeMm3, obliqueDirection, paintEllipsoids, type Ellipsoid } from '../../helpers/planningPhantoms.js';
 
 const centre: Vec3 = [12, -30, 85];
@@ -73,5 +77,22 @@ describe('labelSurface on analytic phantoms', () => {
     const topo = edgeTopology(s.mesh);
     expect([topo.unpairedEdges, topo.repeatedEdges]).toEqual([0, 0]);
     expect(meshVolume(s.mesh)).toBeGreaterThan(0);
+  });
+});
+
+// The worker runs compiled JS: this uses the runner from dist/ (npm test builds first).
+describe('mesh worker', () => {
+  it('gives the in-process surfaces from the compiled worker thread', async () => {
+    const runner = `${REPO_DIR}/dist/main/services/planning/surfaceRunner.js`;
+    for (const file of [runner, `${REPO_DIR}/dist/main/workers/meshWorker.js`])
+      expect(existsSync(file), `${file} is missing: run npm run build first`).toBe(true);
+    const dist = (await import(pathToFileURL(runner).href)) as typeof import('../../../main/services/planning/surfaceRunner.js');
+    const grid = paintEllipsoids([1.2, 1.2, 2], obliqueDirection(0.3, 0.5), 50, centre, [{ ...ellipsoid, semiAxesMm: [12, 9, 14] }]);
+    const inWorker = await dist.computeSurfaces(grid, [3], 20_000, 'worker');
+    const inProcess = surfacesInProcess(grid, [3], 20_000);
+    expect(inWorker[0].triangles).toEqual(inProcess[0].triangles);
+    expect(inWorker[0].vertices).toEqual(inProcess[0].vertices);
+    expect(inWorker[0].voxels).toBe(inProcess[0].voxels);
+    expect(grid.labels.some((v) => v === 3)).toBe(true); // the caller's labels were copied, not taken
   });
 });
