@@ -47,17 +47,22 @@ describe('labelSurface on analytic phantoms', () => {
     });
   }
 
-  it('keeps the triangle budget by sampling coarser, still closed and within 3 % of the analytic volume', () => {
+  // measured: +0.09 % at 2/3 of the full triangle count (collapses only), −0.42 % at 1/8 (2³ blocks, then collapses)
+  it('keeps the triangle budget (edge collapse, after coarser blocks when far over it): closed, within 1 % of the analytic volume', () => {
     const grid = paintEllipsoids(spacing, obliqueDirection(0.3, 0.5), 90, centre, [ellipsoid]);
     const full = labelSurface(grid, 3, { targetTriangles: 1_000_000 });
-    const budget = Math.floor(full.mesh.triangles.length / 3 / 5);
-    const s = labelSurface(grid, 3, { targetTriangles: budget });
-    expect(s.step).toBeGreaterThan(1);
-    expect(s.mesh.triangles.length / 3).toBeLessThanOrEqual(budget);
-    const topo = edgeTopology(s.mesh);
-    expect([topo.unpairedEdges, topo.repeatedEdges]).toEqual([0, 0]);
-    // 3³ blocks here: a coarser surface, measured −1.2 % (chords across the curvature)
-    expect(Math.abs(s.meshVolumeMm3 / ellipsoidVolumeMm3(ellipsoid) - 1)).toBeLessThan(0.03);
+    const n = full.mesh.triangles.length / 3;
+    for (const [budget, coarser] of [
+      [Math.floor(n / 1.5), false],
+      [Math.floor(n / 8), true],
+    ] as const) {
+      const s = labelSurface(grid, 3, { targetTriangles: budget });
+      expect(s.step > 1).toBe(coarser);
+      expect(s.mesh.triangles.length / 3).toBeLessThanOrEqual(budget);
+      const topo = edgeTopology(s.mesh);
+      expect([topo.unpairedEdges, topo.repeatedEdges]).toEqual([0, 0]);
+      expect(Math.abs(s.meshVolumeMm3 / ellipsoidVolumeMm3(ellipsoid) - 1)).toBeLessThan(0.01);
+    }
   });
 
   it('a sphere: area within 4 % of 4πR² (measured +2.7 %: residual ripple), smoothing does not shrink it, and an absent label gives an empty surface', () => {
