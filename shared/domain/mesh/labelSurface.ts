@@ -95,7 +95,7 @@ export function labelSurface(grid: VolumeGeometry & { labels: Labels }, value: n
 }
 
 /** Mean of each step³ block (blocks past the edge average what they hold with zeros). */
-function blockMean(fine: Float32Array, dims: Vec3, step: number): { field: Float32Array; dims: Vec3 } {
+export function blockMean(fine: Float32Array, dims: Vec3, step: number): { field: Float32Array; dims: Vec3 } {
   const coarse: Vec3 = [Math.ceil(dims[0] / step), Math.ceil(dims[1] / step), Math.ceil(dims[2] / step)];
   const field = new Float32Array(coarse[0] * coarse[1] * coarse[2]);
   let p = 0;
@@ -112,7 +112,7 @@ function blockMean(fine: Float32Array, dims: Vec3, step: number): { field: Float
 }
 
 /** 1 where the label is, 0 elsewhere and outside the grid, over the box [lo, lo + dims). */
-function croppedMask(labels: Labels, gridDims: Vec3, value: number, lo: Vec3, dims: Vec3): Float32Array {
+export function croppedMask(labels: Labels, gridDims: Vec3, value: number, lo: Vec3, dims: Vec3): Float32Array {
   const [gx, gy, gz] = gridDims;
   const field = new Float32Array(dims[0] * dims[1] * dims[2]);
   for (let k = 0; k < dims[2]; k++) {
@@ -133,7 +133,7 @@ function croppedMask(labels: Labels, gridDims: Vec3, value: number, lo: Vec3, di
 }
 
 /** Crop-grid indices → LPS mm; the winding is flipped when the affine mirrors (negative determinant). */
-function placeInLps(mesh: IndexedMesh, grid: VolumeGeometry, lo: Vec3): IndexedMesh {
+export function placeInLps(mesh: IndexedMesh, grid: VolumeGeometry, lo: Vec3): IndexedMesh {
   const m = ijkToLpsMatrix(grid);
   const p = mesh.positions;
   const out = new Float64Array(p.length);
