@@ -1,6 +1,7 @@
 // `medseg resect LABELMAP.nii.gz --organ L --plane X,Y,Z:NX,NY,NZ [--keep positive|negative] --json`: virtual
 // resection by a plane (point and normal in LPS mm, the kept side is the remnant), or by a painted region
-// (--region REGION.nii.gz, non-zero = resect, confined to the organ); refused on unsafe geometry.
+// (--region REGION.nii.gz, non-zero = resect, confined to the organ; lesion margins to the remnant); refused on unsafe
+// geometry.
 import { readNiftiLabels } from '../../services/nifti/nifti.js';
 import { resectByPlane, resectByRegion } from '../../../shared/domain/planning/resection.js';
 import { sameGrid, type Vec3 } from '../../../shared/domain/volume.js';
@@ -54,7 +55,7 @@ export const command: CliCommand = {
       if (!sameGrid(region, labelMap, 1e-3)) throw new AppError('INCONSISTENT_GEOMETRY', 'The resection region is not on the label map grid.');
       const mask = new Uint8Array(region.labels.length);
       for (let p = 0; p < mask.length; p++) mask[p] = region.labels[p] !== 0 ? 1 : 0;
-      result = { ...resectByRegion(labelMap, organ, mask), marginsMm: [] };
+      result = resectByRegion(labelMap, organ, mask, lesions);
     }
     if (values.json) io.stdout(JSON.stringify(result) + '\n');
     else {

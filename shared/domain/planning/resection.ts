@@ -4,6 +4,7 @@
 // so already outside the organ total) and per-lesion-instance margins to the cut. Pure.
 import { AppError } from '../../errors.js';
 import { connectedComponents } from '../measure/components.js';
+import { minDistanceBetween } from './minDistance.js';
 import { dot, ijkToLps, normalize, norm, voxelVolumeMl, type Vec3, type VolumeGeometry } from '../volume.js';
 
 export interface CutPlane {
@@ -82,11 +83,38 @@ export function resectByPlane(
   return { ...figures, marginsMm };
 }
 
-/** A painted resection region (non-zero = resect), confined to the organ: only organ voxels in it are removed. */
-export function resectByRegion(grid: LabelGrid, organLabel: number, region: Uint8Array): Omit<ResectionFigures, 'marginsMm'> {
+/**
+ * A painted resection region (non-zero = resect), confined to the organ: only organ voxels in it are removed. A
+ * lesion's margin is its least voxel-centre distance to the remnant (the organ voxels outside the region), by the
+ * exact distance transform; 0 when it touches the remnant.
+ */
+export function resectByRegion(
+  grid: LabelGrid,
+  organLabel: number,
+  region: Uint8Array,
+  lesions: { value: number; name: string }[] = [],
+  anchors: readonly InstanceAnchor[] = [],
+): ResectionFigures {
   if (region.length !== grid.labels.length) throw new AppError('INVALID_INPUT', 'The resection region is not on the label map grid.');
   const [nx, ny] = grid.dims;
-  return resectionVolumes(grid, organLabel, (i, j, k) => (region[i + nx * (j + ny * k)] ? 0 : 1));
+  const figures = resectionVolumes(grid, organLabel, (i, j, k) => (region[i + nx * (j + ny * k)] ? 0 : 1));
+  const remnant = new Uint8Array(region.length);
+  let any = false;
+  for (let p = 0; p < remnant.length; p++) {
+    if (grid.labels[p] === organLabel && !region[p]) {
+      remnant[p] = 1;
+      any = true;
+    }
+  }
+  const marginsMm = !any
+    ? []
+    : lesionInstances(grid, lesions, anchors).map((inst) => {
+        const mask = new Uint8Array(region.length);
+        for (const p of inst.voxels) mask[p] = 1;
+        const d = minDistanceBetween(grid, mask, remnant);
+        return { label: inst.label, name: inst.name, instance: inst.instance, marginMm: d.minDistanceMm };
+      });
+  return { ...figures, marginsMm };
 }
 
 /** Organ, remnant and resected volumes with bands, from a kept fraction per voxel. */

@@ -130,8 +130,24 @@ describe('virtual resection by a plane', () => {
         if (v === 5) organInRegion++;
       }
     });
-    const r = resectByRegion(grid, 5, region);
+    const r = resectByRegion(grid, 5, region, lesions);
     expect(r.resectedMl).toBeCloseTo(organInRegion * voxelVolumeMl(grid), 9);
+    // the tumour's margin to the remnant (organ voxels outside the region) equals brute force over voxel centres
+    const centreOf = (p: number): Vec3 => {
+      const k = Math.floor(p / (grid.dims[0] * grid.dims[1]));
+      const j = Math.floor((p - k * grid.dims[0] * grid.dims[1]) / grid.dims[0]);
+      return ijkToLps(grid, [p - grid.dims[0] * (j + grid.dims[1] * k), j, k]);
+    };
+    const tumourAt: Vec3[] = [];
+    const remnantAt: Vec3[] = [];
+    grid.labels.forEach((v, p) => {
+      if (v === 9) tumourAt.push(centreOf(p));
+      else if (v === 5 && !region[p]) remnantAt.push(centreOf(p));
+    });
+    let brute = Infinity;
+    for (const x of tumourAt) for (const y of remnantAt) brute = Math.min(brute, norm(sub(x, y)));
+    expect(r.marginsMm).toHaveLength(1);
+    expect(r.marginsMm[0].marginMm).toBeCloseTo(brute, 6);
     const f = path.join(tmp, 'liver.nii.gz');
     await writeNifti(f, { ...grid, voxels: grid.labels }, { labels: true });
     const plane = { pointLps: [38, -6, 57] as Vec3, normalLps: [0.8, -0.36, 0.48] as Vec3 };
