@@ -1,7 +1,13 @@
 // Mesh files for other tools (Slicer, 3D-print slicers): binary STL, OBJ and binary PLY, in LPS or RAS as the user
 // picks, the system named in the header as "SPACE=LPS" / "SPACE=RAS" (the token Slicer reads) with the unit (mm).
 // Pure: returns bytes; the renderer can build a download from the same code the CLI writes files with.
-import type { IndexedMesh } from './marchingTetrahedra.js';
+/** Any indexed triangle mesh: the domain's (float64) or the buffers planning.mesh serves (float32 / uint32). */
+export interface MeshBuffers {
+  /** x,y,z per vertex in LPS mm. */
+  positions: ArrayLike<number>;
+  /** Three vertex indices per triangle, counter-clockwise seen from outside. */
+  triangles: ArrayLike<number>;
+}
 
 export type MeshSpace = 'lps' | 'ras';
 export type MeshFormat = 'stl' | 'obj' | 'ply';
@@ -22,14 +28,14 @@ function headerLine(space: MeshSpace, name: string): string {
   return `medseg surface "${name.replace(/[^\x20-\x7e]/g, '?').replace(/"/g, "'")}" SPACE=${space.toUpperCase()} units=mm`;
 }
 
-export function encodeMesh(mesh: IndexedMesh, format: MeshFormat, space: MeshSpace, name: string): Uint8Array {
+export function encodeMesh(mesh: MeshBuffers, format: MeshFormat, space: MeshSpace, name: string): Uint8Array {
   if (format === 'stl') return encodeStl(mesh, space, name);
   if (format === 'obj') return encodeObj(mesh, space, name);
   return encodePly(mesh, space, name);
 }
 
 /** Binary STL: 80-byte header, triangle count, then per triangle its unit normal, three vertices and 0. */
-export function encodeStl(mesh: IndexedMesh, space: MeshSpace, name: string): Uint8Array {
+export function encodeStl(mesh: MeshBuffers, space: MeshSpace, name: string): Uint8Array {
   const p = positionsInSpace(mesh.positions, space);
   const t = mesh.triangles;
   const n = t.length / 3;
@@ -67,7 +73,7 @@ export function encodeStl(mesh: IndexedMesh, space: MeshSpace, name: string): Ui
 }
 
 /** Wavefront OBJ text: comment header, "v x y z" per vertex (shortest float32 round-trip text), "f a b c" 1-based. */
-export function encodeObj(mesh: IndexedMesh, space: MeshSpace, name: string): Uint8Array {
+export function encodeObj(mesh: MeshBuffers, space: MeshSpace, name: string): Uint8Array {
   const p = positionsInSpace(mesh.positions, space);
   const t = mesh.triangles;
   const lines: string[] = [
@@ -81,7 +87,7 @@ export function encodeObj(mesh: IndexedMesh, space: MeshSpace, name: string): Ui
 }
 
 /** Binary little-endian PLY: float32 x y z per vertex, uchar-counted int32 index lists per face. */
-export function encodePly(mesh: IndexedMesh, space: MeshSpace, name: string): Uint8Array {
+export function encodePly(mesh: MeshBuffers, space: MeshSpace, name: string): Uint8Array {
   const p = positionsInSpace(mesh.positions, space);
   const t = mesh.triangles;
   const vertices = p.length / 3;
