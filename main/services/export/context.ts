@@ -76,6 +76,8 @@ export interface ExportSource {
    * interpolated (tilt correction, gap filling) and so has no single source frame.
    */
   sliceSources: (ExportInstanceRef | null)[];
+  /** Per volume slice k (DICOM only): the source frames it was made from (one when copied, two when blended). */
+  sliceDerivedFrom: ExportInstanceRef[][];
   /** DICOM only. */
   study?: ExportStudyIdentity;
   /**
@@ -190,6 +192,9 @@ function sourceFromStack(loaded: LoadedVolume, label: string): ExportSource {
   const sliceSources = plan.planes.map((p, k) =>
     p.w === 0 && (plan.colShift[k] ?? 0) === 0 && (plan.rowShift[k] ?? 0) === 0 ? (frameRefs[p.s0] ?? null) : null,
   );
+  const sliceDerivedFrom = plan.planes.map((p) =>
+    (p.w === 0 || p.s1 === p.s0 ? [frameRefs[p.s0]] : [frameRefs[p.s0], frameRefs[p.s1]]).filter((r): r is ExportInstanceRef => r !== undefined),
+  );
   const study: ExportStudyIdentity = {
     patientId: first.patientId ?? '',
     patientName: first.patientName ?? '',
@@ -217,6 +222,7 @@ function sourceFromStack(loaded: LoadedVolume, label: string): ExportSource {
     stack,
     instances,
     sliceSources,
+    sliceDerivedFrom,
     study,
     uidsDerived,
   };
@@ -361,6 +367,7 @@ function niftiSource(loaded: LoadedVolume, label: string): ExportSource {
     intensityUnit: intensityUnitFor(loaded.modality),
     instances: [],
     sliceSources: [],
+    sliceDerivedFrom: [],
     uidsDerived: false,
   };
 }

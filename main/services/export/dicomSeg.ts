@@ -140,21 +140,25 @@ export function buildSegDataset(ctx: ExportContext, opts: SegBuildOptions = {}):
       PlanePositionSequence: [{ ImagePositionPatient: pos.map(ds) }],
       SegmentIdentificationSequence: [{ ReferencedSegmentNumber: segmentNumber }],
     };
-    const src = source.sliceSources[slice];
-    if (src && src.sopClassUid) {
-      const ref: NaturalDataset = {
-        ReferencedSOPClassUID: src.sopClassUid,
-        ReferencedSOPInstanceUID: src.sopInstanceUid,
-        PurposeOfReferenceCodeSequence: [codeItem(SOURCE_IMAGE_PURPOSE)],
-      };
-      if (src.frameNumber !== undefined) ref.ReferencedFrameNumber = src.frameNumber;
-      item.DerivationImageSequence = [{ SourceImageSequence: [ref], DerivationCodeSequence: [codeItem(SEGMENTATION_DERIVATION)] }];
+    // the source frame the slice copies, or the two it was blended from (tilt or gap correction)
+    const from = (source.sliceDerivedFrom[slice] ?? []).filter((r) => r.sopClassUid);
+    if (from.length > 0) {
+      const refs = from.map((src) => {
+        const ref: NaturalDataset = {
+          ReferencedSOPClassUID: src.sopClassUid,
+          ReferencedSOPInstanceUID: src.sopInstanceUid,
+          PurposeOfReferenceCodeSequence: [codeItem(SOURCE_IMAGE_PURPOSE)],
+        };
+        if (src.frameNumber !== undefined) ref.ReferencedFrameNumber = src.frameNumber;
+        return ref;
+      });
+      item.DerivationImageSequence = [{ SourceImageSequence: refs, DerivationCodeSequence: [codeItem(SEGMENTATION_DERIVATION)] }];
     }
     return item;
   });
   if (source.sliceSources.some((s) => s === null)) {
     notes.push(
-      'Some slices of the series were interpolated (tilt or gap correction): their frames are placed by position but derive from no single source image.',
+      'Some slices of the series were interpolated (tilt or gap correction): their frames are placed by position and reference the source images they were interpolated from.',
     );
   }
 
