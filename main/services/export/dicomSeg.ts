@@ -6,7 +6,8 @@ import type { LabelInfo } from '../../../shared/domain/labelTable.js';
 import { ijkToLps } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/errors.js';
 import { writeFileAtomic } from './atomicWrite.js';
-import { newUid, type ExportContext } from './context.js';
+import type { ExportContext } from './context.js';
+import { newUid } from './uids.js';
 import { codeItem, dcmjs, dicomDate, dicomTime, ds, encodePart10, patientStudyModules, softwareVersion, type NaturalDataset } from './dicomTags.js';
 import type { ExportFormatHandler } from './formats.js';
 

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../../shared/errors.js';
 import type { ExportContext } from './context.js';
-import { derivedUid } from './context.js';
+import { derivedUid } from './uids.js';
 
 export type NaturalDataset = Record<string, unknown>;
 

@@ -4,7 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/errors.js';
 import { allSeriesGrids, seriesGridsByUid, seriesUidOfInstance, type SeriesGridRow } from '../../db/exchange.js';
 import { saveSegmentation } from '../../db/segmentations.js';
-import { derivedUid } from '../export/context.js';
+import { derivedUid } from '../export/uids.js';
 import { readDicomSeg } from './dicomSegRead.js';
 import { planeFit, placeSegments, type ImportedPlane, type ImportedSegment } from './placeSegments.js';
 
