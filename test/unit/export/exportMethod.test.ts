@@ -61,6 +61,29 @@ describe('export.segmentation method', () => {
       const nrrd = decodeSegNrrd(readFileSync(path.join(dir, 'x.seg.nrrd')), 'x');
       expect(Buffer.compare(Buffer.from(nrrd.layers[0]), Buffer.from(labels))).toBe(0);
       expect(nrrd.segments.map((s) => s.name)).toEqual(['liver']);
+      // an edited model output is SEMIAUTOMATIC, still naming the model it came from
+      const editedId = saveSegmentation(db, {
+        seriesId,
+        source: 'edit',
+        name: 'edited',
+        model: { id: 'abdomen-ct', version: '1.0.0', sha256: 'ab'.repeat(32) },
+        labelMap: {
+          dims,
+          spacingMm: JSON.parse(rec.spacing_mm_json),
+          originLps: JSON.parse(rec.origin_lps_json),
+          directionLps: JSON.parse(rec.direction_lps_json),
+          labels,
+          table: [{ value: 1, name: 'liver', colorRgb: [200, 100, 90], kind: 'organ' }],
+        },
+      });
+      const e = await call('export.segmentation', { segmentationId: editedId, format: 'seg', outDir: dir });
+      expect(e.ok).toBe(true);
+      const de = pydicomValues((e as { result: { files: string[] } }).result.files[0], [
+        'SegmentSequence.0.SegmentAlgorithmType',
+        'SegmentSequence.0.SegmentAlgorithmName',
+      ]);
+      expect(de['SegmentSequence.0.SegmentAlgorithmType']).toBe('SEMIAUTOMATIC');
+      expect(de['SegmentSequence.0.SegmentAlgorithmName']).toBe('abdomen-ct 1.0.0');
       const code = (x: RpcReply<unknown>): string => (x.ok ? 'ok' : x.error.code);
       expect(code(await call('export.segmentation', { segmentationId: segId, format: 'seg', outDir: path.join(dir, 'missing') }))).toBe('NOT_FOUND');
       expect(code(await call('export.segmentation', { segmentationId: segId, format: 'gif', outDir: dir }))).toBe('INVALID_INPUT');
