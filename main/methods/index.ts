@@ -12,6 +12,7 @@ import { createCatalogService } from './catalog.js';
 import { createEditingService } from './edit.js';
 import { createModelService } from './models.js';
 import { createPlanningService } from './planning.js';
+import { createExportService } from './export.js';
 
 export type { ServiceDeps } from './types.js';
 
@@ -33,13 +34,14 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId),
     labelMapVersionOf: (segmentationId) => editing.labelMapVersion(segmentationId),
   });
+  const exporting = createExportService(db);
   let closing: Promise<void> | null = null;
   const inFlight = new Set<Promise<unknown>>();
   const open = (): void => {
     if (closing) throw new AppError('CANCELLED', 'medseg is shutting down; the request was not run.');
   };
   const models = createModelService({ db });
-  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods, ...models, ...planning.methods };
+  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods, ...models, ...planning.methods, ...exporting.methods };
   // Every entry refuses once close() began: nothing may start on a database about to close.
   const methods = Object.fromEntries(
     Object.entries(served).map(([name, impl]) => [

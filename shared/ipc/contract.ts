@@ -18,6 +18,7 @@ import { analysisEvents, analysisMethods } from './contract-analysis.js';
 import { editMethods } from './contract-edit.js';
 import { modelMethods } from './contract-models.js';
 import { planningMethods } from './contract-planning.js';
+import { exportMethods } from './contract-export.js';
 
 /** A path on the machine running the services; existence is checked by the service, never trusted here. */
 const localPath = z.string().min(1).max(4096);
@@ -112,6 +113,7 @@ export const methods = {
     output: segmentationInfoSchema.extend({ warnings: z.array(z.object({ code: z.string(), message: z.string() })) }),
   },
   ...editMethods,
+  ...exportMethods,
   ...analysisMethods,
   ...modelMethods,
   ...planningMethods,

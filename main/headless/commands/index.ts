@@ -70,6 +70,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./resect.js')).command,
   },
   {
+    name: 'export',
+    summary: 'Export a segmentation of a series: DICOM SEG or SR, NIfTI label map (+ label table sidecar) or Slicer .seg.nrrd',
+    load: async () => (await import('./export.js')).command,
+  },
+  {
     name: 'serve',
     summary: 'Serve the viewer and its API on http://127.0.0.1 (token-protected) for use in a local browser',
     load: async () => (await import('./serve.js')).command,

@@ -22,6 +22,8 @@ export interface LoadedVolume {
   /** Body Part Examined of the first slice ('' when not recorded, or for NIfTI). */
   bodyPart: string;
   description: string;
+  /** DICOM only: the stack the volume was built from (exporters reference its instances). */
+  stack?: AssembledStack;
 }
 
 export function isNiftiPath(p: string): boolean {
@@ -122,6 +124,7 @@ async function loadedStack(stack: AssembledStack): Promise<LoadedVolume> {
     modality: stack.modality,
     bodyPart: stack.frames[0]?.instance.bodyPartExamined ?? '',
     description: stack.description ?? '',
+    stack,
   };
 }
 
