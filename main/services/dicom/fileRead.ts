@@ -60,9 +60,15 @@ export async function readDicomCandidate(path: string): Promise<Buffer> {
     const head = await readAt(handle, 0, Math.min(st.size, SNIFF_BYTES), path);
     const gzipped = isGzip(head);
     if (!gzipped && !looksLikeDicomStart(head, st.size)) throw notDicom(path);
-    const rest = head.length < st.size ? await readAt(handle, head.length, st.size - head.length, path) : undefined;
-    const whole = rest ? Buffer.concat([head, rest]) : head;
-    return gzipped ? await screenBytes(whole, path) : whole;
+    let bytes = head;
+    if (head.length === SNIFF_BYTES && st.size > SNIFF_BYTES) {
+      // The rest is read into one buffer for the whole file (no concatenated copy of it).
+      const whole = Buffer.allocUnsafe(st.size);
+      head.copy(whole);
+      const rest = await readAt(handle, head.length, st.size - head.length, path, whole);
+      bytes = whole.subarray(0, head.length + rest.length);
+    }
+    return gzipped ? await screenBytes(bytes, path) : bytes;
   } finally {
     await handle.close();
   }
@@ -95,8 +101,9 @@ export async function readHeaderFromFilePrefix(path: string): Promise<DicomInsta
   }
 }
 
-async function readAt(handle: fs.FileHandle, position: number, length: number, path: string): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(length);
+/** Reads `length` bytes at `position`, into `into` at the same position when given (else a new buffer). */
+async function readAt(handle: fs.FileHandle, position: number, length: number, path: string, into?: Buffer): Promise<Buffer> {
+  const out = into ? into.subarray(position, position + length) : Buffer.allocUnsafe(length);
   let done = 0;
   try {
     while (done < length) {
