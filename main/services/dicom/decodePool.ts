@@ -117,8 +117,8 @@ export function transferablesOf(frames: DecodedFrame[]): ArrayBuffer[] {
 /** `options` may be just the number of workers. */
 export function createDecodePool(options: DecodePoolOptions | number = {}): DecodePool {
   if (typeof options === 'number') options = { size: options };
-  // Sized to the machine: decoding is CPU-bound and each worker holds one file at a time.
-  const size = Math.max(1, options.size ?? Math.min(16, availableParallelism()));
+  // Sized to the machine (decoding is CPU-bound), at most 8: each worker may hold up to its heap cap of one file.
+  const size = Math.max(1, options.size ?? Math.min(8, availableParallelism()));
   const workerUrl = options.workerUrl ?? new URL('../../workers/decodeWorker.js', import.meta.url);
   if (!existsSync(fileURLToPath(workerUrl))) return inProcessPool(size);
   return workerPool(size, workerUrl, {
