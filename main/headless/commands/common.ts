@@ -1,8 +1,7 @@
 // Small helpers shared by CLI subcommands: argument parsing with clear usage errors, DB opening, progress bar.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppError } from '../../../shared/errors.js';
-import { openDatabase, type Database } from '../../db/database.js';
-import { resolveDbPath } from '../../db/appPaths.js';
+import type { Database } from '../../db/database.js';
 import { UsageError, reportError, type CliIo } from './types.js';
 
 /** A value that starts like a negative number: HU ranges (-1000:-250) and offsets are often negative. */
@@ -46,7 +45,9 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   }
 }
 
-export function openCatalogDb(dbOption: string | undefined): Database {
+/** Opens the catalog; SQLite is loaded here, on first use, so commands that never open it start without it. */
+export async function openCatalogDb(dbOption: string | undefined): Promise<Database> {
+  const [{ openDatabase }, { resolveDbPath }] = await Promise.all([import('../../db/database.js'), import('../../db/appPaths.js')]);
   return openDatabase(resolveDbPath(dbOption));
 }
 

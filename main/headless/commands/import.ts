@@ -11,7 +11,7 @@ export const command: CliCommand = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { db: { type: 'string' }, json: { type: 'boolean' } }, usage);
     if (positionals.length === 0) throw new UsageError(`no PATH given\nusage: ${usage}`);
-    const db = openCatalogDb(values.db);
+    const db = await openCatalogDb(values.db);
     try {
       const bar = progressBar(io, 'importing');
       const summary = await importPaths(db, positionals, { onProgress: (p) => bar.update(p.filesDone, p.filesTotal) });

@@ -160,7 +160,7 @@ async function measureStored(
   if (!(Number.isInteger(segmentationId) && segmentationId > 0)) throw new UsageError(`--segmentation must be a positive integer id\nusage: ${usage}`);
   const connectivity = values.connectivity === undefined ? 6 : Number(values.connectivity);
   if (connectivity !== 6 && connectivity !== 26) throw new UsageError(`--connectivity must be 6 or 26\nusage: ${usage}`);
-  const db = openCatalogDb(values.db);
+  const db = await openCatalogDb(values.db);
   try {
     const { seriesId } = loadSegmentation(db, segmentationId).summary;
     const intensityUnit = intensityUnitFor(getSeriesRecord(db, seriesId).modality);

@@ -56,7 +56,7 @@ export const command: CliCommand = {
       values['allow-modality-mismatch'] === true,
     );
     // resolve where it will be stored before the long run, so a bad --db fails fast
-    const db = values.db !== undefined ? openCatalogDb(values.db) : null;
+    const db = values.db !== undefined ? await openCatalogDb(values.db) : null;
     try {
       let seriesId: number | null = null;
       if (db) {

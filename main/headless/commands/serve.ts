@@ -28,7 +28,7 @@ export const command: CliCommand = {
       io.stderr(`medseg: warning: no renderer bundle in ${rendererDir} (run npm run build); serving the API only\n`);
     }
     const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-    const table = createServiceTable({ db: openCatalogDb(values.db), mode: 'http', appVersion: version });
+    const table = createServiceTable({ db: await openCatalogDb(values.db), mode: 'http', appVersion: version });
     let server;
     try {
       server = await startHttpServer({ table, port, rendererDir });

@@ -200,7 +200,10 @@ function nativeFrame(ds: DataSet, el: Element, inst: DicomInstance, frameIndex: 
   const frameBytes = is422 ? rows * columns * 2 * bytesPerSample : rows * columns * spp * bytesPerSample;
   const start = frameIndex * frameBytes;
   if (start + frameBytes > available) throw shortData(what, available, (frameIndex + 1) * frameBytes, inst);
-  let bytes: Uint8Array = new Uint8Array(ds.byteArray.buffer, ds.byteArray.byteOffset + el.dataOffset + start, frameBytes).slice();
+  const view = new Uint8Array(ds.byteArray.buffer, ds.byteArray.byteOffset + el.dataOffset + start, frameBytes);
+  // Grey frames are always converted into new arrays (greyFrame): read them in place; others are changed or kept.
+  if (spp === 1 && !(inst.transferSyntaxUid === TS.explicitBig && bytesPerSample > 1)) return { bytes: view, bytesPerSample };
+  let bytes: Uint8Array = view.slice();
   if (inst.transferSyntaxUid === TS.explicitBig && bytesPerSample > 1) swapBytes(bytes, bytesPerSample);
   if (is422) bytes = upsample422(bytes, rows * columns, bytesPerSample);
   else if (spp > 1 && inst.planarConfiguration === 1) bytes = interleavePlanes(bytes, rows * columns, spp, bytesPerSample);
@@ -538,8 +541,38 @@ function clampTo(v: number, max: number): number {
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * The usual CT/MR frame (16-bit words, integer rescale, no LUT or palette) whose every possible value, not only
+ * those present, fits int16: modality values written straight into an Int16Array in one pass. Gives exactly what
+ * the general path below gives (it would choose Int16Array too), without its int32 copy and min/max pass.
+ */
+function int16Direct(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo): Int16Array | undefined {
+  const n = inst.rows * inst.columns;
+  if (bps !== 2 || bytes.byteOffset % 2 !== 0 || !littleEndianHost || n === 0) return undefined;
+  if (inst.modalityLut || (inst.palette && inst.photometricInterpretation === 'PALETTE COLOR')) return undefined;
+  const slope = frame.rescaleSlope;
+  const intercept = frame.rescaleIntercept;
+  if (!Number.isInteger(slope) || !Number.isInteger(intercept)) return undefined;
+  const bitsStored = Math.min(inst.bitsStored || 16, 16);
+  const signed = inst.pixelRepresentation === 1;
+  const lo = signed ? -(2 ** (bitsStored - 1)) : 0;
+  const hi = signed ? 2 ** (bitsStored - 1) - 1 : 2 ** bitsStored - 1;
+  const a = lo * slope + intercept;
+  const b = hi * slope + intercept;
+  if (Math.min(a, b) < -32768 || Math.max(a, b) > 32767) return undefined;
+  const words = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  const out = new Int16Array(n);
+  const shift = 32 - bitsStored;
+  const mask = bitsStored === 16 ? 0xffff : (1 << bitsStored) - 1;
+  if (signed) for (let i = 0; i < n; i++) out[i] = ((words[i] << shift) >> shift) * slope + intercept;
+  else for (let i = 0; i < n; i++) out[i] = (words[i] & mask) * slope + intercept;
+  return out;
+}
+
 function greyFrame(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo): DecodedFrame {
   const n = inst.rows * inst.columns;
+  const direct = int16Direct(bytes, bps, inst, frame);
+  if (direct) return { kind: 'grey', rows: inst.rows, columns: inst.columns, values: direct };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Values of up to 16 bits fit an Int32Array exactly; only 32-bit pixels need doubles.
   const stored = bps <= 2 ? new Int32Array(n) : new Float64Array(n);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, toErrorData, type ErrorData } from '../../../shared/errors.js';
 import { decodeAllFrames } from './decode.js';
-import { readDicomCandidate, screenBytes } from './fileRead.js';
+import { readDicomCandidate, readHeaderFromFilePrefix, screenBytes } from './fileRead.js';
 import { fillMissingIdentifiers } from './identity.js';
 import { DECODE_JOB_MS, DECODE_MS_PER_FRAME, HEADER_JOB_MS, WORKER_HEAP_MB } from './limits.js';
 import { readDicomHeader } from './parse.js';
@@ -76,6 +76,15 @@ export async function decodeFileInProcess(path: string, instance: DicomInstance,
 /** Reads one header in the calling thread (what a header job does in a worker). */
 export async function readHeaderInProcess(source: { path: string; archiveMember?: string }, given?: Uint8Array): Promise<DicomInstance> {
   const label = source.archiveMember ? `${source.path}!${source.archiveMember}` : source.path;
+  if (!given) {
+    // Most files: the header from the first kilobytes, pixels never read. A blank SOP Instance UID is derived from
+    // the whole content, so such a file is read whole below.
+    const quick = await readHeaderFromFilePrefix(source.path);
+    if (quick?.sopInstanceUid) {
+      fillMissingIdentifiers(quick, new Uint8Array(0));
+      return quick;
+    }
+  }
   const bytes = given ? await screenBytes(Buffer.from(given.buffer, given.byteOffset, given.byteLength), label) : await readDicomCandidate(source.path);
   try {
     const inst = readDicomHeader(bytes, source.path);
@@ -108,7 +117,8 @@ export function transferablesOf(frames: DecodedFrame[]): ArrayBuffer[] {
 /** `options` may be just the number of workers. */
 export function createDecodePool(options: DecodePoolOptions | number = {}): DecodePool {
   if (typeof options === 'number') options = { size: options };
-  const size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
+  // Sized to the machine (decoding is CPU-bound), at most 8: each worker may hold up to its heap cap of one file.
+  const size = Math.max(1, options.size ?? Math.min(8, availableParallelism()));
   const workerUrl = options.workerUrl ?? new URL('../../workers/decodeWorker.js', import.meta.url);
   if (!existsSync(fileURLToPath(workerUrl))) return inProcessPool(size);
   return workerPool(size, workerUrl, {

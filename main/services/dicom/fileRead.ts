@@ -5,7 +5,8 @@ import { constants, promises as fs, type Stats } from 'node:fs';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { AppError } from '../../../shared/errors.js';
-import { looksLikeDicomStart } from './parse.js';
+import { looksLikeDicomStart, readDicomHeaderFromPrefix } from './parse.js';
+import type { DicomInstance } from './types.js';
 import { MAX_FILE_BYTES, maxExpandedBytes } from './limits.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -59,16 +60,50 @@ export async function readDicomCandidate(path: string): Promise<Buffer> {
     const head = await readAt(handle, 0, Math.min(st.size, SNIFF_BYTES), path);
     const gzipped = isGzip(head);
     if (!gzipped && !looksLikeDicomStart(head, st.size)) throw notDicom(path);
-    const rest = head.length < st.size ? await readAt(handle, head.length, st.size - head.length, path) : undefined;
-    const whole = rest ? Buffer.concat([head, rest]) : head;
-    return gzipped ? await screenBytes(whole, path) : whole;
+    let bytes = head;
+    if (head.length === SNIFF_BYTES && st.size > SNIFF_BYTES) {
+      // The rest is read into one buffer for the whole file (no concatenated copy of it).
+      const whole = Buffer.allocUnsafe(st.size);
+      head.copy(whole);
+      const rest = await readAt(handle, head.length, st.size - head.length, path, whole);
+      bytes = whole.subarray(0, head.length + rest.length);
+    }
+    return gzipped ? await screenBytes(bytes, path) : bytes;
   } finally {
     await handle.close();
   }
 }
 
-async function readAt(handle: fs.FileHandle, position: number, length: number, path: string): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(length);
+/** Bytes read to find a header without the pixel data; headers larger than this are read with the whole file. */
+const HEADER_PREFIX_BYTES = 64 * 1024;
+
+/**
+ * A file's header read from its first bytes only, when it has the common layout (see readDicomHeaderFromPrefix):
+ * an import then reads a few kilobytes of each file instead of every pixel. Undefined when the whole file must be
+ * read (gzip, other layouts, anything unusual): readDicomCandidate then reads it and reports what is wrong.
+ */
+export async function readHeaderFromFilePrefix(path: string): Promise<DicomInstance | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile() || st.size > MAX_FILE_BYTES || st.size <= HEADER_PREFIX_BYTES) return undefined;
+    const head = await readAt(handle, 0, HEADER_PREFIX_BYTES, path);
+    return readDicomHeaderFromPrefix(head, st.size, path);
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads `length` bytes at `position`, into `into` at the same position when given (else a new buffer). */
+async function readAt(handle: fs.FileHandle, position: number, length: number, path: string, into?: Buffer): Promise<Buffer> {
+  const out = into ? into.subarray(position, position + length) : Buffer.allocUnsafe(length);
   let done = 0;
   try {
     while (done < length) {

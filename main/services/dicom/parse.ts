@@ -87,8 +87,7 @@ function cappedInflater(path: string): (byteArray: Uint8Array, position: number)
  * element whose declared length runs past the end of the bytes is TRUNCATED (dicom-parser's implicit-VR reader
  * accepts such a length silently, and every later read of that element would trust it).
  */
-function checkStructure(root: DataSet, path: string): void {
-  const end = root.byteArray.length;
+function checkStructure(root: DataSet, path: string, end = root.byteArray.length): void {
   const stack: [DataSet, number][] = [[root, 0]];
   while (stack.length > 0) {
     const [ds, depth] = stack.pop() as [DataSet, number];
@@ -347,13 +346,38 @@ function spacing(v: number[] | undefined): [number, number] | undefined {
 
 // ---------- the reader ----------
 
+/**
+ * The header of a file from its first bytes only, for the common layout: a Part 10 file in little-endian explicit or
+ * implicit VR whose last element is native Pixel Data ending exactly at the end of the file (its length is in
+ * the header, so nothing after it needs reading). Gives exactly what `readDicomHeader` on the whole file gives;
+ * returns undefined for any other layout or any doubt (the caller then reads the whole file).
+ */
+export function readDicomHeaderFromPrefix(head: Uint8Array, fileBytes: number, path: string): DicomInstance | undefined {
+  const buf = Buffer.isBuffer(head) ? head : Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  if (buf.length < 132 || buf.toString('latin1', 128, 132) !== 'DICM') return undefined;
+  let dataSet: DataSet;
+  try {
+    dataSet = dicomParser.parseDicom(buf, { untilTag: 'x7fe00010' } as dicomParser.ParseDicomOptions);
+  } catch {
+    return undefined; // the header runs past the prefix, or something unusual: the whole file decides
+  }
+  const transferSyntaxUid = trimUid(dataSet.string('x00020010'));
+  if (transferSyntaxUid !== TS.explicitLittle && transferSyntaxUid !== TS.implicitLittle) return undefined;
+  const pixels = dataSet.elements['x7fe00010'];
+  if (!pixels || pixels.hadUndefinedLength || pixels.dataOffset + pixels.length !== fileBytes) return undefined;
+  if (PIXEL_DATA_TAGS.some((t) => t !== 'x7fe00010' && dataSet.elements[t] !== undefined)) return undefined;
+  checkStructure(dataSet, path, fileBytes);
+  return instanceFromDataSet(dataSet, transferSyntaxUid, path, fileBytes);
+}
+
 /** Parses one DICOM file's header into a DicomInstance. Throws AppError NOT_DICOM / TRUNCATED with the path in the message. */
 export function readDicomHeader(bytes: Uint8Array, path: string): DicomInstance {
   const { dataSet: ds, transferSyntaxUid } = parseDataSet(bytes, path);
   return instanceFromDataSet(ds, transferSyntaxUid, path);
 }
 
-export function instanceFromDataSet(ds: DataSet, transferSyntaxUid: string, path: string): DicomInstance {
+/** `fileBytes`: the size of the whole file when `ds` was parsed from its first bytes only (pixels not read). */
+export function instanceFromDataSet(ds: DataSet, transferSyntaxUid: string, path: string, fileBytes = ds.byteArray.length): DicomInstance {
   const rows = ushort(ds, 'x00280010') ?? 0;
   const columns = ushort(ds, 'x00280011') ?? 0;
   const bitsAllocated = ushort(ds, 'x00280100') ?? 0;
@@ -369,6 +393,7 @@ export function instanceFromDataSet(ds: DataSet, transferSyntaxUid: string, path
         { rows, columns, samplesPerPixel: ushort(ds, 'x00280002') ?? 1, bitsAllocated, photometric: text(ds, 'x00280004') ?? '' },
         declaredFrames,
         path,
+        fileBytes,
       )
     : Math.min(declaredFrames, Math.max(1, perFrameSeq?.length ?? 0));
   const modality = text(ds, 'x00080060') ?? '';
@@ -443,6 +468,7 @@ function checkPixelBudget(
   px: { rows: number; columns: number; samplesPerPixel: number; bitsAllocated: number; photometric: string },
   frames: number,
   path: string,
+  fileBytes: number,
 ): number {
   const el = ds.elements[pixelTag];
   const { rows, columns, samplesPerPixel: spp } = px;
@@ -461,7 +487,7 @@ function checkPixelBudget(
       );
     }
   } else {
-    const available = Math.max(0, Math.min(el.length, ds.byteArray.length - el.dataOffset));
+    const available = Math.max(0, Math.min(el.length, fileBytes - el.dataOffset));
     // Native YBR_FULL_422 stores two samples per pixel, not three.
     const samplesStored = px.photometric === 'YBR_FULL_422' && spp === 3 ? 2 : spp;
     const needed = bitsPerSample === 1 ? Math.ceil((frames * pixels * samplesStored) / 8) : frames * pixels * samplesStored * Math.ceil(bitsPerSample / 8);

@@ -1,9 +1,12 @@
 // NIfTI-1 read/write (.nii and .nii.gz). NIfTI's world space is RAS; ours is LPS: x and y are negated on the
 // way in and out. Reading honours sform (code > 0), else qform (quaternion + qfac), else pixdim alone.
 // The geometry report survives the round trip: see niftiGeometry.ts (sidecar JSON, header extension, descrip).
-import { readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { createGzip, gunzip } from 'node:zlib';
 import { AppError } from '../../../shared/errors.js';
 import { bytesPerVoxel, typedArrayOf, type VoxelDtype } from '../../../shared/domain/dtypes.js';
 import { cross, dot, normalize, type Mat3, type Vec3, type Volume, type VolumeGeometry, type VoxelArray } from '../../../shared/domain/volume.js';
@@ -19,7 +22,6 @@ import {
 } from './niftiGeometry.js';
 
 const gunzipAsync = promisify(gunzip);
-const gzipAsync = promisify(gzip);
 
 const HEADER_SIZE = 348;
 const VOX_OFFSET = 352;
@@ -264,24 +266,45 @@ export interface WriteNiftiOptions {
  * range, else float32 when exact, else float64 — never a lossy conversion. sform and qform (code 1 = scanner).
  */
 export async function writeNifti(path: string, volume: Volume, options: WriteNiftiOptions = {}): Promise<void> {
-  const bytes = encodeNifti(volume, options);
-  const out = /\.gz$/i.test(path) ? await gzipAsync(bytes, { level: 6 }) : bytes;
+  const { header, voxels } = encodeNiftiParts(volume, options);
   try {
-    await writeFile(path, out);
+    await writeChunks(path, header, voxels, /\.gz$/i.test(path));
   } catch (err) {
     throw new AppError('IO_ERROR', `${path}: cannot write the NIfTI file (${(err as Error).message}).`);
   }
   if (options.geometry) await writeGeometrySidecar(sidecarPathOf(path), options.geometry, volume.dims);
 }
 
+/** Bytes written (and gzipped) per step: the file is never held whole in memory next to the volume. */
+const WRITE_CHUNK_BYTES = 4 * 1024 * 1024;
+
+async function writeChunks(path: string, header: Buffer, voxels: Uint8Array, gzipped: boolean): Promise<void> {
+  function* chunks(): Generator<Uint8Array> {
+    yield header;
+    for (let at = 0; at < voxels.length; at += WRITE_CHUNK_BYTES) yield voxels.subarray(at, Math.min(voxels.length, at + WRITE_CHUNK_BYTES));
+  }
+  const out = createWriteStream(path);
+  if (gzipped) await pipeline(Readable.from(chunks(), { objectMode: false }), createGzip({ level: 6 }), out);
+  else await pipeline(Readable.from(chunks(), { objectMode: false }), out);
+}
+
 export function encodeNifti(volume: Volume, options: WriteNiftiOptions = {}): Buffer {
+  const { header, voxels } = encodeNiftiParts(volume, options);
+  return Buffer.concat([header, voxels]);
+}
+
+/**
+ * The header (with the geometry extension) and the voxel bytes of a NIfTI-1 file. The voxel bytes are a view of
+ * the volume's own memory when it already has the file's type (the usual int16 CT): no copy of the volume is made.
+ */
+function encodeNiftiParts(volume: Volume, options: WriteNiftiOptions): { header: Buffer; voxels: Uint8Array } {
   const n = volume.dims[0] * volume.dims[1] * volume.dims[2];
   if (volume.voxels.length !== n) throw new AppError('INVALID_INPUT', `Volume has ${volume.voxels.length} voxels, expected ${n}.`);
   const datatype = chooseDataType(volume.voxels, options.labels === true);
   const width = bytesPerVoxel(datatype);
   const extension = options.geometry ? encodeGeometryExtension(options.geometry, volume.dims) : null;
   const voxOffset = VOX_OFFSET + (extension?.length ?? 0);
-  const buf = Buffer.alloc(voxOffset + n * width);
+  const buf = Buffer.alloc(voxOffset);
   buf.writeInt32LE(HEADER_SIZE, 0);
   const dim = [3, volume.dims[0], volume.dims[1], volume.dims[2], 1, 1, 1, 1];
   dim.forEach((v, k) => buf.writeInt16LE(v, 40 + 2 * k));
@@ -318,10 +341,11 @@ export function encodeNifti(volume: Volume, options: WriteNiftiOptions = {}): Bu
   }
 
   // Typed-array set converts each value; the type was chosen so that this is exact (x86/ARM hosts are little-endian).
-  const target = typedArrayOf(datatype, new ArrayBuffer(n * width));
-  target.set(volume.voxels);
-  Buffer.from(target.buffer).copy(buf, voxOffset);
-  return buf;
+  const src = volume.voxels;
+  const sameType = typedArrayOf(datatype, new ArrayBuffer(0)).constructor === src.constructor;
+  const target = sameType ? src : typedArrayOf(datatype, new ArrayBuffer(n * width));
+  if (!sameType) target.set(src);
+  return { header: buf, voxels: new Uint8Array(target.buffer, target.byteOffset, target.byteLength) };
 }
 
 function chooseDataType(v: VoxelArray, labels: boolean): NiftiDataType {

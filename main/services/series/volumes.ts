@@ -4,7 +4,7 @@ import { AppError } from '../../../shared/errors.js';
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import type { Volume } from '../../../shared/domain/volume.js';
 import type { DecodedFrame, DicomInstance } from '../dicom/types.js';
-import { createDecodePool, type DecodePool } from '../dicom/decodePool.js';
+import { sharedDecodePool } from '../dicom/decodePool.js';
 import { decodeAllFrames } from '../dicom/decode.js';
 import { TS } from '../dicom/parse.js';
 import { assembleSeries, type AssembledStack } from './assemble.js';
@@ -32,11 +32,8 @@ export function isNiftiPath(p: string): boolean {
 
 const NATIVE_SYNTAXES = new Set<string>([TS.implicitLittle, TS.explicitLittle, TS.explicitBig]);
 
-let pool: DecodePool | undefined;
-function sharedPool(): DecodePool {
-  pool ??= createDecodePool();
-  return pool;
-}
+// The same warm workers that read the headers decode the pixels: started once per process.
+const sharedPool = sharedDecodePool;
 
 /**
  * Decodes the frames of a stack, each file once and whole (all its frames), in the worker pool when it is
@@ -48,7 +45,7 @@ export function stackDecoder(): (instance: DicomInstance, frameIndex: number) =>
   const remaining = new Map<string, number>();
   const decodeHere = async (ref: SourceRef, instance: DicomInstance): Promise<DecodedFrame[]> => {
     const bytes = await readSourceBytes(ref);
-    // Uncompressed pixels are a copy and a rescale: cheaper here than the round trip to a worker.
+    // Bytes already read here: uncompressed pixels are a copy and a rescale, cheaper than sending the file over.
     return NATIVE_SYNTAXES.has(instance.transferSyntaxUid) ? decodeAllFrames(bytes, instance) : sharedPool().decodeBytes(bytes, instance);
   };
   return async (instance, frameIndex) => {
@@ -57,7 +54,8 @@ export function stackDecoder(): (instance: DicomInstance, frameIndex: number) =>
     let frames = framesBySource.get(key);
     if (!frames) {
       frames =
-        ref.archiveMember || /\.gz$/i.test(ref.path) || NATIVE_SYNTAXES.has(instance.transferSyntaxUid)
+        // Files on disk, uncompressed ones too, are read and decoded by the workers (in parallel, buffers transferred).
+        ref.archiveMember || /\.gz$/i.test(ref.path) || sharedPool().inProcess
           ? decodeHere(ref, instance)
           : sharedPool()
               .decodeFile(ref.path, instance)
@@ -80,7 +78,8 @@ export function stackDecoder(): (instance: DicomInstance, frameIndex: number) =>
 }
 
 export async function buildStackVolume(stack: AssembledStack): Promise<{ volume: Volume; geometry: GeometryReport }> {
-  return buildVolume(stack, stackDecoder());
+  // Enough files in flight that no worker waits for the next message while another one is on its way.
+  return buildVolume(stack, stackDecoder(), { concurrency: Math.max(4, sharedPool().size * 3) });
 }
 
 function pickStack(stacks: AssembledStack[], seriesUid: string | undefined, where: string): AssembledStack {
