@@ -27,7 +27,7 @@ export const command: CliCommand = {
     let out: PatientTimeline;
     if (values.results !== undefined) out = await patientTimelineFromResults(values.results, values.patient, opts);
     else {
-      const db = openCatalogDb(values.db);
+      const db = await openCatalogDb(values.db);
       try {
         out = patientTimelineFromDb(db, values.patient, opts);
       } finally {
