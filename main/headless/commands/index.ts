@@ -54,4 +54,9 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Serve the viewer and its API on http://127.0.0.1 (token-protected) for use in a local browser',
     load: async () => (await import('./serve.js')).command,
   },
+  {
+    name: 'deid',
+    summary: 'De-identified copies of DICOM files (PS3.15 Basic Profile; --shift-dates keeps intervals), UIDs remapped consistently',
+    load: async () => (await import('./deid.js')).command,
+  },
 ];
