@@ -1,7 +1,8 @@
 // `medseg deid PATH -o OUTDIR [--shift-dates] [--allow-burned-in] [--key K] [--json]`: de-identified copies of DICOM
 // files under PS3.15 Annex E (Basic Profile, optionally Retain Longitudinal Temporal Information Modified Dates).
 import { deidentifyToFolder } from '../../services/deid/deidentify.js';
-import { parseCommandArgs, UsageError } from './common.js';
+import { appendAudit } from '../../db/audit.js';
+import { openCatalogDb, parseCommandArgs, UsageError } from './common.js';
 import { EXIT_OK, type CliCommand } from './types.js';
 
 const usage =
@@ -39,6 +40,24 @@ export const command: CliCommand = {
       allowBurnedIn: values['allow-burned-in'] === true,
       mappingKey: values.key,
     });
+    if (values.db !== undefined) {
+      const db = openCatalogDb(values.db);
+      try {
+        appendAudit(db, {
+          action: 'deid',
+          subject: values.out,
+          details: {
+            input: positionals[0],
+            written: result.written.length,
+            skipped: result.skipped.length,
+            shiftDates: result.shiftDates,
+            burnedInOverridden: result.burnedInOverridden.length,
+          },
+        });
+      } finally {
+        db.close();
+      }
+    }
     const summary = { written: result.written.length, skipped: result.skipped, patients: result.patients, shiftDates: result.shiftDates };
     if (values.json) io.stdout(JSON.stringify({ ...summary, files: result.written.map((w) => w.output) }) + '\n');
     else io.stdout(`deid: ${result.written.length} file(s) written to ${values.out}, ${result.skipped.length} skipped, ${result.patients} patient(s)\n`);

@@ -59,4 +59,9 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'De-identified copies of DICOM files (PS3.15 Basic Profile; --shift-dates keeps intervals), UIDs remapped consistently',
     load: async () => (await import('./deid.js')).command,
   },
+  {
+    name: 'audit',
+    summary: 'Verify (or list) the hash-chained audit log of imports, segmentations, edits, measurements, exports and de-identifications',
+    load: async () => (await import('./audit.js')).command,
+  },
 ];
