@@ -64,4 +64,9 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Verify (or list) the hash-chained audit log of imports, segmentations, edits, measurements, exports and de-identifications',
     load: async () => (await import('./audit.js')).command,
   },
+  {
+    name: 'send',
+    summary: 'Send DICOM files (C-STORE) to a DICOM node you name: AET@HOST:PORT (the only network use)',
+    load: async () => (await import('./send.js')).command,
+  },
 ];

@@ -167,7 +167,8 @@ export function deidentifyPart10(file: DicomPart10, mapping: DeidMapping, option
   return { ...file, meta, dataset };
 }
 
-async function listFiles(path: string): Promise<string[]> {
+/** Regular files under path (itself when it is a file), sorted, hidden names skipped. */
+export async function listFiles(path: string): Promise<string[]> {
   const s = await stat(path).catch(() => {
     throw new AppError('NOT_FOUND', `${path}: no such file or folder.`);
   });

@@ -104,6 +104,8 @@ function readDataset(r: Reader, enc: Encoding, end: number, stopAtItemEnd: boole
   if (depth > 32) throw new AppError('RESOURCE_LIMIT', 'DICOM sequences nested deeper than 32 levels');
   const out: DicomElement[] = [];
   while (r.pos < end) {
+    // Zero padding after the top-level dataset (some writers pad files to a block size): the dataset has ended.
+    if (depth === 0 && !stopAtItemEnd && r.bytes[r.pos] === 0 && r.bytes.subarray(r.pos, end).every((b) => b === 0)) break;
     const tag = readTag(r, enc.little);
     if (tag === ITEM_END) {
       r.u32(enc.little);
