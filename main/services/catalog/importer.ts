@@ -6,7 +6,10 @@ import type { Vec3 } from '../../../shared/domain/volume.js';
 import type { DicomInstance } from '../dicom/types.js';
 import { sharedDecodePool, type DecodePool } from '../dicom/decodePool.js';
 import { assembleSeries, type AssembledStack } from '../series/assemble.js';
-import { expandInputs, forEachSource, sourceLabel, type SourceRef } from './sources.js';
+import { expandInputs, forEachSource, readSourceBytes, sourceLabel, type SourceRef } from './sources.js';
+import { importDicomSeg, type ImportedSegmentationSummary } from '../labelImport/importLabels.js';
+import { SEG_SOP_CLASS_UID } from '../labelImport/dicomSegRead.js';
+import { importSegNrrdFile, isSegNrrdPath } from '../labelImport/segNrrdImport.js';
 import { catalogedSeriesFiles, finishImportLog, knownInstanceLookup, startImportLog, writeCatalogSeries, type CatalogSeriesWrite } from '../../db/catalog.js';
 
 export interface ImportProgress {
@@ -41,6 +44,8 @@ export interface ImportSummary {
   skipped: { path: string; reason: string }[];
   errors: { path: string; code: ErrorCode; message: string }[];
   series: ImportedSeriesSummary[];
+  /** DICOM SEG (and .seg.nrrd) files stored as segmentations of their series. */
+  segmentations?: ImportedSegmentationSummary[];
 }
 
 const DICOMDIR_SOP_CLASS = '1.2.840.10008.1.3.10';
@@ -104,6 +109,9 @@ export { fillMissingIdentifiers } from '../dicom/identity.js';
 
 export async function importPaths(db: Database, paths: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
   const startedAt = new Date().toISOString();
+  // .seg.nrrd label maps are not DICOM: imported after the images, onto the series they belong to
+  const nrrdPaths = paths.filter(isSegNrrdPath);
+  paths = paths.filter((p) => !isSegNrrdPath(p));
   const expanded = await expandInputs(paths);
   const summary: ImportSummary = {
     // DICOMDIR files are counted and listed as skipped: their records were followed, they hold no image
@@ -131,7 +139,13 @@ export async function importPaths(db: Database, paths: string[], opts: ImportOpt
   const known = knownInstanceLookup(db);
   const fresh: DicomInstance[] = [];
   const seenUids = new Set<string>();
+  const segInstances: DicomInstance[] = [];
   for (const inst of instances) {
+    // a SEG is a label map of another series, never an image series of its own
+    if (inst.sopClassUid === SEG_SOP_CLASS_UID) {
+      segInstances.push(inst);
+      continue;
+    }
     if (seenUids.has(inst.sopInstanceUid) || known(inst.sopInstanceUid)) {
       summary.duplicatesSkipped++;
       continue;
@@ -162,6 +176,26 @@ export async function importPaths(db: Database, paths: string[], opts: ImportOpt
     }
   });
   write();
+  const segmentations: ImportedSegmentationSummary[] = [];
+  for (const inst of segInstances) {
+    const ref: SourceRef = inst.archiveMember ? { path: inst.path, archiveMember: inst.archiveMember } : { path: inst.path };
+    try {
+      segmentations.push(await importDicomSeg(db, await readSourceBytes(ref), sourceLabel(ref)));
+    } catch (err) {
+      const e = err instanceof AppError ? err : new AppError('INTERNAL', String((err as Error).message ?? err));
+      summary.errors.push({ path: sourceLabel(ref), code: e.code, message: e.message });
+    }
+  }
+  for (const path of nrrdPaths) {
+    summary.filesTotal++;
+    try {
+      segmentations.push(await importSegNrrdFile(db, path));
+    } catch (err) {
+      const e = err instanceof AppError ? err : new AppError('INTERNAL', String((err as Error).message ?? err));
+      summary.errors.push({ path, code: e.code, message: e.message });
+    }
+  }
+  if (segmentations.length > 0) summary.segmentations = segmentations;
   finishImportLog(db, importId, { ...summary, series: summary.series.map((s) => s.seriesId) });
   return summary;
 }

@@ -1,6 +1,5 @@
 // Everything an exporter (SEG, SR, NIfTI, .seg.nrrd, PDF, CSV/JSON) needs, gathered once: the source series (volume,
 // geometry status, the DICOM identity of every slice), the label map on that grid with its table, and provenance.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import { labelMapPlacement, requirePlaceableLabelMap, type OutputWarning } from '../../../shared/domain/geometryGate.js';
@@ -23,6 +22,7 @@ import { measureSegmentation } from '../measure/measure.js';
 import { readNiftiLabels } from '../nifti/nifti.js';
 import { sidecarPathOf } from '../nifti/niftiGeometry.js';
 import type { AssembledStack } from '../series/assemble.js';
+import { derivedUid } from './uids.js';
 import { isNiftiPath, loadSeriesVolume, loadVolumeFromPath, type LoadedVolume } from '../series/volumes.js';
 
 /** Key of the label table in a NIfTI's JSON sidecar (next to MedsegGeometry, see nifti/GEOMETRY-STATUS.md). */
@@ -76,6 +76,8 @@ export interface ExportSource {
    * interpolated (tilt correction, gap filling) and so has no single source frame.
    */
   sliceSources: (ExportInstanceRef | null)[];
+  /** Per volume slice k (DICOM only): the source frames it was made from (one when copied, two when blended). */
+  sliceDerivedFrom: ExportInstanceRef[][];
   /** DICOM only. */
   study?: ExportStudyIdentity;
   /**
@@ -128,22 +130,7 @@ export interface LoadExportContextOptions {
   lesionValues?: ReadonlySet<number>;
 }
 
-const UID_ROOT_UUID = '2.25.';
-
-/** A valid DICOM UID derived from text (UUID-derived 2.25 form, PS3.5 B.2), the same text giving the same UID. */
-export function derivedUid(text: string): string {
-  const hex = createHash('sha256').update(text).digest('hex').slice(0, 32);
-  return UID_ROOT_UUID + BigInt('0x' + hex).toString();
-}
-
-/** A fresh UID for a new object (2.25 + random 128 bits). */
-export function newUid(): string {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  let n = 0n;
-  for (const b of bytes) n = (n << 8n) | BigInt(b);
-  return UID_ROOT_UUID + n.toString();
-}
+export { derivedUid, newUid } from './uids.js';
 
 const VALID_UID = /^[0-9]+(\.[0-9]+)*$/;
 
@@ -190,6 +177,9 @@ function sourceFromStack(loaded: LoadedVolume, label: string): ExportSource {
   const sliceSources = plan.planes.map((p, k) =>
     p.w === 0 && (plan.colShift[k] ?? 0) === 0 && (plan.rowShift[k] ?? 0) === 0 ? (frameRefs[p.s0] ?? null) : null,
   );
+  const sliceDerivedFrom = plan.planes.map((p) =>
+    (p.w === 0 || p.s1 === p.s0 ? [frameRefs[p.s0]] : [frameRefs[p.s0], frameRefs[p.s1]]).filter((r): r is ExportInstanceRef => r !== undefined),
+  );
   const study: ExportStudyIdentity = {
     patientId: first.patientId ?? '',
     patientName: first.patientName ?? '',
@@ -217,6 +207,7 @@ function sourceFromStack(loaded: LoadedVolume, label: string): ExportSource {
     stack,
     instances,
     sliceSources,
+    sliceDerivedFrom,
     study,
     uidsDerived,
   };
@@ -361,6 +352,7 @@ function niftiSource(loaded: LoadedVolume, label: string): ExportSource {
     intensityUnit: intensityUnitFor(loaded.modality),
     instances: [],
     sliceSources: [],
+    sliceDerivedFrom: [],
     uidsDerived: false,
   };
 }

@@ -34,6 +34,8 @@ export interface AssembledStack extends VolumeGeometry {
   plan: SliceGridPlan;
 }
 
+const SEGMENTATION_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
+
 /** Direction cosines closer than this (per component) are the same orientation (about 0.06°). */
 const ORIENTATION_TOLERANCE = 1e-3;
 
@@ -59,6 +61,8 @@ export function assembleSeries(instances: DicomInstance[]): AssembledStack[] {
   const seenFrames = new Set<string>();
   for (const instance of instances) {
     if (!instance.hasPixelData || instance.rows <= 0 || instance.columns <= 0) continue;
+    // a DICOM Segmentation is a label map of another series (imported as such), never an image series
+    if (instance.sopClassUid === SEGMENTATION_SOP_CLASS) continue;
     for (const info of instance.frames) {
       // The same SOP instance found twice (copied file) contributes its frames once.
       const id = `${instance.sopInstanceUid || instance.path}\u0000${info.frameIndex}`;
