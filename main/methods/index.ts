@@ -10,6 +10,7 @@ import type { BinaryResource, CallContext, MethodImpls, ServiceDeps, ServiceTabl
 import { createAnalysisService } from './analysis.js';
 import { createCatalogService } from './catalog.js';
 import { createEditingService } from './edit.js';
+import { createExportService } from './export.js';
 
 export type { ServiceDeps } from './types.js';
 
@@ -26,12 +27,13 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId),
     labelMapVersionOf: (segmentationId) => editing.labelMapVersion(segmentationId),
   });
+  const exporting = createExportService(db);
   let closing: Promise<void> | null = null;
   const inFlight = new Set<Promise<unknown>>();
   const open = (): void => {
     if (closing) throw new AppError('CANCELLED', 'medseg is shutting down; the request was not run.');
   };
-  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods };
+  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods, ...exporting.methods };
   // Every entry refuses once close() began: nothing may start on a database about to close.
   const methods = Object.fromEntries(
     Object.entries(served).map(([name, impl]) => [

@@ -16,6 +16,7 @@ import {
 } from '../domain/schemas.js';
 import { analysisEvents, analysisMethods } from './contract-analysis.js';
 import { editMethods } from './contract-edit.js';
+import { exportMethods } from './contract-export.js';
 
 /** A path on the machine running the services; existence is checked by the service, never trusted here. */
 const localPath = z.string().min(1).max(4096);
@@ -110,6 +111,7 @@ export const methods = {
     output: segmentationInfoSchema.extend({ warnings: z.array(z.object({ code: z.string(), message: z.string() })) }),
   },
   ...editMethods,
+  ...exportMethods,
   ...analysisMethods,
 } as const;
 

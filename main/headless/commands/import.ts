@@ -3,7 +3,8 @@ import { importPaths } from '../../services/catalog/importer.js';
 import { openCatalogDb, parseCommandArgs, progressBar, UsageError } from './common.js';
 import { EXIT_FAILED, EXIT_OK, type CliCommand } from './types.js';
 
-const usage = 'medseg import PATH... [--db FILE] [--json]';
+const usage =
+  'medseg import PATH... [--db FILE] [--json]   (DICOM files, folders, zips, DICOMDIRs; DICOM SEG and .seg.nrrd files become segmentations of their series)';
 
 export const command: CliCommand = {
   usage,
@@ -28,10 +29,16 @@ export const command: CliCommand = {
           );
           for (const f of s.geometry.findings) io.stdout(`    ${f.severity}: ${f.code}: ${f.message}\n`);
         }
+        for (const g of summary.segmentations ?? []) {
+          io.stdout(
+            `  segmentation ${g.segmentationIds.join(', ')} (${g.format}) on series ${g.seriesId}: ${g.segments.map((x) => `${x.name} ${x.voxels} voxels`).join(', ')}\n`,
+          );
+          for (const n of g.notes) io.stdout(`    note: ${n}\n`);
+        }
         for (const e of summary.errors) io.stdout(`  error ${e.code}: ${e.message}\n`);
         for (const s of summary.skipped) io.stdout(`  skipped ${s.path}: ${s.reason}\n`);
       }
-      return summary.series.length > 0 || summary.duplicatesSkipped > 0 ? EXIT_OK : EXIT_FAILED;
+      return summary.series.length > 0 || summary.duplicatesSkipped > 0 || (summary.segmentations?.length ?? 0) > 0 ? EXIT_OK : EXIT_FAILED;
     } finally {
       db.close();
     }

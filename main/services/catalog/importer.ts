@@ -36,7 +36,7 @@ export interface ImportedSeriesSummary {
 
 export interface ImportSummary {
   filesTotal: number;
-  /** Files read as DICOM images (before duplicate removal). */
+  /** Files read as DICOM images (before duplicate removal); DICOM SEG files are counted in `segmentations` or `errors` instead. */
   imagesRead: number;
   instancesAdded: number;
   duplicatesSkipped: number;
@@ -196,6 +196,7 @@ export async function importPaths(db: Database, paths: string[], opts: ImportOpt
     }
   }
   if (segmentations.length > 0) summary.segmentations = segmentations;
+  summary.imagesRead -= segInstances.length;
   finishImportLog(db, importId, { ...summary, series: summary.series.map((s) => s.seriesId) });
   return summary;
 }

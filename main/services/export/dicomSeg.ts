@@ -100,7 +100,7 @@ export function buildSegDataset(ctx: ExportContext, opts: SegBuildOptions = {}):
   const unknown: string[] = [];
   const segmentSequence = segments.map(({ segmentNumber, label }) => {
     const coding = segmentCodingOf(label);
-    if (!coding.known) unknown.push(label.name);
+    if (!coding.known) unknown.push(`${label.name} (as "${coding.type.codeMeaning}")`);
     const item: NaturalDataset = {
       SegmentNumber: segmentNumber,
       SegmentLabel: label.name.slice(0, 64),
@@ -116,7 +116,7 @@ export function buildSegDataset(ctx: ExportContext, opts: SegBuildOptions = {}):
     if (algorithmType !== 'MANUAL') item.SegmentAlgorithmName = algorithmName(ctx);
     return item;
   });
-  if (unknown.length > 0) notes.push(`No SNOMED CT concept known for ${unknown.join(', ')}: coded as the generic "Tissue".`);
+  if (unknown.length > 0) notes.push(`No specific SNOMED CT concept known for ${unknown.join(', ')}: a generic code was used.`);
 
   // frames: segment-major, slices in grid order; each frame's pixels copied out of the label map
   const frames: SegFrame[] = [];
