@@ -25,6 +25,10 @@ export const ERROR_CODES = [
   'RESOURCE_LIMIT',
   /** Stored results were computed on an older version of their input (e.g. a label map edited since): recompute. */
   'STALE_RESULT',
+  /** A file states BurnedInAnnotation = YES: de-identified export refused unless the user overrides it. */
+  'BURNED_IN_ANNOTATION',
+  /** A DICOM network operation (C-STORE) failed: no listener, association rejected, or a failure status. */
+  'SEND_FAILED',
   'INTERNAL',
 ] as const;
 

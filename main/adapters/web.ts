@@ -84,6 +84,10 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   RESOURCE_LIMIT: 422,
   // the stored figures are of an older label map: the resource changed under them (measure again)
   STALE_RESULT: 409,
+  // de-identification refused: the pixels may carry identifying text (override after checking them)
+  BURNED_IN_ANNOTATION: 422,
+  // the configured DICOM node did not take the objects
+  SEND_FAILED: 502,
 };
 
 /**

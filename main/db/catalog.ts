@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { AppError } from '../../shared/errors.js';
 import type { GeometryReport } from '../../shared/domain/geometry.js';
 import type { Mat3, Vec3, VolumeGeometry } from '../../shared/domain/volume.js';
+import { appendAudit } from './audit.js';
 
 export interface SeriesNode extends VolumeGeometry {
   seriesId: number;
@@ -182,7 +183,10 @@ export function startImportLog(db: Database, startedAt: string, inputs: string[]
 }
 
 export function finishImportLog(db: Database, importId: number, summary: unknown): void {
-  db.prepare('UPDATE imports SET finished_at = ?, summary_json = ? WHERE id = ?').run(new Date().toISOString(), JSON.stringify(summary), importId);
+  db.transaction(() => {
+    db.prepare('UPDATE imports SET finished_at = ?, summary_json = ? WHERE id = ?').run(new Date().toISOString(), JSON.stringify(summary), importId);
+    appendAudit(db, { action: 'import', subject: `import ${importId}`, details: summary });
+  })();
 }
 
 /** A lookup: is this SOP Instance UID in the catalog already? (prepared once per import) */

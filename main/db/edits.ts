@@ -5,6 +5,7 @@ import type { Database } from 'better-sqlite3';
 import { AppError } from '../../shared/errors.js';
 import { decodeDelta, encodeDelta, type LabelArray, type LabelDelta } from '../../shared/domain/editing/delta.js';
 import type { LabelInfo } from '../../shared/domain/labelMap.js';
+import { appendAudit } from './audit.js';
 
 export interface JournalNode {
   seq: number;
@@ -141,6 +142,7 @@ export function readSnapshot(db: Database, segmentationId: number, seq: number, 
 export function insertVersion(db: Database, segmentationId: number, seq: number, name: string): EditVersion {
   const createdAt = new Date().toISOString();
   const info = db.prepare('INSERT INTO edit_versions (segmentation_id, seq, name, created_at) VALUES (?, ?, ?, ?)').run(segmentationId, seq, name, createdAt);
+  appendAudit(db, { action: 'edit-version', subject: `segmentation ${segmentationId}`, details: { versionId: Number(info.lastInsertRowid), seq, name } });
   return { id: Number(info.lastInsertRowid), seq, name, createdAt };
 }
 

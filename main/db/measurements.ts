@@ -5,6 +5,7 @@ import { measurementRows, type MeasurementRow } from '../../shared/domain/measur
 import type { MeasurementResult } from '../../shared/domain/measure/measureLabels.js';
 import type { PreviousInstance } from '../../shared/domain/measure/instanceIdentity.js';
 import { AppError } from '../../shared/errors.js';
+import { appendAudit } from './audit.js';
 
 export interface MeasurementRun {
   id: number;
@@ -80,7 +81,13 @@ export function saveMeasurements(
     );
     // NaN cannot be stored as REAL in a STRICT table meaningfully: store it as NULL.
     const finite = (v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
-    for (const row of measurementRows(result)) insertRow.run(runId, ...COLUMNS.map(([k]) => finite(row[k])), ...(row.anchorIjk ?? [null, null, null]));
+    const rows = measurementRows(result);
+    for (const row of rows) insertRow.run(runId, ...COLUMNS.map(([k]) => finite(row[k])), ...(row.anchorIjk ?? [null, null, null]));
+    appendAudit(db, {
+      action: 'measurement',
+      subject: `segmentation ${segmentationId}`,
+      details: { runId, labelMapVersion, rows: rows.length, geometryStatus: result.geometry.status, computationVersion: result.computationVersion },
+    });
     return runId;
   })();
 }

@@ -6,6 +6,7 @@ import type { LabelInfo, LabelMap } from '../../shared/domain/labelMap.js';
 import { defaultLabelColor, defaultLabelName, labelKindOf } from '../../shared/domain/labelTable.js';
 import type { VolumeGeometry } from '../../shared/domain/volume.js';
 import { voxelCount } from '../../shared/domain/volume.js';
+import { appendAudit } from './audit.js';
 
 export type SegmentationSource = 'import' | 'model' | 'classical' | 'edit';
 
@@ -101,6 +102,11 @@ export function saveSegmentation(db: Database, seg: NewSegmentation): number {
         counts.get(value) ?? 0,
       );
     }
+    appendAudit(db, {
+      action: 'segmentation',
+      subject: `segmentation ${id}`,
+      details: { seriesId: seg.seriesId, source: seg.source, name: seg.name, model: seg.model ?? null, labels: [...counts.keys()].length },
+    });
     return id;
   });
   try {

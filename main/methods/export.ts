@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { AppError } from '../../shared/errors.js';
 import type { exportMethods } from '../../shared/ipc/contract-export.js';
+import { appendAudit } from '../db/audit.js';
 import { loadExportContext } from '../services/export/context.js';
 import { exportFormat, exportFormatNames } from '../services/export/formats.js';
 import type { MethodImpls } from './types.js';
@@ -25,6 +26,11 @@ export function createExportService(db: Database): { methods: Pick<MethodImpls, 
         const ctx = await loadExportContext({ labels: segmentationId, db });
         const outPath = join(dir, fileName ?? `segmentation-${segmentationId}${handler.extension}`);
         const result = await handler.write(ctx, { outPath });
+        appendAudit(db, {
+          action: 'export',
+          subject: `segmentation ${segmentationId}`,
+          details: { format: result.format, files: result.files, provenance: ctx.provenance },
+        });
         return { format: result.format, files: result.files, bytes: result.bytes, notes: [...new Set([...ctx.notes, ...result.notes])] };
       },
     },

@@ -2,12 +2,14 @@
 // of a source series in an exchange format; every format is a handler in main/services/export/formats.ts.
 import { loadExportContext } from '../../services/export/context.js';
 import { exportFormat, exportFormatNames } from '../../services/export/formats.js';
-import { parseCommandArgs, UsageError } from './common.js';
+import { appendAudit } from '../../db/audit.js';
+import { openCatalogDb, parseCommandArgs, UsageError } from './common.js';
 import { EXIT_OK, type CliCommand } from './types.js';
 
 const usage = () =>
   `medseg export [PATH] --labels (LABELS.nii.gz | SEGMENTATION_ID) --format ${exportFormatNames().join('|')} -o OUT [--db FILE] [--series UID]\n` +
-  '    [--label-names NAMES.csv] [--lesion-labels V,V...] [--json]\n' +
+  '    [--label-names NAMES.csv] [--lesion-labels V,V...] [--pseudonym NAME] [--json]\n' +
+  '  --pseudonym NAME: pdf/csv/json show NAME instead of the patient identity.\n' +
   '  PATH: the source DICOM series (or NIfTI volume for nifti/seg.nrrd); optional with a stored SEGMENTATION_ID (--db), whose series is used.\n' +
   '  Files are written atomically (temp + rename). Notes (derived UIDs, resampling) go to stderr, or into --json.';
 
@@ -27,6 +29,7 @@ export const command: CliCommand = {
         'label-names': { type: 'string' },
         'lesion-labels': { type: 'string' },
         json: { type: 'boolean' },
+        pseudonym: { type: 'string' },
       },
       usage(),
     );
@@ -53,7 +56,8 @@ export const command: CliCommand = {
       labelNamesPath: values['label-names'],
       lesionValues,
     });
-    const result = await handler.write(ctx, { outPath: values.out });
+    const result = await handler.write(ctx, { outPath: values.out, options: values.pseudonym !== undefined ? { pseudonym: values.pseudonym } : {} });
+    if (values.db !== undefined) recordExport(values.db, values.format, result.files, ctx.provenance);
     const notes = [...new Set([...ctx.notes, ...result.notes])];
     if (values.json) io.stdout(JSON.stringify({ ...result, notes, provenance: ctx.provenance }) + '\n');
     else io.stdout(`${result.format}: ${result.files.join(', ')} (${result.bytes} bytes)\n`);
@@ -61,3 +65,13 @@ export const command: CliCommand = {
     return EXIT_OK;
   },
 };
+
+/** The audit log of the catalog the labels came from records the export. */
+function recordExport(dbPath: string, format: string, files: string[], provenance: unknown): void {
+  const db = openCatalogDb(dbPath);
+  try {
+    appendAudit(db, { action: 'export', subject: files[0] ?? '', details: { format, files, provenance } });
+  } finally {
+    db.close();
+  }
+}

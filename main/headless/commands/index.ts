@@ -79,4 +79,19 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Serve the viewer and its API on http://127.0.0.1 (token-protected) for use in a local browser',
     load: async () => (await import('./serve.js')).command,
   },
+  {
+    name: 'deid',
+    summary: 'De-identified copies of DICOM files (PS3.15 Basic Profile; --shift-dates keeps intervals), UIDs remapped consistently',
+    load: async () => (await import('./deid.js')).command,
+  },
+  {
+    name: 'audit',
+    summary: 'Verify (or list) the hash-chained audit log of imports, segmentations, edits, measurements, exports and de-identifications',
+    load: async () => (await import('./audit.js')).command,
+  },
+  {
+    name: 'send',
+    summary: 'Send DICOM files (C-STORE) to a DICOM node you name: AET@HOST:PORT (the only network use)',
+    load: async () => (await import('./send.js')).command,
+  },
 ];

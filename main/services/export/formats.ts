@@ -50,3 +50,6 @@ registerExportFormat('seg', async () => (await import('./dicomSeg.js')).dicomSeg
 registerExportFormat('sr', async () => (await import('./dicomSr.js')).dicomSrFormat);
 registerExportFormat('nifti', async () => (await import('./labelFiles.js')).niftiLabelFormat);
 registerExportFormat('seg.nrrd', async () => (await import('./labelFiles.js')).segNrrdFormat);
+registerExportFormat('pdf', async () => (await import('./pdfReport.js')).pdfReportFormat);
+registerExportFormat('csv', async () => (await import('./tabular.js')).csvFormat);
+registerExportFormat('json', async () => (await import('./tabular.js')).jsonFormat);
