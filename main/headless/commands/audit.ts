@@ -15,7 +15,7 @@ export const command: CliCommand = {
     const { values, positionals } = parseCommandArgs(args, { db: { type: 'string' }, json: { type: 'boolean' } }, usage);
     const sub = positionals[0];
     if (positionals.length !== 1 || (sub !== 'verify' && sub !== 'list')) throw new UsageError(`give verify or list\nusage: ${usage}`);
-    const db = openCatalogDb(values.db);
+    const db = await openCatalogDb(values.db);
     try {
       if (sub === 'list') {
         const entries = readAuditLog(db);

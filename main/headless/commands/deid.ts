@@ -41,7 +41,7 @@ export const command: CliCommand = {
       mappingKey: values.key,
     });
     if (values.db !== undefined) {
-      const db = openCatalogDb(values.db);
+      const db = await openCatalogDb(values.db);
       try {
         appendAudit(db, {
           action: 'deid',

@@ -57,7 +57,7 @@ export const command: CliCommand = {
       lesionValues,
     });
     const result = await handler.write(ctx, { outPath: values.out, options: values.pseudonym !== undefined ? { pseudonym: values.pseudonym } : {} });
-    if (values.db !== undefined) recordExport(values.db, values.format, result.files, ctx.provenance);
+    if (values.db !== undefined) await recordExport(values.db, values.format, result.files, ctx.provenance);
     const notes = [...new Set([...ctx.notes, ...result.notes])];
     if (values.json) io.stdout(JSON.stringify({ ...result, notes, provenance: ctx.provenance }) + '\n');
     else io.stdout(`${result.format}: ${result.files.join(', ')} (${result.bytes} bytes)\n`);
@@ -67,8 +67,8 @@ export const command: CliCommand = {
 };
 
 /** The audit log of the catalog the labels came from records the export. */
-function recordExport(dbPath: string, format: string, files: string[], provenance: unknown): void {
-  const db = openCatalogDb(dbPath);
+async function recordExport(dbPath: string, format: string, files: string[], provenance: unknown): Promise<void> {
+  const db = await openCatalogDb(dbPath);
   try {
     appendAudit(db, { action: 'export', subject: files[0] ?? '', details: { format, files, provenance } });
   } finally {

@@ -25,7 +25,7 @@ export const command: CliCommand = {
     const node = parseDicomNode(values.to);
     const result = await sendToDicomNode(positionals[0], node, values['calling-aet'] ?? 'MEDSEG', timeoutS * 1000);
     if (values.db !== undefined) {
-      const db = openCatalogDb(values.db);
+      const db = await openCatalogDb(values.db);
       try {
         appendAudit(db, {
           action: 'send',
