@@ -84,7 +84,7 @@ export function MprView(props: MprViewProps) {
     };
     el.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, onRendered);
     const resize = new ResizeObserver(() => {
-      if (cornerstone.getEnabledElement(el).image) cornerstone.resize(el, true);
+      if (el.clientWidth > 0 && el.clientHeight > 0 && cornerstone.getEnabledElement(el).image) cornerstone.resize(el, true);
     });
     resize.observe(el);
     const onWheel = (e: WheelEvent): void => {
@@ -104,7 +104,7 @@ export function MprView(props: MprViewProps) {
   useEffect(() => {
     const el = elementRef.current;
     if (!el) return;
-    props.controls.current[plane] = {
+    const own: ViewControls = {
       zoom: (f) => zoomBy(el, f),
       reset: () => {
         if (!cornerstone.getEnabledElement(el).image) return;
@@ -112,6 +112,12 @@ export function MprView(props: MprViewProps) {
         const vp = cornerstone.getViewport(el);
         if (vp) cornerstone.setViewport(el, { ...vp, translation: { x: 0, y: 0 } });
       },
+    };
+    const registry = props.controls.current;
+    registry[plane] = own;
+    // A layout without this view unmounts it: its controls must not outlive its (disabled) element.
+    return () => {
+      if (registry[plane] === own) delete registry[plane];
     };
   }, [plane, props.controls]);
 
