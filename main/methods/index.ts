@@ -10,6 +10,7 @@ import type { BinaryResource, CallContext, MethodImpls, ServiceDeps, ServiceTabl
 import { createAnalysisService } from './analysis.js';
 import { createCatalogService } from './catalog.js';
 import { createEditingService } from './edit.js';
+import { createPlanningService } from './planning.js';
 
 export type { ServiceDeps } from './types.js';
 
@@ -26,12 +27,13 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId),
     labelMapVersionOf: (segmentationId) => editing.labelMapVersion(segmentationId),
   });
+  const planning = createPlanningService({ db, labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId) });
   let closing: Promise<void> | null = null;
   const inFlight = new Set<Promise<unknown>>();
   const open = (): void => {
     if (closing) throw new AppError('CANCELLED', 'medseg is shutting down; the request was not run.');
   };
-  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods };
+  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods, ...planning.methods };
   // Every entry refuses once close() began: nothing may start on a database about to close.
   const methods = Object.fromEntries(
     Object.entries(served).map(([name, impl]) => [
@@ -55,6 +57,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     if (kind === 'thumbnail') return catalog.readThumbnail(resourceId);
     if (kind === 'labelmap-preview') return analysis.readPreview(resourceId);
     if (kind === 'volume') return catalog.readVolume(resourceId);
+    if (kind === 'mesh-vertices' || kind === 'mesh-triangles') return planning.readMesh(kind, resourceId);
     // The edited state (live session or journal), so a reload shows every committed stroke.
     const { seriesId, labelMap } = editing.editedLabelMap(resourceId);
     const series = getSeriesRecord(db, seriesId);

@@ -16,6 +16,7 @@ import {
 } from '../domain/schemas.js';
 import { analysisEvents, analysisMethods } from './contract-analysis.js';
 import { editMethods } from './contract-edit.js';
+import { planningMethods } from './contract-planning.js';
 
 /** A path on the machine running the services; existence is checked by the service, never trusted here. */
 const localPath = z.string().min(1).max(4096);
@@ -111,6 +112,7 @@ export const methods = {
   },
   ...editMethods,
   ...analysisMethods,
+  ...planningMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -137,7 +139,8 @@ export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
 /** Binary resources: raw little-endian arrays, keyed by id. URL path `/data/<kind>/<id>` in both adapters. */
 /** thumbnail: 64×64 uint8 grey image of a series (id = seriesId). */
 /** labelmap-preview: a classical tool's transient result (id = previewId from classical.preview). */
-export const BINARY_KINDS = ['volume', 'labelmap', 'thumbnail', 'labelmap-preview'] as const;
+/** mesh-vertices (float32 LPS mm) and mesh-triangles (uint32): a label surface (id = meshId from planning.mesh). */
+export const BINARY_KINDS = ['volume', 'labelmap', 'thumbnail', 'labelmap-preview', 'mesh-vertices', 'mesh-triangles'] as const;
 export type BinaryKind = (typeof BINARY_KINDS)[number];
 
 /**

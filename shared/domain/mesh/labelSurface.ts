@@ -1,0 +1,123 @@
+// A label's surface in LPS mm: the label's mask, blurred slightly (the voxel staircase is not anatomy), cut at 0.5 by
+// marching tetrahedra through the volume's full affine (oblique and anisotropic grids alike), Taubin-smoothed and kept
+// under a triangle budget by sampling the field more coarsely. Pure; runs in a worker for the app.
+import { ijkToLpsMatrix, type Vec3, type VolumeGeometry } from '../volume.js';
+import { marchingTetrahedra, type IndexedMesh } from './marchingTetrahedra.js';
+import { meshArea, meshBounds, meshVolume } from './meshMetrics.js';
+import { gaussianBlur3d, taubinSmooth } from './smoothing.js';
+
+/** Bumped whenever a change alters any surface below (cached meshes of another version are rebuilt). */
+export const MESH_COMPUTATION_VERSION = 'mesh-1';
+
+export interface SurfaceOptions {
+  /** Upper bound on triangles (default 100 000). */
+  targetTriangles?: number;
+  /** Gaussian blur of the mask, in voxels of each axis (default 0.6). */
+  blurSigmaVoxels?: number;
+  /** Taubin λ|μ pairs (default 10). */
+  taubinIterations?: number;
+}
+
+export interface LabelSurface {
+  /** LPS mm, counter-clockwise seen from outside. */
+  mesh: IndexedMesh;
+  /** Grid sampling step used to meet the budget (1 = every voxel). */
+  step: number;
+  meshVolumeMm3: number;
+  areaMm2: number;
+  bounds: { min: Vec3; max: Vec3 } | null;
+}
+
+type Labels = ArrayLike<number>;
+
+/** Inclusive voxel bounding box of one label value, or null when absent. */
+export function labelBoundingBox(labels: Labels, dims: Vec3, value: number): { min: Vec3; max: Vec3 } | null {
+  const [nx, ny, nz] = dims;
+  const min: Vec3 = [nx, ny, nz];
+  const max: Vec3 = [-1, -1, -1];
+  let p = 0;
+  for (let k = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++) {
+      for (let i = 0; i < nx; i++, p++) {
+        if (labels[p] !== value) continue;
+        if (i < min[0]) min[0] = i;
+        if (i > max[0]) max[0] = i;
+        if (j < min[1]) min[1] = j;
+        if (j > max[1]) max[1] = j;
+        if (k < min[2]) min[2] = k;
+        if (k > max[2]) max[2] = k;
+      }
+    }
+  }
+  return max[0] < 0 ? null : { min, max };
+}
+
+const EMPTY: LabelSurface = { mesh: { positions: new Float64Array(0), triangles: new Uint32Array(0) }, step: 1, meshVolumeMm3: 0, areaMm2: 0, bounds: null };
+
+/** The surface of voxels equal to `value` (closed even where the label touches the grid edge: it is capped there). */
+export function labelSurface(grid: VolumeGeometry & { labels: Labels }, value: number, opts: SurfaceOptions = {}): LabelSurface {
+  const budget = opts.targetTriangles ?? 100_000;
+  const sigma0 = opts.blurSigmaVoxels ?? 0.6;
+  const box = labelBoundingBox(grid.labels, grid.dims, value);
+  if (!box) return { ...EMPTY, mesh: { positions: new Float64Array(0), triangles: new Uint32Array(0) } };
+  let step = 1;
+  for (let attempt = 0; ; attempt++) {
+    const sigma = Math.max(sigma0, 0.5 * (step - 1));
+    // Padding: the blur's reach plus one sample step of background, so the surface closes inside the crop.
+    const pad = Math.ceil(3 * sigma) + step + 1;
+    const lo: Vec3 = [box.min[0] - pad, box.min[1] - pad, box.min[2] - pad];
+    const dims: Vec3 = [box.max[0] - box.min[0] + 1 + 2 * pad, box.max[1] - box.min[1] + 1 + 2 * pad, box.max[2] - box.min[2] + 1 + 2 * pad];
+    const field = croppedMask(grid.labels, grid.dims, value, lo, dims);
+    gaussianBlur3d(field, dims, [sigma, sigma, sigma]);
+    const ijkMesh = marchingTetrahedra(field, dims, 0.5, step);
+    const triangles = ijkMesh.triangles.length / 3;
+    if (triangles > budget && attempt < 8) {
+      step = Math.max(step + 1, Math.ceil(step * Math.sqrt(triangles / budget)));
+      continue;
+    }
+    const mesh = placeInLps(ijkMesh, grid, lo);
+    taubinSmooth(mesh, opts.taubinIterations ?? 10);
+    return { mesh, step, meshVolumeMm3: meshVolume(mesh), areaMm2: meshArea(mesh), bounds: meshBounds(mesh) };
+  }
+}
+
+/** 1 where the label is, 0 elsewhere and outside the grid, over the box [lo, lo + dims). */
+function croppedMask(labels: Labels, gridDims: Vec3, value: number, lo: Vec3, dims: Vec3): Float32Array {
+  const [gx, gy, gz] = gridDims;
+  const field = new Float32Array(dims[0] * dims[1] * dims[2]);
+  for (let k = 0; k < dims[2]; k++) {
+    const gk = k + lo[2];
+    if (gk < 0 || gk >= gz) continue;
+    for (let j = 0; j < dims[1]; j++) {
+      const gj = j + lo[1];
+      if (gj < 0 || gj >= gy) continue;
+      const row = gx * (gj + gy * gk);
+      const out = dims[0] * (j + dims[1] * k);
+      for (let i = 0; i < dims[0]; i++) {
+        const gi = i + lo[0];
+        if (gi >= 0 && gi < gx && labels[row + gi] === value) field[out + i] = 1;
+      }
+    }
+  }
+  return field;
+}
+
+/** Crop-grid indices → LPS mm; the winding is flipped when the affine mirrors (negative determinant). */
+function placeInLps(mesh: IndexedMesh, grid: VolumeGeometry, lo: Vec3): IndexedMesh {
+  const m = ijkToLpsMatrix(grid);
+  const p = mesh.positions;
+  const out = new Float64Array(p.length);
+  for (let q = 0; q < p.length; q += 3) {
+    const i = p[q] + lo[0];
+    const j = p[q + 1] + lo[1];
+    const k = p[q + 2] + lo[2];
+    out[q] = m[0][0] * i + m[0][1] * j + m[0][2] * k + m[0][3];
+    out[q + 1] = m[1][0] * i + m[1][1] * j + m[1][2] * k + m[1][3];
+    out[q + 2] = m[2][0] * i + m[2][1] * j + m[2][2] * k + m[2][3];
+  }
+  const det =
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+  const t = mesh.triangles;
+  if (det < 0) for (let q = 0; q < t.length; q += 3) [t[q + 1], t[q + 2]] = [t[q + 2], t[q + 1]];
+  return { positions: out, triangles: t };
+}
