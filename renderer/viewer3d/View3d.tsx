@@ -198,8 +198,8 @@ export function View3d(props: View3dProps) {
           </ul>
         </div>
       )}
-      <div className="view-info">
-        <span className="plane-name">3D</span> <span className="muted">drag rotate · shift-drag pan · wheel zoom · click a surface to go there</span>
+      <div className="view-info view3d-info" title="drag: rotate · shift-drag: pan · wheel: zoom · click a surface: go there · double-click: maximise">
+        <span className="plane-name">3D</span>
       </div>
     </div>
   );

@@ -64,6 +64,16 @@ export interface Scene3d {
   dispose(): void;
 }
 
+function unionBounds(list: readonly number[][]): [number, number, number, number, number, number] {
+  const u: [number, number, number, number, number, number] = [Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity];
+  for (const b of list)
+    for (let a = 0; a < 3; a++) {
+      u[2 * a] = Math.min(u[2 * a], b[2 * a]);
+      u[2 * a + 1] = Math.max(u[2 * a + 1], b[2 * a + 1]);
+    }
+  return u;
+}
+
 export function createScene3d(container: HTMLElement): Scene3d {
   const renderWindow = vtkRenderWindow.newInstance();
   const renderer = vtkRenderer.newInstance({ background: [0, 0, 0] });
@@ -234,12 +244,22 @@ export function createScene3d(container: HTMLElement): Scene3d {
       drawCrosshair(p);
     },
     resetCamera() {
-      const camera = renderer.getActiveCamera();
       // Anterior view: looking from the front (-P) towards +P, head (+S) up; the patient's right is on screen left.
-      camera.setFocalPoint(0, 0, 0);
-      camera.setPosition(0, -1, 0);
+      // Framed on the visible surfaces (else the series), fitting their L-R and I-S extent to the view: vtk's own
+      // reset fits a bounding sphere, which leaves a thin slab of slices tiny in the middle of the view.
+      const shown = [...surfaces.values()].filter((s) => s.actor.getVisibility()).map((s) => s.actor.getBounds());
+      const b = shown.length > 0 ? unionBounds(shown) : sceneBounds();
+      if (!Number.isFinite(b[0]) || b[1] < b[0]) return;
+      const camera = renderer.getActiveCamera();
+      const centre: Vec3 = [(b[0] + b[1]) / 2, (b[2] + b[3]) / 2, (b[4] + b[5]) / 2];
+      const [w, h] = glWindow.getSize();
+      const aspect = w > 0 && h > 0 ? w / h : 1;
+      const tanHalf = Math.tan(((camera.getViewAngle() / 2) * Math.PI) / 180);
+      const margin = 1.1;
+      const distance = Math.max((b[1] - b[0]) / 2 / (tanHalf * aspect), (b[5] - b[4]) / 2 / tanHalf) * margin + (b[3] - b[2]) / 2;
+      camera.setFocalPoint(...centre);
+      camera.setPosition(centre[0], centre[1] - distance, centre[2]);
       camera.setViewUp(0, 0, 1);
-      renderer.resetCamera(sceneBounds());
       renderer.resetCameraClippingRange();
     },
     rotate(azimuthDeg) {
