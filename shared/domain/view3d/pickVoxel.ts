@@ -1,7 +1,10 @@
 // Where a click on a 3D surface puts the 2D crosshair: the voxel of the picked label nearest to the picked point.
 // A surface runs along the label's boundary, so the voxel the point rounds to is outside the label about half the
-// time; the nearest labelled voxel within one voxel around it is the one the reader meant.
+// time; the nearest labelled voxel (in mm) within two voxels around it is the one the reader meant. Two, not one: on
+// an anisotropic grid the nearest labelled voxel to a smoothed surface point can lie two steps along a fine axis.
 import { lpsToIjk, type Vec3, type VolumeGeometry } from '../volume.js';
+
+const SEARCH_VOXELS = 2;
 
 export function voxelForSurfacePick(g: VolumeGeometry, labels: ArrayLike<number>, labelValue: number, pointLps: Vec3): Vec3 {
   const c = lpsToIjk(g, pointLps);
@@ -10,9 +13,10 @@ export function voxelForSurfacePick(g: VolumeGeometry, labels: ArrayLike<number>
   const base: Vec3 = [clamp(c[0], nx), clamp(c[1], ny), clamp(c[2], nz)];
   let best: Vec3 | null = null;
   let bestD = Infinity;
-  for (let dk = -1; dk <= 1; dk++)
-    for (let dj = -1; dj <= 1; dj++)
-      for (let di = -1; di <= 1; di++) {
+  const r = SEARCH_VOXELS;
+  for (let dk = -r; dk <= r; dk++)
+    for (let dj = -r; dj <= r; dj++)
+      for (let di = -r; di <= r; di++) {
         const i = base[0] + di;
         const j = base[1] + dj;
         const k = base[2] + dk;
