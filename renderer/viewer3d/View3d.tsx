@@ -23,12 +23,14 @@ export interface View3dProps {
 
 /** A press that moves less than this (CSS px) before release is a click (pick), not a rotation. */
 const CLICK_SLOP_PX = 4;
+const SPIN_DEG_PER_FRAME = 2;
 
 export function View3d(props: View3dProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const sceneRef = useRef<Scene3d | null>(null);
   const [preset, setPreset] = useState<VolumePresetId | 'off'>('off');
   const [showControls, setShowControls] = useState(true);
+  const [spinning, setSpinning] = useState(false);
   const renders = useRef(0);
   const latest = useRef(props);
   latest.current = props;
@@ -108,6 +110,32 @@ export function View3d(props: View3dProps) {
     render();
   }, [props.crosshairLps, props.showCrosshair, meshes]);
 
+  // Turntable: 2° a frame about the view-up axis. The intervals between frames (not just the time in render(), since
+  // the GL work may finish later) go into data-frame-ms-median / data-frames for the bench.
+  useEffect(() => {
+    if (!spinning) return;
+    let handle = 0;
+    let last = 0;
+    const intervals: number[] = [];
+    const frame = (t: number): void => {
+      const scene = sceneRef.current;
+      const host = hostRef.current;
+      if (!scene || !host) return;
+      if (last > 0) intervals.push(t - last);
+      last = t;
+      scene.rotate(SPIN_DEG_PER_FRAME);
+      render();
+      if (intervals.length > 0) {
+        const recent = intervals.slice(-120).sort((a, b) => a - b);
+        host.dataset.frames = String(intervals.length);
+        host.dataset.frameMsMedian = recent[Math.floor(recent.length / 2)].toFixed(1);
+      }
+      handle = requestAnimationFrame(frame);
+    };
+    handle = requestAnimationFrame(frame);
+    return () => cancelAnimationFrame(handle);
+  }, [spinning]);
+
   const onMouseDown = (e: React.MouseEvent): void => {
     props.onActivate();
     if (e.button !== 0 || e.shiftKey) return;
@@ -143,6 +171,9 @@ export function View3d(props: View3dProps) {
           title="anterior view, everything in view"
         >
           reset
+        </button>
+        <button type="button" data-testid="view3d-spin" className={spinning ? 'on' : ''} onClick={() => setSpinning((v) => !v)} title="turntable rotation">
+          spin
         </button>
       </div>
       {showControls && (

@@ -214,7 +214,8 @@ export function createScene3d(container: HTMLElement): Scene3d {
       image.getPointData().setScalars(vtkDataArray.newInstance({ name: 'stored', numberOfComponents: 1, values: stored }));
       const mapper = vtkVolumeMapper.newInstance();
       mapper.setInputData(image);
-      mapper.setSampleDistance(Math.min(...geometry.spacingMm) * 0.7);
+      // One sample per finest voxel step: finer costs software WebGL seconds a frame for little visible gain.
+      mapper.setSampleDistance(Math.min(...geometry.spacingMm));
       const actor = vtkVolume.newInstance();
       actor.setMapper(mapper);
       actor.getProperty().setRGBTransferFunction(0, colour);
