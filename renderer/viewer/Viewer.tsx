@@ -6,6 +6,8 @@ import { PLANES, type Plane } from '../../shared/domain/mpr.js';
 import { ijkToLps, type Vec3 } from '../../shared/domain/volume.js';
 import { clampFps, gridShape, LAYOUTS, nextCineSlice, toggleMaximised, visibleViews, type LayoutId, type ViewId } from '../../shared/domain/view3d/layout.js';
 import { voxelForSurfacePick } from '../../shared/domain/view3d/pickVoxel.js';
+import { rulerLengthMm, rulerText } from '../../shared/domain/reading/ruler.js';
+import type { Ruler } from './rulers.js';
 import { useSurfaceMeshes } from '../viewer3d/surfaceSource.js';
 import type { ScenePick, SurfaceStyle } from '../viewer3d/scene.js';
 
@@ -14,7 +16,7 @@ const View3d = lazy(() => import('../viewer3d/View3d.js').then((m) => ({ default
 import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import { MprView, type ViewControls, type Voi } from './MprView.js';
 import { loadViewerLabelMap, loadViewerVolume, registerVolumeImageLoader, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
-import { CT_PRESETS, defaultWindow } from '../../shared/domain/windowing.js';
+import { CT_PRESETS, defaultWindow, windowPresetsFor } from '../../shared/domain/windowing.js';
 import type { OverlayStyle } from './overlay.js';
 import { useAnalysisLayers, type ViewerAnalysisHooks } from './analysisLayers.js';
 import type { EditPointerTool } from './editPointer.js';
@@ -27,6 +29,8 @@ export interface ProbeReading {
   value: number;
   lpsMm: Vec3 | null;
   unit: string;
+  /** The labels under the cursor, one per shown label map that has one there (name of the label, name of the map). */
+  labels: { name: string; map: string; colorRgb: [number, number, number] }[];
 }
 
 export interface ViewerProps {
@@ -52,6 +56,8 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   const [maximised, setMaximised] = useState<ViewId | null>(null);
   const [cinePlaying, setCinePlaying] = useState(false);
   const [cineFps, setCineFps] = useState(10);
+  const [rulerMode, setRulerMode] = useState(false);
+  const [rulers, setRulers] = useState<Ruler[]>([]);
   const [surfaceStyles, setSurfaceStyles] = useState<ReadonlyMap<string, SurfaceStyle>>(new Map());
   const [showCrosshair, setShowCrosshair] = useState(true);
   const [loadedMaps, setLoadedMaps] = useState<ViewerLabelMap[]>([]);
@@ -89,6 +95,9 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     };
   }, [vol, segmentations, onStatus]);
 
+  // Window presets follow the modality (HU presets mean nothing on MR signal); computed once per volume.
+  const presets = useMemo(() => (vol ? windowPresetsFor(vol.info.modality, vol.values) : []), [vol]);
+
   const scroll = useMemo(
     () => (plane: Plane, delta: number) => {
       if (!vol) return;
@@ -124,7 +133,7 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     if (!vol) return;
     const onKey = (e: KeyboardEvent): void => {
       if (!keyBelongsToViews(e)) return;
-      const preset = CT_PRESETS.find((p) => p.key === e.key);
+      const preset = presets.find((p) => p.key === e.key);
       if (preset) setVoi(preset.voi);
       else if (e.key === 'ArrowUp' || e.key === 'ArrowRight') scroll(activePlane, 1);
       else if (e.key === 'ArrowDown' || e.key === 'ArrowLeft') scroll(activePlane, -1);
@@ -138,6 +147,7 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
       else if (e.key === '-' || e.key === '_') controls.current[activePlane]?.zoom(0.8);
       else if (e.key === 'x' || e.key === 'X') setShowCrosshair((s) => !s);
       else if ((e.key === 'c' || e.key === 'C') && !e.ctrlKey && !e.metaKey) setCinePlaying((p) => !p);
+      else if ((e.key === 'm' || e.key === 'M') && !e.ctrlKey && !e.metaKey) setRulerMode((m) => !m);
       else if ((e.key === 'l' || e.key === 'L') && !e.ctrlKey && !e.metaKey) {
         setMaximised(null);
         setLayout((l) => LAYOUTS[(LAYOUTS.indexOf(l) + 1) % LAYOUTS.length]);
@@ -146,13 +156,19 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [vol, activePlane, scroll, onToggleOverlay]);
+  }, [vol, presets, activePlane, scroll, onToggleOverlay]);
 
   const shownMaps = useAnalysisLayers(analysis, vol, loadedMaps, setCrosshair, onStatus);
   const views = visibleViews(layout, active, maximised);
   const physicalAllowedForSurfaces = vol !== null && vol.info.geometry.status !== 'unsafe';
   // Surfaces of the stored label maps only (not a classical tool's transient preview).
   const surfaces = useSurfaceMeshes(loadedMaps, physicalAllowedForSurfaces, views.includes('3d'));
+  // A label hidden in the overlay legend (or its whole map) is hidden in 3D as well.
+  const effectiveStyles = useMemo(() => {
+    const m = new Map(surfaceStyles);
+    for (const key of overlay.hidden) m.set(key, { ...(m.get(key) ?? { visible: true, opacity: 1 }), visible: false });
+    return m;
+  }, [surfaceStyles, overlay.hidden]);
   const crosshairLps = useMemo(() => (vol ? ijkToLps(vol.info, crosshair) : null), [vol, crosshair]);
   const styleSurface = useCallback((key: string, style: SurfaceStyle) => setSurfaceStyles((m) => new Map(m).set(key, style)), []);
   const pickSurface = useCallback(
@@ -175,8 +191,16 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   const probe = (ijk: Vec3 | null): void => {
     if (!ijk) return onProbe(null);
     const [i, j, k] = ijk;
-    const value = vol.values[i + vol.info.dims[0] * (j + vol.info.dims[1] * k)];
-    onProbe({ ijk, value, lpsMm: physicalAllowed ? ijkToLps(vol.info, ijk) : null, unit: vol.info.modality === 'CT' ? 'HU' : '' });
+    const n = i + vol.info.dims[0] * (j + vol.info.dims[1] * k);
+    const value = vol.values[n];
+    const labels: ProbeReading['labels'] = [];
+    for (const m of shownMaps) {
+      const v = m.labels[n];
+      if (v === 0) continue;
+      const info = m.summary.labels.find((l) => l.value === v);
+      labels.push({ name: info?.name ?? `label ${v}`, map: m.summary.name, colorRgb: info?.colorRgb ?? [255, 255, 255] });
+    }
+    onProbe({ ijk, value, lpsMm: physicalAllowed ? ijkToLps(vol.info, ijk) : null, unit: vol.info.modality === 'CT' ? 'HU' : '', labels });
   };
 
   const shape = gridShape(views.length);
@@ -199,6 +223,16 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
             {l.replace('x', '×')}
           </button>
         ))}
+        <span className="muted">tools</span>
+        <button
+          type="button"
+          data-testid="tool-ruler"
+          className={rulerMode ? 'on' : ''}
+          onClick={() => setRulerMode((m) => !m)}
+          title="ruler: drag on a view (M)"
+        >
+          ruler
+        </button>
         <span className="muted">cine</span>
         <button type="button" data-testid="cine-play" className={cinePlaying ? 'on' : ''} onClick={() => setCinePlaying((p) => !p)}>
           {cinePlaying ? 'pause' : 'play'}
@@ -216,6 +250,21 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
           fps
         </label>
       </div>
+      {rulers.length > 0 && (
+        <ul className="ruler-list" data-testid="ruler-list">
+          {rulers.map((r) => (
+            <li key={r.id} data-testid={`ruler-${r.id}`}>
+              <span data-testid={`ruler-${r.id}-text`}>{r.text}</span>{' '}
+              <span className="muted">
+                {r.plane} {r.slice + 1}
+              </span>{' '}
+              <button type="button" data-testid={`ruler-${r.id}-delete`} onClick={() => setRulers((list) => list.filter((x) => x.id !== r.id))} title="delete">
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       <div
         className="viewer"
         data-testid="viewer"
@@ -235,7 +284,7 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                     vol={vol}
                     meshes={surfaces.meshes}
                     meshNote={surfaces.note}
-                    styles={surfaceStyles}
+                    styles={effectiveStyles}
                     onStyle={styleSurface}
                     crosshairLps={crosshairLps}
                     showCrosshair={showCrosshair}
@@ -274,6 +323,15 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                 onActivate={setActive}
                 editTool={editTool}
                 recist={analysis?.recist ?? null}
+                rulers={rulers}
+                rulerMode={rulerMode}
+                rulerText={(a, b) => rulerText(rulerLengthMm(vol.info, vol.info.geometry, a, b))}
+                onRuler={(plane, slice, aIjk, bIjk) =>
+                  setRulers((list) => [
+                    ...list,
+                    { id: (list.at(-1)?.id ?? 0) + 1, plane, slice, aIjk, bIjk, text: rulerText(rulerLengthMm(vol.info, vol.info.geometry, aIjk, bIjk)) },
+                  ])
+                }
               />
             </div>
           ),
