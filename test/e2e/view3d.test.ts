@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, launchChromium, rpcClient, startServe } from '../helpers/e2eHarness.js';
+import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, rpcClient, startServe, type V3 } from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
 const DATA = path.resolve(REPO_DIR, '../shared/data/totalsegmentator_example');
@@ -23,6 +23,8 @@ let context: BrowserContext;
 let page: Page;
 let rpc: <T>(method: string, input: unknown) => Promise<T>;
 let liverRgb: [number, number, number];
+/** dcm2niix + nibabel: the CT grid's LPS extent and spacing, and a deep-liver point (test/reference/viewerReference.py). */
+let grid: { liverLps: V3; lpsMin: V3; lpsMax: V3; spacingLps: V3 };
 
 interface Shot {
   png: Buffer;
@@ -147,6 +149,9 @@ beforeAll(async () => {
   await page.waitForSelector('[data-testid=legend-1] >> text=liver', { timeout: 60_000 });
   const listed = await rpc<{ segmentations: { labels: { value: number; colorRgb: [number, number, number] }[] }[] }>('segmentations.list', { seriesId: 1 });
   liverRgb = listed.segmentations[0].labels.find((l) => l.value === LIVER)!.colorRgb;
+  grid = JSON.parse(
+    execFileSync('/usr/bin/python3', [path.join(REPO_DIR, 'test/reference/viewerReference.py'), DATA, tmp], { encoding: 'utf8' }),
+  ) as typeof grid;
 }, 240_000);
 
 afterAll(async () => {
@@ -287,5 +292,66 @@ describe('3D view and layouts in the browser (software WebGL)', () => {
     const paused = await page.textContent('[data-testid=slice-axial]');
     await page.waitForTimeout(400);
     expect(await page.textContent('[data-testid=slice-axial]')).toBe(paused);
+  });
+
+  it('the ruler gives the right mm on a known distance (60 mm along L, placed from the reference grid), is listed and deletable', async () => {
+    await page.hover('[data-testid=view-axial]');
+    await page.click('[data-testid=layout-1x1]');
+    await page.hover('[data-testid=view-axial]');
+    await page.keyboard.press('r');
+    // A click in the coronal view would move the slice; go to the liver's axial slice through the keyboard instead.
+    const axialSlice = Math.round((grid.liverLps[2] - grid.lpsMin[2]) / grid.spacingLps[2]) + 1;
+    const now = Number(((await page.textContent('[data-testid=slice-axial]')) ?? '').split('/')[0]);
+    for (let n = 0; n < Math.abs(axialSlice - now); n++) await page.keyboard.press(axialSlice > now ? 'ArrowUp' : 'ArrowDown');
+    await expect.poll(() => page.textContent('[data-testid=slice-axial]'), { timeout: POLL_MS }).toBe(`${axialSlice}/20`);
+    const c = await canvasOf(page, 'axial');
+    const a = expectedCanvasPoint(grid, 'axial', grid.liverLps, c);
+    const b = expectedCanvasPoint(grid, 'axial', [grid.liverLps[0] + 60, grid.liverLps[1], grid.liverLps[2]], c);
+    await page.click('[data-testid=tool-ruler]');
+    await page.mouse.move(c.left + a.x, c.top + a.y);
+    await page.mouse.down();
+    for (let s = 1; s <= 8; s++) await page.mouse.move(c.left + a.x + ((b.x - a.x) * s) / 8, c.top + a.y + ((b.y - a.y) * s) / 8);
+    await page.mouse.up();
+    await page.click('[data-testid=tool-ruler]');
+    const text = (await page.textContent('[data-testid=ruler-1-text]')) ?? '';
+    const mm = Number(/([\d.]+) mm/.exec(text)?.[1]);
+    // Half a screen pixel at each end is about 0.3 mm here (≈ 1.6 px per mm in the 1×1 layout).
+    expect(Math.abs(mm - 60)).toBeLessThan(1);
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: path.join(OUT, 'ruler.png') });
+    await page.click('[data-testid=ruler-1-delete]');
+    expect(await page.locator('[data-testid=ruler-list]').count()).toBe(0);
+  });
+
+  it('reading aids: the probe names the label under the cursor, one click hides a whole label map (2D and 3D), ? lists the shortcuts', async () => {
+    const c = await canvasOf(page, 'axial');
+    const a = expectedCanvasPoint(grid, 'axial', grid.liverLps, c);
+    await page.mouse.move(c.left + a.x, c.top + a.y);
+    await expect.poll(() => page.textContent('[data-testid=probe-label]'), { timeout: POLL_MS }).toContain('liver');
+    await page.mouse.move(0, 0);
+
+    await page.click('[data-testid=layout-2x2]');
+    await page.waitForFunction(() => (document.querySelector<HTMLElement>('[data-testid=view-3d]')?.dataset.surfaces ?? '').length > 0, null, {
+      timeout: 60_000,
+    });
+    await page.click('[data-testid=view3d-controls-toggle]');
+    await page.click('[data-testid=view3d-reset]');
+    await page.mouse.move(0, 0);
+    const before = await colourPixels(await shot3d('map-shown'), liverRgb);
+    expect(before.count).toBeGreaterThan(5000);
+    await page.click('[data-testid=hide-map-1]');
+    expect(await page.textContent('[data-testid=hide-map-1]')).toBe('show all');
+    await page.mouse.move(0, 0);
+    const hidden = await colourPixels(await shot3d('map-hidden'), liverRgb);
+    expect(hidden.count).toBeLessThan(before.count / 50);
+    await page.click('[data-testid=hide-map-1]');
+    await page.click('[data-testid=view3d-controls-toggle]');
+
+    await page.hover('[data-testid=view-axial]');
+    await page.keyboard.press('?');
+    await expect.poll(() => page.textContent('[data-testid=shortcuts-overlay]'), { timeout: POLL_MS }).toContain('cine');
+    await page.screenshot({ path: path.join(OUT, 'shortcuts.png') });
+    await page.keyboard.press('Escape');
+    expect(await page.locator('[data-testid=shortcuts-overlay]').count()).toBe(0);
   });
 });
