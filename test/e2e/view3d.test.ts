@@ -354,4 +354,49 @@ describe('3D view and layouts in the browser (software WebGL)', () => {
     await page.keyboard.press('Escape');
     expect(await page.locator('[data-testid=shortcuts-overlay]').count()).toBe(0);
   });
+
+  it('CT volume rendering: the bone preset draws the skeleton (bright voxels in the middle of the view), off draws nothing', async () => {
+    await page.click('[data-testid=layout-2x2]');
+    await page.waitForSelector('[data-testid=view3d-preset]', { timeout: 60_000 });
+    await page.click('[data-testid=hide-map-1]');
+    await page.hover('[data-testid=view-axial]');
+    await page.keyboard.press('x'); // no crosshair lines: only the volume is left in the scene
+    await page.selectOption('[data-testid=view3d-preset]', 'bone');
+    await page.click('[data-testid=view3d-controls-toggle]');
+    await page.click('[data-testid=view3d-reset]');
+    await page.mouse.move(0, 0);
+    const bone = await brightCentrePixels(await shot3d('volume-bone'));
+    await page.click('[data-testid=view3d-controls-toggle]');
+    await page.selectOption('[data-testid=view3d-preset]', 'off');
+    await page.click('[data-testid=view3d-controls-toggle]');
+    await page.mouse.move(0, 0);
+    const off = await brightCentrePixels(await shot3d('volume-off'));
+    expect(bone).toBeGreaterThan(2000);
+    expect(off).toBeLessThan(50);
+    await page.click('[data-testid=view3d-controls-toggle]');
+    await page.click('[data-testid=hide-map-1]');
+    await page.keyboard.press('x');
+  });
 });
+
+/** Pixels brighter than 80 in every channel in the middle 80 % × 70 % of a screenshot (away from labels and the cube). */
+async function brightCentrePixels(s: Shot): Promise<number> {
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width;
+    canvas.height = img.height;
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const { data, width, height } = ctx.getImageData(0, 0, img.width, img.height);
+    let n = 0;
+    for (let y = Math.floor(height * 0.15); y < height * 0.85; y++)
+      for (let x = Math.floor(width * 0.1); x < width * 0.9; x++) {
+        const o = 4 * (y * width + x);
+        if (data[o] > 80 && data[o + 1] > 80 && data[o + 2] > 80) n++;
+      }
+    return n;
+  }, s.png.toString('base64'));
+}
