@@ -27,7 +27,11 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId),
     labelMapVersionOf: (segmentationId) => editing.labelMapVersion(segmentationId),
   });
-  const planning = createPlanningService({ db, labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId) });
+  const planning = createPlanningService({
+    db,
+    labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId),
+    labelMapVersionOf: (segmentationId) => editing.labelMapVersion(segmentationId),
+  });
   let closing: Promise<void> | null = null;
   const inFlight = new Set<Promise<unknown>>();
   const open = (): void => {

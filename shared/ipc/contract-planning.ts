@@ -40,7 +40,8 @@ export const meshResultWireSchema = z.object({
 });
 export type MeshResultWire = z.infer<typeof meshResultWireSchema>;
 
-/** A label, or one lesion instance of it (connected component number as measure.segmentation gives it). */
+/** A label, or one lesion instance of it. */
+/** instanceId: the lesion number of the latest measure.segmentation run (its anchor voxel picks the component). */
 const labelRefSchema = z.object({ labelValue: labelValueSchema.min(1), instanceId: z.number().int().positive().optional() }).strict();
 
 const planeSchema = z.object({ pointLps: vec3Schema, normalLps: vec3Schema }).strict();

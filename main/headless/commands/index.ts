@@ -45,6 +45,21 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./models.js')).command,
   },
   {
+    name: 'mesh',
+    summary: 'Surface meshes per label (smoothed, within a triangle budget) as binary STL, OBJ or PLY in LPS or RAS, with volume and area',
+    load: async () => (await import('./mesh.js')).command,
+  },
+  {
+    name: 'distance',
+    summary: 'Minimum distance in mm between two labels (values or names) and the two closest points, from exact distance transforms',
+    load: async () => (await import('./distance.js')).command,
+  },
+  {
+    name: 'resect',
+    summary: 'Virtual resection of an organ by a plane: resected and remnant mL, remnant % (future liver remnant) with bands, tumour margins',
+    load: async () => (await import('./resect.js')).command,
+  },
+  {
     name: 'serve',
     summary: 'Serve the viewer and its API on http://127.0.0.1 (token-protected) for use in a local browser',
     load: async () => (await import('./serve.js')).command,

@@ -1,4 +1,9 @@
-// Runs surface extraction for several labels and returns compact buffers (float32 LPS vertices, uint32 triangles).
+// Runs surface extraction for several labels and returns compact buffers (float32 LPS vertices, uint32 triangles):
+// in a worker thread when the compiled worker exists (dist/), else in process (vitest on TS sources).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AppError } from '../../../shared/errors.js';
 import type { VolumeGeometry } from '../../../shared/domain/volume.js';
 import { labelSurface } from '../../../shared/domain/mesh/labelSurface.js';
 import type { Vec3 } from '../../../shared/domain/volume.js';
@@ -35,11 +40,38 @@ export function surfacesInProcess(grid: VolumeGeometry & { labels: Uint8Array | 
   });
 }
 
-/** The app's entry: off the main thread in a later step; in process for now. */
+export function compiledMeshWorkerPath(): string | null {
+  const p = fileURLToPath(new URL('../../workers/meshWorker.js', import.meta.url));
+  return existsSync(p) ? p : null;
+}
+
+/** The app's entry: the surfaces of `values`, off the main thread when the compiled worker exists. */
 export async function computeSurfaces(
   grid: VolumeGeometry & { labels: Uint8Array | Uint16Array },
   values: number[],
   targetTriangles: number,
+  mode: 'auto' | 'worker' | 'in-process' = 'auto',
 ): Promise<SurfaceBuffers[]> {
-  return surfacesInProcess(grid, values, targetTriangles);
+  const workerPath = compiledMeshWorkerPath();
+  if (mode === 'worker' && !workerPath) throw new AppError('INTERNAL', 'The compiled mesh worker is missing: run npm run build.');
+  if (mode === 'in-process' || !workerPath) return surfacesInProcess(grid, values, targetTriangles);
+  const worker = new Worker(workerPath);
+  try {
+    return await new Promise<SurfaceBuffers[]>((resolve, reject) => {
+      worker.on('message', (msg: { type: string; surfaces?: SurfaceBuffers[]; error?: { code: AppError['code']; message: string } }) => {
+        if (msg.type === 'done' && msg.surfaces) resolve(msg.surfaces);
+        else if (msg.error) reject(new AppError(msg.error.code, msg.error.message));
+      });
+      worker.on('error', (err) => reject(new AppError('INTERNAL', `The mesh worker crashed: ${err.message}`)));
+      worker.on('exit', (code) => reject(new AppError('INTERNAL', `The mesh worker exited early (code ${code}).`)));
+      // The labels are copied (structured clone): the caller's label map stays intact.
+      worker.postMessage({
+        grid: { dims: grid.dims, spacingMm: grid.spacingMm, originLps: grid.originLps, directionLps: grid.directionLps, labels: grid.labels },
+        values,
+        targetTriangles,
+      });
+    });
+  } finally {
+    void worker.terminate();
+  }
 }

@@ -56,16 +56,16 @@ export function marchingTetrahedra(field: Float32Array, dims: Vec3, iso: number,
     edgeVertex.set(key, id);
     return id;
   };
-  const emit = (a: number, b: number, c: number, outward: Vec3): void => {
-    const a3 = a * 3;
-    const b3 = b * 3;
-    const c3 = c * 3;
-    const u0 = positions[b3] - positions[a3];
-    const u1 = positions[b3 + 1] - positions[a3 + 1];
-    const u2 = positions[b3 + 2] - positions[a3 + 2];
-    const v0 = positions[c3] - positions[a3];
-    const v1 = positions[c3 + 1] - positions[a3 + 1];
-    const v2 = positions[c3 + 2] - positions[a3 + 2];
+  // Winding from the cut edges' midpoints, not the interpolated vertices: those can coincide (a corner exactly at the
+  // iso value) and their zero-area triangle says nothing about orientation; the midpoint triangle never degenerates.
+  const mid = (x: number, y: number, axis: number): number => (cornerPos[x][axis] + cornerPos[y][axis]) / 2;
+  const emit = (a: number, b: number, c: number, ea: [number, number], eb: [number, number], ec: [number, number], outward: Vec3): void => {
+    const u0 = mid(eb[0], eb[1], 0) - mid(ea[0], ea[1], 0);
+    const u1 = mid(eb[0], eb[1], 1) - mid(ea[0], ea[1], 1);
+    const u2 = mid(eb[0], eb[1], 2) - mid(ea[0], ea[1], 2);
+    const v0 = mid(ec[0], ec[1], 0) - mid(ea[0], ea[1], 0);
+    const v1 = mid(ec[0], ec[1], 1) - mid(ea[0], ea[1], 1);
+    const v2 = mid(ec[0], ec[1], 2) - mid(ea[0], ea[1], 2);
     const n = [u1 * v2 - u2 * v1, u2 * v0 - u0 * v2, u0 * v1 - u1 * v0];
     if (n[0] * outward[0] + n[1] * outward[1] + n[2] * outward[2] < 0) triangles.push(a, c, b);
     else triangles.push(a, b, c);
@@ -114,15 +114,17 @@ export function marchingTetrahedra(field: Float32Array, dims: Vec3, iso: number,
           if (n === 1 || n === 3) {
             const lone = n === 1 ? ins[0] : outs[0];
             const others = n === 1 ? outs : ins;
-            emit(vertexOn(lone, others[0]), vertexOn(lone, others[1]), vertexOn(lone, others[2]), out);
+            emit(vertexOn(lone, others[0]), vertexOn(lone, others[1]), vertexOn(lone, others[2]), [lone, others[0]], [lone, others[1]], [lone, others[2]], out);
           } else {
             // Two in, two out: the cut is a quad a0-b0, a0-b1, a1-b1, a1-b0 (in cyclic order).
             const q0 = vertexOn(ins[0], outs[0]);
             const q1 = vertexOn(ins[0], outs[1]);
             const q2 = vertexOn(ins[1], outs[1]);
             const q3 = vertexOn(ins[1], outs[0]);
-            emit(q0, q1, q2, out);
-            emit(q0, q2, q3, out);
+            const [i0, i1] = ins;
+            const [o0, o1] = outs;
+            emit(q0, q1, q2, [i0, o0], [i0, o1], [i1, o1], out);
+            emit(q0, q2, q3, [i0, o0], [i1, o1], [i1, o0], out);
           }
         }
       }
