@@ -5,6 +5,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Vec3 } from '../../shared/domain/volume.js';
 import { VOLUME_PRESETS, volumePresetById, type VolumePresetId } from '../../shared/domain/view3d/volumePresets.js';
 import type { ViewerVolume } from '../viewer/volumeStore.js';
+import { encodeMesh, type MeshFormat, type MeshSpace } from '../../shared/domain/mesh/meshFormats.js';
 import { createScene3d, type Scene3d, type ScenePick, type SurfaceMesh, type SurfaceStyle } from './scene.js';
 
 export interface View3dProps {
@@ -21,6 +22,19 @@ export interface View3dProps {
   onActivate(): void;
 }
 
+/** Saves one surface as a file (the same encoder as `medseg mesh`), named after the label and the space. */
+function downloadMesh(m: SurfaceMesh, format: MeshFormat, space: MeshSpace): void {
+  const bytes = encodeMesh({ positions: m.pointsLps, triangles: m.triangles }, format, space, m.name);
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${m.name.replace(/[^\w.-]+/g, '_')}-${space}.${format}`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** A press that moves less than this (CSS px) before release is a click (pick), not a rotation. */
 const CLICK_SLOP_PX = 4;
 const SPIN_DEG_PER_FRAME = 2;
@@ -31,6 +45,8 @@ export function View3d(props: View3dProps) {
   const [preset, setPreset] = useState<VolumePresetId | 'off'>('off');
   const [showControls, setShowControls] = useState(true);
   const [spinning, setSpinning] = useState(false);
+  const [exportFormat, setExportFormat] = useState<MeshFormat>('stl');
+  const [exportSpace, setExportSpace] = useState<MeshSpace>('lps');
   const renders = useRef(0);
   const latest = useRef(props);
   latest.current = props;
@@ -194,6 +210,18 @@ export function View3d(props: View3dProps) {
               ))}
             </select>
           </label>
+          <label title="surface files for Slicer or a 3D printer; the coordinate system is written in the file">
+            export{' '}
+            <select value={exportFormat} data-testid="view3d-export-format" onChange={(e) => setExportFormat(e.target.value as MeshFormat)}>
+              <option value="stl">STL</option>
+              <option value="obj">OBJ</option>
+              <option value="ply">PLY</option>
+            </select>{' '}
+            <select value={exportSpace} data-testid="view3d-export-space" onChange={(e) => setExportSpace(e.target.value as MeshSpace)}>
+              <option value="lps">LPS</option>
+              <option value="ras">RAS</option>
+            </select>
+          </label>
           {props.meshNote && (
             <div className="muted" data-testid="view3d-note">
               {props.meshNote}
@@ -223,6 +251,14 @@ export function View3d(props: View3dProps) {
                     title="opacity"
                     onChange={(e) => props.onStyle(m.key, { ...style, opacity: Number(e.target.value) })}
                   />
+                  <button
+                    type="button"
+                    data-testid={`view3d-export-${m.key}`}
+                    title={`save ${m.name} as ${exportFormat.toUpperCase()} in ${exportSpace.toUpperCase()}`}
+                    onClick={() => downloadMesh(m, exportFormat, exportSpace)}
+                  >
+                    ⤓
+                  </button>
                 </li>
               );
             })}

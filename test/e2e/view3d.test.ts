@@ -377,6 +377,33 @@ describe('3D view and layouts in the browser (software WebGL)', () => {
     await page.click('[data-testid=hide-map-1]');
     await page.keyboard.press('x');
   });
+
+  it('exports the liver surface as binary STL in RAS: numpy-stl reads it, the header names RAS, and it spans the liver as nibabel places it', async () => {
+    await page.click('[data-testid=layout-2x2]');
+    await page.waitForSelector('[data-testid=view3d-export-format]', { timeout: 60_000 });
+    await page.selectOption('[data-testid=view3d-export-format]', 'stl');
+    await page.selectOption('[data-testid=view3d-export-space]', 'ras');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=view3d-export-1\\:${LIVER}]`)]);
+    const file = path.join(tmp, 'liver.stl');
+    await download.saveAs(file);
+    const got = JSON.parse(
+      execFileSync('/usr/bin/python3', [path.join(REPO_DIR, 'test/reference/stlBounds.py'), file, SEG, String(LIVER)], { encoding: 'utf8' }),
+    ) as {
+      header: string;
+      triangles: number;
+      min: number[];
+      max: number[];
+      labelMinRas: number[];
+      labelMaxRas: number[];
+    };
+    expect(got.header).toContain('SPACE=RAS');
+    expect(got.triangles).toBeGreaterThan(1000);
+    // The surface runs about half a voxel outside the outer voxel centres (0.98 × 0.98 × 2 mm; smoothing rounds edges).
+    for (let a = 0; a < 3; a++) {
+      expect(Math.abs(got.min[a] - got.labelMinRas[a])).toBeLessThan(2.5);
+      expect(Math.abs(got.max[a] - got.labelMaxRas[a])).toBeLessThan(2.5);
+    }
+  });
 });
 
 /** Pixels brighter than 80 in every channel in the middle 80 % × 70 % of a screenshot (away from labels and the cube). */
