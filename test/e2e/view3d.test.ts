@@ -380,7 +380,7 @@ describe('3D view and layouts in the browser (software WebGL)', () => {
 
   it('exports the liver surface as binary STL in RAS: numpy-stl reads it, the header names RAS, and it spans the liver as nibabel places it', async () => {
     await page.click('[data-testid=layout-2x2]');
-    await page.waitForSelector('[data-testid=view3d-export-format]', { timeout: 60_000 });
+    await page.waitForSelector(`[data-testid=view3d-export-1\\:${LIVER}]`, { timeout: 180_000 });
     await page.selectOption('[data-testid=view3d-export-format]', 'stl');
     await page.selectOption('[data-testid=view3d-export-space]', 'ras');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=view3d-export-1\\:${LIVER}]`)]);
