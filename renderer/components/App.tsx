@@ -8,6 +8,7 @@ import { StudyBrowser } from './StudyBrowser.js';
 import { ImportPanel } from './ImportPanel.js';
 import { OpenSeries } from './OpenSeries.js';
 import { SHORTCUT_HELP, StatusBar } from './StatusBar.js';
+import { ShortcutsOverlay } from './ShortcutsOverlay.js';
 
 export function App() {
   const [ui, dispatch] = useReducer(uiReducer, initialUiState);
@@ -41,6 +42,7 @@ export function App() {
 
   return (
     <div className="app">
+      <ShortcutsOverlay />
       <aside className="left">
         <h2>medseg</h2>
         <ImportPanel canPick={info?.canPickPaths ?? false} onImported={catalogChanged} onStatus={setStatus} />

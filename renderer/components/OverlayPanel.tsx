@@ -50,28 +50,40 @@ export function OverlayPanel(props: {
           <option value="outline">outline</option>
         </select>
       </label>
-      {props.segmentations.map((lm) => (
-        <div key={lm.segmentationId} className="labelmap">
-          <div className="labelmap-name">
-            {lm.name} <span className="muted">({lm.source})</span>
+      {props.segmentations.map((lm) => {
+        const keys = lm.labels.map((l) => `${lm.segmentationId}:${l.value}`);
+        const allHidden = keys.length > 0 && keys.every((k) => ui.hiddenLabels.has(k));
+        return (
+          <div key={lm.segmentationId} className="labelmap">
+            <div className="labelmap-name">
+              {lm.name} <span className="muted">({lm.source})</span>{' '}
+              <button
+                type="button"
+                data-testid={`hide-map-${lm.segmentationId}`}
+                onClick={() => dispatch({ type: 'setLabelsHidden', keys, hidden: !allHidden })}
+                title="hide or show every label of this map"
+              >
+                {allHidden ? 'show all' : 'hide all'}
+              </button>
+            </div>
+            <ul className="legend" data-testid={`legend-${lm.segmentationId}`}>
+              {lm.labels
+                .filter((l) => (l.voxels ?? 1) > 0)
+                .map((l) => {
+                  const key = `${lm.segmentationId}:${l.value}`;
+                  return (
+                    <li key={key}>
+                      <label>
+                        <input type="checkbox" checked={!ui.hiddenLabels.has(key)} onChange={() => dispatch({ type: 'toggleLabel', key })} />
+                        <span className="swatch" style={{ background: `rgb(${l.colorRgb.join(',')})` }} /> {l.name}
+                      </label>
+                    </li>
+                  );
+                })}
+            </ul>
           </div>
-          <ul className="legend" data-testid={`legend-${lm.segmentationId}`}>
-            {lm.labels
-              .filter((l) => (l.voxels ?? 1) > 0)
-              .map((l) => {
-                const key = `${lm.segmentationId}:${l.value}`;
-                return (
-                  <li key={key}>
-                    <label>
-                      <input type="checkbox" checked={!ui.hiddenLabels.has(key)} onChange={() => dispatch({ type: 'toggleLabel', key })} />
-                      <span className="swatch" style={{ background: `rgb(${l.colorRgb.join(',')})` }} /> {l.name}
-                    </label>
-                  </li>
-                );
-              })}
-          </ul>
-        </div>
-      ))}
+        );
+      })}
       <form
         className="add-nifti"
         onSubmit={(e) => {

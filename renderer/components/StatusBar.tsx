@@ -13,6 +13,13 @@ export function StatusBar({ probe, status }: { probe: ProbeReading | null; statu
             </span>{' '}
             <span className="muted" data-testid="probe-ijk">
               voxel [{probe.ijk.join(', ')}]
+            </span>{' '}
+            <span data-testid="probe-label">
+              {probe.labels.map((l) => (
+                <span key={l.map} title={l.map}>
+                  <span className="swatch" style={{ background: `rgb(${l.colorRgb.join(',')})` }} /> {l.name}{' '}
+                </span>
+              ))}
             </span>
           </>
         ) : (
@@ -27,4 +34,4 @@ export function StatusBar({ probe, status }: { probe: ProbeReading | null; statu
 }
 
 export const SHORTCUT_HELP =
-  'wheel/↑↓/PgUp/PgDn scroll · click crosshair · right-drag W/L · shift/middle-drag pan · ctrl+wheel or +/- zoom · 1 soft tissue 2 lung 3 bone 4 brain 5 liver · R reset · space overlay · X crosshair';
+  'wheel/↑↓/PgUp/PgDn scroll · click crosshair · right-drag W/L · shift/middle-drag pan · ctrl+wheel or +/- zoom · 1 soft tissue 2 lung 3 bone 4 brain 5 liver · R reset · space overlay · X crosshair · C cine · L layout · ? all shortcuts';

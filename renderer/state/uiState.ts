@@ -17,6 +17,8 @@ export type UiAction =
   | { type: 'setOpacity'; opacity: number }
   | { type: 'setMode'; mode: 'fill' | 'outline' }
   | { type: 'toggleLabel'; key: string }
+  /** One click for a whole label map: hide (or show) every one of these label keys. */
+  | { type: 'setLabelsHidden'; keys: readonly string[]; hidden: boolean }
   | { type: 'catalogChanged' };
 
 export const initialUiState: UiState = {
@@ -42,6 +44,14 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       const hidden = new Set(state.hiddenLabels);
       if (hidden.has(action.key)) hidden.delete(action.key);
       else hidden.add(action.key);
+      return { ...state, hiddenLabels: hidden };
+    }
+    case 'setLabelsHidden': {
+      const hidden = new Set(state.hiddenLabels);
+      for (const key of action.keys) {
+        if (action.hidden) hidden.add(key);
+        else hidden.delete(key);
+      }
       return { ...state, hiddenLabels: hidden };
     }
     case 'catalogChanged':

@@ -10,6 +10,7 @@ import { sampleAt, type EditPointerTool } from './editPointer.js';
 import type { Voi } from '../../shared/domain/windowing.js';
 import { releasePanelFocus } from './keyRouting.js';
 import { drawRecistAxes, type RecistOverlay } from './recistAxes.js';
+import { continuousIjkAt, drawRulers, type Ruler } from './rulers.js';
 
 export type { Voi } from '../../shared/domain/windowing.js';
 
@@ -40,6 +41,12 @@ export interface MprViewProps {
   editTool?: EditPointerTool | null;
   /** RECIST axes of the lesion picked in the measure panel, drawn where its slice is shown. */
   recist?: RecistOverlay | null;
+  /** Rulers to draw where their slice is shown; with rulerMode a left drag draws a new one (onRuler at release). */
+  rulers?: readonly Ruler[];
+  rulerMode?: boolean;
+  onRuler?(plane: Plane, slice: number, aIjk: Vec3, bIjk: Vec3): void;
+  /** Length text of a ruler being drawn. */
+  rulerText?(aIjk: Vec3, bIjk: Vec3): string;
 }
 
 const CROSSHAIR_COLOUR = '#50c8ff';
@@ -53,6 +60,7 @@ export function MprView(props: MprViewProps) {
   const latest = useRef(props);
   latest.current = props;
   const shown = useRef<{ seriesId: number; fitted: boolean }>({ seriesId: -1, fitted: false });
+  const draftRuler = useRef<Ruler | null>(null);
 
   // Enable once (a layout effect: it must run before the slice layout effect below); draw overlays, crosshair and
   // scale bar on every render of this element.
@@ -78,13 +86,15 @@ export function MprView(props: MprViewProps) {
       // After the crosshair, which runs through the long axis' midpoint after a jump to a lesion. Axes are
       // positions in mm: never drawn on a grid whose geometry is unsafe.
       drawRecistAxes(el, ctx, p.vol.info, a, s, p.physicalAllowed ? p.recist : null);
+      const draft = draftRuler.current;
+      drawRulers(el, ctx, a, s, draft ? [...(p.rulers ?? []), draft] : (p.rulers ?? []));
       el.dataset.renderedImageId = detail.image.imageId;
       // Which segmentations this drawing includes: tests wait for it instead of guessing when an overlay has landed.
       el.dataset.renderedSegmentations = p.labelMaps.map((m) => m.summary.segmentationId).join(',');
     };
     el.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, onRendered);
     const resize = new ResizeObserver(() => {
-      if (cornerstone.getEnabledElement(el).image) cornerstone.resize(el, true);
+      if (el.clientWidth > 0 && el.clientHeight > 0 && cornerstone.getEnabledElement(el).image) cornerstone.resize(el, true);
     });
     resize.observe(el);
     const onWheel = (e: WheelEvent): void => {
@@ -104,7 +114,7 @@ export function MprView(props: MprViewProps) {
   useEffect(() => {
     const el = elementRef.current;
     if (!el) return;
-    props.controls.current[plane] = {
+    const own: ViewControls = {
       zoom: (f) => zoomBy(el, f),
       reset: () => {
         if (!cornerstone.getEnabledElement(el).image) return;
@@ -112,6 +122,12 @@ export function MprView(props: MprViewProps) {
         const vp = cornerstone.getViewport(el);
         if (vp) cornerstone.setViewport(el, { ...vp, translation: { x: 0, y: 0 } });
       },
+    };
+    const registry = props.controls.current;
+    registry[plane] = own;
+    // A layout without this view unmounts it: its controls must not outlive its (disabled) element.
+    return () => {
+      if (registry[plane] === own) delete registry[plane];
     };
   }, [plane, props.controls]);
 
@@ -154,7 +170,7 @@ export function MprView(props: MprViewProps) {
   useLayoutEffect(() => {
     const el = elementRef.current;
     if (el && cornerstone.getEnabledElement(el).image) cornerstone.updateImage(el);
-  }, [props.crosshair, props.labelMaps, props.overlay, props.showCrosshair, props.recist]);
+  }, [props.crosshair, props.labelMaps, props.overlay, props.showCrosshair, props.recist, props.rulers]);
 
   const pixelAt = (e: { pageX: number; pageY: number }): Vec3 | null => {
     const el = elementRef.current;
@@ -172,8 +188,10 @@ export function MprView(props: MprViewProps) {
     e.preventDefault();
     releasePanelFocus();
     props.onActivate(plane);
-    let mode: 'window' | 'pan' | 'pick' | 'edit' = e.button === 2 ? 'window' : e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : 'pick';
+    let mode: 'window' | 'pan' | 'pick' | 'edit' | 'ruler' = e.button === 2 ? 'window' : e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : 'pick';
     const tool = props.editTool;
+    const rulerStart = mode === 'pick' && props.rulerMode && cornerstone.getEnabledElement(el).image ? continuousIjkAt(el, ax, slice, e.pageX, e.pageY) : null;
+    if (rulerStart) mode = 'ruler';
     if (mode === 'pick' && tool) {
       const at = sampleAt(el, ax, slice, e.pageX, e.pageY);
       if (at && tool.begin({ element: el, plane, axes: ax, slice }, at)) mode = 'edit';
@@ -190,6 +208,11 @@ export function MprView(props: MprViewProps) {
       if (mode === 'edit') {
         const at = sampleAt(el, ax, slice, m.pageX, m.pageY);
         if (at) tool?.move(at);
+      } else if (mode === 'ruler' && rulerStart) {
+        const end = continuousIjkAt(el, ax, slice, m.pageX, m.pageY);
+        const text = latest.current.rulerText?.(rulerStart, end) ?? '';
+        draftRuler.current = { id: -1, plane, slice, aIjk: rulerStart, bIjk: end, text };
+        cornerstone.updateImage(el);
       } else if (mode === 'window') latest.current.onWindow(dx * 2, dy * 2);
       else if (mode === 'pan') {
         const vp = cornerstone.getViewport(el);
@@ -199,8 +222,14 @@ export function MprView(props: MprViewProps) {
         if (ijk) latest.current.onPick(ijk);
       }
     };
-    const up = (): void => {
+    const up = (u: MouseEvent): void => {
       if (mode === 'edit') tool?.end();
+      if (mode === 'ruler' && rulerStart) {
+        draftRuler.current = null;
+        const end = continuousIjkAt(el, ax, slice, u.pageX, u.pageY);
+        if (end.some((v, n) => Math.abs(v - rulerStart[n]) > 0.5)) latest.current.onRuler?.(plane, slice, rulerStart, end);
+        else cornerstone.updateImage(el);
+      }
       window.removeEventListener('mousemove', move);
       window.removeEventListener('mouseup', up);
     };

@@ -1,12 +1,22 @@
-// The three linked views of one series: shared crosshair and window/level, keyboard habits of radiology viewers
-// (arrows/PageUp/PageDown scroll, 1-5 presets, R reset, space overlay, +/- zoom, X crosshair), probe and overlays.
-import { useEffect, useMemo, useRef, useState } from 'react';
+// The linked views of one series: three planes and the 3D view in a 1×1, 1×3 or 2×2 layout (double-click maximises a
+// view), shared crosshair and window/level, cine, keyboard habits of radiology viewers (arrows/PageUp/PageDown
+// scroll, 1-5 presets, R reset, space overlay, +/- zoom, X crosshair, C cine, L layout), probe and overlays.
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { PLANES, type Plane } from '../../shared/domain/mpr.js';
 import { ijkToLps, type Vec3 } from '../../shared/domain/volume.js';
+import { clampFps, gridShape, LAYOUTS, nextCineSlice, toggleMaximised, visibleViews, type LayoutId, type ViewId } from '../../shared/domain/view3d/layout.js';
+import { voxelForSurfacePick } from '../../shared/domain/view3d/pickVoxel.js';
+import { rulerLengthMm, rulerText } from '../../shared/domain/reading/ruler.js';
+import type { Ruler } from './rulers.js';
+import { useSurfaceMeshes } from '../viewer3d/surfaceSource.js';
+import type { ScenePick, SurfaceStyle } from '../viewer3d/scene.js';
+
+// vtk.js is most of the renderer's code: it loads (from our own origin) only when a 3D view first appears.
+const View3d = lazy(() => import('../viewer3d/View3d.js').then((m) => ({ default: m.View3d })));
 import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import { MprView, type ViewControls, type Voi } from './MprView.js';
 import { loadViewerLabelMap, loadViewerVolume, registerVolumeImageLoader, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
-import { CT_PRESETS, defaultWindow } from '../../shared/domain/windowing.js';
+import { CT_PRESETS, defaultWindow, windowPresetsFor } from '../../shared/domain/windowing.js';
 import type { OverlayStyle } from './overlay.js';
 import { useAnalysisLayers, type ViewerAnalysisHooks } from './analysisLayers.js';
 import type { EditPointerTool } from './editPointer.js';
@@ -19,6 +29,8 @@ export interface ProbeReading {
   value: number;
   lpsMm: Vec3 | null;
   unit: string;
+  /** The labels under the cursor, one per shown label map that has one there (name of the label, name of the map). */
+  labels: { name: string; map: string; colorRgb: [number, number, number] }[];
 }
 
 export interface ViewerProps {
@@ -39,7 +51,14 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   const [error, setError] = useState<string | null>(null);
   const [crosshair, setCrosshair] = useState<Vec3>([0, 0, 0]);
   const [voi, setVoi] = useState<Voi>(CT_PRESETS[0].voi);
-  const [active, setActive] = useState<Plane>('axial');
+  const [active, setActive] = useState<ViewId>('axial');
+  const [layout, setLayout] = useState<LayoutId>('1x3');
+  const [maximised, setMaximised] = useState<ViewId | null>(null);
+  const [cinePlaying, setCinePlaying] = useState(false);
+  const [cineFps, setCineFps] = useState(10);
+  const [rulerMode, setRulerMode] = useState(false);
+  const [rulers, setRulers] = useState<Ruler[]>([]);
+  const [surfaceStyles, setSurfaceStyles] = useState<ReadonlyMap<string, SurfaceStyle>>(new Map());
   const [showCrosshair, setShowCrosshair] = useState(true);
   const [loadedMaps, setLoadedMaps] = useState<ViewerLabelMap[]>([]);
   const controls = useRef<Partial<Record<Plane, ViewControls>>>({});
@@ -76,6 +95,9 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     };
   }, [vol, segmentations, onStatus]);
 
+  // Window presets follow the modality (HU presets mean nothing on MR signal); computed once per volume.
+  const presets = useMemo(() => (vol ? windowPresetsFor(vol.info.modality, vol.values) : []), [vol]);
+
   const scroll = useMemo(
     () => (plane: Plane, delta: number) => {
       if (!vol) return;
@@ -89,71 +111,232 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     [vol],
   );
 
+  // The plane that scrolls and plays: the active one, or axial while the 3D view is active.
+  const activePlane: Plane = active === '3d' ? 'axial' : active;
+
+  useEffect(() => {
+    if (!vol || !cinePlaying) return;
+    const ax = vol.axes[activePlane];
+    const timer = window.setInterval(
+      () =>
+        setCrosshair((c) => {
+          const next: Vec3 = [c[0], c[1], c[2]];
+          next[ax.sliceAxis] = nextCineSlice(c[ax.sliceAxis], ax.sliceCount);
+          return next;
+        }),
+      1000 / clampFps(cineFps),
+    );
+    return () => window.clearInterval(timer);
+  }, [vol, cinePlaying, cineFps, activePlane]);
+
   useEffect(() => {
     if (!vol) return;
     const onKey = (e: KeyboardEvent): void => {
       if (!keyBelongsToViews(e)) return;
-      const preset = CT_PRESETS.find((p) => p.key === e.key);
+      const preset = presets.find((p) => p.key === e.key);
       if (preset) setVoi(preset.voi);
-      else if (e.key === 'ArrowUp' || e.key === 'ArrowRight') scroll(active, 1);
-      else if (e.key === 'ArrowDown' || e.key === 'ArrowLeft') scroll(active, -1);
-      else if (e.key === 'PageUp') scroll(active, 10);
-      else if (e.key === 'PageDown') scroll(active, -10);
+      else if (e.key === 'ArrowUp' || e.key === 'ArrowRight') scroll(activePlane, 1);
+      else if (e.key === 'ArrowDown' || e.key === 'ArrowLeft') scroll(activePlane, -1);
+      else if (e.key === 'PageUp') scroll(activePlane, 10);
+      else if (e.key === 'PageDown') scroll(activePlane, -10);
       else if (e.key === 'r' || e.key === 'R') {
         setVoi(defaultWindow(vol.info.modality, vol.values));
         for (const p of PLANES) controls.current[p]?.reset();
       } else if (e.key === ' ') onToggleOverlay();
-      else if (e.key === '+' || e.key === '=') controls.current[active]?.zoom(1.25);
-      else if (e.key === '-' || e.key === '_') controls.current[active]?.zoom(0.8);
+      else if (e.key === '+' || e.key === '=') controls.current[activePlane]?.zoom(1.25);
+      else if (e.key === '-' || e.key === '_') controls.current[activePlane]?.zoom(0.8);
       else if (e.key === 'x' || e.key === 'X') setShowCrosshair((s) => !s);
-      else return;
+      else if ((e.key === 'c' || e.key === 'C') && !e.ctrlKey && !e.metaKey) setCinePlaying((p) => !p);
+      else if ((e.key === 'm' || e.key === 'M') && !e.ctrlKey && !e.metaKey) setRulerMode((m) => !m);
+      else if ((e.key === 'l' || e.key === 'L') && !e.ctrlKey && !e.metaKey) {
+        setMaximised(null);
+        setLayout((l) => LAYOUTS[(LAYOUTS.indexOf(l) + 1) % LAYOUTS.length]);
+      } else return;
       e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [vol, active, scroll, onToggleOverlay]);
+  }, [vol, presets, activePlane, scroll, onToggleOverlay]);
 
   const shownMaps = useAnalysisLayers(analysis, vol, loadedMaps, setCrosshair, onStatus);
+  const views = visibleViews(layout, active, maximised);
+  const physicalAllowedForSurfaces = vol !== null && vol.info.geometry.status !== 'unsafe';
+  // Surfaces of the stored label maps only (not a classical tool's transient preview).
+  const surfaces = useSurfaceMeshes(loadedMaps, physicalAllowedForSurfaces, views.includes('3d'));
+  // A label hidden in the overlay legend (or its whole map) is hidden in 3D as well.
+  const effectiveStyles = useMemo(() => {
+    const m = new Map(surfaceStyles);
+    for (const key of overlay.hidden) m.set(key, { ...(m.get(key) ?? { visible: true, opacity: 1 }), visible: false });
+    return m;
+  }, [surfaceStyles, overlay.hidden]);
+  const crosshairLps = useMemo(() => (vol ? ijkToLps(vol.info, crosshair) : null), [vol, crosshair]);
+  const styleSurface = useCallback((key: string, style: SurfaceStyle) => setSurfaceStyles((m) => new Map(m).set(key, style)), []);
+  const pickSurface = useCallback(
+    (hit: ScenePick) => {
+      if (!vol) return;
+      const segmentationId = Number(hit.surfaceKey.split(':')[0]);
+      const map = loadedMaps.find((m) => m.summary.segmentationId === segmentationId);
+      if (!map) return;
+      const ijk = voxelForSurfacePick(vol.info, map.labels, hit.labelValue, hit.pointLps);
+      setCrosshair(ijk);
+      analysis?.onPickVoxel?.(ijk);
+    },
+    [vol, loadedMaps, analysis],
+  );
 
   if (error) return <div className="viewer-message error">Cannot show this series: {error}</div>;
   if (!vol) return <div className="viewer-message">Loading volume…</div>;
 
-  const physicalAllowed = vol.info.geometry.status !== 'unsafe';
+  const physicalAllowed = physicalAllowedForSurfaces;
   const probe = (ijk: Vec3 | null): void => {
     if (!ijk) return onProbe(null);
     const [i, j, k] = ijk;
-    const value = vol.values[i + vol.info.dims[0] * (j + vol.info.dims[1] * k)];
-    onProbe({ ijk, value, lpsMm: physicalAllowed ? ijkToLps(vol.info, ijk) : null, unit: vol.info.modality === 'CT' ? 'HU' : '' });
+    const n = i + vol.info.dims[0] * (j + vol.info.dims[1] * k);
+    const value = vol.values[n];
+    const labels: ProbeReading['labels'] = [];
+    for (const m of shownMaps) {
+      const v = m.labels[n];
+      if (v === 0) continue;
+      const info = m.summary.labels.find((l) => l.value === v);
+      labels.push({ name: info?.name ?? `label ${v}`, map: m.summary.name, colorRgb: info?.colorRgb ?? [255, 255, 255] });
+    }
+    onProbe({ ijk, value, lpsMm: physicalAllowed ? ijkToLps(vol.info, ijk) : null, unit: vol.info.modality === 'CT' ? 'HU' : '', labels });
   };
 
+  const shape = gridShape(views.length);
+  const onDoubleClick = (view: ViewId): void => setMaximised((m) => toggleMaximised(m, view));
   return (
-    <div className="viewer" data-testid="viewer" data-ww={voi.windowWidth} data-wc={voi.windowCenter}>
-      {PLANES.map((plane) => (
-        <MprView
-          key={plane}
-          seriesId={seriesId}
-          plane={plane}
-          vol={vol}
-          crosshair={crosshair}
-          voi={voi}
-          labelMaps={shownMaps}
-          overlay={overlay}
-          showCrosshair={showCrosshair}
-          physicalAllowed={physicalAllowed}
-          active={active === plane}
-          controls={controls}
-          onPick={(ijk) => {
-            setCrosshair(ijk);
-            analysis?.onPickVoxel?.(ijk);
-          }}
-          onScroll={scroll}
-          onWindow={(dw, dc) => setVoi((v) => ({ windowWidth: Math.max(1, v.windowWidth + dw), windowCenter: v.windowCenter + dc }))}
-          onProbe={probe}
-          onActivate={setActive}
-          editTool={editTool}
-          recist={analysis?.recist ?? null}
-        />
-      ))}
+    <div className="viewer-area">
+      <div className="viewer-toolbar" data-testid="viewer-toolbar">
+        <span className="muted">layout</span>
+        {LAYOUTS.map((l) => (
+          <button
+            key={l}
+            type="button"
+            className={l === layout && !maximised ? 'on' : ''}
+            data-testid={`layout-${l}`}
+            onClick={() => {
+              setMaximised(null);
+              setLayout(l);
+            }}
+          >
+            {l.replace('x', '×')}
+          </button>
+        ))}
+        <span className="muted">tools</span>
+        <button
+          type="button"
+          data-testid="tool-ruler"
+          className={rulerMode ? 'on' : ''}
+          onClick={() => setRulerMode((m) => !m)}
+          title="ruler: drag on a view (M)"
+        >
+          ruler
+        </button>
+        <span className="muted">cine</span>
+        <button type="button" data-testid="cine-play" className={cinePlaying ? 'on' : ''} onClick={() => setCinePlaying((p) => !p)}>
+          {cinePlaying ? 'pause' : 'play'}
+        </button>
+        <label>
+          <input
+            type="number"
+            min={1}
+            max={60}
+            value={cineFps}
+            data-testid="cine-fps"
+            onChange={(e) => setCineFps(clampFps(Number(e.target.value)))}
+            className="fps"
+          />{' '}
+          fps
+        </label>
+      </div>
+      {rulers.length > 0 && (
+        <ul className="ruler-list" data-testid="ruler-list">
+          {rulers.map((r) => (
+            <li key={r.id} data-testid={`ruler-${r.id}`}>
+              <span data-testid={`ruler-${r.id}-text`}>{r.text}</span>{' '}
+              <span className="muted">
+                {r.plane} {r.slice + 1}
+              </span>{' '}
+              <button type="button" data-testid={`ruler-${r.id}-delete`} onClick={() => setRulers((list) => list.filter((x) => x.id !== r.id))} title="delete">
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div
+        className="viewer"
+        data-testid="viewer"
+        data-ww={voi.windowWidth}
+        data-wc={voi.windowCenter}
+        data-layout={maximised ? `max-${maximised}` : layout}
+        data-views={views.join(',')}
+        data-cine={cinePlaying ? 'playing' : 'paused'}
+        style={{ gridTemplateColumns: `repeat(${shape.columns}, 1fr)`, gridTemplateRows: `repeat(${shape.rows}, 1fr)` }}
+      >
+        {views.map((view) =>
+          view === '3d' ? (
+            <div key="3d" className="view-cell" onDoubleClick={() => onDoubleClick('3d')}>
+              {physicalAllowed ? (
+                <Suspense fallback={<div className="viewer-message">Loading the 3D view…</div>}>
+                  <View3d
+                    vol={vol}
+                    meshes={surfaces.meshes}
+                    meshNote={surfaces.note}
+                    styles={effectiveStyles}
+                    onStyle={styleSurface}
+                    crosshairLps={crosshairLps}
+                    showCrosshair={showCrosshair}
+                    onPick={pickSurface}
+                    active={active === '3d'}
+                    onActivate={() => setActive('3d')}
+                  />
+                </Suspense>
+              ) : (
+                <div className="viewer-message" data-testid="view3d-refused">
+                  3D view unavailable: the geometry of this series is unsafe, so positions in mm are not known.
+                </div>
+              )}
+            </div>
+          ) : (
+            <div key={view} className="view-cell" onDoubleClick={() => onDoubleClick(view)}>
+              <MprView
+                seriesId={seriesId}
+                plane={view}
+                vol={vol}
+                crosshair={crosshair}
+                voi={voi}
+                labelMaps={shownMaps}
+                overlay={overlay}
+                showCrosshair={showCrosshair}
+                physicalAllowed={physicalAllowed}
+                active={active === view}
+                controls={controls}
+                onPick={(ijk) => {
+                  setCrosshair(ijk);
+                  analysis?.onPickVoxel?.(ijk);
+                }}
+                onScroll={scroll}
+                onWindow={(dw, dc) => setVoi((v) => ({ windowWidth: Math.max(1, v.windowWidth + dw), windowCenter: v.windowCenter + dc }))}
+                onProbe={probe}
+                onActivate={setActive}
+                editTool={editTool}
+                recist={analysis?.recist ?? null}
+                rulers={rulers}
+                rulerMode={rulerMode}
+                rulerText={(a, b) => rulerText(rulerLengthMm(vol.info, vol.info.geometry, a, b))}
+                onRuler={(plane, slice, aIjk, bIjk) =>
+                  setRulers((list) => [
+                    ...list,
+                    { id: (list.at(-1)?.id ?? 0) + 1, plane, slice, aIjk, bIjk, text: rulerText(rulerLengthMm(vol.info, vol.info.geometry, aIjk, bIjk)) },
+                  ])
+                }
+              />
+            </div>
+          ),
+        )}
+      </div>
     </div>
   );
 }

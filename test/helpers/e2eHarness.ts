@@ -36,9 +36,13 @@ export function startServe(dbFile: string): Promise<{ server: ChildProcess; url:
   });
 }
 
-/** Chromium with a fresh profile folder. */
-export function launchChromium(profileDir: string, viewport: { width: number; height: number }): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(profileDir, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport });
+/** WebGL without a GPU (the 3D view): software rendering through SwiftShader instead of --disable-gpu. */
+export const WEBGL_CHROMIUM_ARGS = [...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'), '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+
+/** Chromium with a fresh profile folder (webgl: SwiftShader WebGL for the 3D view). */
+export function launchChromium(profileDir: string, viewport: { width: number; height: number }, options: { webgl?: boolean } = {}): Promise<BrowserContext> {
+  const args = options.webgl ? WEBGL_CHROMIUM_ARGS : CHROMIUM_ARGS;
+  return chromium.launchPersistentContext(profileDir, { executablePath: '/usr/bin/chromium', args, viewport });
 }
 
 export type Plane = 'axial' | 'coronal' | 'sagittal';
