@@ -10,6 +10,7 @@ import type { BinaryResource, CallContext, MethodImpls, ServiceDeps, ServiceTabl
 import { createAnalysisService } from './analysis.js';
 import { createCatalogService } from './catalog.js';
 import { createEditingService } from './edit.js';
+import { createTimelineService } from './timeline.js';
 
 export type { ServiceDeps } from './types.js';
 
@@ -31,7 +32,8 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
   const open = (): void => {
     if (closing) throw new AppError('CANCELLED', 'medseg is shutting down; the request was not run.');
   };
-  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods };
+  const timeline = createTimelineService(db);
+  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods, ...timeline.methods };
   // Every entry refuses once close() began: nothing may start on a database about to close.
   const methods = Object.fromEntries(
     Object.entries(served).map(([name, impl]) => [

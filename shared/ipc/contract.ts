@@ -15,6 +15,7 @@ import {
   voxelBoxSchema,
 } from '../domain/schemas.js';
 import { analysisEvents, analysisMethods } from './contract-analysis.js';
+import { timelineMethods } from './contract-timeline.js';
 import { editMethods } from './contract-edit.js';
 
 /** A path on the machine running the services; existence is checked by the service, never trusted here. */
@@ -111,6 +112,7 @@ export const methods = {
   },
   ...editMethods,
   ...analysisMethods,
+  ...timelineMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -4,6 +4,7 @@ import * as m0001 from './0001-init.js';
 import * as m0002 from './0002-measurements.js';
 import * as m0003 from './0003-edits.js';
 import * as m0004 from './0004-measurement-versions.js';
+import * as m0012 from './0012-lesion-match-edits.js';
 
 export interface Migration {
   name: string;
@@ -15,4 +16,5 @@ export const MIGRATIONS: Migration[] = [
   { name: '0002-measurements', up: m0002.up },
   { name: '0003-edits', up: m0003.up },
   { name: '0004-measurement-versions', up: m0004.up },
+  { name: '0012-lesion-match-edits', up: m0012.up },
 ];
