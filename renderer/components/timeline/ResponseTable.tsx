@@ -21,7 +21,13 @@ export function ResponseTable({ timeline }: { timeline: PatientTimelineView }) {
       </thead>
       <tbody>
         {timeline.timepoints.map((t) => (
-          <tr key={t.caseKey} data-testid="response-row" data-case={t.caseKey} data-response={t.response ?? (t.error ? 'error' : 'baseline')}>
+          <tr
+            key={t.caseKey}
+            data-testid="response-row"
+            data-case={t.caseKey}
+            data-response={t.response ?? (t.error ? 'error' : 'baseline')}
+            data-target-count={t.targets?.length ?? 0}
+          >
             <td>
               {t.studyDate} {t.timepoint}
             </td>

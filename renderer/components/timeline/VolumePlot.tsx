@@ -61,6 +61,8 @@ export function VolumePlot({ name, points }: { name: string; points: VolumePoint
             data-testid="volume-point"
             data-case={p.caseKey}
             data-volume-ml={p.volumeMl}
+            data-lower-ml={p.volumeMlLower}
+            data-upper-ml={p.volumeMlUpper}
             data-within-bands={p.withinBands === null ? '' : String(p.withinBands)}
           >
             <line x1={x(n)} x2={x(n)} y1={y(p.volumeMlLower)} y2={y(p.volumeMlUpper)} className="band" />
@@ -78,7 +80,9 @@ export function VolumePlot({ name, points }: { name: string; points: VolumePoint
         ))}
       </svg>
       {points.some((p) => p.withinBands) && (
-        <p className="muted small">≈ the change lies within the overlap of the two bands: not distinguishable from measurement uncertainty.</p>
+        <p className="muted small" data-testid="within-bands-note">
+          ≈ the change lies within the overlap of the two bands: not distinguishable from measurement uncertainty.
+        </p>
       )}
     </figure>
   );
