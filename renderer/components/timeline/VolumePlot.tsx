@@ -28,8 +28,8 @@ export function volumeSeries(timepoints: TimelineStudyView[]): Map<string, Volum
 }
 
 const W = 520;
-const H = 220;
-const PAD = { left: 56, right: 16, top: 16, bottom: 40 };
+const H = 240;
+const PAD = { left: 80, right: 80, top: 16, bottom: 56 };
 
 export function formatChange(p: VolumePoint): string {
   if (p.changeMl === null) return 'baseline';
@@ -73,7 +73,10 @@ export function VolumePlot({ name, points }: { name: string; points: VolumePoint
               {p.date || '?'}
             </text>
             <text x={x(n)} y={H - PAD.bottom + 28} textAnchor="middle" className={p.withinBands ? 'tick flagged' : 'tick'}>
-              {p.volumeMl.toFixed(2)} mL {n > 0 ? formatChange(p) : ''}
+              {p.volumeMl.toFixed(2)} mL [{p.volumeMlLower.toFixed(2)}–{p.volumeMlUpper.toFixed(2)}]
+            </text>
+            <text x={x(n)} y={H - PAD.bottom + 42} textAnchor="middle" className={p.withinBands ? 'tick flagged' : 'tick'}>
+              {formatChange(p)}
               {p.withinBands ? ' ≈' : ''}
             </text>
           </g>
