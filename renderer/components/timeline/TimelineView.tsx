@@ -1,7 +1,8 @@
 // A patient's follow-up timeline (issue 14): volume over time per label, the RECIST 1.1 response per study, the lesion
 // matching (editable; main recomputes the response and stores the correction), and two studies side by side.
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { PatientNode } from '../../../shared/ipc/contract.js';
+import type { PatientTimelineView } from '../../../shared/ipc/contract-timeline.js';
 import { useMethod } from '../../state/useMethod.js';
 import { MatchEditor, type MatchChange } from './MatchEditor.js';
 import { ResponseTable } from './ResponseTable.js';
@@ -9,26 +10,30 @@ import { SideBySide, type StudyChoice } from './SideBySide.js';
 import { VolumePlot, volumeSeries } from './VolumePlot.js';
 
 export function TimelineView({ patient, onClose }: { patient: PatientNode; onClose(): void }) {
-  const get = useMethod('timeline.get', { keepPrevious: true });
+  const get = useMethod('timeline.get');
   const edit = useMethod('timeline.editMatch');
   const reset = useMethod('timeline.resetMatches');
   const patientId = patient.patientId;
+  // the latest answer of any of the three: an edit or reset answers with the recomputed timeline; a refused edit
+  // leaves the shown one (and its drop-downs) as they were
+  const [timeline, setTimeline] = useState<PatientTimelineView | null>(null);
+  const show = (t: PatientTimelineView | undefined): void => {
+    if (t) setTimeline(t);
+  };
 
   useEffect(() => {
-    void get.call({ patientId });
-  }, [patientId]);
-  // the newest answer of the three: an edit or reset answers with the recomputed timeline
-  const timeline = edit.result ?? reset.result ?? get.result;
+    get.call({ patientId }).then(show, () => undefined);
+  }, [patientId, get.call]);
   const busy = get.busy || edit.busy || reset.busy;
   const error = edit.error ?? reset.error ?? get.error;
 
   const change = async (c: MatchChange): Promise<void> => {
-    reset.clear();
-    await edit.call({ patientId, ...c });
+    reset.setError(null);
+    show(await edit.call({ patientId, ...c }));
   };
   const resetAll = async (): Promise<void> => {
-    edit.clear();
-    await reset.call({ patientId });
+    edit.setError(null);
+    show(await reset.call({ patientId }));
   };
 
   const choices: (StudyChoice & { uid: string })[] = useMemo(
