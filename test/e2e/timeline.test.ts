@@ -169,4 +169,32 @@ describe('follow-up timeline in the browser', () => {
     expect((await panePosition(0)).z).toBeCloseTo((await panePosition(1)).z, 6);
     await page.locator('[data-testid=side-by-side]').screenshot({ path: path.join(OUT, 'side-by-side.png') });
   });
+
+  it('lists a study edited after its measurement as not evaluable, and reports corrections of a study measured again', async () => {
+    const { patients } = await rpc<{ patients: { studies: { series: { seriesId: number; seriesInstanceUid: string }[] }[] }[] }>('catalog.list', {});
+    const t1Uid = truth.cases.find((c) => c.patientId === 'COH-001' && c.timepoint === 'T1')!.seriesInstanceUid;
+    const t1 = patients[0].studies.flatMap((st) => st.series).find((s) => s.seriesInstanceUid === t1Uid)!;
+    const { segmentations } = await rpc<{ segmentations: { segmentationId: number }[] }>('segmentations.list', { seriesId: t1.seriesId });
+    const segmentationId = segmentations[0].segmentationId;
+    // a small blob painted in a corner: the stored measurement no longer describes the label map
+    await rpc('edit.open', { segmentationId });
+    await rpc('edit.stroke', { segmentationId, stroke: { kind: 'brush', mode: 'paint', label: 1, pathIjk: [[5, 5, 5]], radiusMm: 2, shape: 'sphere' } });
+    await openTimeline();
+    const row1 = page.locator('[data-testid=response-row]').nth(1);
+    expect(await row1.getAttribute('data-response')).toBe('error');
+    expect(await row1.textContent()).toContain('STALE_RESULT');
+    expect(await page.locator('[data-testid=volume-point]').count()).toBe(1);
+    expect(await page.locator('[data-testid=match-table]').count()).toBe(0);
+    await page.screenshot({ path: path.join(OUT, 'timeline-stale.png'), fullPage: true });
+
+    // measured again: evaluable, the blob is a new lesion (PD); the corrections made on the old run no longer apply
+    await rpc('measure.segmentation', { segmentationId, connectivity: 6 });
+    await openTimeline();
+    expect(await responseOf(1)).toBe('PD');
+    expect(await page.locator('[data-testid=outdated-edits]').textContent()).toMatch(/^2 matching correction/);
+    expect(await page.locator('[data-testid=volume-point]').count()).toBe(2);
+    await page.click('[data-testid=reset-matching]');
+    await expect.poll(() => page.locator('[data-testid=outdated-edits]').count(), { timeout: POLL_MS }).toBe(0);
+    expect(await responseOf(1)).toBe('PD');
+  });
 });

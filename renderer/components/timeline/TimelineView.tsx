@@ -72,7 +72,9 @@ export function TimelineView({ patient, onClose }: { patient: PatientNode; onClo
             {timeline.targets.map((t) => `${t.id} (${t.organ}, ${t.longAxisMm.toFixed(1)} mm)`).join(', ') || 'none'}
           </p>
           {timeline.outdatedEdits && timeline.outdatedEdits.length > 0 && (
-            <p className="warn">{timeline.outdatedEdits.length} matching correction(s) name studies measured again since: not applied.</p>
+            <p className="warn" data-testid="outdated-edits">
+              {timeline.outdatedEdits.length} matching correction(s) name studies measured again since: not applied.
+            </p>
           )}
           <section>
             <h3>Volumes</h3>
