@@ -63,7 +63,7 @@ export function MatchEditor({
           </tbody>
         </table>
       ))}
-      <button data-testid="reset-matching" disabled={busy || pairs.length === 0} onClick={onReset}>
+      <button data-testid="reset-matching" disabled={busy || (pairs.length === 0 && !timeline.outdatedEdits?.length)} onClick={onReset}>
         Reset to automatic matching
       </button>
     </div>

@@ -73,7 +73,8 @@ export function TimelineView({ patient, onClose }: { patient: PatientNode; onClo
           </p>
           {timeline.outdatedEdits && timeline.outdatedEdits.length > 0 && (
             <p className="warn" data-testid="outdated-edits">
-              {timeline.outdatedEdits.length} matching correction(s) name studies measured again since: not applied.
+              {timeline.outdatedEdits.length} matching correction(s) name measurements no longer current (a study edited or measured again since, or no longer
+              next to the other): not applied.
             </p>
           )}
           <section>
