@@ -3,6 +3,7 @@
 // j down): for the usual axial stack that is the radiological view.
 import { useEffect, useRef, useState } from 'react';
 import { defaultWindow, windowBoundsOf } from '../../shared/domain/windowing.js';
+import { lpsToIjk, type Vec3 } from '../../shared/domain/volume.js';
 import { loadViewerVolume, type ViewerVolume } from './volumeStore.js';
 
 export function AxialPane({
@@ -11,9 +12,12 @@ export function AxialPane({
   onVolume,
   onStep,
   testId,
+  markers = [],
 }: {
   seriesId: number;
   slice: number;
+  /** Lesions to ring where they cross the shown slice (centroid and long axis, LPS mm). */
+  markers?: { id: string; centroidLps: Vec3; longAxisMm: number }[];
   onVolume(v: ViewerVolume): void;
   onStep(delta: number): void;
   testId: string;
@@ -64,19 +68,43 @@ export function AxialPane({
   }, [vol, slice]);
 
   if (error) return <div className="warn">{error}</div>;
+  const dims = vol?.info.dims;
+  const rings =
+    vol && dims
+      ? markers.flatMap((m) => {
+          const [i, j, k] = lpsToIjk(vol.info, m.centroidLps);
+          const halfSlices = m.longAxisMm / 2 / vol.info.spacingMm[2];
+          if (Math.abs(k - slice) > halfSlices) return [];
+          return [{ id: m.id, i, j, r: Math.max(1.5, m.longAxisMm / 2 / vol.info.spacingMm[0]) }];
+        })
+      : [];
   return (
-    <canvas
-      ref={canvas}
-      className="axial-pane"
-      data-testid={testId}
-      tabIndex={0}
-      onWheel={(e) => onStep(e.deltaY > 0 ? 1 : -1)}
-      onKeyDown={(e) => {
-        if (e.key === 'ArrowUp' || e.key === 'PageUp') onStep(-1);
-        else if (e.key === 'ArrowDown' || e.key === 'PageDown') onStep(1);
-        else return;
-        e.preventDefault();
-      }}
-    />
+    <div className="axial-pane-box">
+      <canvas
+        ref={canvas}
+        className="axial-pane"
+        data-testid={testId}
+        tabIndex={0}
+        onWheel={(e) => onStep(e.deltaY > 0 ? 1 : -1)}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowUp' || e.key === 'PageUp') onStep(-1);
+          else if (e.key === 'ArrowDown' || e.key === 'PageDown') onStep(1);
+          else return;
+          e.preventDefault();
+        }}
+      />
+      {dims && (
+        <svg className="axial-pane-marks" viewBox={`0 0 ${dims[0]} ${dims[1]}`} preserveAspectRatio="none" data-testid={`${testId}-marks`}>
+          {rings.map((r) => (
+            <g key={r.id} data-lesion={r.id}>
+              <circle cx={r.i + 0.5} cy={r.j + 0.5} r={r.r + 1} className="lesion-ring" />
+              <text x={r.i + r.r + 2} y={r.j} className="lesion-tag">
+                {r.id}
+              </text>
+            </g>
+          ))}
+        </svg>
+      )}
+    </div>
   );
 }

@@ -163,6 +163,13 @@ describe('follow-up timeline in the browser', () => {
     expect(await paneGray(0, i, j)).toBeGreaterThan(200);
     expect(await paneGray(0, i, j - 12)).toBeLessThan(160);
     expect(await paneGray(1, i, j - 12)).toBeLessThan(160);
+    // the lesion is ringed on both sides, and the matching table pairs the two rings' ids
+    const ringIds = (side: number): Promise<string[]> =>
+      page.locator(`[data-testid=pane-${side}-canvas-marks] [data-lesion]`).evaluateAll((els) => els.map((e) => e.getAttribute('data-lesion')!));
+    const [r0, r1] = [await ringIds(0), await ringIds(1)];
+    expect(r0.length).toBe(1);
+    expect(r1.length).toBe(1);
+    expect(await page.locator(`[data-testid="match-${r0[0]}"]`).inputValue()).toBe(r1[0]);
     // scrolling the follow-up moves the baseline with it
     await page.click('[data-testid=pane-1-down]');
     await expect.poll(async () => (await panePosition(0)).k, { timeout: POLL_MS }).toBe(target + 1);

@@ -10,6 +10,8 @@ import { AxialPane } from '../../viewer/AxialPane.js';
 export interface StudyChoice {
   seriesId: number;
   label: string;
+  /** The study's measured lesions (ringed where they cross the shown slice, with the ids the matching uses). */
+  lesions?: { id: string; centroidLps: [number, number, number]; longAxisMm: number }[];
 }
 
 type Side = 0 | 1;
@@ -72,6 +74,7 @@ export function SideBySide({ choices, initial }: { choices: StudyChoice[]; initi
           seriesId={seriesIds[side]}
           slice={k}
           testId={`pane-${side}-canvas`}
+          markers={choices.find((c) => c.seriesId === seriesIds[side])?.lesions ?? []}
           onVolume={(v) => onVolume(side, v.info)}
           onStep={(d) => step(side, d)}
         />

@@ -97,7 +97,10 @@ export function TimelineView({ patient, onClose }: { patient: PatientNode; onClo
           {ids.length >= 2 && (
             <section>
               <h3>Side by side</h3>
-              <SideBySide choices={choices} initial={[ids[0], ids[ids.length - 1]]} />
+              <SideBySide
+                choices={choices.map((c) => ({ ...c, lesions: timeline.timepoints.find((t) => t.seriesInstanceUid === c.uid && !t.error)?.lesions }))}
+                initial={[ids[0], ids[ids.length - 1]]}
+              />
             </section>
           )}
         </>
