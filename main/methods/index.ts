@@ -13,6 +13,7 @@ import { createEditingService } from './edit.js';
 import { createModelService } from './models.js';
 import { createPlanningService } from './planning.js';
 import { createExportService } from './export.js';
+import { createTimelineService } from './timeline.js';
 
 export type { ServiceDeps } from './types.js';
 
@@ -41,7 +42,16 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     if (closing) throw new AppError('CANCELLED', 'medseg is shutting down; the request was not run.');
   };
   const models = createModelService({ db });
-  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods, ...models, ...planning.methods, ...exporting.methods };
+  const timeline = createTimelineService(db);
+  const served: MethodImpls = {
+    ...catalog.methods,
+    ...analysis.methods,
+    ...editing.methods,
+    ...models,
+    ...planning.methods,
+    ...exporting.methods,
+    ...timeline.methods,
+  };
   // Every entry refuses once close() began: nothing may start on a database about to close.
   const methods = Object.fromEntries(
     Object.entries(served).map(([name, impl]) => [

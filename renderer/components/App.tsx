@@ -9,12 +9,15 @@ import { ImportPanel } from './ImportPanel.js';
 import { OpenSeries } from './OpenSeries.js';
 import { SHORTCUT_HELP, StatusBar } from './StatusBar.js';
 import { ShortcutsOverlay } from './ShortcutsOverlay.js';
+import { TimelineView } from './timeline/TimelineView.js';
 
 export function App() {
   const [ui, dispatch] = useReducer(uiReducer, initialUiState);
   const [info, setInfo] = useState<MethodOutput<'app.info'> | null>(null);
   const [patients, setPatients] = useState<PatientNode[]>([]);
   const [status, setStatus] = useState('');
+  // the patient whose follow-up timeline replaces the open series (index into the catalog list: ids may repeat)
+  const [timelineOf, setTimelineOf] = useState<number | null>(null);
 
   useEffect(() => {
     api.call('app.info', {}).then(setInfo, (e: unknown) => setStatus(String(e)));
@@ -35,6 +38,7 @@ export function App() {
   const selectSeries = useCallback(
     (seriesId: number) => {
       if (seriesId !== ui.seriesId) setStatus('');
+      setTimelineOf(null);
       dispatch({ type: 'selectSeries', seriesId });
     },
     [ui.seriesId],
@@ -46,9 +50,11 @@ export function App() {
       <aside className="left">
         <h2>medseg</h2>
         <ImportPanel canPick={info?.canPickPaths ?? false} onImported={catalogChanged} onStatus={setStatus} />
-        <StudyBrowser patients={patients} selected={ui.seriesId} onSelect={selectSeries} />
+        <StudyBrowser patients={patients} selected={ui.seriesId} onSelect={selectSeries} onTimeline={setTimelineOf} />
       </aside>
-      {ui.seriesId !== null ? (
+      {timelineOf !== null && patients[timelineOf] ? (
+        <TimelineView key={timelineOf} patient={patients[timelineOf]} onClose={() => setTimelineOf(null)} />
+      ) : ui.seriesId !== null ? (
         // The one key of the page that names a series: everything of the previous series unmounts with it.
         <OpenSeries
           key={ui.seriesId}

@@ -4,7 +4,18 @@ import type { PatientNode } from '../../shared/ipc/contract.js';
 import { GeometryBadge } from './GeometryBadge.js';
 import { SeriesThumbnail } from './SeriesThumbnail.js';
 
-export function StudyBrowser({ patients, selected, onSelect }: { patients: PatientNode[]; selected: number | null; onSelect(seriesId: number): void }) {
+export function StudyBrowser({
+  patients,
+  selected,
+  onSelect,
+  onTimeline,
+}: {
+  patients: PatientNode[];
+  selected: number | null;
+  onSelect(seriesId: number): void;
+  /** Opens the follow-up timeline of the patient at this index of `patients`. */
+  onTimeline?(patientIndex: number): void;
+}) {
   if (patients.length === 0) return <p className="hint">No studies yet: import a DICOM folder, zip or DICOMDIR.</p>;
   return (
     <ul className="tree" data-testid="study-browser">
@@ -12,6 +23,11 @@ export function StudyBrowser({ patients, selected, onSelect }: { patients: Patie
         <li key={`${n}:${p.patientId}`}>
           <div className="patient">
             {p.name || '(no name)'} <span className="muted">{p.patientId}</span>
+            {onTimeline && p.patientId && p.studies.length > 1 && (
+              <button className="timeline-open" data-testid={`timeline-${p.patientId}`} onClick={() => onTimeline(n)} title="Follow-up timeline">
+                Timeline
+              </button>
+            )}
           </div>
           <ul>
             {p.studies.map((s) => (

@@ -15,6 +15,7 @@ import {
   voxelBoxSchema,
 } from '../domain/schemas.js';
 import { analysisEvents, analysisMethods } from './contract-analysis.js';
+import { timelineMethods } from './contract-timeline.js';
 import { editMethods } from './contract-edit.js';
 import { modelMethods } from './contract-models.js';
 import { planningMethods } from './contract-planning.js';
@@ -117,6 +118,7 @@ export const methods = {
   ...analysisMethods,
   ...modelMethods,
   ...planningMethods,
+  ...timelineMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -20,12 +20,22 @@ export interface CohortTruth {
   }[];
 }
 
-export function makeCohort(patients = 3, lesionHu = 300): { dir: string; truth: CohortTruth } {
+/** followupShiftSlices: follow-up grids start that many slices further along +z (same anatomy, other slice indices). */
+export function makeCohort(patients = 3, lesionHu = 300, followupShiftSlices = 0): { dir: string; truth: CohortTruth } {
   const dir = mkdtempSync(path.join(tmpdir(), 'medseg-cohort-'));
   // Debian python (numpy + pydicom); a missing one fails here with its message
   execFileSync(
     '/usr/bin/python3',
-    [path.join(REPO_DIR, 'test/fixtures/make-cohort.py'), dir, '--patients', String(patients), '--lesion-hu', String(lesionHu)],
+    [
+      path.join(REPO_DIR, 'test/fixtures/make-cohort.py'),
+      dir,
+      '--patients',
+      String(patients),
+      '--lesion-hu',
+      String(lesionHu),
+      '--followup-shift-slices',
+      String(followupShiftSlices),
+    ],
     { stdio: 'pipe' },
   );
   return { dir, truth: JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8')) as CohortTruth };

@@ -2,13 +2,15 @@
 // label volumes (change in mL and %, flagged within the bands' overlap), lesions matched across time points, new and
 // vanished lesions, and the RECIST 1.1 response (main/services/batch/timeline.ts).
 import { patientTimelineFromDb, patientTimelineFromResults, type PatientTimeline } from '../../services/batch/timeline.js';
+import { listMatchEdits } from '../../db/lesionMatchEdits.js';
 import { openCatalogDb, parseCommandArgs, UsageError } from './common.js';
 import { EXIT_OK, type CliCommand } from './types.js';
 
 const usage =
   'medseg timeline --patient ID (--results DIR | --db FILE) [--match-distance MM] [--json]\n' +
   "  DIR: a `medseg batch --out` folder (ID: patient id or the manifest's subject). FILE: a catalog DB, where each series gives\n" +
-  '  the latest measurement of its newest measured segmentation (STALE_RESULT once edited since). Lesion labels whose name\n' +
+  '  the latest measurement of its newest measured segmentation (STALE_RESULT once edited since), with the lesion-matching\n' +
+  '  corrections made in the timeline view. Lesion labels whose name\n' +
   '  contains "node" are measured by their short axis (RECIST lymph nodes).';
 
 export const command: CliCommand = {
@@ -29,7 +31,7 @@ export const command: CliCommand = {
     else {
       const db = await openCatalogDb(values.db);
       try {
-        out = patientTimelineFromDb(db, values.patient, opts);
+        out = patientTimelineFromDb(db, values.patient, opts, listMatchEdits(db, values.patient));
       } finally {
         db.close();
       }

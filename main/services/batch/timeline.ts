@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { BatchRow } from '../../../shared/domain/batch/results.js';
 import {
   recistTimeline,
+  type MatchEdit,
   type RecistOptions,
   type Timepoint,
   type TimelineLesion,
@@ -197,13 +198,38 @@ export interface PatientTimeline {
   baseline: string | null;
   targets: TimelineLesion[];
   timepoints: TimelineStudy[];
+  /** Matching corrections that name studies no longer consecutive or measured again since: not applied. */
+  outdatedEdits?: CaseMatchEdit[];
 }
 
-function buildTimeline(cases: TimelineCase[], patient: string, where: string, opts: RecistOptions): PatientTimeline {
+/** A matching correction between two studies named by their caseKey (stable for one measurement run). */
+export interface CaseMatchEdit {
+  fromCase: string;
+  toCase: string;
+  fromLesion: string;
+  toLesion: string | null;
+}
+
+function buildTimeline(cases: TimelineCase[], patient: string, where: string, opts: RecistOptions, edits: CaseMatchEdit[] = []): PatientTimeline {
   if (cases.length === 0) throw new AppError('NOT_FOUND', `No studies of patient ${patient} in ${where}.`);
   // failed cases (no mm/mL) are listed but cannot take part in the response
   const usable = cases.filter((c) => c.first.error === '');
-  const timeline = recistTimeline(usable.map(timepointOf), opts);
+  const points = usable.map(timepointOf);
+  // corrections apply between consecutive usable studies only; the rest are reported, not silently dropped
+  const next = new Map(usable.slice(0, -1).map((c, n) => [c.first.caseKey, usable[n + 1].first.caseKey]));
+  const indexOf = new Map(usable.map((c, n) => [c.first.caseKey, n]));
+  const matchEdits: MatchEdit[] = [];
+  const outdated: CaseMatchEdit[] = [];
+  for (const e of edits) {
+    if (next.get(e.fromCase) !== e.toCase) {
+      outdated.push(e);
+      continue;
+    }
+    const from = points[indexOf.get(e.fromCase)!];
+    const to = points[indexOf.get(e.toCase)!];
+    matchEdits.push({ fromKey: from.key, toKey: to.key, fromId: e.fromLesion, toId: e.toLesion });
+  }
+  const timeline = recistTimeline(points, { ...opts, matchEdits: [...(opts.matchEdits ?? []), ...matchEdits] });
   const byKey = new Map(usable.map((c, n) => [c.first.caseKey, timeline.timepoints[n]]));
   const timepoints = cases.map((c): TimelineStudy => ({
     caseKey: c.first.caseKey,
@@ -215,7 +241,14 @@ function buildTimeline(cases: TimelineCase[], patient: string, where: string, op
     errorMessage: c.first.errorMessage,
     ...(byKey.get(c.first.caseKey) ?? { response: null }),
   }));
-  return { patient, method: cases[0].first.method, baseline: usable[0]?.first.caseKey ?? null, targets: timeline.targets, timepoints };
+  return {
+    patient,
+    method: cases[0].first.method,
+    baseline: usable[0]?.first.caseKey ?? null,
+    targets: timeline.targets,
+    timepoints,
+    ...(edits.length > 0 ? { outdatedEdits: outdated } : {}),
+  };
 }
 
 /** From the results of `medseg batch --out DIR` (patient id or the manifest's subject). */
@@ -224,6 +257,6 @@ export async function patientTimelineFromResults(dir: string, patient: string, o
 }
 
 /** From the catalog: per series the latest measurement of its newest measured segmentation, unless edited since. */
-export function patientTimelineFromDb(db: Database, patient: string, opts: RecistOptions = {}): PatientTimeline {
-  return buildTimeline(sortCases(casesFromDb(db, db.name, patient)), patient, db.name, opts);
+export function patientTimelineFromDb(db: Database, patient: string, opts: RecistOptions = {}, edits: CaseMatchEdit[] = []): PatientTimeline {
+  return buildTimeline(sortCases(casesFromDb(db, db.name, patient)), patient, db.name, opts, edits);
 }

@@ -40,6 +40,19 @@ export interface RecistOptions {
   matchDistanceMm?: number;
   /** Smallest long axis (mm) of an unmatched follow-up lesion that counts as new (default 0: any). */
   minNewLesionMm?: number;
+  /** The user's corrections of the matching, applied in order on top of the automatic one (see applyMatchEdits). */
+  matchEdits?: MatchEdit[];
+}
+
+/**
+ * One correction of the matching between two consecutive time points: pair `fromId` with `toId` (each loses any other
+ * partner), or unpair `fromId` (toId null).
+ */
+export interface MatchEdit {
+  fromKey: string;
+  toKey: string;
+  fromId: string;
+  toId: string | null;
 }
 
 /** RECIST 1.1 measurability at baseline: non-nodal long axis ≥ 10 mm, nodal short axis ≥ 15 mm. */
@@ -85,17 +98,53 @@ export interface LesionMatch {
   fromId: string;
   toId: string;
   distanceMm: number;
+  /** Set by the user rather than found by position. */
+  edited?: boolean;
+}
+
+export interface LesionMatching {
+  matches: LesionMatch[];
+  unmatchedFrom: string[];
+  unmatchedTo: string[];
+}
+
+/**
+ * The automatic matching with the user's edits of this pair of time points applied in order. An edit naming a lesion
+ * that neither time point has (the study was measured again since) is skipped and returned in `ignored`.
+ */
+export function applyMatchEdits(from: Timepoint, to: Timepoint, auto: LesionMatching, edits: MatchEdit[]): LesionMatching & { ignored: MatchEdit[] } {
+  const shift = alignmentShiftLps(from, to);
+  let matches = auto.matches.slice();
+  const ignored: MatchEdit[] = [];
+  for (const e of edits) {
+    if (e.fromKey !== from.key || e.toKey !== to.key) continue;
+    const a = from.lesions.find((l) => l.id === e.fromId);
+    const b = e.toId === null ? null : to.lesions.find((l) => l.id === e.toId);
+    if (!a || b === undefined) {
+      ignored.push(e);
+      continue;
+    }
+    matches = matches.filter((m) => m.fromId !== a.id && (b === null || m.toId !== b.id));
+    if (b) {
+      const distanceMm = Math.hypot(...([0, 1, 2].map((k) => a.centroidLps[k] + shift[k] - b.centroidLps[k]) as [number, number, number]));
+      matches.push({ fromId: a.id, toId: b.id, distanceMm, edited: true });
+    }
+  }
+  const usedFrom = new Set(matches.map((m) => m.fromId));
+  const usedTo = new Set(matches.map((m) => m.toId));
+  return {
+    matches,
+    unmatchedFrom: from.lesions.filter((l) => !usedFrom.has(l.id)).map((l) => l.id),
+    unmatchedTo: to.lesions.filter((l) => !usedTo.has(l.id)).map((l) => l.id),
+    ignored,
+  };
 }
 
 /**
  * Pairs lesions of two time points: closest aligned centroids first, each lesion at most once, only within
  * `matchDistanceMm`; lesions of different organs never pair.
  */
-export function matchLesions(
-  from: Timepoint,
-  to: Timepoint,
-  opts: RecistOptions = {},
-): { matches: LesionMatch[]; unmatchedFrom: string[]; unmatchedTo: string[] } {
+export function matchLesions(from: Timepoint, to: Timepoint, opts: RecistOptions = {}): LesionMatching {
   const limit = opts.matchDistanceMm ?? 15;
   const shift = alignmentShiftLps(from, to);
   const pairs: LesionMatch[] = [];
@@ -154,6 +203,11 @@ export interface TimepointResponse {
   newLesions: string[];
   /** Lesions of the previous time point not found at this one. */
   vanishedLesions: string[];
+  /** This time point's lesions, and how they pair with the previous time point's (empty at baseline). */
+  lesions: TimelineLesion[];
+  matches: LesionMatch[];
+  /** Edits of this pair that no longer apply (a study measured again since): they were skipped. */
+  ignoredEdits: MatchEdit[];
   response: RecistResponse | null;
   labels: LabelChange[];
 }
@@ -212,6 +266,9 @@ export function recistTimeline(timepoints: Timepoint[], opts: RecistOptions = {}
       targets: targets.map((t) => ({ baselineId: t.id, id: t.id, diameterMm: recistDiameterMm(t) })),
       newLesions: [],
       vanishedLesions: [],
+      lesions: baseline.lesions,
+      matches: [],
+      ignoredEdits: [],
       response: null,
       labels: labelChanges(null, baseline),
     },
@@ -219,7 +276,7 @@ export function recistTimeline(timepoints: Timepoint[], opts: RecistOptions = {}
   for (let n = 1; n < timepoints.length; n++) {
     const prev = timepoints[n - 1];
     const cur = timepoints[n];
-    const step = matchLesions(prev, cur, opts);
+    const step = applyMatchEdits(prev, cur, matchLesions(prev, cur, opts), opts.matchEdits ?? []);
     const toCur = new Map(step.matches.map((m) => [m.fromId, m.toId]));
     where = new Map([...where].map(([b, id]) => [b, id === null ? null : (toCur.get(id) ?? null)]));
     // new: unmatched to the previous time point and to every earlier one
@@ -250,6 +307,9 @@ export function recistTimeline(timepoints: Timepoint[], opts: RecistOptions = {}
       targets: tracked.map(({ node: _n, ...t }) => t),
       newLesions,
       vanishedLesions: step.unmatchedFrom,
+      lesions: cur.lesions,
+      matches: step.matches,
+      ignoredEdits: step.ignored,
       response,
       labels: labelChanges(prev, cur),
     });
