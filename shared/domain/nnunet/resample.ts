@@ -42,14 +42,14 @@ function cubicSplineCoefficients(c: Float64Array): void {
   for (let i = n - 2; i >= 0; i--) c[i] = z * (c[i + 1] - c[i]);
 }
 
-interface AxisPlan {
+export interface AxisPlan {
   first: Int32Array;
   weights: Float64Array;
   taps: number;
 }
 
 /** For each output position: the first source index (before clamping) and the taps' weights. */
-function planAxis(inLen: number, outLen: number, order: number): AxisPlan {
+export function planAxis(inLen: number, outLen: number, order: number): AxisPlan {
   const taps = order + 1;
   const first = new Int32Array(outLen);
   const weights = new Float64Array(outLen * taps);
