@@ -16,6 +16,7 @@ import {
   exportLabels,
   extractTile,
   flipAxes,
+  addFlipped,
   mirrorCombinations,
   scaleInPlace,
   type Accumulator,
@@ -292,7 +293,10 @@ function padImage(data: Float32Array, shape: Shape3, padded: Shape3, pads: [numb
   return out;
 }
 
-/** One tile through the network, mirrored copies in the same batch; returns the logits averaged over mirrors (float32). */
+/**
+ * One tile through the network, then each mirrored copy one after another (a 41-class 128^3 output is 344 MB, so
+ * mirrored copies are not batched); returns the logits averaged over mirrors in float32, as nnU-Net sums them.
+ */
 async function runTile(
   session: ort.InferenceSession,
   inputName: string,
@@ -305,30 +309,22 @@ async function runTile(
   combos: number[][],
 ): Promise<Float32Array> {
   const n = size3(patch);
-  const batch = 1 + combos.length;
-  const input = new Float32Array(batch * n);
-  extractTile(image, shape, start, patch, input.subarray(0, n));
-  combos.forEach((axes, i) => flipAxes(input.subarray(0, n), 1, patch, axes, input.subarray((i + 1) * n, (i + 2) * n)));
-  const result = await session.run({ [inputName]: new ort.Tensor('float32', input, [batch, 1, ...patch]) });
-  const t = result[outputName];
-  if (!t || t.dims.length !== 5 || t.dims[0] !== batch || t.dims[1] !== classes || t.dims.slice(2).some((d, i) => d !== patch[i])) {
-    throw new AppError(
-      'INFERENCE_FAILED',
-      `Model output ${outputName} has shape [${t?.dims.join(', ')}], expected [${batch}, ${classes}, ${patch.join(', ')}].`,
-    );
-  }
-  const all = t.data as Float32Array;
-  const per = classes * n;
-  const pred = all.slice(0, per);
+  const input = new Float32Array(n);
+  extractTile(image, shape, start, patch, input);
+  const run = async (x: Float32Array): Promise<Float32Array> => {
+    const result = await session.run({ [inputName]: new ort.Tensor('float32', x, [1, 1, ...patch]) });
+    const t = result[outputName];
+    if (!t || t.dims.length !== 5 || t.dims[0] !== 1 || t.dims[1] !== classes || t.dims.slice(2).some((d, i) => d !== patch[i])) {
+      throw new AppError('INFERENCE_FAILED', `Model output ${outputName} has shape [${t?.dims.join(', ')}], expected [1, ${classes}, ${patch.join(', ')}].`);
+    }
+    return t.data as Float32Array;
+  };
+  const pred = await run(input);
   if (combos.length) {
-    const tmp = new Float32Array(per);
+    const flipped = new Float32Array(n);
+    for (const axes of combos) addFlipped(pred, await run(flipAxes(input, 1, patch, axes, flipped)), classes, patch, axes);
     const f = Math.fround;
-    combos.forEach((axes, i) => {
-      flipAxes(all.subarray((i + 1) * per, (i + 2) * per), classes, patch, axes, tmp);
-      for (let k = 0; k < per; k++) pred[k] = f(pred[k] + tmp[k]);
-    });
-    for (let k = 0; k < per; k++) pred[k] = f(pred[k] / batch);
+    for (let k = 0; k < pred.length; k++) pred[k] = f(pred[k] / (combos.length + 1));
   }
-  t.dispose();
   return pred;
 }
