@@ -83,6 +83,8 @@ export async function runNnunet3dBench(): Promise<void> {
       `  medseg: ${medseg.seconds.toFixed(1)} s for ${medseg.tiles} tiles (${medseg.networkRuns} network runs), peak RSS ${medseg.peakRssMb.toFixed(0)} MB (goal <= 2048 MB)`,
       `  one tile: ORT-node ${medseg.tileMs.toFixed(0)} ms | torch ${tile.torch} eager ${tile.medianMs.toFixed(0)} ms | torch/ORT = ${(tile.medianMs / medseg.tileMs).toFixed(2)}x`,
     ];
+    console.log(lines.join('\n')); // medseg's figures first: the reference run can take long
+    lines.length = 0;
     if (process.env.NNUNET_BENCH_REFERENCE === '1') {
       const ref = py(['predict', dir, input, shapeKji.join(','), spacingKji.join(','), MIRROR, THREADS]);
       lines.push(

@@ -16,12 +16,17 @@ import {
   exportLabels,
   extractTile,
   flipAxes,
+  addFlipped,
   mirrorCombinations,
   scaleInPlace,
   type Accumulator,
   type AccumulatorType,
 } from '../../../shared/domain/nnunet/predict.js';
 import type { ModelFolder } from './registry.js';
+import { SlabAccumulator, StreamingExporter } from '../../../shared/domain/nnunet/stream.js';
+import { transpose3 } from '../../../shared/domain/nnunet/array3.js';
+import { uncropFromBbox } from '../../../shared/domain/nnunet/crop.js';
+import type { Preprocessed } from '../../../shared/domain/nnunet/preprocess.js';
 import { createSessionFor, createSessionWithFallback, firstLine, type ProviderFallback, type SessionOptions } from './providers.js';
 import type { NnunetBlock } from './manifest.js';
 
@@ -34,8 +39,10 @@ export interface Nnunet3dOptions extends SessionOptions {
   useMirroring?: boolean;
   /** Which of the manifest's folds to run (indices into nnunet.folds); default all. */
   foldIndices?: number[];
-  /** Also return the per-class softmax on the input grid (small volumes: tests). */
+  /** Also return the per-class softmax on the input grid (small volumes: tests; turns streaming off). */
   withProbabilities?: boolean;
+  /** false: keep whole-grid sums as nnUNetPredictor does (default: stream slabs whenever the resampling allows). */
+  streaming?: boolean;
 }
 
 export interface Nnunet3dResult {
@@ -48,6 +55,8 @@ export interface Nnunet3dResult {
   tiles: number;
   networkRuns: number;
   folds: string[];
+  /** Whether the slab-streaming form ran. */
+  streamed: boolean;
 }
 
 export function planFromManifest(b: NnunetBlock): NnunetPlan {
@@ -104,72 +113,172 @@ export async function predictNnunet3d(
   const gaussian = plan.useGaussian ? gaussianImportanceMap(patch) : null;
   const combos = plan.useMirroring ? mirrorCombinations(plan.mirrorAxes) : [];
   const accType = opts.accumulator ?? 'float16';
-  const weights = new Uint16Array(size3(padded));
+  const streaming = opts.streaming !== false && !opts.withProbabilities && StreamingExporter.applies(plan.resamplingProbabilities);
   const tilesTotal = starts.length * foldPaths.length;
-  let tilesDone = 0;
-  const t0 = performance.now();
-  let total: Accumulator | null = null;
-  const fallbacks: ProviderFallback[] = [];
-  let provider = 'cpu';
-  let networkRuns = 0;
-  for (let f = 0; f < foldPaths.length; f++) {
-    const onnxPath = join(model.dir, foldPaths[f]);
-    const created = await createSessionWithFallback(onnxPath, opts);
-    let session = created.session;
-    provider = created.provider;
-    fallbacks.push(...created.fallbacks);
-    let fromGpuList = created.fromGpuList;
-    try {
-      for (;;) {
-        const acc = createAccumulator(accType, classes, padded);
-        const w = f === 0 ? weights.fill(0) : null;
-        const doneBefore = tilesDone;
-        try {
-          for (const start of starts) {
-            if (opts.signal?.aborted) throw cancelled();
-            const logits = await runTile(session, m.input.name, m.output.name, image, padded, start, patch, classes, combos);
-            networkRuns += 1 + combos.length;
-            accumulateTile(acc, w, logits, gaussian, start, patch);
-            tilesDone++;
-            if (opts.onProgress) {
-              const elapsed = (performance.now() - t0) / 1000;
-              opts.onProgress({ tilesDone, tilesTotal, etaSeconds: (elapsed / tilesDone) * (tilesTotal - tilesDone) });
-            }
-          }
-        } catch (err) {
-          if (err instanceof AppError) throw err;
-          if (!fromGpuList || opts.device === 'gpu') throw new AppError('INFERENCE_FAILED', `Inference failed on ${provider}: ${firstLine(err)}`);
-          fallbacks.push({ provider, reason: `run failed (${firstLine(err)}); falling back to cpu` });
-          const cpu = await createSessionFor(onnxPath, 'cpu', opts.threads);
-          await session.release();
-          session = cpu;
-          provider = 'cpu';
-          fromGpuList = false;
-          tilesDone = doneBefore;
-          continue;
-        }
-        divideByWeights(acc, weights);
-        if (total) addInto(total, acc);
-        else total = acc;
-        break;
-      }
-    } finally {
-      await session.release();
+  const progress = { done: 0, t0: performance.now(), total: tilesTotal, networkRuns: 0 };
+  const tick = () => {
+    progress.done++;
+    progress.networkRuns += 1 + combos.length;
+    if (opts.onProgress) {
+      const elapsed = (performance.now() - progress.t0) / 1000;
+      opts.onProgress({ tilesDone: progress.done, tilesTotal, etaSeconds: (elapsed / progress.done) * (tilesTotal - progress.done) });
     }
+  };
+  const sessions = new FoldSessions(model.dir, foldPaths, opts);
+  let labels: Uint8Array;
+  let probabilities: Float32Array | undefined;
+  try {
+    const run = async (fold: number, start: number[]): Promise<Float32Array> => {
+      if (opts.signal?.aborted) throw cancelled();
+      const logits = await sessions.runTile(fold, (session) => runTile(session, m.input.name, m.output.name, image, padded, start, patch, classes, combos));
+      tick();
+      return logits;
+    };
+    if (streaming) {
+      labels = await predictStreaming(pre, plan, pads, padded, steps, patch, classes, accType, foldPaths.length, gaussian, run);
+    } else {
+      const out = await predictWhole(pre, plan, pads, padded, starts, patch, classes, accType, foldPaths.length, gaussian, run, opts.withProbabilities);
+      labels = out.labels;
+      probabilities = out.probabilities;
+    }
+  } finally {
+    await sessions.release();
   }
-  if (foldPaths.length > 1) scaleInPlace(total!, foldPaths.length);
-  if (opts.signal?.aborted) throw cancelled();
-  const out = exportLabels(total!, pads, pre, plan, opts.withProbabilities);
   return {
-    labels: out.labels,
-    probabilities: out.probabilities,
-    provider,
-    fallbacks,
+    labels,
+    probabilities,
+    provider: sessions.provider,
+    fallbacks: sessions.fallbacks,
     networkGrid: { shape: [...pre.shape], spacingMm: [...plan.spacing], padded: [...padded] },
     tiles: starts.length,
-    networkRuns,
+    networkRuns: progress.networkRuns,
     folds: foldPaths,
+    streamed: streaming,
   };
+}
+
+type RunTile = (fold: number, start: number[]) => Promise<Float32Array>;
+
+/** Whole-grid sums (one per fold pass, as nnUNetPredictor): small volumes, and the only form that returns probabilities. */
+async function predictWhole(
+  pre: Preprocessed,
+  plan: NnunetPlan,
+  pads: [number, number][],
+  padded: Shape3,
+  starts: number[][],
+  patch: Shape3,
+  classes: number,
+  accType: AccumulatorType,
+  nFolds: number,
+  gaussian: Float32Array | null,
+  run: RunTile,
+  withProbabilities?: boolean,
+): Promise<{ labels: Uint8Array; probabilities?: Float32Array }> {
+  const weights = new Uint16Array(size3(padded));
+  let total: Accumulator | null = null;
+  for (let f = 0; f < nFolds; f++) {
+    const acc = createAccumulator(accType, classes, padded);
+    for (const start of starts) accumulateTile(acc, f === 0 ? weights : null, await run(f, start), gaussian, start, patch);
+    divideByWeights(acc, weights);
+    if (total) addInto(total, acc);
+    else total = acc;
+  }
+  if (nFolds > 1) scaleInPlace(total!, nFolds);
+  return exportLabels(total!, pads, pre, plan, withProbabilities);
+}
+
+/**
+ * Slab by slab along network axis 0: the sums are one patch deep, every fold runs the tiles of one axis-0 start
+ * before the window moves on, and the planes it leaves behind are final and exported at once.
+ */
+async function predictStreaming(
+  pre: Preprocessed,
+  plan: NnunetPlan,
+  pads: [number, number][],
+  padded: Shape3,
+  steps: number[][],
+  patch: Shape3,
+  classes: number,
+  accType: AccumulatorType,
+  nFolds: number,
+  gaussian: Float32Array | null,
+  run: RunTile,
+): Promise<Uint8Array> {
+  const slab = new SlabAccumulator(accType, classes, padded, patch[0], nFolds);
+  const exporter = new StreamingExporter(pre.shape, pre.cropShape, plan.spacing, pre.spacingTransposed, plan.resamplingProbabilities, classes, accType);
+  const emitPlanes = (from: number, to: number) => {
+    for (let z = from; z < to; z++) {
+      const s = z - pads[0][0];
+      if (s < 0 || s >= pre.shape[0]) continue;
+      exporter.push(s, slab.finalPlane(z, pads[1][0], pre.shape[1], pads[2][0], pre.shape[2]));
+    }
+  };
+  const z0s = steps[0];
+  for (let t = 0; t < z0s.length; t++) {
+    slab.shiftTo(z0s[t]);
+    for (let f = 0; f < nFolds; f++) {
+      for (const y of steps[1]) for (const x of steps[2]) slab.add(f, await run(f, [z0s[t], y, x]), gaussian, [z0s[t], y, x], patch);
+    }
+    emitPlanes(z0s[t], t + 1 < z0s.length ? z0s[t + 1] : z0s[t] + patch[0]);
+  }
+  if (!exporter.done()) throw new AppError('INTERNAL', 'The streaming export did not reach the last plane.');
+  const uncropped = uncropFromBbox({ shape: pre.cropShape, data: exporter.labels }, pre.bbox, pre.shapeBeforeCrop);
+  return transpose3(uncropped, plan.transposeBackward).data;
+}
+
+/** One session per fold, created on first use with the provider fallback; a failed GPU run moves every fold to the CPU. */
+class FoldSessions {
+  provider = 'cpu';
+  fallbacks: ProviderFallback[] = [];
+  private readonly sessions = new Map<number, ort.InferenceSession>();
+  private fromGpuList = false;
+  private cpuOnly = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly folds: string[],
+    private readonly opts: Nnunet3dOptions,
+  ) {}
+
+  private async session(fold: number): Promise<ort.InferenceSession> {
+    let s = this.sessions.get(fold);
+    if (s) return s;
+    const path = join(this.dir, this.folds[fold]);
+    if (this.cpuOnly) {
+      s = await createSessionFor(path, 'cpu', this.opts.threads);
+    } else {
+      const created = await createSessionWithFallback(path, this.opts);
+      s = created.session;
+      this.provider = created.provider;
+      this.fromGpuList = created.fromGpuList;
+      if (fold === 0) this.fallbacks.push(...created.fallbacks);
+    }
+    this.sessions.set(fold, s);
+    return s;
+  }
+
+  async runTile<T>(fold: number, fn: (s: ort.InferenceSession) => Promise<T>): Promise<T> {
+    const s = await this.session(fold);
+    try {
+      return await fn(s);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      if (!this.fromGpuList || this.cpuOnly || this.opts.device === 'gpu') {
+        throw new AppError('INFERENCE_FAILED', `Inference failed on ${this.provider}: ${firstLine(err)}`);
+      }
+      // the same tile again on the CPU; later tiles and folds stay there
+      this.fallbacks.push({ provider: this.provider, reason: `run failed (${firstLine(err)}); falling back to cpu` });
+      await this.release();
+      this.cpuOnly = true;
+      this.provider = 'cpu';
+      return fn(await this.session(fold));
+    }
+  }
+
+  async release(): Promise<void> {
+    for (const s of this.sessions.values()) await s.release();
+    this.sessions.clear();
+  }
 }
 
 function padImage(data: Float32Array, shape: Shape3, padded: Shape3, pads: [number, number][]): Float32Array {
@@ -184,7 +293,10 @@ function padImage(data: Float32Array, shape: Shape3, padded: Shape3, pads: [numb
   return out;
 }
 
-/** One tile through the network, mirrored copies in the same batch; returns the logits averaged over mirrors (float32). */
+/**
+ * One tile through the network, then each mirrored copy one after another (a 41-class 128^3 output is 344 MB, so
+ * mirrored copies are not batched); returns the logits averaged over mirrors in float32, as nnU-Net sums them.
+ */
 async function runTile(
   session: ort.InferenceSession,
   inputName: string,
@@ -197,30 +309,22 @@ async function runTile(
   combos: number[][],
 ): Promise<Float32Array> {
   const n = size3(patch);
-  const batch = 1 + combos.length;
-  const input = new Float32Array(batch * n);
-  extractTile(image, shape, start, patch, input.subarray(0, n));
-  combos.forEach((axes, i) => flipAxes(input.subarray(0, n), 1, patch, axes, input.subarray((i + 1) * n, (i + 2) * n)));
-  const result = await session.run({ [inputName]: new ort.Tensor('float32', input, [batch, 1, ...patch]) });
-  const t = result[outputName];
-  if (!t || t.dims.length !== 5 || t.dims[0] !== batch || t.dims[1] !== classes || t.dims.slice(2).some((d, i) => d !== patch[i])) {
-    throw new AppError(
-      'INFERENCE_FAILED',
-      `Model output ${outputName} has shape [${t?.dims.join(', ')}], expected [${batch}, ${classes}, ${patch.join(', ')}].`,
-    );
-  }
-  const all = t.data as Float32Array;
-  const per = classes * n;
-  const pred = all.slice(0, per);
+  const input = new Float32Array(n);
+  extractTile(image, shape, start, patch, input);
+  const run = async (x: Float32Array): Promise<Float32Array> => {
+    const result = await session.run({ [inputName]: new ort.Tensor('float32', x, [1, 1, ...patch]) });
+    const t = result[outputName];
+    if (!t || t.dims.length !== 5 || t.dims[0] !== 1 || t.dims[1] !== classes || t.dims.slice(2).some((d, i) => d !== patch[i])) {
+      throw new AppError('INFERENCE_FAILED', `Model output ${outputName} has shape [${t?.dims.join(', ')}], expected [1, ${classes}, ${patch.join(', ')}].`);
+    }
+    return t.data as Float32Array;
+  };
+  const pred = await run(input);
   if (combos.length) {
-    const tmp = new Float32Array(per);
+    const flipped = new Float32Array(n);
+    for (const axes of combos) addFlipped(pred, await run(flipAxes(input, 1, patch, axes, flipped)), classes, patch, axes);
     const f = Math.fround;
-    combos.forEach((axes, i) => {
-      flipAxes(all.subarray((i + 1) * per, (i + 2) * per), classes, patch, axes, tmp);
-      for (let k = 0; k < per; k++) pred[k] = f(pred[k] + tmp[k]);
-    });
-    for (let k = 0; k < per; k++) pred[k] = f(pred[k] / batch);
+    for (let k = 0; k < pred.length; k++) pred[k] = f(pred[k] / (combos.length + 1));
   }
-  t.dispose();
   return pred;
 }

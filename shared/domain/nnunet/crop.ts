@@ -14,12 +14,25 @@ export function nonzeroMaskFilled(channels: readonly Float32Array[], shape: Shap
   const [d0, d1, d2] = shape;
   const s0 = d1 * d2;
   const outside = new Uint8Array(n);
-  const queue = new Int32Array(n);
+  // a growing queue: in a CT nearly everything is non-zero and the flood stays small
+  let queue = new Int32Array(Math.min(n, 1 << 16));
   let head = 0;
   let tail = 0;
   const seed = (i: number) => {
     if (!mask[i] && !outside[i]) {
       outside[i] = 1;
+      if (tail === queue.length) {
+        if (head > 0) {
+          queue.copyWithin(0, head, tail);
+          tail -= head;
+          head = 0;
+        }
+        if (tail === queue.length) {
+          const bigger = new Int32Array(Math.min(n, queue.length * 2));
+          bigger.set(queue);
+          queue = bigger;
+        }
+      }
       queue[tail++] = i;
     }
   };
@@ -80,8 +93,10 @@ export function bboxShape(bbox: Bbox3): Shape3 {
   return [bbox[0][1] - bbox[0][0], bbox[1][1] - bbox[1][0], bbox[2][1] - bbox[2][0]];
 }
 
+/** The crop (the array itself, not a copy, when the box is the whole array). */
 export function cropToBbox<T extends Float32Array | Uint8Array>(a: Array3<T>, bbox: Bbox3): Array3<T> {
   const shape = bboxShape(bbox);
+  if (shape.every((s, i) => s === a.shape[i])) return a;
   const out = new (a.data.constructor as new (n: number) => T)(size3(shape));
   let o = 0;
   for (let x = bbox[0][0]; x < bbox[0][1]; x++) {

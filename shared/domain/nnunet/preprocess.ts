@@ -54,6 +54,8 @@ export function preprocessNnunet(voxels: ArrayLike<number>, shapeKji: Shape3, sp
   normalizeNnunet(crop.data, plan.normalization, plan.useMaskForNorm, cropMask);
   const cropShape = bboxShape(bbox);
   const newShape = newShapeForSpacing(cropShape, spacingTransposed, plan.spacing);
-  const r = resampleToShape({ shape: cropShape, data: Float64Array.from(crop.data) }, newShape, spacingTransposed, plan.spacing, plan.resamplingData);
-  return { data: Float32Array.from(r.data), shape: newShape, shapeBeforeCrop: t.shape, bbox, cropShape, spacingTransposed };
+  // float32 values read exactly into the float64 passes: no float64 copy of the whole image
+  const r = resampleToShape(crop, newShape, spacingTransposed, plan.spacing, plan.resamplingData);
+  const data = r.data instanceof Float32Array ? r.data : Float32Array.from(r.data);
+  return { data, shape: newShape, shapeBeforeCrop: t.shape, bbox, cropShape, spacingTransposed };
 }

@@ -2,7 +2,13 @@
 // grid_mode, mode 'nearest', no anti-aliasing, output clipped to the input's range) with spline `order`, either on
 // the whole grid or, when the spacing is anisotropic, within each plane of the low-resolution axis followed by
 // `orderZ` interpolation along that axis. Tensor-product splines factor per axis, so each axis is resampled in turn.
-import { size3, type Array3, type Shape3 } from './array3.js';
+import { size3, type Shape3 } from './array3.js';
+
+/** A float array being resampled: float32 in (an image), float64 for every intermediate, as numpy's float64. */
+export interface FloatArray3 {
+  shape: Shape3;
+  data: Float64Array | Float32Array;
+}
 
 export interface ResamplingOptions {
   order: number;
@@ -42,14 +48,14 @@ function cubicSplineCoefficients(c: Float64Array): void {
   for (let i = n - 2; i >= 0; i--) c[i] = z * (c[i + 1] - c[i]);
 }
 
-interface AxisPlan {
+export interface AxisPlan {
   first: Int32Array;
   weights: Float64Array;
   taps: number;
 }
 
 /** For each output position: the first source index (before clamping) and the taps' weights. */
-function planAxis(inLen: number, outLen: number, order: number): AxisPlan {
+export function planAxis(inLen: number, outLen: number, order: number): AxisPlan {
   const taps = order + 1;
   const first = new Int32Array(outLen);
   const weights = new Float64Array(outLen * taps);
@@ -81,7 +87,13 @@ function planAxis(inLen: number, outLen: number, order: number): AxisPlan {
 }
 
 /** Resamples axis `axis` of a C-order array to `outLen` with spline `order` (0, 1, 3), mode 'nearest'. */
-export function resampleAxis(src: Float64Array, shape: Shape3, axis: number, outLen: number, order: number): { data: Float64Array; shape: Shape3 } {
+export function resampleAxis(
+  src: Float64Array | Float32Array,
+  shape: Shape3,
+  axis: number,
+  outLen: number,
+  order: number,
+): { data: Float64Array; shape: Shape3 } {
   const inLen = shape[axis];
   const outShape: Shape3 = [...shape];
   outShape[axis] = outLen;
@@ -120,14 +132,14 @@ export function resampleAxis(src: Float64Array, shape: Shape3, axis: number, out
 }
 
 /** skimage.transform.resize(order, mode='edge', anti_aliasing=False) of a 3D array, clipped to the input range. */
-export function resizeLikeSkimage(a: Array3<Float64Array>, newShape: Shape3, order: number, axes: readonly number[] = [0, 1, 2]): Array3<Float64Array> {
-  let cur = { data: a.data, shape: [...a.shape] as Shape3 };
+export function resizeLikeSkimage(a: FloatArray3, newShape: Shape3, order: number, axes: readonly number[] = [0, 1, 2]): FloatArray3 {
+  let cur: FloatArray3 = { data: a.data, shape: [...a.shape] as Shape3 };
   for (const ax of axes) if (cur.shape[ax] !== newShape[ax]) cur = resampleAxis(cur.data, cur.shape, ax, newShape[ax], order);
   if (cur.data !== a.data && order > 1) clipToRangeOf(a.data, cur.data);
   return cur;
 }
 
-function clipToRangeOf(input: Float64Array, out: Float64Array): void {
+function clipToRangeOf(input: Float64Array | Float32Array, out: Float64Array | Float32Array): void {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of input) {
@@ -162,12 +174,12 @@ export function separateZAxis(currentSpacing: readonly number[], newSpacing: rea
  * the low-res axis is interpolated with `orderZ`.
  */
 export function resampleToShape(
-  a: Array3<Float64Array>,
+  a: FloatArray3,
   newShape: Shape3,
   currentSpacing: readonly number[],
   newSpacing: readonly number[],
   opts: ResamplingOptions,
-): Array3<Float64Array> {
+): FloatArray3 {
   if (a.shape.every((s, i) => s === newShape[i])) return a;
   const axis = separateZAxis(currentSpacing, newSpacing, opts);
   if (axis === null) return resizeLikeSkimage(a, newShape, opts.order);
@@ -188,9 +200,9 @@ export function resampleToShape(
 }
 
 /** Plane s of `axis` as a [1, rows, cols] array (rows/cols = the other two axes in order). */
-function extractPlane(a: Array3<Float64Array>, axis: number, s: number): Array3<Float64Array> {
+function extractPlane(a: FloatArray3, axis: number, s: number): FloatArray3 {
   const [d0, d1, d2] = a.shape;
-  if (axis === 0) return { shape: [1, d1, d2], data: a.data.slice(s * d1 * d2, (s + 1) * d1 * d2) };
+  if (axis === 0) return { shape: [1, d1, d2], data: Float64Array.from(a.data.subarray(s * d1 * d2, (s + 1) * d1 * d2)) };
   const rows = axis === 1 ? d0 : d0;
   const cols = axis === 1 ? d2 : d1;
   const out = new Float64Array(rows * cols);
@@ -201,7 +213,7 @@ function extractPlane(a: Array3<Float64Array>, axis: number, s: number): Array3<
   return { shape: [1, rows, cols], data: out };
 }
 
-function insertPlane(dst: Float64Array, shape: Shape3, axis: number, s: number, plane: Float64Array): void {
+function insertPlane(dst: Float64Array, shape: Shape3, axis: number, s: number, plane: Float64Array | Float32Array): void {
   const [d0, d1, d2] = shape;
   if (axis === 0) {
     dst.set(plane, s * d1 * d2);
