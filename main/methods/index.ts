@@ -13,6 +13,7 @@ import { createEditingService } from './edit.js';
 import { createModelService } from './models.js';
 import { createPlanningService } from './planning.js';
 import { createExportService } from './export.js';
+import { createProgressiveService } from './progressive.js';
 
 export type { ServiceDeps } from './types.js';
 
@@ -35,13 +36,22 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     labelMapVersionOf: (segmentationId) => editing.labelMapVersion(segmentationId),
   });
   const exporting = createExportService(db);
+  const progressive = createProgressiveService(db);
   let closing: Promise<void> | null = null;
   const inFlight = new Set<Promise<unknown>>();
   const open = (): void => {
     if (closing) throw new AppError('CANCELLED', 'medseg is shutting down; the request was not run.');
   };
   const models = createModelService({ db });
-  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods, ...models, ...planning.methods, ...exporting.methods };
+  const served: MethodImpls = {
+    ...catalog.methods,
+    ...analysis.methods,
+    ...editing.methods,
+    ...models,
+    ...planning.methods,
+    ...exporting.methods,
+    ...progressive.methods,
+  };
   // Every entry refuses once close() began: nothing may start on a database about to close.
   const methods = Object.fromEntries(
     Object.entries(served).map(([name, impl]) => [
@@ -59,8 +69,12 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     ]),
   ) as unknown as MethodImpls;
 
-  const readBinary = async (kind: BinaryKind, resourceId: number, box?: BinaryBox): Promise<BinaryResource> => {
+  const readBinary = async (kind: BinaryKind, resourceId: number, box?: BinaryBox, sliceK?: number): Promise<BinaryResource> => {
     open();
+    if (kind === 'volume-slice') {
+      if (sliceK === undefined) throw new AppError('INVALID_INPUT', 'a volume slice needs its index k');
+      return progressive.readVolumeSlice(resourceId, sliceK);
+    }
     if (kind === 'labelmap' && box) return editing.labelsInBox(resourceId, box);
     if (kind === 'thumbnail') return catalog.readThumbnail(resourceId);
     if (kind === 'labelmap-preview') return analysis.readPreview(resourceId);
