@@ -5,7 +5,15 @@ import { PLANES, type Plane } from '../../shared/domain/mpr.js';
 import { ijkToLps, type Vec3 } from '../../shared/domain/volume.js';
 import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import { MprView, type ViewControls, type Voi } from './MprView.js';
-import { loadViewerLabelMap, loadViewerVolume, registerVolumeImageLoader, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
+import {
+  loadViewerLabelMap,
+  loadViewerVolume,
+  registerVolumeImageLoader,
+  volumeDigest,
+  watchViewerVolume,
+  type ViewerLabelMap,
+  type ViewerVolume,
+} from './volumeStore.js';
 import { CT_PRESETS, defaultWindow } from '../../shared/domain/windowing.js';
 import type { OverlayStyle } from './overlay.js';
 import { useAnalysisLayers, type ViewerAnalysisHooks } from './analysisLayers.js';
@@ -36,6 +44,8 @@ export interface ViewerProps {
 
 export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onProbe, onStatus, editTool, analysis }: ViewerProps) {
   const [vol, setVol] = useState<ViewerVolume | null>(null);
+  // Slices received so far while the volume loads progressively (redraws the views as data arrives).
+  const [slicesLoaded, setSlicesLoaded] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [crosshair, setCrosshair] = useState<Vec3>([0, 0, 0]);
   const [voi, setVoi] = useState<Voi>(CT_PRESETS[0].voi);
@@ -49,17 +59,29 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     let alive = true;
     setVol(null);
     setError(null);
+    const unwatch = watchViewerVolume(seriesId, (v) => {
+      if (!alive) return;
+      setSlicesLoaded(v.loading ? v.loading.count : v.info.dims[2]);
+      setVol((shown) => (shown && shown !== v ? v : shown));
+    });
     loadViewerVolume(seriesId).then(
       (v) => {
         if (!alive) return;
-        setCrosshair([Math.floor(v.info.dims[0] / 2), Math.floor(v.info.dims[1] / 2), Math.floor(v.info.dims[2] / 2)]);
-        setVoi(defaultWindow(v.info.modality, v.values));
+        const sliceLen = v.info.dims[0] * v.info.dims[1];
+        // The first slice shown is the first one received; until the rest is here, window on that slice alone.
+        const k = v.loading ? v.loading.firstSlice : Math.floor(v.info.dims[2] / 2);
+        setCrosshair([Math.floor(v.info.dims[0] / 2), Math.floor(v.info.dims[1] / 2), k]);
+        setVoi(defaultWindow(v.info.modality, v.loading ? v.values.subarray(k * sliceLen, (k + 1) * sliceLen) : v.values));
+        setSlicesLoaded(v.loading ? v.loading.count : v.info.dims[2]);
         setVol(v);
       },
       (err: unknown) => alive && setError(err instanceof Error ? err.message : String(err)),
     );
+    // For the e2e tests: a digest of the complete volume as this page holds it.
+    (window as unknown as { medsegVolumeDigest?: (id: number) => string | null }).medsegVolumeDigest = volumeDigest;
     return () => {
       alive = false;
+      unwatch();
     };
   }, [seriesId]);
 
@@ -126,14 +148,21 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     onProbe({ ijk, value, lpsMm: physicalAllowed ? ijkToLps(vol.info, ijk) : null, unit: vol.info.modality === 'CT' ? 'HU' : '' });
   };
 
+  const generation = vol.loading ? slicesLoaded : 0;
   return (
-    <div className="viewer" data-testid="viewer" data-ww={voi.windowWidth} data-wc={voi.windowCenter}>
+    <div className="viewer" data-testid="viewer" data-ww={voi.windowWidth} data-wc={voi.windowCenter} data-loading={vol.loading ? 'true' : 'false'}>
+      {vol.loading && (
+        <div className="volume-loading" data-testid="volume-loading">
+          Loading slices <progress data-testid="volume-progress" value={slicesLoaded} max={vol.loading.total} /> {slicesLoaded}/{vol.loading.total}
+        </div>
+      )}
       {PLANES.map((plane) => (
         <MprView
           key={plane}
           seriesId={seriesId}
           plane={plane}
           vol={vol}
+          generation={generation}
           crosshair={crosshair}
           voi={voi}
           labelMaps={shownMaps}
