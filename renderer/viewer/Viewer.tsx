@@ -144,6 +144,8 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   const probe = (ijk: Vec3 | null): void => {
     if (!ijk) return onProbe(null);
     const [i, j, k] = ijk;
+    // A slice still loading holds no value to read (BLANK_STORED is a placeholder, not a measurement).
+    if (vol.loading && !vol.loading.loaded[k]) return onProbe(null);
     const value = vol.values[i + vol.info.dims[0] * (j + vol.info.dims[1] * k)];
     onProbe({ ijk, value, lpsMm: physicalAllowed ? ijkToLps(vol.info, ijk) : null, unit: vol.info.modality === 'CT' ? 'HU' : '' });
   };
