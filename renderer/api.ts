@@ -34,8 +34,8 @@ export interface Api {
   readonly mode: 'electron' | 'http';
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
   subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
-  /** box: only that region of a label map (labelmap only). */
-  fetchBinary(kind: BinaryKind, resourceId: number, box?: BinaryBox): Promise<{ buffer: ArrayBuffer; dtype: VoxelDtype }>;
+  /** box: only that region of a label map (labelmap only); sliceK: which slice (volume-slice only). */
+  fetchBinary(kind: BinaryKind, resourceId: number, box?: BinaryBox, sliceK?: number): Promise<{ buffer: ArrayBuffer; dtype: VoxelDtype }>;
 }
 
 function unwrap<T>(reply: RpcReply<unknown>): T {
@@ -59,7 +59,7 @@ function electronApi(bridge: MedsegBridge): Api {
     mode: 'electron',
     call: async (method, input) => unwrap(await bridge.invoke(method, input)),
     subscribe: (event, listener) => bridge.subscribe(event, listener as (p: unknown) => void),
-    fetchBinary: async (kind, resourceId, box) => readBinaryResponse(await fetch(`${bridge.dataOrigin}${binaryPath(kind, resourceId, box)}`)),
+    fetchBinary: async (kind, resourceId, box, sliceK) => readBinaryResponse(await fetch(`${bridge.dataOrigin}${binaryPath(kind, resourceId, box, sliceK)}`)),
   };
 }
 
@@ -111,7 +111,7 @@ function httpApi(token: string): Api {
       if (!streaming) void openStream();
       return () => set.delete(listener as (p: unknown) => void);
     },
-    fetchBinary: async (kind, resourceId, box) => readBinaryResponse(await fetch(binaryPath(kind, resourceId, box), { headers: auth })),
+    fetchBinary: async (kind, resourceId, box, sliceK) => readBinaryResponse(await fetch(binaryPath(kind, resourceId, box, sliceK), { headers: auth })),
   };
 }
 

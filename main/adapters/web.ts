@@ -157,5 +157,5 @@ export async function readBinaryResource(table: ServiceTable, pathname: string, 
   }
   const target = parseBinaryPath(pathname, search);
   if (!target) throw new AppError('NOT_FOUND', 'no such resource');
-  return table.readBinary(target.kind, target.resourceId, target.box);
+  return table.readBinary(target.kind, target.resourceId, target.box, target.sliceK);
 }

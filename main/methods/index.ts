@@ -14,6 +14,7 @@ import { createModelService } from './models.js';
 import { createPlanningService } from './planning.js';
 import { createExportService } from './export.js';
 import { createTimelineService } from './timeline.js';
+import { createProgressiveService } from './progressive.js';
 
 export type { ServiceDeps } from './types.js';
 
@@ -36,6 +37,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     labelMapVersionOf: (segmentationId) => editing.labelMapVersion(segmentationId),
   });
   const exporting = createExportService(db);
+  const progressive = createProgressiveService(db);
   let closing: Promise<void> | null = null;
   const inFlight = new Set<Promise<unknown>>();
   const open = (): void => {
@@ -51,6 +53,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     ...planning.methods,
     ...exporting.methods,
     ...timeline.methods,
+    ...progressive.methods,
   };
   // Every entry refuses once close() began: nothing may start on a database about to close.
   const methods = Object.fromEntries(
@@ -69,8 +72,12 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     ]),
   ) as unknown as MethodImpls;
 
-  const readBinary = async (kind: BinaryKind, resourceId: number, box?: BinaryBox): Promise<BinaryResource> => {
+  const readBinary = async (kind: BinaryKind, resourceId: number, box?: BinaryBox, sliceK?: number): Promise<BinaryResource> => {
     open();
+    if (kind === 'volume-slice') {
+      if (sliceK === undefined) throw new AppError('INVALID_INPUT', 'a volume slice needs its index k');
+      return progressive.readVolumeSlice(resourceId, sliceK);
+    }
     if (kind === 'labelmap' && box) return editing.labelsInBox(resourceId, box);
     if (kind === 'thumbnail') return catalog.readThumbnail(resourceId);
     if (kind === 'labelmap-preview') return analysis.readPreview(resourceId);

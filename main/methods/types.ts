@@ -22,7 +22,8 @@ export interface BinaryResource {
 export interface ServiceTable {
   methods: MethodImpls;
   /** box: only that region of a label map (an edit's changed region). */
-  readBinary(kind: BinaryKind, resourceId: number, box?: BinaryBox): Promise<BinaryResource>;
+  /** sliceK: which slice of a 'volume-slice' (the series being opened progressively). */
+  readBinary(kind: BinaryKind, resourceId: number, box?: BinaryBox, sliceK?: number): Promise<BinaryResource>;
   /**
    * Shutdown, in order: cancel running model jobs (they store nothing) and wait for them to stop, store the edit
    * sessions' pending snapshots, close the database. Calls after it are refused. Idempotent.

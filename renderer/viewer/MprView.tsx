@@ -4,7 +4,7 @@ import { useEffect, useLayoutEffect, useRef, type MutableRefObject } from 'react
 import * as cornerstone from 'cornerstone-core';
 import { displayToIjk, edgeLetters, ijkToDisplay, slicePositionMm, type Plane } from '../../shared/domain/mpr.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
-import { imageIdFor, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
+import { imageIdFor, type MedsegImage, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
 import { drawOverlays, type OverlayStyle } from './overlay.js';
 import { sampleAt, type EditPointerTool } from './editPointer.js';
 import type { Voi } from '../../shared/domain/windowing.js';
@@ -23,6 +23,8 @@ export interface MprViewProps {
   seriesId: number;
   plane: Plane;
   vol: ViewerVolume;
+  /** Changes as slices of a loading volume arrive (0 once complete): the slice is drawn again. */
+  generation: number;
   crosshair: Vec3;
   voi: Voi;
   labelMaps: readonly ViewerLabelMap[];
@@ -75,7 +77,7 @@ export function MprView(props: MprViewProps) {
       const a = p.vol.axes[p.plane];
       const s = p.crosshair[a.sliceAxis];
       // The image on screen may lag the props by one load: draw what matches the image actually shown.
-      if (detail.image.imageId !== imageIdFor(p.seriesId, p.plane, s)) return;
+      if (detail.image.imageId !== imageIdFor(p.seriesId, p.plane, s, p.generation)) return;
       drawOverlays(el, ctx, p.vol, p.plane, s, p.labelMaps, p.overlay);
       ctx.save();
       ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -89,6 +91,8 @@ export function MprView(props: MprViewProps) {
       const draft = draftRuler.current;
       drawRulers(el, ctx, a, s, draft ? [...(p.rulers ?? []), draft] : (p.rulers ?? []));
       el.dataset.renderedImageId = detail.image.imageId;
+      // Whether every pixel drawn is received data (false: slices still loading are drawn blank).
+      el.dataset.renderedComplete = String((detail.image as MedsegImage).medsegComplete !== false);
       // Which segmentations this drawing includes: tests wait for it instead of guessing when an overlay has landed.
       el.dataset.renderedSegmentations = p.labelMaps.map((m) => m.summary.segmentationId).join(',');
     };
@@ -137,7 +141,7 @@ export function MprView(props: MprViewProps) {
     const el = elementRef.current;
     if (!el) return;
     let alive = true;
-    const imageId = imageIdFor(seriesId, plane, slice);
+    const imageId = imageIdFor(seriesId, plane, slice, props.generation);
     cornerstone.loadAndCacheImage(imageId).then(
       (image) => {
         if (!alive) return;
@@ -157,7 +161,7 @@ export function MprView(props: MprViewProps) {
     return () => {
       alive = false;
     };
-  }, [seriesId, plane, slice]);
+  }, [seriesId, plane, slice, props.generation]);
 
   useEffect(() => {
     const el = elementRef.current;

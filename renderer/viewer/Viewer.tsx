@@ -15,7 +15,15 @@ import type { ScenePick, SurfaceStyle } from '../viewer3d/scene.js';
 const View3d = lazy(() => import('../viewer3d/View3d.js').then((m) => ({ default: m.View3d })));
 import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import { MprView, type ViewControls, type Voi } from './MprView.js';
-import { loadViewerLabelMap, loadViewerVolume, registerVolumeImageLoader, type ViewerLabelMap, type ViewerVolume } from './volumeStore.js';
+import {
+  loadViewerLabelMap,
+  loadViewerVolume,
+  registerVolumeImageLoader,
+  volumeDigest,
+  watchViewerVolume,
+  type ViewerLabelMap,
+  type ViewerVolume,
+} from './volumeStore.js';
 import { CT_PRESETS, defaultWindow, windowPresetsFor } from '../../shared/domain/windowing.js';
 import type { OverlayStyle } from './overlay.js';
 import { useAnalysisLayers, type ViewerAnalysisHooks } from './analysisLayers.js';
@@ -48,6 +56,8 @@ export interface ViewerProps {
 
 export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onProbe, onStatus, editTool, analysis }: ViewerProps) {
   const [vol, setVol] = useState<ViewerVolume | null>(null);
+  // Slices received so far while the volume loads progressively (redraws the views as data arrives).
+  const [slicesLoaded, setSlicesLoaded] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [crosshair, setCrosshair] = useState<Vec3>([0, 0, 0]);
   const [voi, setVoi] = useState<Voi>(CT_PRESETS[0].voi);
@@ -68,17 +78,29 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     let alive = true;
     setVol(null);
     setError(null);
+    const unwatch = watchViewerVolume(seriesId, (v) => {
+      if (!alive) return;
+      setSlicesLoaded(v.loading ? v.loading.count : v.info.dims[2]);
+      setVol((shown) => (shown && shown !== v ? v : shown));
+    });
     loadViewerVolume(seriesId).then(
       (v) => {
         if (!alive) return;
-        setCrosshair([Math.floor(v.info.dims[0] / 2), Math.floor(v.info.dims[1] / 2), Math.floor(v.info.dims[2] / 2)]);
-        setVoi(defaultWindow(v.info.modality, v.values));
+        const sliceLen = v.info.dims[0] * v.info.dims[1];
+        // The first slice shown is the first one received; until the rest is here, window on that slice alone.
+        const k = v.loading ? v.loading.firstSlice : Math.floor(v.info.dims[2] / 2);
+        setCrosshair([Math.floor(v.info.dims[0] / 2), Math.floor(v.info.dims[1] / 2), k]);
+        setVoi(defaultWindow(v.info.modality, v.loading ? v.values.subarray(k * sliceLen, (k + 1) * sliceLen) : v.values));
+        setSlicesLoaded(v.loading ? v.loading.count : v.info.dims[2]);
         setVol(v);
       },
       (err: unknown) => alive && setError(err instanceof Error ? err.message : String(err)),
     );
+    // For the e2e tests: a digest of the complete volume as this page holds it.
+    (window as unknown as { medsegVolumeDigest?: (id: number) => string | null }).medsegVolumeDigest = volumeDigest;
     return () => {
       alive = false;
+      unwatch();
     };
   }, [seriesId]);
 
@@ -191,6 +213,8 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   const probe = (ijk: Vec3 | null): void => {
     if (!ijk) return onProbe(null);
     const [i, j, k] = ijk;
+    // A slice still loading holds no value to read (BLANK_STORED is a placeholder, not a measurement).
+    if (vol.loading && !vol.loading.loaded[k]) return onProbe(null);
     const n = i + vol.info.dims[0] * (j + vol.info.dims[1] * k);
     const value = vol.values[n];
     const labels: ProbeReading['labels'] = [];
@@ -203,6 +227,7 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     onProbe({ ijk, value, lpsMm: physicalAllowed ? ijkToLps(vol.info, ijk) : null, unit: vol.info.modality === 'CT' ? 'HU' : '', labels });
   };
 
+  const generation = vol.loading ? slicesLoaded : 0;
   const shape = gridShape(views.length);
   const onDoubleClick = (view: ViewId): void => setMaximised((m) => toggleMaximised(m, view));
   return (
@@ -250,6 +275,11 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
           fps
         </label>
       </div>
+      {vol.loading && (
+        <div className="volume-loading" data-testid="volume-loading">
+          Loading slices <progress data-testid="volume-progress" value={slicesLoaded} max={vol.loading.total} /> {slicesLoaded}/{vol.loading.total}
+        </div>
+      )}
       {rulers.length > 0 && (
         <ul className="ruler-list" data-testid="ruler-list">
           {rulers.map((r) => (
@@ -270,6 +300,7 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
         data-testid="viewer"
         data-ww={voi.windowWidth}
         data-wc={voi.windowCenter}
+        data-loading={vol.loading ? 'true' : 'false'}
         data-layout={maximised ? `max-${maximised}` : layout}
         data-views={views.join(',')}
         data-cine={cinePlaying ? 'playing' : 'paused'}
@@ -278,7 +309,11 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
         {views.map((view) =>
           view === '3d' ? (
             <div key="3d" className="view-cell" onDoubleClick={() => onDoubleClick('3d')}>
-              {physicalAllowed ? (
+              {vol.loading ? (
+                <div className="viewer-message" data-testid="view3d-waiting">
+                  The 3D view opens when every slice has arrived.
+                </div>
+              ) : physicalAllowed ? (
                 <Suspense fallback={<div className="viewer-message">Loading the 3D view…</div>}>
                   <View3d
                     vol={vol}
@@ -305,6 +340,7 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                 seriesId={seriesId}
                 plane={view}
                 vol={vol}
+                generation={generation}
                 crosshair={crosshair}
                 voi={voi}
                 labelMaps={shownMaps}

@@ -16,7 +16,21 @@ export interface ViewerVolume {
   slope: number;
   intercept: number;
   axes: Record<Plane, PatientViewAxes>;
+  /** While the series is still arriving slice by slice (null once complete: then `values` is the whole volume). */
+  loading: VolumeLoading | null;
 }
+
+export interface VolumeLoading {
+  /** loaded[k] = 1 once axial slice k holds its data; every other slice is BLANK_STORED. */
+  loaded: Uint8Array;
+  count: number;
+  total: number;
+  /** The slice shown first (the first one the server decodes). */
+  firstSlice: number;
+}
+
+/** What a slice not yet received holds: below every window, so it is drawn black, never another slice's pixels. */
+export const BLANK_STORED = -32768;
 
 export interface ViewerLabelMap {
   summary: SegmentationInfo;
@@ -58,18 +72,152 @@ function remember<T>(cache: Map<number, T>, key: number, value: T, max: number, 
 export function loadViewerVolume(seriesId: number): Promise<ViewerVolume> {
   let job = volumes.get(seriesId);
   if (!job) {
-    job = (async () => {
-      const [info, bin] = await Promise.all([api.call('volume.info', { seriesId }), api.fetchBinary('volume', seriesId)]);
-      const values = typedArrayOf(bin.dtype, bin.buffer);
-      const n = info.dims[0] * info.dims[1] * info.dims[2];
-      if (values.length !== n) throw new Error(`volume ${seriesId}: ${values.length} voxels received, grid needs ${n}`);
-      const axes = Object.fromEntries(PLANES.map((p) => [p, patientViewAxes(info, p)])) as Record<Plane, PatientViewAxes>;
-      return { info, values, ...toStored(values, info.valueRange), axes };
-    })();
+    job = openViewerVolume(seriesId);
     job.catch(() => volumes.delete(seriesId));
   }
   remember(volumes, seriesId, job, MAX_VOLUMES, (evicted) => ready.delete(evicted));
   return job;
+}
+
+const volumeListeners = new Map<number, Set<(vol: ViewerVolume) => void>>();
+
+/** Calls back as slices of a loading volume arrive (throttled) and once with the complete volume. */
+export function watchViewerVolume(seriesId: number, listener: (vol: ViewerVolume) => void): () => void {
+  const set = volumeListeners.get(seriesId) ?? new Set();
+  set.add(listener);
+  volumeListeners.set(seriesId, set);
+  return () => set.delete(listener);
+}
+
+function notifyVolume(vol: ViewerVolume): void {
+  for (const l of volumeListeners.get(vol.info.seriesId) ?? []) l(vol);
+}
+
+function axesOf(info: VolumeInfo): Record<Plane, PatientViewAxes> {
+  return Object.fromEntries(PLANES.map((p) => [p, patientViewAxes(info, p)])) as Record<Plane, PatientViewAxes>;
+}
+
+/** The whole volume in one response (resampled stacks, and the fallback for non-int16 data). */
+async function loadWholeVolume(seriesId: number): Promise<ViewerVolume> {
+  const [info, bin] = await Promise.all([api.call('volume.info', { seriesId }), api.fetchBinary('volume', seriesId)]);
+  const values = typedArrayOf(bin.dtype, bin.buffer);
+  const n = info.dims[0] * info.dims[1] * info.dims[2];
+  if (values.length !== n) throw new Error(`volume ${seriesId}: ${values.length} voxels received, grid needs ${n}`);
+  return { info, values, ...toStored(values, info.valueRange), axes: axesOf(info), loading: null };
+}
+
+/**
+ * Series with fewer slices arrive whole (one response) before progressive display would pay off: under a few
+ * seconds even for 512² slices, and without the redraws. Larger ones open slice by slice.
+ */
+export const PROGRESSIVE_MIN_SLICES = 128;
+
+/** Slices in flight at once: enough to keep the server's decoders busy, few enough to keep the order. */
+const SLICE_FETCHES = 6;
+
+/**
+ * Opens a series with its grid first: resolves once the first slice is here, then fills the other slices in the
+ * server's order (spread over the range first) and finally swaps in the complete volume's info (value range).
+ */
+async function openViewerVolume(seriesId: number): Promise<ViewerVolume> {
+  const opened = await api.call('volume.open', { seriesId });
+  const [nx, ny, nz] = opened.dims;
+  if (!opened.progressive || nz < PROGRESSIVE_MIN_SLICES || opened.slicesReady === nz || opened.sliceOrder.length !== nz) return loadWholeVolume(seriesId);
+  const sliceLen = nx * ny;
+  const stored = new Int16Array(sliceLen * nz).fill(BLANK_STORED);
+  const loaded = new Uint8Array(nz);
+  const fetchSlice = async (k: number): Promise<Int16Array | null> => {
+    const bin = await api.fetchBinary('volume-slice', seriesId, undefined, k);
+    // Values beyond int16 need the whole volume's scaling: give up on progressive display.
+    if (bin.dtype !== 'int16') return null;
+    const slice = new Int16Array(bin.buffer);
+    if (slice.length !== sliceLen) throw new Error(`slice ${k} of series ${seriesId}: ${slice.length} voxels, the grid needs ${sliceLen}`);
+    return slice;
+  };
+  const firstSlice = opened.sliceOrder[0];
+  const first = await fetchSlice(firstSlice);
+  if (!first) return loadWholeVolume(seriesId);
+  stored.set(first, firstSlice * sliceLen);
+  loaded[firstSlice] = 1;
+  let lo = 32767;
+  let hi = -32768;
+  for (let p = 0; p < first.length; p++) ((lo = Math.min(lo, first[p])), (hi = Math.max(hi, first[p])));
+  const info: VolumeInfo = {
+    seriesId,
+    modality: opened.modality,
+    dims: opened.dims,
+    spacingMm: opened.spacingMm,
+    originLps: opened.originLps,
+    directionLps: opened.directionLps,
+    dtype: 'int16',
+    // provisional (the first slice's); the complete volume's range replaces it
+    valueRange: [lo, hi],
+    geometry: opened.geometry,
+  };
+  const loading: VolumeLoading = { loaded, count: 1, total: nz, firstSlice };
+  const vol: ViewerVolume = { info, values: stored, stored, slope: 1, intercept: 0, axes: axesOf(info), loading };
+  ready.set(seriesId, vol);
+  void fillVolume(vol, opened.sliceOrder.slice(1), fetchSlice);
+  return vol;
+}
+
+async function fillVolume(vol: ViewerVolume, order: number[], fetchSlice: (k: number) => Promise<Int16Array | null>): Promise<void> {
+  const seriesId = vol.info.seriesId;
+  const loading = vol.loading as VolumeLoading;
+  const sliceLen = vol.info.dims[0] * vol.info.dims[1];
+  let next = 0;
+  let fallback = false;
+  let pending: ReturnType<typeof setTimeout> | null = null;
+  const announce = (): void => {
+    // at most ~12 redraws a second while slices pour in
+    pending ??= setTimeout(() => {
+      pending = null;
+      if (ready.get(seriesId) === vol) notifyVolume(vol);
+    }, 80);
+  };
+  const worker = async (): Promise<void> => {
+    while (next < order.length && !fallback) {
+      const k = order[next++];
+      const slice = await fetchSlice(k);
+      if (!slice) {
+        fallback = true;
+        return;
+      }
+      vol.stored.set(slice, k * sliceLen);
+      loading.loaded[k] = 1;
+      loading.count++;
+      announce();
+    }
+  };
+  let done: ViewerVolume;
+  try {
+    await Promise.all(Array.from({ length: SLICE_FETCHES }, worker));
+    if (fallback) done = await loadWholeVolume(seriesId);
+    else {
+      // The same build the slices came from: the range of the complete volume, no second decode.
+      const info = await api.call('volume.info', { seriesId });
+      done = { ...vol, info, axes: axesOf(info), loading: null };
+    }
+  } catch (err) {
+    console.error(`series ${seriesId}: loading stopped`, err);
+    return;
+  }
+  if (pending) clearTimeout(pending);
+  if (ready.get(seriesId) !== vol) return;
+  ready.set(seriesId, done);
+  volumes.set(seriesId, Promise.resolve(done));
+  notifyVolume(done);
+}
+
+/** FNV-1a of a loaded volume's voxel bytes (tests compare it with the server's and an independent reader's). */
+export function volumeDigest(seriesId: number): string | null {
+  const vol = ready.get(seriesId);
+  if (!vol || vol.loading) return null;
+  const v = vol.values;
+  const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  let h = 0x811c9dc5;
+  for (let n = 0; n < bytes.length; n++) h = Math.imul(h ^ bytes[n], 0x01000193);
+  return `${v.length}:${(h >>> 0).toString(16)}`;
 }
 
 export function loadViewerLabelMap(summary: SegmentationInfo, expectedVoxels: number): Promise<ViewerLabelMap> {
@@ -127,8 +275,15 @@ export async function patchLabelMap(segmentationId: number, box: BinaryBox): Pro
 
 const ready = new Map<number, ViewerVolume>();
 
-export function imageIdFor(seriesId: number, plane: Plane, slice: number): string {
-  return `medseg:${seriesId}:${plane}:${slice}`;
+/** generation: how much of a loading volume the image shows (a new id redraws it as slices arrive). */
+export function imageIdFor(seriesId: number, plane: Plane, slice: number, generation = 0): string {
+  return generation > 0 ? `medseg:${seriesId}:${plane}:${slice}:${generation}` : `medseg:${seriesId}:${plane}:${slice}`;
+}
+
+/** Image of a slice that has not arrived yet (the e2e tests check such slices are drawn blank). */
+export interface MedsegImage extends cornerstone.Image {
+  /** false: some or all of its pixels are slices not yet received (drawn as BLANK_STORED). */
+  medsegComplete: boolean;
 }
 
 /** Registers the 'medseg:' image loader once; volumes must be loaded (loadViewerVolume) before their ids are asked for. */
@@ -156,8 +311,10 @@ export function registerVolumeImageLoader(): void {
         if (v > hi) hi = v;
       }
       const [vlo, vhi] = vol.info.valueRange;
-      const image: Partial<cornerstone.Image> = {
+      const complete = !vol.loading || (ax.sliceAxis === 2 ? vol.loading.loaded[slice] === 1 : vol.loading.count === vol.loading.total);
+      const image: Partial<MedsegImage> = {
         imageId,
+        medsegComplete: complete,
         minPixelValue: lo,
         maxPixelValue: hi,
         slope: vol.slope,

@@ -20,6 +20,7 @@ import { editMethods } from './contract-edit.js';
 import { modelMethods } from './contract-models.js';
 import { planningMethods } from './contract-planning.js';
 import { exportMethods } from './contract-export.js';
+import { progressiveMethods } from './contract-progressive.js';
 
 /** A path on the machine running the services; existence is checked by the service, never trusted here. */
 const localPath = z.string().min(1).max(4096);
@@ -119,6 +120,7 @@ export const methods = {
   ...modelMethods,
   ...planningMethods,
   ...timelineMethods,
+  ...progressiveMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -146,7 +148,8 @@ export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
 /** thumbnail: 64×64 uint8 grey image of a series (id = seriesId). */
 /** labelmap-preview: a classical tool's transient result (id = previewId from classical.preview). */
 /** mesh-vertices (float32 LPS mm) and mesh-triangles (uint32): a label surface (id = meshId from planning.mesh). */
-export const BINARY_KINDS = ['volume', 'labelmap', 'thumbnail', 'labelmap-preview', 'mesh-vertices', 'mesh-triangles'] as const;
+/** volume-slice: one axial slice k of a series being opened (id = seriesId, `?k=K`; see volume.open). */
+export const BINARY_KINDS = ['volume', 'labelmap', 'thumbnail', 'labelmap-preview', 'mesh-vertices', 'mesh-triangles', 'volume-slice'] as const;
 export type BinaryKind = (typeof BINARY_KINDS)[number];
 
 /**
@@ -155,14 +158,20 @@ export type BinaryKind = (typeof BINARY_KINDS)[number];
  */
 export type BinaryBox = z.infer<typeof voxelBoxSchema>;
 
-export function binaryPath(kind: BinaryKind, resourceId: number, box?: BinaryBox): string {
+export function binaryPath(kind: BinaryKind, resourceId: number, box?: BinaryBox, sliceK?: number): string {
+  if (sliceK !== undefined) return `/data/${kind}/${resourceId}?k=${sliceK}`;
   return `/data/${kind}/${resourceId}${box ? `?box=${[...box.minIjk, ...box.maxIjk].join(',')}` : ''}`;
 }
 
-export function parseBinaryPath(pathname: string, search = ''): { kind: BinaryKind; resourceId: number; box?: BinaryBox } | null {
+export function parseBinaryPath(pathname: string, search = ''): { kind: BinaryKind; resourceId: number; box?: BinaryBox; sliceK?: number } | null {
   const m = new RegExp(`^/data/(${BINARY_KINDS.join('|')})/([1-9][0-9]{0,15})$`).exec(pathname);
   if (!m) return null;
   const target = { kind: m[1] as BinaryKind, resourceId: Number(m[2]) };
+  if (target.kind === 'volume-slice') {
+    // a slice needs its index; nothing else is accepted
+    const k = /^\?k=(0|[1-9][0-9]{0,5})$/.exec(search);
+    return k ? { ...target, sliceK: Number(k[1]) } : null;
+  }
   if (search === '' || search === '?') return target;
   const b = /^\?box=(\d{1,6}),(\d{1,6}),(\d{1,6}),(\d{1,6}),(\d{1,6}),(\d{1,6})$/.exec(search);
   if (!b || target.kind !== 'labelmap') return null;

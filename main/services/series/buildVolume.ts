@@ -12,6 +12,21 @@ export interface BuildVolumeOptions {
   /** Frames decoded at once (a worker pool behind `decode` uses them in parallel). */
   concurrency?: number;
   onProgress?: (framesDone: number, framesTotal: number) => void;
+  /** Source frame indices in the order they are decoded (a permutation of the stack's frames; default ascending). */
+  order?: readonly number[];
+  /**
+   * Copy-only stacks: output slice k is final in `voxels` (the volume's array as it is now; it is replaced if a later
+   * frame needs a wider type, values kept). Resampled stacks call nothing: their slices exist only at the end.
+   */
+  onSlice?: (k: number, voxels: VoxelArray) => void;
+}
+
+/** Whether a stack's slices go into the volume as they are (no tilt shift, no interpolation, no resize). */
+export function isCopyOnlyStack(stack: AssembledStack): boolean {
+  const { plan } = stack;
+  const [nx, ny] = stack.dims;
+  const first = stack.frames[0]?.instance;
+  return !!first && !plan.interpolated && nx === first.columns && ny === first.rows && plan.planes.every((p, k) => p.w === 0 && p.s0 === k);
 }
 
 type GreyValues = Extract<DecodedFrame, { kind: 'grey' }>['values'];
@@ -27,7 +42,9 @@ export async function buildVolume(
   const srcCols = stack.frames[0].instance.columns;
   const srcRows = stack.frames[0].instance.rows;
   const sliceLen = nx * ny;
-  const copyOnly = !plan.interpolated && nx === srcCols && ny === srcRows && plan.planes.every((p, k) => p.w === 0 && p.s0 === k);
+  const copyOnly = isCopyOnlyStack(stack);
+  const order = options.order ?? stack.frames.map((_, s) => s);
+  if (order.length !== stack.frames.length) throw new AppError('INTERNAL', `decode order names ${order.length} of ${stack.frames.length} frames`);
 
   // Copy-only stacks go straight into the volume as frames arrive; resampled ones need their source frames kept.
   let out: VoxelArray = new Int16Array(voxelCount(stack));
@@ -48,7 +65,7 @@ export async function buildVolume(
   let done = 0;
   const worker = async (): Promise<void> => {
     while (nextIndex < stack.frames.length) {
-      const s = nextIndex++;
+      const s = order[nextIndex++];
       const ref = stack.frames[s];
       const frame = await decode(ref.instance, ref.frameIndex);
       if (frame.kind !== 'grey') {
@@ -61,6 +78,7 @@ export async function buildVolume(
       if (copyOnly) {
         promote(needed);
         out.set(frame.values, s * sliceLen);
+        options.onSlice?.(s, out);
       } else {
         kept[s] = frame.values;
         if (rank(needed) > rank(sourceKind)) sourceKind = needed;

@@ -8,7 +8,9 @@ import { sharedDecodePool } from '../dicom/decodePool.js';
 import { decodeAllFrames } from '../dicom/decode.js';
 import { TS } from '../dicom/parse.js';
 import { assembleSeries, type AssembledStack } from './assemble.js';
-import { buildVolume } from './buildVolume.js';
+import { buildVolume, isCopyOnlyStack } from './buildVolume.js';
+import { progressiveSliceOrder } from '../../../shared/domain/progressive/sliceOrder.js';
+import type { VoxelArray } from '../../../shared/domain/volume.js';
 import { readNifti } from '../nifti/nifti.js';
 import { getSeriesRecord, seriesInstanceSources } from '../../db/catalog.js';
 import { readInstances } from '../catalog/importer.js';
@@ -77,9 +79,77 @@ export function stackDecoder(): (instance: DicomInstance, frameIndex: number) =>
   };
 }
 
-export async function buildStackVolume(stack: AssembledStack): Promise<{ volume: Volume; geometry: GeometryReport }> {
+export async function buildStackVolume(stack: AssembledStack, progress?: ProgressiveBuild): Promise<{ volume: Volume; geometry: GeometryReport }> {
   // Enough files in flight that no worker waits for the next message while another one is on its way.
-  return buildVolume(stack, stackDecoder(), { concurrency: Math.max(4, sharedPool().size * 3) });
+  const concurrency = Math.max(4, sharedPool().size * 3);
+  if (!progress?.progressive) return buildVolume(stack, stackDecoder(), { concurrency });
+  return buildVolume(stack, stackDecoder(), { concurrency, order: progress.sliceOrder, onSlice: (k, voxels) => progress.sliceDone(k, voxels) });
+}
+
+/**
+ * A series' volume while it is being built, for progressive viewing: the grid is known from the headers, each slice
+ * can be awaited on its own. Slices are views of the one array the complete volume ends up in (no copies).
+ */
+export class ProgressiveBuild {
+  readonly progressive: boolean;
+  readonly sliceOrder: number[];
+  readonly sliceCount: number;
+  private voxels: VoxelArray | null = null;
+  private readonly ready: Uint8Array;
+  private readyCount = 0;
+  private readonly waiting = new Map<number, Array<{ resolve: () => void; reject: (e: unknown) => void }>>();
+  private failure: unknown = null;
+
+  constructor(readonly stack: AssembledStack) {
+    this.progressive = isCopyOnlyStack(stack) && stack.frames.length === stack.dims[2];
+    this.sliceCount = stack.dims[2];
+    // Resampled stacks decode in source order; their slices appear all at once at the end.
+    this.sliceOrder = this.progressive ? progressiveSliceOrder(this.sliceCount) : stack.frames.map((_, s) => s);
+    this.ready = new Uint8Array(this.sliceCount);
+  }
+
+  get slicesReady(): number {
+    return this.readyCount;
+  }
+
+  sliceDone(k: number, voxels: VoxelArray): void {
+    this.voxels = voxels;
+    if (this.ready[k]) return;
+    this.ready[k] = 1;
+    this.readyCount++;
+    for (const w of this.waiting.get(k) ?? []) w.resolve();
+    this.waiting.delete(k);
+  }
+
+  /** The build finished: every slice is in the final array. */
+  complete(voxels: VoxelArray): void {
+    this.voxels = voxels;
+    for (let k = 0; k < this.sliceCount; k++) this.sliceDone(k, voxels);
+  }
+
+  fail(err: unknown): void {
+    this.failure = err;
+    for (const list of this.waiting.values()) for (const w of list) w.reject(err);
+    this.waiting.clear();
+  }
+
+  /** Slice k (i fastest, j next), once it is decoded: a view of the volume's array, in its dtype at that moment. */
+  async slice(k: number): Promise<VoxelArray> {
+    if (!Number.isInteger(k) || k < 0 || k >= this.sliceCount) {
+      throw new AppError('INVALID_INPUT', `slice ${k} is outside 0..${this.sliceCount - 1}`);
+    }
+    if (!this.ready[k]) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve, reject) => {
+        const list = this.waiting.get(k) ?? [];
+        list.push({ resolve, reject });
+        this.waiting.set(k, list);
+      });
+    }
+    const sliceLen = this.stack.dims[0] * this.stack.dims[1];
+    const v = this.voxels as VoxelArray;
+    return v.subarray(k * sliceLen, (k + 1) * sliceLen);
+  }
 }
 
 function pickStack(stacks: AssembledStack[], seriesUid: string | undefined, where: string): AssembledStack {
@@ -115,8 +185,8 @@ export async function loadVolumeFromPath(path: string, seriesUid?: string): Prom
 }
 
 /** The volume of an assembled stack with what the catalog and the models need to know about it. */
-async function loadedStack(stack: AssembledStack): Promise<LoadedVolume> {
-  const built = await buildStackVolume(stack);
+async function loadedStack(stack: AssembledStack, progress?: ProgressiveBuild): Promise<LoadedVolume> {
+  const built = await buildStackVolume(stack, progress);
   return {
     ...built,
     seriesInstanceUid: stack.seriesInstanceUid,
@@ -130,16 +200,39 @@ async function loadedStack(stack: AssembledStack): Promise<LoadedVolume> {
 // Volumes are large (a 512x512x300 CT is 150 MB as int16): keep only a few.
 const CACHE_SIZE = 3;
 const cache = new Map<string, Promise<LoadedVolume>>();
+// The build of each cached volume, known once its headers are read (same keys as the cache).
+const builds = new Map<string, Promise<ProgressiveBuild>>();
+
+/**
+ * The progressive view of a series' volume: starts its build (or joins the one running, or the cached result) and
+ * resolves as soon as the headers are read. The complete volume is loadSeriesVolume's, the same bytes.
+ */
+export async function openSeriesProgressively(db: Database, seriesId: number): Promise<{ build: ProgressiveBuild; loaded: Promise<LoadedVolume> }> {
+  const loaded = loadSeriesVolume(db, seriesId);
+  const build = builds.get(seriesKey(db, seriesId));
+  if (!build) throw new AppError('INTERNAL', `series ${seriesId}: its volume build is not registered`);
+  return { build: await build, loaded };
+}
+
+function seriesKey(db: Database, seriesId: number): string {
+  const record = getSeriesRecord(db, seriesId);
+  return `${db.name}\u0000${seriesId}\u0000${record.importedAt}\u0000${record.frameCount}`;
+}
 
 export function loadSeriesVolume(db: Database, seriesId: number): Promise<LoadedVolume> {
   const record = getSeriesRecord(db, seriesId);
-  const key = `${db.name}\u0000${seriesId}\u0000${record.importedAt}\u0000${record.frameCount}`;
+  const key = seriesKey(db, seriesId);
   const hit = cache.get(key);
   if (hit) {
     cache.delete(key);
     cache.set(key, hit);
     return hit;
   }
+  let buildKnown!: (b: ProgressiveBuild) => void;
+  let buildFailed!: (e: unknown) => void;
+  const build = new Promise<ProgressiveBuild>((resolve, reject) => ((buildKnown = resolve), (buildFailed = reject)));
+  build.catch(() => undefined);
+  builds.set(key, build);
   const job = (async (): Promise<LoadedVolume> => {
     const sources = seriesInstanceSources(db, seriesId);
     const errors: string[] = [];
@@ -149,14 +242,32 @@ export function loadSeriesVolume(db: Database, seriesId: number): Promise<Loaded
     }
     const stack = assembleSeries(instances).find((s) => s.stackKey === record.stackKey && s.seriesInstanceUid === record.seriesInstanceUid);
     if (!stack) throw new AppError('INCONSISTENT_GEOMETRY', `Series ${seriesId}: its files no longer form the stack that was imported.`);
-    return loadedStack(stack);
+    const progress = new ProgressiveBuild(stack);
+    buildKnown(progress);
+    try {
+      const loaded = await loadedStack(stack, progress);
+      progress.complete(loaded.volume.voxels);
+      return loaded;
+    } catch (err) {
+      progress.fail(err);
+      throw err;
+    }
   })();
+  job.catch((err: unknown) => {
+    buildFailed(err);
+    cache.delete(key);
+    builds.delete(key);
+  });
   cache.set(key, job);
-  job.catch(() => cache.delete(key));
-  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  while (cache.size > CACHE_SIZE) {
+    const oldest = cache.keys().next().value as string;
+    cache.delete(oldest);
+    builds.delete(oldest);
+  }
   return job;
 }
 
 export function clearVolumeCache(): void {
   cache.clear();
+  builds.clear();
 }
