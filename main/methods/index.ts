@@ -11,6 +11,7 @@ import { createAnalysisService } from './analysis.js';
 import { createCatalogService } from './catalog.js';
 import { createEditingService } from './edit.js';
 import { createPlanningService } from './planning.js';
+import { createAnnotationService } from './annotations.js';
 
 export type { ServiceDeps } from './types.js';
 
@@ -32,12 +33,13 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId),
     labelMapVersionOf: (segmentationId) => editing.labelMapVersion(segmentationId),
   });
+  const annotations = createAnnotationService({ db });
   let closing: Promise<void> | null = null;
   const inFlight = new Set<Promise<unknown>>();
   const open = (): void => {
     if (closing) throw new AppError('CANCELLED', 'medseg is shutting down; the request was not run.');
   };
-  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods, ...planning.methods };
+  const served: MethodImpls = { ...catalog.methods, ...analysis.methods, ...editing.methods, ...planning.methods, ...annotations.methods };
   // Every entry refuses once close() began: nothing may start on a database about to close.
   const methods = Object.fromEntries(
     Object.entries(served).map(([name, impl]) => [

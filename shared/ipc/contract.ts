@@ -17,6 +17,7 @@ import {
 import { analysisEvents, analysisMethods } from './contract-analysis.js';
 import { editMethods } from './contract-edit.js';
 import { planningMethods } from './contract-planning.js';
+import { annotationMethods } from './contract-annotations.js';
 
 /** A path on the machine running the services; existence is checked by the service, never trusted here. */
 const localPath = z.string().min(1).max(4096);
@@ -113,6 +114,7 @@ export const methods = {
   ...editMethods,
   ...analysisMethods,
   ...planningMethods,
+  ...annotationMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
