@@ -56,6 +56,10 @@ export function buildStrokeTool(
   let last: { x: number; y: number } | null = null;
   let colour = '#fff';
   return {
+    outlineRadiusMm() {
+      const { settings: s, state } = current();
+      return state && (s.tool === 'brush' || s.tool === 'eraser') ? s.radiusMm : null;
+    },
     begin(v, at) {
       const { settings: s, state } = current();
       if (!state) return false;
