@@ -151,4 +151,32 @@ describe('reading tools in the browser', () => {
     await page.click(`[data-testid=annotation-${roi.annotationId}-delete]`);
     await expect.poll(() => page.locator('[data-testid=annotation-list]').count(), { timeout: POLL_MS }).toBe(0);
   }, 120_000);
+
+  it('the brush shows its outline (radius in mm on screen) under the cursor before painting; navigation shows none', async () => {
+    await page.fill('[data-testid=nifti-path]', path.join(DATA, 'example_seg_dicom.nii.gz'));
+    await page.fill('[data-testid=label-table-path]', path.join(DATA, 'labels_total.csv'));
+    await page.click('[data-testid=add-nifti]');
+    await page.waitForSelector('[data-testid=edit-state][data-ready=yes]', { timeout: 60_000 });
+    await page.click('[data-testid=edit-tool-brush]');
+    await page.fill('[data-testid=edit-radius]', '10');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await toLiverSlice();
+    const c = await canvasOf(page, 'axial');
+    const a = expectedCanvasPoint(grid, 'axial', grid.liverLps, c);
+    const b = expectedCanvasPoint(grid, 'axial', [grid.liverLps[0] + 10, grid.liverLps[1], grid.liverLps[2]], c);
+    const pxPer10Mm = Math.hypot(b.x - a.x, b.y - a.y);
+    await page.mouse.move(c.left + a.x, c.top + a.y);
+    const box = (await page.waitForSelector('[data-testid=brush-outline-axial]', { timeout: POLL_MS }).then((e) => e.boundingBox()))!;
+    // Diameter 20 mm on screen, centred on the cursor (within a pixel).
+    expect(Math.abs(box.width - 2 * pxPer10Mm)).toBeLessThan(1.5);
+    expect(Math.abs(box.height - 2 * pxPer10Mm)).toBeLessThan(1.5);
+    expect(Math.abs(box.x + box.width / 2 - (c.left + a.x))).toBeLessThan(1.5);
+    expect(Math.abs(box.y + box.height / 2 - (c.top + a.y))).toBeLessThan(1.5);
+    await page.screenshot({ path: path.join(OUT, 'brush-outline.png') });
+    // Nothing was painted by showing the outline.
+    expect(await page.getAttribute('[data-testid=edit-state]', 'data-version')).toBe('0');
+    await page.click('[data-testid=edit-tool-navigate]');
+    await page.mouse.move(c.left + a.x + 5, c.top + a.y);
+    await expect.poll(() => page.locator('[data-testid=brush-outline-axial]').count(), { timeout: POLL_MS }).toBe(0);
+  }, 120_000);
 });
