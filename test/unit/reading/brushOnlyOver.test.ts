@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { strokeDelta } from '../../../shared/domain/editing/operations.js';
 import { validateStroke, type BrushStroke } from '../../../shared/domain/editing/strokes.js';
 import { AppError } from '../../../shared/errors.js';
+import { editStrokeSchema } from '../../../shared/domain/editing/schemas.js';
 
 const dims: [number, number, number] = [40, 40, 3];
 const geometry = { dims, spacingMm: [1, 1, 2] as [number, number, number] };
@@ -54,5 +55,11 @@ describe('brush confined to one label', () => {
     expect(() => validateStroke(stroke({ onlyOverLabel: 5 }), ctx)).not.toThrow();
     expect(() => validateStroke(stroke({ onlyOverLabel: 33 }), ctx)).toThrow(AppError);
     expect(() => validateStroke(stroke({ onlyOverLabel: 33 }), ctx)).toThrow(/onlyOverLabel|Unknown label 33/);
+  });
+
+  it('travels through the method table: the stroke schema keeps onlyOverLabel (zod would drop an unknown key)', () => {
+    const parsed = editStrokeSchema.parse(stroke({ onlyOverLabel: 5 }));
+    expect(parsed).toMatchObject({ kind: 'brush', onlyOverLabel: 5 });
+    expect(editStrokeSchema.safeParse(stroke({ onlyOverLabel: -1 })).success).toBe(false);
   });
 });
