@@ -15,6 +15,7 @@ import { createPlanningService } from './planning.js';
 import { createExportService } from './export.js';
 import { createTimelineService } from './timeline.js';
 import { createProgressiveService } from './progressive.js';
+import { createAnnotationService } from './annotations.js';
 
 export type { ServiceDeps } from './types.js';
 
@@ -38,6 +39,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
   });
   const exporting = createExportService(db);
   const progressive = createProgressiveService(db);
+  const annotations = createAnnotationService({ db });
   let closing: Promise<void> | null = null;
   const inFlight = new Set<Promise<unknown>>();
   const open = (): void => {
@@ -54,6 +56,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     ...exporting.methods,
     ...timeline.methods,
     ...progressive.methods,
+    ...annotations.methods,
   };
   // Every entry refuses once close() began: nothing may start on a database about to close.
   const methods = Object.fromEntries(

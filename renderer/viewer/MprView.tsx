@@ -1,6 +1,6 @@
 // One reformatted view (axial, coronal or sagittal) on a cornerstone element: scroll, pick (crosshair), pan, zoom,
 // right-drag window/level, probe; draws the label overlays, the crosshair and a scale bar after each render.
-import { useEffect, useLayoutEffect, useRef, type MutableRefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type MutableRefObject } from 'react';
 import * as cornerstone from 'cornerstone-core';
 import { displayToIjk, edgeLetters, ijkToDisplay, slicePositionMm, type Plane } from '../../shared/domain/mpr.js';
 import type { Vec3 } from '../../shared/domain/volume.js';
@@ -63,6 +63,26 @@ export function MprView(props: MprViewProps) {
   latest.current = props;
   const shown = useRef<{ seriesId: number; fitted: boolean }>({ seriesId: -1, fitted: false });
   const draftRuler = useRef<Ruler | null>(null);
+  /** The brush outline under the cursor (CSS pixels in the view; an ellipse on anisotropic pixels). */
+  const [outline, setOutline] = useState<{ x: number; y: number; w: number; h: number } | null>(null);
+  const trackOutline = (e: React.MouseEvent): void => {
+    const el = elementRef.current;
+    const r = props.editTool?.outlineRadiusMm?.() ?? null;
+    if (!el || r === null || !cornerstone.getEnabledElement(el).image) return setOutline(null);
+    const o = cornerstone.pixelToCanvas(el, { x: 0, y: 0 } as cornerstone.PixelCoordinate);
+    const c = cornerstone.pixelToCanvas(el, { x: 1, y: 0 } as cornerstone.PixelCoordinate);
+    const d = cornerstone.pixelToCanvas(el, { x: 0, y: 1 } as cornerstone.PixelCoordinate);
+    // Canvas pixels to CSS pixels (the canvas may be backed at device resolution).
+    const canvas = el.querySelector('canvas');
+    const css = canvas && canvas.width > 0 ? canvas.clientWidth / canvas.width : 1;
+    const rect = (el.parentElement ?? el).getBoundingClientRect();
+    setOutline({
+      x: e.clientX - rect.left,
+      y: e.clientY - rect.top,
+      w: (2 * r * Math.hypot(c.x - o.x, c.y - o.y) * css) / ax.columnSpacingMm,
+      h: (2 * r * Math.hypot(d.x - o.x, d.y - o.y) * css) / ax.rowSpacingMm,
+    });
+  };
 
   // Enable once (a layout effect: it must run before the slice layout effect below); draw overlays, crosshair and
   // scale bar on every render of this element.
@@ -250,11 +270,34 @@ export function MprView(props: MprViewProps) {
         className="cs-element"
         data-testid={`view-${plane}`}
         onMouseDown={onMouseDown}
-        onMouseMove={(e) => props.onProbe(pixelAt(e))}
-        onMouseLeave={() => props.onProbe(null)}
+        onMouseMove={(e) => {
+          props.onProbe(pixelAt(e));
+          trackOutline(e);
+        }}
+        onMouseLeave={() => {
+          props.onProbe(null);
+          setOutline(null);
+        }}
         onMouseEnter={() => props.onActivate(plane)}
         onContextMenu={(e) => e.preventDefault()}
       />
+      {outline && (
+        <div
+          className="brush-outline"
+          data-testid={`brush-outline-${plane}`}
+          style={{
+            position: 'absolute',
+            left: outline.x - outline.w / 2,
+            top: outline.y - outline.h / 2,
+            width: outline.w,
+            height: outline.h,
+            border: '1px solid #ffe14d',
+            borderRadius: '50%',
+            pointerEvents: 'none',
+            boxSizing: 'border-box',
+          }}
+        />
+      )}
       {/* Orientation letters only where the orientation is known (not for unsafe geometry). */}
       {props.physicalAllowed && (
         <>

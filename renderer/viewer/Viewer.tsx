@@ -2,7 +2,9 @@
 // view), shared crosshair and window/level, cine, keyboard habits of radiology viewers (arrows/PageUp/PageDown
 // scroll, 1-5 presets, R reset, space overlay, +/- zoom, X crosshair, C cine, L layout), probe and overlays.
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { PLANES, type Plane } from '../../shared/domain/mpr.js';
+import { PLANES, patientViewAxes, type Plane } from '../../shared/domain/mpr.js';
+import { api } from '../api.js';
+import type { AnnotationWire } from '../../shared/ipc/contract-annotations.js';
 import { ijkToLps, type Vec3 } from '../../shared/domain/volume.js';
 import { clampFps, gridShape, LAYOUTS, nextCineSlice, toggleMaximised, visibleViews, type LayoutId, type ViewId } from '../../shared/domain/view3d/layout.js';
 import { voxelForSurfacePick } from '../../shared/domain/view3d/pickVoxel.js';
@@ -68,10 +70,30 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   const [cineFps, setCineFps] = useState(10);
   const [rulerMode, setRulerMode] = useState(false);
   const [rulers, setRulers] = useState<Ruler[]>([]);
+  /** Stored annotations other than rulers (angles, ROIs, text): listed with their figures. */
+  const [otherAnnotations, setOtherAnnotations] = useState<AnnotationWire[]>([]);
   const [surfaceStyles, setSurfaceStyles] = useState<ReadonlyMap<string, SurfaceStyle>>(new Map());
   const [showCrosshair, setShowCrosshair] = useState(true);
   const [loadedMaps, setLoadedMaps] = useState<ViewerLabelMap[]>([]);
   const controls = useRef<Partial<Record<Plane, ViewControls>>>({});
+
+  // Stored annotations of the series (annotations.list): rulers are drawn on their slice, the others listed.
+  useEffect(() => {
+    if (!vol) return;
+    let alive = true;
+    api.call('annotations.list', { seriesId }).then(
+      ({ annotations }) => {
+        if (!alive) return;
+        setRulers(annotations.filter((a) => a.kind === 'ruler').flatMap((a) => rulerOf(vol.info, a) ?? []));
+        setOtherAnnotations(annotations.filter((a) => a.kind !== 'ruler'));
+      },
+      (err: unknown) => alive && onStatus(`Annotations not loaded: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    return () => {
+      alive = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [vol, seriesId]);
 
   useEffect(() => {
     registerVolumeImageLoader();
@@ -288,7 +310,39 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
               <span className="muted">
                 {r.plane} {r.slice + 1}
               </span>{' '}
-              <button type="button" data-testid={`ruler-${r.id}-delete`} onClick={() => setRulers((list) => list.filter((x) => x.id !== r.id))} title="delete">
+              <button
+                type="button"
+                data-testid={`ruler-${r.id}-delete`}
+                onClick={() =>
+                  void api.call('annotations.delete', { annotationId: r.id }).then(
+                    () => setRulers((list) => list.filter((x) => x.id !== r.id)),
+                    (err: unknown) => onStatus(`Ruler not deleted: ${err instanceof Error ? err.message : String(err)}`),
+                  )
+                }
+                title="delete"
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {otherAnnotations.length > 0 && (
+        <ul className="ruler-list" data-testid="annotation-list">
+          {otherAnnotations.map((a) => (
+            <li key={a.annotationId} data-testid={`annotation-${a.annotationId}`}>
+              <span data-testid={`annotation-${a.annotationId}-text`}>{annotationText(a)}</span>{' '}
+              <button
+                type="button"
+                data-testid={`annotation-${a.annotationId}-delete`}
+                onClick={() =>
+                  void api.call('annotations.delete', { annotationId: a.annotationId }).then(
+                    () => setOtherAnnotations((list) => list.filter((x) => x.annotationId !== a.annotationId)),
+                    (err: unknown) => onStatus(`Annotation not deleted: ${err instanceof Error ? err.message : String(err)}`),
+                  )
+                }
+                title="delete"
+              >
                 ×
               </button>
             </li>
@@ -363,10 +417,11 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                 rulerMode={rulerMode}
                 rulerText={(a, b) => rulerText(rulerLengthMm(vol.info, vol.info.geometry, a, b))}
                 onRuler={(plane, slice, aIjk, bIjk) =>
-                  setRulers((list) => [
-                    ...list,
-                    { id: (list.at(-1)?.id ?? 0) + 1, plane, slice, aIjk, bIjk, text: rulerText(rulerLengthMm(vol.info, vol.info.geometry, aIjk, bIjk)) },
-                  ])
+                  // Stored (annotations.create); the length shown is the one the service computed and kept.
+                  void api.call('annotations.create', { seriesId, kind: 'ruler', pointsIjk: [aIjk, bIjk] }).then(
+                    (a) => setRulers((list) => [...list, { id: a.annotationId, plane, slice, aIjk, bIjk, text: rulerText(a.result.lengthMm ?? null) }]),
+                    (err: unknown) => onStatus(`Ruler not stored: ${err instanceof Error ? err.message : String(err)}`),
+                  )
                 }
               />
             </div>
@@ -375,4 +430,26 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
       </div>
     </div>
   );
+}
+
+/** A stored ruler as the views draw it: the plane whose slice axis both ends share (null when none does). */
+function rulerOf(info: ViewerVolume['info'], a: AnnotationWire): Ruler | null {
+  const [aIjk, bIjk] = a.pointsIjk as [Vec3, Vec3];
+  for (const plane of PLANES) {
+    const axis = patientViewAxes(info, plane).sliceAxis;
+    if (aIjk[axis] === bIjk[axis] && Number.isInteger(aIjk[axis]))
+      return { id: a.annotationId, plane, slice: aIjk[axis], aIjk, bIjk, text: rulerText(a.result.lengthMm ?? null) };
+  }
+  return null;
+}
+
+/** One line for a stored angle, ROI or text annotation. */
+function annotationText(a: AnnotationWire): string {
+  if (a.kind === 'angle') return a.result.angleDeg == null ? 'angle unavailable (unsafe geometry)' : `angle ${a.result.angleDeg.toFixed(1)}°`;
+  if (a.kind === 'text') return `“${a.text ?? ''}”`;
+  const r = a.result.roi;
+  if (!r) return a.kind;
+  const area = r.areaMm2 == null ? 'area unavailable (unsafe geometry)' : `${r.areaMm2.toFixed(1)} mm²`;
+  const mean = r.mean == null ? 'no voxel inside' : `mean ${r.mean.toFixed(1)} ± ${(r.sd ?? 0).toFixed(1)} ${r.unit}`;
+  return `${a.kind} ROI: ${mean}, ${area} (${r.voxelCount} voxels)`;
 }

@@ -24,6 +24,8 @@ export interface EditPointerTool {
   begin(view: EditPointerView, at: EditPointerSample): boolean;
   move(at: EditPointerSample): void;
   end(): void;
+  /** Radius (mm) of the outline shown under the cursor before painting (brush, eraser); null: no outline. */
+  outlineRadiusMm?(): number | null;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Label tables once: the organ/lesion/other kinds, "value,name[,r,g,b]" table files, default names and colours,
 // and the one rule for which labels are lesions; the CLI, the method table and the UI all classify through it.
 import { AppError } from '../errors.js';
+import { anatomyColor } from './reading/anatomyColors.js';
 
 export const LABEL_KINDS = ['organ', 'lesion', 'other'] as const;
 /** 'lesion' labels are split into instances (connected components) with RECIST diameters when measured. */
@@ -136,7 +137,8 @@ export function labelTableFor(
     return {
       value,
       name: row?.name ?? defaultLabelName(value),
-      colorRgb: row?.colorRgb ?? defaultLabelColor(value),
+      // Explicit colour first, then the standard anatomy colour of a known name, then the per-value default.
+      colorRgb: row?.colorRgb ?? (row?.name ? anatomyColor(row.name) : null) ?? defaultLabelColor(value),
       kind: labelKindOf(value, row, opts.lesionValues),
     };
   });

@@ -21,6 +21,7 @@ import { modelMethods } from './contract-models.js';
 import { planningMethods } from './contract-planning.js';
 import { exportMethods } from './contract-export.js';
 import { progressiveMethods } from './contract-progressive.js';
+import { annotationMethods } from './contract-annotations.js';
 
 /** A path on the machine running the services; existence is checked by the service, never trusted here. */
 const localPath = z.string().min(1).max(4096);
@@ -121,6 +122,7 @@ export const methods = {
   ...planningMethods,
   ...timelineMethods,
   ...progressiveMethods,
+  ...annotationMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

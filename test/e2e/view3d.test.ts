@@ -320,7 +320,8 @@ describe('3D view and layouts in the browser (software WebGL)', () => {
     await page.mouse.move(0, 0);
     await page.screenshot({ path: path.join(OUT, 'ruler.png') });
     await page.click('[data-testid=ruler-1-delete]');
-    expect(await page.locator('[data-testid=ruler-list]').count()).toBe(0);
+    // The deletion is stored first (annotations.delete), then the list drops it.
+    await expect.poll(() => page.locator('[data-testid=ruler-list]').count(), { timeout: POLL_MS }).toBe(0);
   });
 
   it('reading aids: the probe names the label under the cursor, one click hides a whole label map (2D and 3D), ? lists the shortcuts', async () => {

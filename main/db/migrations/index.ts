@@ -5,8 +5,9 @@ import * as m0002 from './0002-measurements.js';
 import * as m0003 from './0003-edits.js';
 import * as m0004 from './0004-measurement-versions.js';
 import * as m0005 from './0005-audit-log.js';
+import * as m0006 from './0006-annotations.js';
 import * as m0007 from './0007-planning-plans.js';
-import * as m0012 from './0012-lesion-match-edits.js';
+import * as m0008 from './0008-lesion-match-edits.js';
 
 export interface Migration {
   name: string;
@@ -19,6 +20,7 @@ export const MIGRATIONS: Migration[] = [
   { name: '0003-edits', up: m0003.up },
   { name: '0004-measurement-versions', up: m0004.up },
   { name: '0005-audit-log', up: m0005.up },
+  { name: '0006-annotations', up: m0006.up },
   { name: '0007-planning-plans', up: m0007.up },
-  { name: '0012-lesion-match-edits', up: m0012.up },
+  { name: '0008-lesion-match-edits', up: m0008.up },
 ];

@@ -54,6 +54,19 @@ export function BrushControls(props: {
         </select>
       </label>
       <label>
+        only over{' '}
+        <select
+          data-testid="edit-only-over"
+          value={brush.onlyOverLabel ?? ''}
+          onChange={(e) => onBrush({ onlyOverLabel: e.target.value === '' ? null : Number(e.target.value) })}
+          title="The brush paints only voxels that hold this label now"
+        >
+          <option value="">any voxel</option>
+          <option value="0">background</option>
+          <LabelOptions labels={state?.labels ?? []} />
+        </select>
+      </label>
+      <label>
         radius{' '}
         <input
           data-testid="edit-radius"

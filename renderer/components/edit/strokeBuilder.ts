@@ -17,9 +17,20 @@ export interface BrushSettings {
   huLo: number;
   huHi: number;
   activeLabel: number;
+  /** Paint only over this label (confine the brush to an organ); null: anywhere. */
+  onlyOverLabel: number | null;
 }
 
-export const DEFAULT_BRUSH: BrushSettings = { tool: 'navigate', radiusMm: 5, shape: 'disc', thresholdOn: false, huLo: -100, huHi: 200, activeLabel: 0 };
+export const DEFAULT_BRUSH: BrushSettings = {
+  tool: 'navigate',
+  radiusMm: 5,
+  shape: 'disc',
+  thresholdOn: false,
+  huLo: -100,
+  huHi: 200,
+  activeLabel: 0,
+  onlyOverLabel: null,
+};
 
 /** The editing plane whose fixed voxel axis is the view's slice axis (views reformat by direction, edits by index). */
 const PLANE_OF_AXIS: Record<number, VoxelPlane> = { 0: 'sagittal', 1: 'coronal', 2: 'axial' };
@@ -56,6 +67,10 @@ export function buildStrokeTool(
   let last: { x: number; y: number } | null = null;
   let colour = '#fff';
   return {
+    outlineRadiusMm() {
+      const { settings: s, state } = current();
+      return state && (s.tool === 'brush' || s.tool === 'eraser') ? s.radiusMm : null;
+    },
     begin(v, at) {
       const { settings: s, state } = current();
       if (!state) return false;
@@ -114,6 +129,7 @@ export function buildStrokeTool(
         shape: s.shape,
         plane,
         ...(state ? intensityRange(s, state) : {}),
+        ...(!erase && s.onlyOverLabel !== null ? { onlyOverLabel: s.onlyOverLabel } : {}),
       });
       if (!erase && s.shape === 'disc') painted.remember(plane, view.slice);
       view = null;

@@ -148,6 +148,7 @@ function brushDelta(target: EditTarget, stroke: BrushStroke): LabelDelta {
   const range = stroke.intensityRange;
   const label = stroke.label;
   const overwrite = stroke.overwriteOtherLabels !== false;
+  const only = stroke.onlyOverLabel;
   let m = 0;
   for (let k = 0; k < sizeIjk[2]; k++) {
     for (let j = 0; j < sizeIjk[1]; j++) {
@@ -158,7 +159,7 @@ function brushDelta(target: EditTarget, stroke: BrushStroke): LabelDelta {
         const old = labels[index];
         if (!inRange(modality, range, index)) continue;
         if (stroke.mode === 'paint') {
-          if (old === label || (!overwrite && old !== 0)) continue;
+          if (old === label || (!overwrite && old !== 0) || (only !== undefined && old !== only)) continue;
           out.push(index, old, label);
         } else {
           if (old === 0 || (label !== 0 && old !== label)) continue;

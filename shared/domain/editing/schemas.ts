@@ -19,6 +19,7 @@ const brushStrokeSchema = z.object({
   plane: voxelPlaneSchema.optional(),
   intensityRange: intensityRangeSchema.optional(),
   overwriteOtherLabels: z.boolean().optional(),
+  onlyOverLabel: labelValueSchema.optional(),
 });
 const fillStrokeSchema = z.object({
   kind: z.literal('fill'),

@@ -51,6 +51,8 @@ export interface BrushStroke {
   intensityRange?: IntensityRange;
   /** false: paint only background and the brush's own label, never over another label. Default true. */
   overwriteOtherLabels?: boolean;
+  /** Confine painting to one organ: only voxels that hold this label now are painted (paint mode only). */
+  onlyOverLabel?: number;
 }
 
 /**
@@ -180,6 +182,7 @@ export function validateStroke(stroke: EditStroke, ctx: StrokeContext): void {
     case 'brush': {
       if (stroke.mode !== 'paint' && stroke.mode !== 'erase') invalid(`brush mode must be paint or erase (got ${String(stroke.mode)}).`);
       checkLabel('label', stroke.label, ctx, stroke.mode === 'erase');
+      if (stroke.onlyOverLabel !== undefined) checkLabel('onlyOverLabel', stroke.onlyOverLabel, ctx, true);
       const r = checkFinite('radiusMm', stroke.radiusMm);
       if (r <= 0) invalid(`radiusMm must be > 0 (got ${r}).`);
       if (!Array.isArray(stroke.pathIjk) || stroke.pathIjk.length === 0) invalid('A brush stroke needs at least one point in pathIjk.');
