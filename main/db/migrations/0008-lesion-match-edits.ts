@@ -1,4 +1,4 @@
-// Version 0008: the user's corrections of the lesion matching between two measured studies of a patient (the timeline
+// Version 8: the user's corrections of the lesion matching between two measured studies of a patient (the timeline
 // view). A row names the two measurement runs' cases, so a study measured again makes its old corrections inapplicable.
 import type { Database } from 'better-sqlite3';
 
