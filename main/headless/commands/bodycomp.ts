@@ -70,6 +70,7 @@ export const command: CliCommand = {
 function printHuman(r: BodyCompositionReport, out: (s: string) => void): void {
   const f = (x: number | null, d = 1): string => (x === null || !Number.isFinite(x) ? '-' : x.toFixed(d));
   out(`geometry ${r.geometryStatus}\n`);
+  for (const w of r.warnings) out(`  ${w.code}: ${w.message}\n`);
   for (const l of r.levels) {
     out(`${l.level}: slices ${l.sliceRange[0]}..${l.sliceRange[1]}${l.truncated ? ' (cut by the scan: volumes are lower bounds)' : ''}\n`);
     for (const t of l.tissues) out(`  ${t.name}: ${f(t.volumeMl)} mL (${f(t.volumeMlLower)}–${f(t.volumeMlUpper)})\n`);

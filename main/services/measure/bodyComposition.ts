@@ -3,10 +3,16 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
-import { requirePlaceableLabelMap } from '../../../shared/domain/geometryGate.js';
+import { labelMapPlacement, requirePhysicalUnits, requirePlaceableLabelMap, type OutputWarning } from '../../../shared/domain/geometryGate.js';
 import type { IntensityUnit } from '../../../shared/domain/intensityUnit.js';
 import { parseLabelTable } from '../../../shared/domain/labelTable.js';
-import { bodyComposition, type BodyCompositionResult, type LabelGrid, type SliceChoice } from '../../../shared/domain/measure/bodyComposition.js';
+import {
+  bodyComposition,
+  levelsCutByGrid,
+  type BodyCompositionResult,
+  type LabelGrid,
+  type SliceChoice,
+} from '../../../shared/domain/measure/bodyComposition.js';
 import { resampleLabelMapNearest } from '../../../shared/domain/resample.js';
 import { sameGrid, type Volume } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/errors.js';
@@ -70,15 +76,19 @@ export async function readNamedLabels(file: string, namesCsv?: string): Promise<
   return merged!;
 }
 
-function onImageGrid(volume: Volume, file: NamedLabelFile): LabelGrid {
+function onImageGrid(volume: Volume, file: NamedLabelFile, what: string, warnings: OutputWarning[]): LabelGrid {
   const needsResampling = !sameGrid(volume, file.grid);
   requirePlaceableLabelMap(file.geometryReport, needsResampling);
-  return needsResampling ? (resampleLabelMapNearest(file.grid, volume) as LabelGrid) : file.grid;
+  if (!needsResampling) return file.grid;
+  for (const w of labelMapPlacement(file.grid, volume).warnings) warnings.push({ ...w, message: `${what}: ${w.message}` });
+  return resampleLabelMapNearest(file.grid, volume) as LabelGrid;
 }
 
 export interface BodyCompositionReport extends BodyCompositionResult {
   intensityUnit: IntensityUnit;
   resampled: { tissues: boolean; vertebrae: boolean };
+  /** How the maps were put on the image grid (resampled, partial coverage...): coded, as measure gives them. */
+  warnings: OutputWarning[];
 }
 
 /** Measures; mean intensities are given only in HU (a CT), else null. */
@@ -90,8 +100,11 @@ export function measureBodyComposition(
   vertebrae: NamedLabelFile,
   slice?: SliceChoice,
 ): BodyCompositionReport {
-  const t = onImageGrid(volume, tissues);
-  const v = onImageGrid(volume, vertebrae);
+  // the gate before any work: nothing is resampled for numbers that would be refused
+  requirePhysicalUnits(geometry, 'Body composition in mL and cm²');
+  const warnings: OutputWarning[] = [];
+  const t = onImageGrid(volume, tissues, 'tissues', warnings);
+  const v = onImageGrid(volume, vertebrae, 'vertebrae', warnings);
   const result = bodyComposition({
     volume: intensityUnit === 'HU' ? volume : null,
     tissues: t,
@@ -100,6 +113,8 @@ export function measureBodyComposition(
     vertebraNames: vertebrae.names,
     geometry,
     slice,
+    // a vertebra at the edge of its own map's grid is cut there even when the image goes on
+    cutLevels: v !== vertebrae.grid ? levelsCutByGrid(vertebrae.grid, vertebrae.names) : undefined,
   });
-  return { ...result, intensityUnit, resampled: { tissues: t !== tissues.grid, vertebrae: v !== vertebrae.grid } };
+  return { ...result, intensityUnit, resampled: { tissues: t !== tissues.grid, vertebrae: v !== vertebrae.grid }, warnings };
 }

@@ -37,6 +37,8 @@ export interface BodyCompositionInput {
   geometry: GeometryReport;
   /** Default: the centre of L3. */
   slice?: SliceChoice;
+  /** Levels cut by the vertebrae map's own grid before it was resampled onto the image (see levelsCutByGrid). */
+  cutLevels?: ReadonlySet<string>;
 }
 
 export interface TissueVolume {
@@ -140,6 +142,15 @@ function levelStats(v: LabelGrid, names: ReadonlyMap<number, string>): LevelStat
     }
   }
   return [...byValue.values()].filter((s) => s.count > 0).sort((x, y) => y.sumS / y.count - x.sumS / x.count);
+}
+
+/** Levels whose vertebra reaches the first or last slice of this grid (cut by the scan or by the map's extent). */
+export function levelsCutByGrid(v: LabelGrid, names: ReadonlyMap<number, string>): Set<string> {
+  return new Set(
+    levelStats(v, names)
+      .filter((s) => s.touchesEdge)
+      .map((s) => s.level),
+  );
 }
 
 /** Per-tissue counts, interior (lower) and dilated (upper) counts among the voxels of slices k0..k1. */
@@ -255,7 +266,7 @@ export function bodyComposition(input: BodyCompositionInput): BodyCompositionRes
       sliceRange: range,
       extentSMm: [st.minS, st.maxS],
       centreSMm: st.sumS / st.count,
-      truncated: st.touchesEdge,
+      truncated: st.touchesEdge || (input.cutLevels?.has(st.level) ?? false),
       tissues: reported.map((v) => ({
         name: nameOf(v),
         voxels: band.count[v],

@@ -112,6 +112,57 @@ describe('medseg bodycomp', () => {
     expect((await bodycomp('--vertebra-names', AS_L3, '--slice', '99')).json.error.code).toBe('INVALID_INPUT');
   });
 
+  it('maps on a shorter grid are resampled onto the CT with coded warnings; levels cut by the map stay flagged', async () => {
+    // example_ct is the whole scan (112 slices); example_ct_sm (the masks' grid) is its last 30 slices, but both headers
+    // give the same origin. A copy of the whole scan with its origin moved 82 slices down puts the masks on their anatomy.
+    const whole = path.join(tmp, 'whole.nii.gz');
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      `import nibabel as nib, numpy as np, sys
+i = nib.load(sys.argv[1]); a = i.affine.copy(); a[2, 3] -= 82 * a[2, 2]
+sm = np.asarray(nib.load(sys.argv[3]).dataobj); ct = np.asarray(i.dataobj)
+assert (ct[:, :, 82:] == sm).all()
+nib.save(nib.Nifti1Image(ct.astype(np.int16), a), sys.argv[2])`,
+      path.join(TS_DIR, 'example_ct.nii.gz'),
+      whole,
+      CT,
+    ]);
+    const r = await runCliCaptured([
+      'bodycomp',
+      whole,
+      '--tissues',
+      TISSUES,
+      '--vertebrae',
+      SEG,
+      '--vertebra-names',
+      NAMES,
+      '--slice',
+      'L1',
+      '--modality',
+      'CT',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.resampled).toEqual({ tissues: true, vertebrae: true });
+    const codes = j.warnings.map((w: { code: string }) => w.code);
+    expect(codes).toContain('LABELMAP_RESAMPLED');
+    expect(codes).toContain('LABELMAP_PARTIAL_COVERAGE');
+    for (const l of j.levels) {
+      const want = ref.levels[l.level];
+      expect(l.sliceRange).toEqual(want.sliceRange.map((k) => k + 82));
+      // L2 reaches the map's first slice (82 here), not the CT's (0): still cut
+      expect(l.truncated).toBe(want.truncated);
+      for (const t of l.tissues) {
+        expect(t.volumeMl).toBeCloseTo(want.tissues[t.name].volumeMl, 6);
+        expect(t.volumeMlLower).toBeCloseTo(want.tissues[t.name].volumeMlLower, 6);
+      }
+    }
+    expect(j.levels.find((l: { level: string }) => l.level === 'L2').truncated).toBe(true);
+    expect(j.slice.k).toBe(ref.slices.L1.k + 82);
+    for (const t of j.slice.tissues) expect(t.meanHu).toBeCloseTo(ref.slices.L1.tissues[t.name].meanHu!, 6);
+  });
+
   it('a missing L3 is NOT_FOUND; no mean HU without a CT; usage errors exit 2', async () => {
     const r = await bodycomp('--vertebra-names', NAMES);
     expect(r.code).toBe(1);
