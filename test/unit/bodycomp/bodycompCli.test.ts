@@ -176,6 +176,54 @@ nib.save(nib.Nifti1Image(ct.astype(np.int16), a), sys.argv[2])`,
     expect((await bodycomp('--vertebra-names', NAMES, '--slice', 'middle')).code).toBe(2);
   });
 
+  it('a multi-label tissue map with --tissue-names gives the same numbers as the folder; overlapping masks are refused', async () => {
+    const merged = path.join(tmp, 'tissues.nii.gz');
+    const names = path.join(tmp, 'tissues.csv');
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      `import nibabel as nib, numpy as np, sys, os
+names = ['torso_fat', 'skeletal_muscle', 'subcutaneous_fat']
+imgs = [nib.load(os.path.join(sys.argv[1], n + '.nii.gz')) for n in names]
+out = np.zeros(imgs[0].shape, np.uint8)
+for v, i in enumerate(imgs, start=1): out[np.asarray(i.dataobj) > 0] = 10 * v
+nib.save(nib.Nifti1Image(out, imgs[0].affine), sys.argv[2])
+open(sys.argv[3], 'w').write(''.join(f'{10 * v},{n}\\n' for v, n in enumerate(names, start=1)))`,
+      TISSUES,
+      merged,
+      names,
+    ]);
+    const folder = (await bodycomp('--vertebra-names', NAMES, '--slice', 'L1')).json;
+    const r = await runCliCaptured([
+      'bodycomp',
+      CT,
+      '--tissues',
+      merged,
+      '--tissue-names',
+      names,
+      '--vertebrae',
+      SEG,
+      '--vertebra-names',
+      NAMES,
+      '--slice',
+      'L1',
+      '--modality',
+      'CT',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const byName = <T extends { name: string }>(xs: T[]) => [...xs].sort((x, y) => x.name.localeCompare(y.name));
+    expect(byName(j.slice.tissues)).toEqual(byName(folder.slice.tissues));
+    for (let n = 0; n < j.levels.length; n++) expect(byName(j.levels[n].tissues)).toEqual(byName(folder.levels[n].tissues));
+    const overlap = path.join(tmp, 'overlap');
+    mkdirSync(overlap);
+    copyFileSync(path.join(TISSUES, 'torso_fat.nii.gz'), path.join(overlap, 'a.nii.gz'));
+    copyFileSync(path.join(TISSUES, 'torso_fat.nii.gz'), path.join(overlap, 'b.nii.gz'));
+    const bad = await runCliCaptured(['bodycomp', CT, '--tissues', overlap, '--vertebrae', SEG, '--vertebra-names', NAMES, '--json']);
+    expect(bad.code).toBe(2); // INVALID_INPUT exits as a usage error
+    expect(JSON.parse(bad.stdout).error.code).toBe('INVALID_INPUT');
+  });
+
   it('unsafe geometry (a missing slice) is refused with UNSAFE_GEOMETRY', async () => {
     const src = path.join(TS_DIR, 'example_ct_dicom');
     const gap = path.join(tmp, 'gap');
