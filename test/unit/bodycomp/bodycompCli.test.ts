@@ -174,6 +174,12 @@ nib.save(nib.Nifti1Image(ct.astype(np.int16), a), sys.argv[2])`,
     expect(j.slice.tissues.every((t: { meanHu: number | null }) => t.meanHu === null)).toBe(true);
     expect((await runCliCaptured(['bodycomp', CT, '--tissues', TISSUES, '--json'])).code).toBe(2);
     expect((await bodycomp('--vertebra-names', NAMES, '--slice', 'middle')).code).toBe(2);
+    // without --json: one line per level and tissue, the cut levels said so
+    const human = await runCliCaptured(['bodycomp', CT, '--tissues', TISSUES, '--vertebrae', SEG, '--vertebra-names', NAMES, '--slice', 'L1']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^L2: slices 0\.\.9 \(cut by the scan/m);
+    expect(human.stdout).toMatch(/^slice k=\d+ z=[\d.]+ mm \(L1\)$/m);
+    expect(human.stdout).toMatch(/^ {2}skeletal_muscle: [\d.]+ cm²$/m);
   });
 
   it('a multi-label tissue map with --tissue-names gives the same numbers as the folder; overlapping masks are refused', async () => {
