@@ -30,6 +30,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./measure.js')).command,
   },
   {
+    name: 'bodycomp',
+    summary: 'Body composition: tissue volumes (mL) per vertebral level and tissue areas (cm²) with mean HU on one axial slice (L3)',
+    load: async () => (await import('./bodycomp.js')).command,
+  },
+  {
     name: 'compare',
     summary: 'Compare two label maps on one grid: Dice, IoU, HD95 per label (paired by name), pixel accuracy',
     load: async () => (await import('./compare.js')).command,
