@@ -90,7 +90,7 @@ export function ExportPanel(props: { segmentations: SegmentationInfo[]; onStatus
             {busy ? 'Exporting…' : 'Export'}
           </button>
           {error && (
-            <div className="error" role="alert" data-testid="export-error">
+            <div className="refusal" role="alert" data-testid="export-error">
               {error}
             </div>
           )}
