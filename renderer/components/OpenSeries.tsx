@@ -11,6 +11,7 @@ import { Viewer, type ProbeReading } from '../viewer/Viewer.js';
 import type { EditPointerTool } from '../viewer/editPointer.js';
 import { GeometryBanner } from './GeometryBadge.js';
 import { OverlayPanel } from './OverlayPanel.js';
+import { ExportPanel } from './ExportPanel.js';
 import { EditPanel } from './EditPanel.js';
 import { AnalysisPanels } from './AnalysisPanels.js';
 import { SHORTCUT_HELP, StatusBar } from './StatusBar.js';
@@ -69,6 +70,7 @@ export function OpenSeries(props: {
       <aside className="right" data-testid="series-panels" data-series-id={seriesId}>
         <EditPanel labelMaps={labelMaps} intensityUnit={intensityUnit} onTool={setEditTool} onChanged={onCatalogChanged} onStatus={onStatus} />
         <OverlayPanel seriesId={seriesId} segmentations={labelMaps} ui={ui} dispatch={dispatch} onAdded={onCatalogChanged} onStatus={onStatus} />
+        <ExportPanel segmentations={labelMaps} onStatus={onStatus} />
         <AnalysisPanels
           seriesId={seriesId}
           segmentations={labelMaps}

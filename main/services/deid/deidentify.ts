@@ -21,6 +21,8 @@ import { encodeText, findElement, readPart10, textOf, writePart10, type DicomEle
 
 export interface DeidRequest {
   inputPath: string;
+  /** The files to de-identify (e.g. a catalogued series' instances) instead of everything under inputPath. */
+  inputFiles?: string[];
   outDir: string;
   shiftDates: boolean;
   /** Write files whose BurnedInAnnotation is YES anyway (the user has checked the pixels). */
@@ -192,7 +194,7 @@ export async function listFiles(path: string): Promise<string[]> {
  * written when a file states burned-in annotation (BurnedInAnnotation = YES) and the user has not overridden it.
  */
 export async function deidentifyToFolder(req: DeidRequest): Promise<DeidResult> {
-  const files = await listFiles(req.inputPath);
+  const files = req.inputFiles ?? (await listFiles(req.inputPath));
   const parsed: { path: string; file: DicomPart10 }[] = [];
   const skipped: DeidResult['skipped'] = [];
   for (const path of files) {

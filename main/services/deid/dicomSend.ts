@@ -52,7 +52,7 @@ interface DimseModule {
 }
 
 /** Sends every DICOM file under path to the node in one association; fails as a whole when the node is unreachable. */
-export async function sendToDicomNode(path: string, node: DicomNode, callingAet = 'MEDSEG', timeoutMs = 30_000): Promise<SendResult> {
+export async function sendToDicomNode(path: string | readonly string[], node: DicomNode, callingAet = 'MEDSEG', timeoutMs = 30_000): Promise<SendResult> {
   if (!AE_TITLE.test(callingAet)) throw new AppError('INVALID_INPUT', `Calling AE title '${callingAet}' is not 1-16 printable characters.`);
   const dimse = createRequire(import.meta.url)('dcmjs-dimse') as DimseModule;
   // Their loggers write to stdout/stderr (progress, VR guesses): only errors, and those reach the user as AppErrors.
@@ -60,7 +60,7 @@ export async function sendToDicomNode(path: string, node: DicomNode, callingAet 
   (createRequire(import.meta.url)('dcmjs') as { log?: { setLevel(level: string): void } }).log?.setLevel('error');
   const client = new dimse.Client();
   const result: SendResult = { node, callingAet, sent: [], failed: [], skipped: [] };
-  const files = await listFiles(path);
+  const files = typeof path === 'string' ? await listFiles(path) : [...path];
   for (const file of files) {
     let sopInstanceUid: string;
     try {
@@ -88,7 +88,7 @@ export async function sendToDicomNode(path: string, node: DicomNode, callingAet 
     client.addRequest(request);
   }
   const requested = files.length - result.skipped.length;
-  if (requested === 0) throw new AppError('NOT_DICOM', `${path}: no DICOM Part 10 file to send.`);
+  if (requested === 0) throw new AppError('NOT_DICOM', `${typeof path === 'string' ? path : `${path.length} file(s)`}: no DICOM Part 10 file to send.`);
   await new Promise<void>((resolve, reject) => {
     let failure: string | null = null;
     const timer = setTimeout(() => {
