@@ -389,6 +389,8 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
         data-layout={maximised ? `max-${maximised}` : layout}
         data-views={views.join(',')}
         data-cine={cinePlaying ? 'playing' : 'paused'}
+        data-crosshair={crosshair.join(',')}
+        data-crosshair-lps={crosshairLps ? crosshairLps.join(',') : ''}
         style={{ gridTemplateColumns: `repeat(${shape.columns}, 1fr)`, gridTemplateRows: `repeat(${shape.rows}, 1fr)` }}
       >
         {views.map((view) =>
