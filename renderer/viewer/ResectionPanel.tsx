@@ -10,8 +10,11 @@ import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import { cutPlaneFromClicks } from '../../shared/domain/planning/cutPlane.js';
 import type { CutPlane } from '../../shared/domain/planning/resection.js';
 import type { Vec3, VolumeGeometry } from '../../shared/domain/volume.js';
+import type { Plane } from '../../shared/domain/mpr.js';
 
 export interface CutClicks {
+  /** The view clicked on, and its slice index axis. */
+  plane: Plane;
   sliceAxis: 0 | 1 | 2;
   points: Vec3[];
 }
@@ -154,6 +157,12 @@ export function ResectionPanel({ grid, segmentations, cut, onPickCut, onGoTo }: 
         <div data-testid="resection-result" data-remnant-percent={result.result.remnantPercent}>
           organ {shown.organ} · resected {shown.resected} · remnant {shown.remnant} · remnant{' '}
           <span data-testid="resection-remnant-percent">{shown.percent}</span> · margins {shown.margins}
+          {plans.find((p) => p.planId === result.planId)?.stale && (
+            <span className="error" data-testid="resection-stale">
+              {' '}
+              (stale: the label map was edited after this result)
+            </span>
+          )}
           {result.result.warnings.map((w) => (
             <div key={w.code} className="muted">
               {w.code}: {w.message}
@@ -170,6 +179,7 @@ export function ResectionPanel({ grid, segmentations, cut, onPickCut, onGoTo }: 
               <th>resected</th>
               <th>remnant</th>
               <th>remnant %</th>
+              <th>kept</th>
               <th>margins</th>
               <th>map version</th>
               <th />
@@ -193,6 +203,7 @@ export function ResectionPanel({ grid, segmentations, cut, onPickCut, onGoTo }: 
                   <td>{f.resected}</td>
                   <td>{f.remnant}</td>
                   <td>{f.percent}</td>
+                  <td>{p.keep}</td>
                   <td>{f.margins}</td>
                   <td>{p.labelMapVersion}</td>
                   <td>

@@ -246,6 +246,11 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   if (!vol) return <div className="viewer-message">Loading volume…</div>;
 
   const physicalAllowed = physicalAllowedForSurfaces;
+  // The resection cut, drawn like a ruler on the slice it was clicked on (its trace is the plane's).
+  const cutLine: Ruler | null =
+    cutClicks && cutClicks.points.length === 2
+      ? { id: -2, plane: cutClicks.plane, slice: cutClicks.points[0][cutClicks.sliceAxis], aIjk: cutClicks.points[0], bIjk: cutClicks.points[1], text: 'cut' }
+      : null;
   const probe = (ijk: Vec3 | null): void => {
     if (!ijk) return onProbe(null);
     const [i, j, k] = ijk;
@@ -328,7 +333,8 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
           cut={cutClicks}
           onPickCut={() => {
             cutSealed.current = true;
-            setCutClicks({ sliceAxis: patientViewAxes(vol.info, active === '3d' ? 'axial' : active).sliceAxis, points: [] });
+            const plane = active === '3d' ? 'axial' : active;
+            setCutClicks({ plane, sliceAxis: patientViewAxes(vol.info, plane).sliceAxis, points: [] });
           }}
           onGoTo={(lps) => setCrosshair(lpsToIjk(vol.info, lps).map((x, q) => Math.min(vol.info.dims[q] - 1, Math.max(0, Math.round(x)))) as Vec3)}
         />
@@ -445,8 +451,9 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                     setCutClicks((c) => {
                       if (!c || c.points.length >= 2) return c;
                       // A click on another view starts the cut again on that view.
-                      if (c.sliceAxis !== sliceAxis || (c.points.length > 0 && c.points[0][sliceAxis] !== ijk[sliceAxis])) return { sliceAxis, points: [ijk] };
-                      return { sliceAxis, points: sealed ? [...c.points, ijk] : [...c.points.slice(0, -1), ijk] };
+                      if (c.sliceAxis !== sliceAxis || (c.points.length > 0 && c.points[0][sliceAxis] !== ijk[sliceAxis]))
+                        return { plane: view, sliceAxis, points: [ijk] };
+                      return { plane: view, sliceAxis, points: sealed ? [...c.points, ijk] : [...c.points.slice(0, -1), ijk] };
                     });
                     return;
                   }
@@ -458,7 +465,7 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                 onActivate={setActive}
                 editTool={editTool}
                 recist={analysis?.recist ?? null}
-                rulers={rulers}
+                rulers={cutLine ? [...rulers, cutLine] : rulers}
                 rulerMode={rulerMode}
                 rulerText={(a, b) => rulerText(rulerLengthMm(vol.info, vol.info.geometry, a, b))}
                 onRuler={(plane, slice, aIjk, bIjk) =>
