@@ -31,6 +31,8 @@ import type { OverlayStyle } from './overlay.js';
 import { useAnalysisLayers, type ViewerAnalysisHooks } from './analysisLayers.js';
 import type { EditPointerTool } from './editPointer.js';
 import { keyBelongsToViews } from './keyRouting.js';
+import { ResectionPanel, type CutClicks } from './ResectionPanel.js';
+import { lpsToIjk } from '../../shared/domain/volume.js';
 
 export type { OverlayStyle } from './overlay.js';
 
@@ -76,6 +78,18 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   const [showCrosshair, setShowCrosshair] = useState(true);
   const [loadedMaps, setLoadedMaps] = useState<ViewerLabelMap[]>([]);
   const controls = useRef<Partial<Record<Plane, ViewControls>>>({});
+  const [showResection, setShowResection] = useState(false);
+  /** Clicks of a resection cut: a press (and its drag) sets one point, sealed on release. */
+  const [cutClicks, setCutClicks] = useState<CutClicks | null>(null);
+  const cutSealed = useRef(true);
+  useEffect(() => {
+    if (!cutClicks || cutClicks.points.length >= 2) return;
+    const seal = (): void => {
+      cutSealed.current = true;
+    };
+    window.addEventListener('mouseup', seal);
+    return () => window.removeEventListener('mouseup', seal);
+  }, [cutClicks]);
 
   // Stored annotations of the series (annotations.list): rulers are drawn on their slice, the others listed.
   useEffect(() => {
@@ -232,6 +246,11 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   if (!vol) return <div className="viewer-message">Loading volume…</div>;
 
   const physicalAllowed = physicalAllowedForSurfaces;
+  // The resection cut, drawn like a ruler on the slice it was clicked on (its trace is the plane's).
+  const cutLine: Ruler | null =
+    cutClicks && cutClicks.points.length === 2
+      ? { id: -2, plane: cutClicks.plane, slice: cutClicks.points[0][cutClicks.sliceAxis], aIjk: cutClicks.points[0], bIjk: cutClicks.points[1], text: 'cut' }
+      : null;
   const probe = (ijk: Vec3 | null): void => {
     if (!ijk) return onProbe(null);
     const [i, j, k] = ijk;
@@ -280,6 +299,11 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
         >
           ruler
         </button>
+        {loadedMaps.length > 0 && (
+          <button type="button" data-testid="tool-resection" className={showResection ? 'on' : ''} onClick={() => setShowResection((v) => !v)}>
+            resection
+          </button>
+        )}
         <span className="muted">cine</span>
         <button type="button" data-testid="cine-play" className={cinePlaying ? 'on' : ''} onClick={() => setCinePlaying((p) => !p)}>
           {cinePlaying ? 'pause' : 'play'}
@@ -301,6 +325,19 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
         <div className="volume-loading" data-testid="volume-loading">
           Loading slices <progress data-testid="volume-progress" value={slicesLoaded} max={vol.loading.total} /> {slicesLoaded}/{vol.loading.total}
         </div>
+      )}
+      {showResection && loadedMaps.length > 0 && (
+        <ResectionPanel
+          grid={vol.info}
+          segmentations={loadedMaps.map((m) => m.summary)}
+          cut={cutClicks}
+          onPickCut={() => {
+            cutSealed.current = true;
+            const plane = active === '3d' ? 'axial' : active;
+            setCutClicks({ plane, sliceAxis: patientViewAxes(vol.info, plane).sliceAxis, points: [] });
+          }}
+          onGoTo={(lps) => setCrosshair(lpsToIjk(vol.info, lps).map((x, q) => Math.min(vol.info.dims[q] - 1, Math.max(0, Math.round(x)))) as Vec3)}
+        />
       )}
       {rulers.length > 0 && (
         <ul className="ruler-list" data-testid="ruler-list">
@@ -358,6 +395,8 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
         data-layout={maximised ? `max-${maximised}` : layout}
         data-views={views.join(',')}
         data-cine={cinePlaying ? 'playing' : 'paused'}
+        data-crosshair={crosshair.join(',')}
+        data-crosshair-lps={crosshairLps ? crosshairLps.join(',') : ''}
         style={{ gridTemplateColumns: `repeat(${shape.columns}, 1fr)`, gridTemplateRows: `repeat(${shape.rows}, 1fr)` }}
       >
         {views.map((view) =>
@@ -405,6 +444,19 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                 controls={controls}
                 onPick={(ijk) => {
                   setCrosshair(ijk);
+                  if (cutClicks && cutClicks.points.length < 2) {
+                    const sliceAxis = patientViewAxes(vol.info, view).sliceAxis;
+                    const sealed = cutSealed.current;
+                    cutSealed.current = false;
+                    setCutClicks((c) => {
+                      if (!c || c.points.length >= 2) return c;
+                      // A click on another view starts the cut again on that view.
+                      if (c.sliceAxis !== sliceAxis || (c.points.length > 0 && c.points[0][sliceAxis] !== ijk[sliceAxis]))
+                        return { plane: view, sliceAxis, points: [ijk] };
+                      return { plane: view, sliceAxis, points: sealed ? [...c.points, ijk] : [...c.points.slice(0, -1), ijk] };
+                    });
+                    return;
+                  }
                   analysis?.onPickVoxel?.(ijk);
                 }}
                 onScroll={scroll}
@@ -413,7 +465,7 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                 onActivate={setActive}
                 editTool={editTool}
                 recist={analysis?.recist ?? null}
-                rulers={rulers}
+                rulers={cutLine ? [...rulers, cutLine] : rulers}
                 rulerMode={rulerMode}
                 rulerText={(a, b) => rulerText(rulerLengthMm(vol.info, vol.info.geometry, a, b))}
                 onRuler={(plane, slice, aIjk, bIjk) =>
