@@ -4,7 +4,7 @@
 import type { Database } from 'better-sqlite3';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { measurementColumns, type BatchRow } from '../../../shared/domain/batch/results.js';
+import { measurementColumns, NO_MEASUREMENT, type BatchRow } from '../../../shared/domain/batch/results.js';
 import {
   recistTimeline,
   type MatchEdit,
@@ -88,20 +88,7 @@ function casesFromDb(db: Database, dbName: string, patient: string): TimelineCas
         studyDate: study.studyDate ?? '',
         seriesInstanceUid: series.seriesInstanceUid,
         source: dbName,
-        label: null,
-        name: '',
-        kind: 'case',
-        labelKind: '',
-        lesionId: null,
-        voxels: null,
-        volumeMl: null,
-        volumeMlLower: null,
-        volumeMlUpper: null,
-        centroidXLps: null,
-        centroidYLps: null,
-        centroidZLps: null,
-        recistLongMm: null,
-        recistShortMm: null,
+        ...NO_MEASUREMENT,
         geometryStatus: series.geometry.status,
         error: '',
         errorMessage: '',

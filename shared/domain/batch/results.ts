@@ -174,24 +174,29 @@ export function measuredCaseRows(info: BatchCaseInfo, measured: MeasurementRow[]
   }));
 }
 
+/** The measurement columns of a case row (a failed case, or a study with no current measurement): no mm, no mL. */
+export const NO_MEASUREMENT: MeasurementColumns = {
+  label: null,
+  name: '',
+  kind: 'case',
+  labelKind: '',
+  lesionId: null,
+  voxels: null,
+  volumeMl: null,
+  volumeMlLower: null,
+  volumeMlUpper: null,
+  centroidXLps: null,
+  centroidYLps: null,
+  centroidZLps: null,
+  recistLongMm: null,
+  recistShortMm: null,
+};
+
 /** The one row of a case that could not be measured: its coded error, no mm or mL. */
 export function failedCaseRow(info: BatchCaseInfo, error: { code: string; message: string }, p: RowProvenance): BatchRow {
   return {
     ...info,
-    label: null,
-    name: '',
-    kind: 'case',
-    labelKind: '',
-    lesionId: null,
-    voxels: null,
-    volumeMl: null,
-    volumeMlLower: null,
-    volumeMlUpper: null,
-    centroidXLps: null,
-    centroidYLps: null,
-    centroidZLps: null,
-    recistLongMm: null,
-    recistShortMm: null,
+    ...NO_MEASUREMENT,
     geometryStatus: p.geometryStatus,
     error: error.code,
     errorMessage: error.message,
