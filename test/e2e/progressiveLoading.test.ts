@@ -5,13 +5,13 @@
 // non-progressive volume voxel for voxel. Times printed; screenshots in test-output/progressive-loading/.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page, Route } from 'playwright-core';
 import { POLL_MS, launchChromium, recordProgressBar, rpcClient, startServe, type Plane } from '../helpers/e2eHarness.js';
-import { ensureLargeSeries, type LargeSeries } from '../helpers/largeSeries.js';
+import { ensureLargeSeries, pydicomHuReference, type LargeSeries } from '../helpers/largeSeries.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
 const OUT = path.join(REPO_DIR, 'test-output', 'progressive-loading');
@@ -25,22 +25,6 @@ let series: LargeSeries;
 let seriesId: number;
 /** pydicom: HU, i fastest, slices sorted by z; and the files' orientation. */
 let ref: { hu: Int16Array; iop: number[] };
-
-function pydicomReference(dir: string): { hu: Int16Array; iop: number[] } {
-  const out = path.join(tmp, 'ref.bin');
-  const script = [
-    'import os, sys, json, numpy as np, pydicom',
-    'd = sys.argv[1]',
-    'ds = [pydicom.dcmread(os.path.join(d, f)) for f in os.listdir(d)]',
-    'ds.sort(key=lambda x: float(x.ImagePositionPatient[2]))',
-    'v = np.stack([x.pixel_array.astype(np.int32) * int(x.RescaleSlope) + int(x.RescaleIntercept) for x in ds])',
-    'v.astype("<i2").tofile(sys.argv[2])',
-    'print(json.dumps([float(a) for a in ds[0].ImageOrientationPatient]))',
-  ].join('\n');
-  const iop = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, dir, out], { encoding: 'utf8' })) as number[];
-  const b = readFileSync(out);
-  return { hu: new Int16Array(b.buffer, b.byteOffset, b.byteLength / 2), iop };
-}
 
 /** FNV-1a over little-endian bytes, as the page's medsegVolumeDigest computes it. */
 function digestOf(bytes: Uint8Array, voxels: number): string {
@@ -232,7 +216,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-progressive-'));
   mkdirSync(OUT, { recursive: true });
   series = ensureLargeSeries({ slices: 160, size: 256, syntaxes: ['raw'] });
-  ref = pydicomReference(series.dirs.raw);
+  ref = pydicomHuReference(series.dirs.raw, path.join(tmp, 'ref.bin'));
   ({ server, url: serverUrl } = await startServe(dbFile()));
   seriesId = (await rpcClient(serverUrl)<{ seriesIds: number[] }>('import.paths', { paths: [series.dirs.raw] })).seriesIds[0];
 }, 120_000);

@@ -6,6 +6,7 @@ import { REPO_DIR } from './paths.js';
 import { parseManifest } from '../../main/services/inference/manifest.js';
 import type { ModelFolder } from '../../main/services/inference/registry.js';
 import { nnunetToIjk } from '../../main/services/inference/manifest.js';
+import type { Volume } from '../../shared/domain/volume.js';
 
 export const NNUNET_REF_DIR = path.join(REPO_DIR, 'test/fixtures/nnunet-reference');
 
@@ -33,6 +34,23 @@ export function readReference(): { cases: Record<string, RefCase>; steps: unknow
 export function readInput(c: RefCase): Int16Array {
   const b = readFileSync(path.join(NNUNET_REF_DIR, c.input));
   return new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** A reference case as medseg holds a series: i fastest, dims [ni, nj, nk], spacing [si, sj, sk], identity LPS axes. */
+export function refCaseVolume(c: RefCase): Volume {
+  const [nk, nj, ni] = c.shape;
+  const [sk, sj, si] = c.spacing;
+  return {
+    dims: [ni, nj, nk],
+    spacingMm: [si, sj, sk],
+    originLps: [0, 0, 0],
+    directionLps: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+    voxels: readInput(c),
+  };
 }
 
 export function readSeg(run: RefRun): Uint8Array {

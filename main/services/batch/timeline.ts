@@ -4,7 +4,7 @@
 import type { Database } from 'better-sqlite3';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BatchRow } from '../../../shared/domain/batch/results.js';
+import { measurementColumns, NO_MEASUREMENT, type BatchRow } from '../../../shared/domain/batch/results.js';
 import {
   recistTimeline,
   type MatchEdit,
@@ -88,20 +88,7 @@ function casesFromDb(db: Database, dbName: string, patient: string): TimelineCas
         studyDate: study.studyDate ?? '',
         seriesInstanceUid: series.seriesInstanceUid,
         source: dbName,
-        label: null,
-        name: '',
-        kind: 'case',
-        labelKind: '',
-        lesionId: null,
-        voxels: null,
-        volumeMl: null,
-        volumeMlLower: null,
-        volumeMlUpper: null,
-        centroidXLps: null,
-        centroidYLps: null,
-        centroidZLps: null,
-        recistLongMm: null,
-        recistShortMm: null,
+        ...NO_MEASUREMENT,
         geometryStatus: series.geometry.status,
         error: '',
         errorMessage: '',
@@ -145,20 +132,7 @@ function casesFromDb(db: Database, dbName: string, patient: string): TimelineCas
       }
       const rows: BatchRow[] = loadMeasurements(db, run.id).rows.map((r) => ({
         ...withRun,
-        label: r.labelValue,
-        name: r.labelName,
-        kind: r.instanceId === 0 ? 'label' : 'lesion',
-        labelKind: r.kind,
-        lesionId: r.instanceId === 0 ? null : r.instanceId,
-        voxels: r.voxels,
-        volumeMl: r.volumeMl,
-        volumeMlLower: r.volumeMlLower,
-        volumeMlUpper: r.volumeMlUpper,
-        centroidXLps: r.centroidXLps,
-        centroidYLps: r.centroidYLps,
-        centroidZLps: r.centroidZLps,
-        recistLongMm: r.recistLongMm,
-        recistShortMm: r.recistShortMm,
+        ...measurementColumns(r),
         geometryStatus: run.geometryStatus,
       }));
       if (rows.length > 0) out.push({ rows, first: rows[0] });

@@ -134,10 +134,11 @@ export async function predictNnunet3d(
       tick();
       return logits;
     };
+    const window: SlidingWindow = { pre, plan, pads, padded, patch, classes, accType, nFolds: foldPaths.length, gaussian, run };
     if (streaming) {
-      labels = await predictStreaming(pre, plan, pads, padded, steps, patch, classes, accType, foldPaths.length, gaussian, run);
+      labels = await predictStreaming(window, steps);
     } else {
-      const out = await predictWhole(pre, plan, pads, padded, starts, patch, classes, accType, foldPaths.length, gaussian, run, opts.withProbabilities);
+      const out = await predictWhole(window, starts, opts.withProbabilities);
       labels = out.labels;
       probabilities = out.probabilities;
     }
@@ -159,21 +160,23 @@ export async function predictNnunet3d(
 
 type RunTile = (fold: number, start: number[]) => Promise<Float32Array>;
 
+/** What both sliding-window forms need: the preprocessed grid, its padding, the patch, the folds and the tile runner. */
+interface SlidingWindow {
+  pre: Preprocessed;
+  plan: NnunetPlan;
+  pads: [number, number][];
+  padded: Shape3;
+  patch: Shape3;
+  classes: number;
+  accType: AccumulatorType;
+  nFolds: number;
+  gaussian: Float32Array | null;
+  run: RunTile;
+}
+
 /** Whole-grid sums (one per fold pass, as nnUNetPredictor): small volumes, and the only form that returns probabilities. */
-async function predictWhole(
-  pre: Preprocessed,
-  plan: NnunetPlan,
-  pads: [number, number][],
-  padded: Shape3,
-  starts: number[][],
-  patch: Shape3,
-  classes: number,
-  accType: AccumulatorType,
-  nFolds: number,
-  gaussian: Float32Array | null,
-  run: RunTile,
-  withProbabilities?: boolean,
-): Promise<{ labels: Uint8Array; probabilities?: Float32Array }> {
+async function predictWhole(w: SlidingWindow, starts: number[][], withProbabilities?: boolean): Promise<{ labels: Uint8Array; probabilities?: Float32Array }> {
+  const { pre, plan, pads, padded, patch, classes, accType, nFolds, gaussian, run } = w;
   const weights = new Uint16Array(size3(padded));
   let total: Accumulator | null = null;
   for (let f = 0; f < nFolds; f++) {
@@ -191,19 +194,8 @@ async function predictWhole(
  * Slab by slab along network axis 0: the sums are one patch deep, every fold runs the tiles of one axis-0 start
  * before the window moves on, and the planes it leaves behind are final and exported at once.
  */
-async function predictStreaming(
-  pre: Preprocessed,
-  plan: NnunetPlan,
-  pads: [number, number][],
-  padded: Shape3,
-  steps: number[][],
-  patch: Shape3,
-  classes: number,
-  accType: AccumulatorType,
-  nFolds: number,
-  gaussian: Float32Array | null,
-  run: RunTile,
-): Promise<Uint8Array> {
+async function predictStreaming(w: SlidingWindow, steps: number[][]): Promise<Uint8Array> {
+  const { pre, plan, pads, padded, patch, classes, accType, nFolds, gaussian, run } = w;
   const slab = new SlabAccumulator(accType, classes, padded, patch[0], nFolds);
   const exporter = new StreamingExporter(pre.shape, pre.cropShape, plan.spacing, pre.spacingTransposed, plan.resamplingProbabilities, classes, accType);
   const emitPlanes = (from: number, to: number) => {

@@ -118,15 +118,28 @@ function provenanceColumns(
   };
 }
 
-/**
- * The rows of a measured case, straight from the measure service's flat rows (the numbers `medseg measure` prints).
- * mL are only ever copied from a measurement, which the geometry gate allowed; `physicalUnits` false blanks them.
- */
-export function measuredCaseRows(info: BatchCaseInfo, measured: MeasurementRow[], p: RowProvenance): BatchRow[] {
-  const prov = provenanceColumns(p);
-  // every label of the table, empty ones too (0 mL is a result); lesion rows exist only for found lesions
-  return measured.map((r): BatchRow => ({
-    ...info,
+/** The columns of a batch row that come from one measurement row (the whole label, or one lesion of it). */
+export type MeasurementColumns = Pick<
+  BatchRow,
+  | 'label'
+  | 'name'
+  | 'kind'
+  | 'labelKind'
+  | 'lesionId'
+  | 'voxels'
+  | 'volumeMl'
+  | 'volumeMlLower'
+  | 'volumeMlUpper'
+  | 'centroidXLps'
+  | 'centroidYLps'
+  | 'centroidZLps'
+  | 'recistLongMm'
+  | 'recistShortMm'
+>;
+
+/** The one mapping from a measure service row to the batch table's measurement columns (mm and mL copied, never recomputed). */
+export function measurementColumns(r: MeasurementRow): MeasurementColumns {
+  return {
     label: r.labelValue,
     name: r.labelName,
     kind: r.instanceId === 0 ? 'label' : 'lesion',
@@ -141,6 +154,19 @@ export function measuredCaseRows(info: BatchCaseInfo, measured: MeasurementRow[]
     centroidZLps: r.centroidZLps,
     recistLongMm: r.recistLongMm,
     recistShortMm: r.recistShortMm,
+  };
+}
+
+/**
+ * The rows of a measured case, straight from the measure service's flat rows (the numbers `medseg measure` prints).
+ * mL are only ever copied from a measurement, which the geometry gate allowed; `physicalUnits` false blanks them.
+ */
+export function measuredCaseRows(info: BatchCaseInfo, measured: MeasurementRow[], p: RowProvenance): BatchRow[] {
+  const prov = provenanceColumns(p);
+  // every label of the table, empty ones too (0 mL is a result); lesion rows exist only for found lesions
+  return measured.map((r): BatchRow => ({
+    ...info,
+    ...measurementColumns(r),
     geometryStatus: p.geometryStatus,
     error: '',
     errorMessage: '',
@@ -148,24 +174,29 @@ export function measuredCaseRows(info: BatchCaseInfo, measured: MeasurementRow[]
   }));
 }
 
+/** The measurement columns of a case row (a failed case, or a study with no current measurement): no mm, no mL. */
+export const NO_MEASUREMENT: MeasurementColumns = {
+  label: null,
+  name: '',
+  kind: 'case',
+  labelKind: '',
+  lesionId: null,
+  voxels: null,
+  volumeMl: null,
+  volumeMlLower: null,
+  volumeMlUpper: null,
+  centroidXLps: null,
+  centroidYLps: null,
+  centroidZLps: null,
+  recistLongMm: null,
+  recistShortMm: null,
+};
+
 /** The one row of a case that could not be measured: its coded error, no mm or mL. */
 export function failedCaseRow(info: BatchCaseInfo, error: { code: string; message: string }, p: RowProvenance): BatchRow {
   return {
     ...info,
-    label: null,
-    name: '',
-    kind: 'case',
-    labelKind: '',
-    lesionId: null,
-    voxels: null,
-    volumeMl: null,
-    volumeMlLower: null,
-    volumeMlUpper: null,
-    centroidXLps: null,
-    centroidYLps: null,
-    centroidZLps: null,
-    recistLongMm: null,
-    recistShortMm: null,
+    ...NO_MEASUREMENT,
     geometryStatus: p.geometryStatus,
     error: error.code,
     errorMessage: error.message,

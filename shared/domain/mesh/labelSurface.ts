@@ -2,6 +2,7 @@
 // marching tetrahedra through the volume's full affine (oblique and anisotropic grids alike), Taubin-smoothed and
 // brought under a triangle budget by quadric edge collapse (after sampling the mask in coarser blocks, their occupied
 // fraction cut at 0.5, when the full surface has over four times the budget). Pure; runs in a worker for the app.
+import { voxelBoundingBox, type VoxelBox } from '../grid/boundingBox.js';
 import { ijkToLpsMatrix, type Vec3, type VolumeGeometry } from '../volume.js';
 import { decimateMesh } from './decimate.js';
 import { marchingTetrahedra, type IndexedMesh } from './marchingTetrahedra.js';
@@ -33,25 +34,8 @@ export interface LabelSurface {
 type Labels = ArrayLike<number>;
 
 /** Inclusive voxel bounding box of one label value, or null when absent. */
-export function labelBoundingBox(labels: Labels, dims: Vec3, value: number): { min: Vec3; max: Vec3 } | null {
-  const [nx, ny, nz] = dims;
-  const min: Vec3 = [nx, ny, nz];
-  const max: Vec3 = [-1, -1, -1];
-  let p = 0;
-  for (let k = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      for (let i = 0; i < nx; i++, p++) {
-        if (labels[p] !== value) continue;
-        if (i < min[0]) min[0] = i;
-        if (i > max[0]) max[0] = i;
-        if (j < min[1]) min[1] = j;
-        if (j > max[1]) max[1] = j;
-        if (k < min[2]) min[2] = k;
-        if (k > max[2]) max[2] = k;
-      }
-    }
-  }
-  return max[0] < 0 ? null : { min, max };
+export function labelBoundingBox(labels: Labels, dims: Vec3, value: number): VoxelBox | null {
+  return voxelBoundingBox(labels, dims, value);
 }
 
 const EMPTY: LabelSurface = { mesh: { positions: new Float64Array(0), triangles: new Uint32Array(0) }, step: 1, meshVolumeMm3: 0, areaMm2: 0, bounds: null };

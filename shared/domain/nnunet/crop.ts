@@ -1,6 +1,7 @@
 // nnU-Net's crop to non-zero: the mask of voxels non-zero in any channel with its holes filled (background not
 // 6-connected to the border), its bounding box (half-open [start, end) per axis; the whole array when the mask is
 // empty), the crop, and the paste back into a zero array of the original shape.
+import { voxelBoundingBox } from '../grid/boundingBox.js';
 import { size3, type Array3, type Shape3 } from './array3.js';
 
 export type Bbox3 = [[number, number], [number, number], [number, number]];
@@ -60,32 +61,18 @@ export function nonzeroMaskFilled(channels: readonly Float32Array[], shape: Shap
 }
 
 export function bboxOfMask(mask: Uint8Array, shape: Shape3): Bbox3 {
-  const lo = [Infinity, Infinity, Infinity];
-  const hi = [-1, -1, -1];
-  let i = 0;
-  for (let a = 0; a < shape[0]; a++) {
-    for (let b = 0; b < shape[1]; b++) {
-      for (let c = 0; c < shape[2]; c++, i++) {
-        if (!mask[i]) continue;
-        if (a < lo[0]) lo[0] = a;
-        if (a > hi[0]) hi[0] = a;
-        if (b < lo[1]) lo[1] = b;
-        if (b > hi[1]) hi[1] = b;
-        if (c < lo[2]) lo[2] = c;
-        if (c > hi[2]) hi[2] = c;
-      }
-    }
-  }
-  if (hi[0] < 0)
+  // the last axis of `shape` runs fastest, so it is the grid's i
+  const box = voxelBoundingBox(mask, [shape[2], shape[1], shape[0]]);
+  if (!box)
     return [
       [0, shape[0]],
       [0, shape[1]],
       [0, shape[2]],
     ];
   return [
-    [lo[0], hi[0] + 1],
-    [lo[1], hi[1] + 1],
-    [lo[2], hi[2] + 1],
+    [box.min[2], box.max[2] + 1],
+    [box.min[1], box.max[1] + 1],
+    [box.min[0], box.max[0] + 1],
   ];
 }
 

@@ -46,8 +46,16 @@ export function extractTile(data: Float32Array, shape: Shape3, start: readonly n
   return out;
 }
 
-/** Mirrors each of `channels` C-order blocks of `shape` along `axes` (0..2), into `out`. */
-export function flipAxes(src: Float32Array, channels: number, shape: readonly number[], axes: readonly number[], out: Float32Array): Float32Array {
+/**
+ * Visits every row (last axis) of `channels` C-order blocks of `shape`: `so` is where the mirrored source row starts,
+ * `oo` the output row, `flipLast` whether the row itself runs backwards (axis 2 mirrored).
+ */
+function forEachMirroredRow(
+  channels: number,
+  shape: readonly number[],
+  axes: readonly number[],
+  visit: (so: number, oo: number, d2: number, flipLast: boolean) => void,
+): void {
   const [d0, d1, d2] = shape;
   const f0 = axes.includes(0);
   const f1 = axes.includes(1);
@@ -59,37 +67,28 @@ export function flipAxes(src: Float32Array, channels: number, shape: readonly nu
       const sa = f0 ? d0 - 1 - a : a;
       for (let b = 0; b < d1; b++) {
         const sb = f1 ? d1 - 1 - b : b;
-        const so = base + (sa * d1 + sb) * d2;
-        const oo = base + (a * d1 + b) * d2;
-        if (f2) for (let x = 0; x < d2; x++) out[oo + x] = src[so + d2 - 1 - x];
-        else out.set(src.subarray(so, so + d2), oo);
+        visit(base + (sa * d1 + sb) * d2, base + (a * d1 + b) * d2, d2, f2);
       }
     }
   }
+}
+
+/** Mirrors each of `channels` C-order blocks of `shape` along `axes` (0..2), into `out`. */
+export function flipAxes(src: Float32Array, channels: number, shape: readonly number[], axes: readonly number[], out: Float32Array): Float32Array {
+  forEachMirroredRow(channels, shape, axes, (so, oo, d2, f2) => {
+    if (f2) for (let x = 0; x < d2; x++) out[oo + x] = src[so + d2 - 1 - x];
+    else out.set(src.subarray(so, so + d2), oo);
+  });
   return out;
 }
 
 /** sum += flip(out, axes), in float32 (torch: prediction += torch.flip(network(torch.flip(x, axes)), axes)). */
 export function addFlipped(sum: Float32Array, out: Float32Array, channels: number, shape: readonly number[], axes: readonly number[]): void {
-  const [d0, d1, d2] = shape;
-  const f0 = axes.includes(0);
-  const f1 = axes.includes(1);
-  const f2 = axes.includes(2);
-  const block = d0 * d1 * d2;
   const f = Math.fround;
-  for (let c = 0; c < channels; c++) {
-    const base = c * block;
-    for (let a = 0; a < d0; a++) {
-      const sa = f0 ? d0 - 1 - a : a;
-      for (let b = 0; b < d1; b++) {
-        const sb = f1 ? d1 - 1 - b : b;
-        const so = base + (sa * d1 + sb) * d2;
-        const oo = base + (a * d1 + b) * d2;
-        if (f2) for (let x = 0; x < d2; x++) sum[oo + x] = f(sum[oo + x] + out[so + d2 - 1 - x]);
-        else for (let x = 0; x < d2; x++) sum[oo + x] = f(sum[oo + x] + out[so + x]);
-      }
-    }
-  }
+  forEachMirroredRow(channels, shape, axes, (so, oo, d2, f2) => {
+    if (f2) for (let x = 0; x < d2; x++) sum[oo + x] = f(sum[oo + x] + out[so + d2 - 1 - x]);
+    else for (let x = 0; x < d2; x++) sum[oo + x] = f(sum[oo + x] + out[so + x]);
+  });
 }
 
 /** nnU-Net's mirroring combinations: every non-empty subset of the axes, by size, in itertools order. */

@@ -1,6 +1,7 @@
 // Minimum Euclidean distance (mm) between two voxel sets and the two closest voxel centres: the exact distance
 // transform (shared/domain/measure/edt.ts) of the target set, read over the source set, on the box holding both. Pure.
 import { AppError } from '../../errors.js';
+import { voxelBoundingBox, type VoxelBox } from '../grid/boundingBox.js';
 import { squaredDistanceTransformMm } from '../measure/edt.js';
 import { dot, ijkToLps, type Vec3, type VolumeGeometry } from '../volume.js';
 
@@ -69,23 +70,8 @@ export function minDistanceBetween(grid: VolumeGeometry, from: Uint8Array, to: U
 }
 
 /** Inclusive index box of the non-zero voxels, or null. */
-export function maskBox(mask: Uint8Array, dims: Vec3): { min: Vec3; max: Vec3 } | null {
-  const [nx, ny, nz] = dims;
-  const min: Vec3 = [nx, ny, nz];
-  const max: Vec3 = [-1, -1, -1];
-  let p = 0;
-  for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, p++) {
-        if (!mask[p]) continue;
-        if (i < min[0]) min[0] = i;
-        if (i > max[0]) max[0] = i;
-        if (j < min[1]) min[1] = j;
-        if (j > max[1]) max[1] = j;
-        if (k < min[2]) min[2] = k;
-        if (k > max[2]) max[2] = k;
-      }
-  return max[0] < 0 ? null : { min, max };
+export function maskBox(mask: Uint8Array, dims: Vec3): VoxelBox | null {
+  return voxelBoundingBox(mask, dims);
 }
 
 /** Mask of the voxels carrying `value`. */

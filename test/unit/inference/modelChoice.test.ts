@@ -1,8 +1,8 @@
 // Models picked per series: the slice orientation of a grid (analytic direction matrices), 3D nnU-Net models refused
 // on another orientation than axial unless overridden (the override recorded), and the method table's models.import,
 // models.suggest (suitable models first, with the reason for the others) and models.list with dimensions.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sliceOrientation } from '../../../shared/domain/inference/modelChoice.js';
@@ -15,6 +15,7 @@ import { checkModelFits } from '../../../main/services/inference/segmentSeries.j
 import type { RpcReply } from '../../../shared/ipc/contract.js';
 import { DATA_DIR } from '../../helpers/paths.js';
 import { makeNnunetResults, TINY_DATASET } from '../../helpers/nnunetResults.js';
+import { useTempModelsDir } from '../../helpers/modelsDir.js';
 
 const CT_SERIES = path.join(DATA_DIR, 'totalsegmentator_example/example_ct_dicom');
 
@@ -38,17 +39,7 @@ const CORONAL: Mat3 = [
   [0, 1, 0],
 ];
 
-let modelsDir: string;
-const savedEnv = process.env.MEDSEG_MODELS_DIR;
-beforeAll(() => {
-  modelsDir = mkdtempSync(path.join(tmpdir(), 'medseg-models-'));
-  process.env.MEDSEG_MODELS_DIR = modelsDir;
-});
-afterAll(() => {
-  if (savedEnv === undefined) delete process.env.MEDSEG_MODELS_DIR;
-  else process.env.MEDSEG_MODELS_DIR = savedEnv;
-  rmSync(modelsDir, { recursive: true, force: true });
-});
+const models = useTempModelsDir();
 
 describe('slice orientation', () => {
   it('names the plane of the slice normal; beyond 30 degrees from every axis it is oblique', () => {
@@ -66,7 +57,7 @@ describe('slice orientation', () => {
 
 describe('models per series', () => {
   it('a 3D nnU-Net model runs on axial series only unless overridden; 2D models take any orientation', async () => {
-    const table = createServiceTable({ db: openDatabase(path.join(modelsDir, 'x.db')), mode: 'http', appVersion: 'test' });
+    const table = createServiceTable({ db: openDatabase(path.join(models.dir, 'x.db')), mode: 'http', appVersion: 'test' });
     const imp = await dispatch(table, 'models.import', { path: makeNnunetResults({ folds: ['fold_0'] }), id: 'nn-ct' }, { emit: () => {} });
     if (!imp.ok) throw new Error(imp.error.message);
     await table.close();

@@ -1,7 +1,7 @@
 // `medseg models import`: a good nnU-Net v2 results folder becomes a model folder that the manifest schema accepts and
 // `models --json` lists (3D, CT, labels named from dataset.json); every case medseg cannot run right is refused with a
 // code and a message that names the problem, and a refused import leaves nothing behind.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,25 +12,16 @@ import { resolveModel } from '../../../main/services/inference/registry.js';
 import { runCliCaptured } from '../../helpers/cli.js';
 import { makeNnunetResults, TINY_DATASET, tinyPlans } from '../../helpers/nnunetResults.js';
 import { tinyConvOnnx } from '../../helpers/tinyOnnx.js';
+import { useTempModelsDir } from '../../helpers/modelsDir.js';
 
 const sha256 = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
-let modelsDir: string;
-const savedEnv = process.env.MEDSEG_MODELS_DIR;
-beforeAll(() => {
-  modelsDir = mkdtempSync(path.join(tmpdir(), 'medseg-models-'));
-  process.env.MEDSEG_MODELS_DIR = modelsDir;
-});
-afterAll(() => {
-  if (savedEnv === undefined) delete process.env.MEDSEG_MODELS_DIR;
-  else process.env.MEDSEG_MODELS_DIR = savedEnv;
-  rmSync(modelsDir, { recursive: true, force: true });
-});
+const models = useTempModelsDir();
 
 /** The import's error (code and message), or null when it succeeded. */
 async function importError(dir: string, opts: Parameters<typeof importNnunetModel>[1] = {}): Promise<{ code: string; message: string } | null> {
   try {
-    await importNnunetModel(dir, { modelsDir, ...opts });
+    await importNnunetModel(dir, { modelsDir: models.dir, ...opts });
     return null;
   } catch (err) {
     return { code: (err as { code: string }).code, message: (err as Error).message };
@@ -57,7 +48,7 @@ describe('nnU-Net v2 import: a good results folder', () => {
         { value: 3, name: 'spleen', kind: 'organ' },
       ],
     });
-    const dir = path.join(modelsDir, 'tiny-ct');
+    const dir = path.join(models.dir, 'tiny-ct');
     expect(out.dir).toBe(dir);
     const m = parseManifest(JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')), dir);
     // plans values, taken over without change (transpose_forward is the identity here: [i, j, k] = reversed)
@@ -97,13 +88,13 @@ describe('nnU-Net v2 import: a good results folder', () => {
     expect(again.code).toBe(1);
     expect(JSON.parse(again.stdout).error.code).toBe('CONFLICT');
     // also when the folder holding that id has another name
-    renameSync(dir, path.join(modelsDir, 'renamed-folder'));
+    renameSync(dir, path.join(models.dir, 'renamed-folder'));
     expect(await importError(src, { id: 'tiny-ct' })).toMatchObject({ code: 'CONFLICT' });
-    renameSync(path.join(modelsDir, 'renamed-folder'), dir);
+    renameSync(path.join(models.dir, 'renamed-folder'), dir);
   });
 
   it('the recorded sha256 names every fold: another fold_1 changes it; a missing or unfit fold makes the folder invalid', async () => {
-    const r = await importNnunetModel(makeNnunetResults(), { modelsDir, id: 'fold-hash' });
+    const r = await importNnunetModel(makeNnunetResults(), { modelsDir: models.dir, id: 'fold-hash' });
     const fold1 = path.join(r.dir, 'fold_1', 'network.onnx');
     const before = (await resolveModel('fold-hash')).sha256;
     expect(before).not.toBe(sha256(path.join(r.dir, 'fold_0', 'network.onnx')));
@@ -129,7 +120,7 @@ describe('nnU-Net v2 import: a good results folder', () => {
     plans.transpose_forward = [2, 0, 1];
     plans.transpose_backward = [1, 2, 0];
     const src = makeNnunetResults({ plans, dataset: { ...TINY_DATASET, channel_names: { '0': 'T2' } }, folds: ['fold_all'] });
-    const r = await importNnunetModel(src, { modelsDir });
+    const r = await importNnunetModel(src, { modelsDir: models.dir });
     expect(r.id).toBe('dataset042_tiny-3d_fullres');
     const m = r.model.manifest;
     expect(m.modality).toBe('MR');
@@ -167,7 +158,7 @@ describe('nnU-Net v2 import: a good results folder', () => {
     expect(d.folds.map((f) => f.name)).toEqual(['fold_2', 'fold_0']);
     expect(d.mirrorAxes).toEqual([1, 2]);
     const none = makeNnunetResults({ folds: ['fold_0'], metadata: { 'nnunet.inference_allowed_mirroring_axes': 'null' } });
-    const r = await importNnunetModel(none, { modelsDir, id: 'no-mirror' });
+    const r = await importNnunetModel(none, { modelsDir: models.dir, id: 'no-mirror' });
     expect(r.model.manifest.nnunet).toMatchObject({ useMirroring: false, mirrorAxes: [] });
     expect(await importError(src, { folds: ['7'] })).toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/no fold_7/) });
   });
@@ -247,7 +238,7 @@ describe('nnU-Net v2 import: refusals', () => {
   });
 
   it('the CLI reports a refusal with its code and exit 1; refused imports leave no folder behind', async () => {
-    const before = readdirSync(modelsDir).sort();
+    const before = readdirSync(models.dir).sort();
     const src = makeNnunetResults({ configuration: '3d_cascade_fullres' });
     const r = await runCliCaptured(['models', 'import', src, '--json']);
     expect(r.code).toBe(1);
@@ -261,8 +252,8 @@ describe('nnU-Net v2 import: refusals', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/imported elsewhere: CT 3D, 3 labels, 1 fold\(s\)/);
     expect(text.stdout).toContain(`--model ${path.join(elsewhere, 'elsewhere')}`);
-    expect(readdirSync(modelsDir).sort()).toEqual(before);
+    expect(readdirSync(models.dir).sort()).toEqual(before);
     expect(before.some((n) => n.startsWith('.import-'))).toBe(false);
-    expect(existsSync(path.join(modelsDir, 'dataset042_tiny-3d_cascade_fullres'))).toBe(false);
+    expect(existsSync(path.join(models.dir, 'dataset042_tiny-3d_cascade_fullres'))).toBe(false);
   });
 });

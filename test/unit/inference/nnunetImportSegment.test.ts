@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readNiftiLabels, writeNifti } from '../../../main/services/nifti/nifti.js';
 import { runCliCaptured } from '../../helpers/cli.js';
-import { NNUNET_REF_DIR, readInput, readReference, readSeg } from '../../helpers/nnunetReference.js';
+import { NNUNET_REF_DIR, readReference, readSeg, refCaseVolume } from '../../helpers/nnunetReference.js';
 
 let work: string;
 const savedEnv = process.env.MEDSEG_MODELS_DIR;
@@ -39,26 +39,15 @@ describe('models import, then segment --model ID', () => {
     expect(JSON.parse(imported.stdout)).toMatchObject({ id, dimensions: 3, modality, folds: ['fold_0', 'fold_1'] });
 
     const c = readReference().cases[refCase];
-    const [nk, nj, ni] = c.shape;
-    const [sk, sj, si] = c.spacing;
     const input = path.join(work, `${model}.nii.gz`);
-    await writeNifti(input, {
-      dims: [ni, nj, nk],
-      spacingMm: [si, sj, sk],
-      originLps: [0, 0, 0],
-      directionLps: [
-        [1, 0, 0],
-        [0, 1, 0],
-        [0, 0, 1],
-      ],
-      voxels: readInput(c),
-    });
+    const volume = refCaseVolume(c);
+    await writeNifti(input, volume);
     const output = path.join(work, `${model}-labels.nii.gz`);
     const seg = await runCliCaptured(['segment', input, '--model', id, '--modality', modality, '--device', 'cpu', '--threads', '1', '-o', output, '--json']);
     expect(seg.code, seg.stderr).toBe(0);
     expect(JSON.parse(seg.stdout)).toMatchObject({ model: { id }, executionProvider: 'cpu' });
     const labels = await readNiftiLabels(output);
-    expect(labels.dims).toEqual([ni, nj, nk]);
+    expect(labels.dims).toEqual(volume.dims);
     const expected = readSeg(c.runs.f01_mirror);
     let same = 0;
     for (let n = 0; n < expected.length; n++) if (labels.labels[n] === expected[n]) same++;

@@ -20,7 +20,7 @@ import { loadVolumeFromPath } from '../../../main/services/series/volumes.js';
 import { normalizeIntensities } from '../../../shared/domain/inference/normalize.js';
 import type { Volume } from '../../../shared/domain/volume.js';
 import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';
-import { fixtureModel, readInput, readReference } from '../../helpers/nnunetReference.js';
+import { fixtureModel, readReference, refCaseVolume } from '../../helpers/nnunetReference.js';
 import { tinyConvOnnx } from '../../helpers/tinyOnnx.js';
 
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -135,20 +135,7 @@ describe('WebGPU provider on SwiftShader', () => {
     // at run time ("Only Conv2d or Conv1d are supported"); the engine must fall back, not fail or give other labels
     const base = fixtureModel('ct');
     const model = { ...base, manifest: { ...base.manifest, nnunet: { ...base.manifest.nnunet!, useMirroring: false, folds: ['fold_0/network.onnx'] } } };
-    const c = readReference().cases.ct_aniso;
-    const [nk, nj, ni] = c.shape;
-    const [sk, sj, si] = c.spacing;
-    const volume: Volume = {
-      dims: [ni, nj, nk],
-      spacingMm: [si, sj, sk],
-      originLps: [0, 0, 0],
-      directionLps: [
-        [1, 0, 0],
-        [0, 1, 0],
-        [0, 0, 1],
-      ],
-      voxels: readInput(c),
-    };
+    const volume: Volume = refCaseVolume(readReference().cases.ct_aniso);
     const cpu = await segmentVolume(volume, model, { device: 'cpu', threads: 2 });
     const gpu = await segmentVolume(volume, model, { device: 'auto', gpuProviders: ['webgpu'] });
     expect(gpu.provider).toBe('cpu');

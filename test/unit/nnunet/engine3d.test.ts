@@ -6,7 +6,7 @@ import type { Volume } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/errors.js';
 import { segmentVolume, type SegmentProgress } from '../../../main/services/inference/engine.js';
 import { startSegmentation } from '../../../main/services/inference/runner.js';
-import { fixtureModel, NNUNET_REF_DIR, readInput, readReference, readSeg } from '../../helpers/nnunetReference.js';
+import { fixtureModel, NNUNET_REF_DIR, readReference, readSeg, refCaseVolume } from '../../helpers/nnunetReference.js';
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,19 +23,7 @@ const model = fixtureModel('ct');
 
 /** The CT fixture as medseg holds a series: i fastest, dims [ni, nj, nk], spacing [si, sj, sk]. */
 function ctVolume(): Volume {
-  const [nk, nj, ni] = ct.shape;
-  const [sk, sj, si] = ct.spacing;
-  return {
-    dims: [ni, nj, nk],
-    spacingMm: [si, sj, sk],
-    originLps: [0, 0, 0],
-    directionLps: [
-      [1, 0, 0],
-      [0, 1, 0],
-      [0, 0, 1],
-    ],
-    voxels: readInput(ct),
-  };
+  return refCaseVolume(ct);
 }
 
 describe('engine: 3D nnU-Net models', () => {

@@ -1,8 +1,7 @@
 // Progressive opening of a series: the spread-first slice order, the volume-slice path, and a generated 160-slice CT
 // served slice by slice through the method table, each slice equal to pydicom's values at its own position (slices
 // sorted by z) and the complete volume equal to the non-progressive path voxel for voxel.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import type { ServiceTable } from '../../../main/methods/types.js';
 import { binaryPath, parseBinaryPath, type RpcReply } from '../../../shared/ipc/contract.js';
 import { progressiveSliceOrder } from '../../../shared/domain/progressive/sliceOrder.js';
 import { clearVolumeCache, loadVolumeFromPath } from '../../../main/services/series/volumes.js';
-import { ensureLargeSeries, type LargeSeries } from '../../helpers/largeSeries.js';
+import { ensureLargeSeries, mismatches, pydicomHuReference, type LargeSeries } from '../../helpers/largeSeries.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'progressive-'));
 let table: ServiceTable;
@@ -32,29 +31,6 @@ afterAll(async () => {
   await table.close();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-/** HU of every voxel, i fastest, slices sorted by z: pydicom on the files (no medseg code). */
-function pydicomReference(dir: string): Int16Array {
-  const out = path.join(tmp, 'ref.bin');
-  const script = [
-    'import os, sys, numpy as np, pydicom',
-    'd = sys.argv[1]',
-    'ds = [pydicom.dcmread(os.path.join(d, f)) for f in os.listdir(d)]',
-    'ds.sort(key=lambda x: float(x.ImagePositionPatient[2]))',
-    'v = np.stack([x.pixel_array.astype(np.int32) * int(x.RescaleSlope) + int(x.RescaleIntercept) for x in ds])',
-    'v.astype("<i2").tofile(sys.argv[2])',
-  ].join('\n');
-  execFileSync('/usr/bin/python3', ['-c', script, dir, out]);
-  const b = readFileSync(out);
-  return new Int16Array(b.buffer, b.byteOffset, b.byteLength / 2);
-}
-
-function mismatches(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Math.max(a.length, b.length);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
-  return n;
-}
 
 describe('progressive slice order', () => {
   it('is a permutation starting at the middle, then quartiles, with the first 31 slices spread over the whole range', () => {
@@ -101,7 +77,7 @@ describe('a 160-slice CT opened progressively through the method table', () => {
     expect(opened.sliceOrder).toEqual(progressiveSliceOrder(series.dims[2]));
     const first = await table.readBinary('volume-slice', seriesId, undefined, opened.sliceOrder[0]);
     const tFirst = performance.now() - t0;
-    const ref = pydicomReference(series.dirs.raw);
+    const ref = pydicomHuReference(series.dirs.raw, path.join(tmp, 'ref.bin')).hu;
     const sliceLen = series.dims[0] * series.dims[1];
     const refSlice = (k: number): Int16Array => ref.subarray(k * sliceLen, (k + 1) * sliceLen);
     expect(first.dtype).toBe('int16');

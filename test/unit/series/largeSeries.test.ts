@@ -1,41 +1,16 @@
 // A generated CT series (test/fixtures/make-large-series.py, smaller than the bench's 500 slices) loads to the same
 // int16 volume from every transfer syntax, equal voxel for voxel to the stored values read independently by pydicom
 // (slices ordered by position), and converts to a NIfTI that reads back to that volume.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadVolumeFromPath } from '../../../main/services/series/volumes.js';
 import { readNifti, writeNifti } from '../../../main/services/nifti/nifti.js';
-import { ensureLargeSeries } from '../../helpers/largeSeries.js';
+import { ensureLargeSeries, mismatches, pydicomHuReference } from '../../helpers/largeSeries.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'large-series-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** HU of every voxel, i fastest, slices sorted by z: pydicom on the uncompressed files (no medseg code). */
-function pydicomReference(dir: string): Int16Array {
-  const out = path.join(tmp, 'ref.bin');
-  const script = [
-    'import os, sys, numpy as np, pydicom',
-    'd = sys.argv[1]',
-    'ds = [pydicom.dcmread(os.path.join(d, f)) for f in os.listdir(d)]',
-    'ds.sort(key=lambda x: float(x.ImagePositionPatient[2]))',
-    'v = np.stack([x.pixel_array.astype(np.int32) * int(x.RescaleSlope) + int(x.RescaleIntercept) for x in ds])',
-    'v.astype("<i2").tofile(sys.argv[2])',
-  ].join('\n');
-  execFileSync('/usr/bin/python3', ['-c', script, dir, out]);
-  const b = readFileSync(out);
-  return new Int16Array(b.buffer, b.byteOffset, b.byteLength / 2);
-}
-
-/** Voxels that differ (a length difference counts as all); typed-array toEqual is too slow at this size. */
-function mismatches(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Math.max(a.length, b.length);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
-  return n;
-}
 
 describe('a generated CT series in three transfer syntaxes', () => {
   it('loads to one int16 volume equal to pydicom’s values, from uncompressed, J2K and JPEG-LS alike; NIfTI round trip exact', async () => {
@@ -45,7 +20,7 @@ describe('a generated CT series in three transfer syntaxes', () => {
     expect(raw.volume.spacingMm.map((v) => +v.toFixed(4))).toEqual([series.spacingMm, series.spacingMm, series.spacingMm]);
     expect(raw.geometry.status).toBe('ok');
     expect(raw.volume.voxels).toBeInstanceOf(Int16Array);
-    const ref = pydicomReference(series.dirs.raw);
+    const ref = pydicomHuReference(series.dirs.raw, path.join(tmp, 'ref.bin')).hu;
     expect(ref.length).toBe(raw.volume.voxels.length);
     expect(mismatches(ref, raw.volume.voxels)).toBe(0);
     // real anatomy, not a blank series: mostly soft tissue (the 205 mm field is inside the abdomen), and
