@@ -1,7 +1,7 @@
 // "Export…" of a segmentation of the open series: a format (DICOM SEG/SR, NIfTI, .seg.nrrd, PDF report, CSV, JSON)
-// and a folder. In browser mode the server writes into the typed folder; the panel lists the paths it wrote. A refusal
-// is shown with its code.
-import { useState } from 'react';
+// and a folder. In Electron "Choose…" opens the native folder dialog; in browser mode the server writes into the typed
+// folder. The panel lists the paths it wrote. A refusal is shown with its code.
+import { useEffect, useState } from 'react';
 import { api, ApiError } from '../api.js';
 import type { MethodOutput, SegmentationInfo } from '../../shared/ipc/contract.js';
 
@@ -25,6 +25,26 @@ export function ExportPanel(props: { segmentations: SegmentationInfo[]; onStatus
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<ExportResult | null>(null);
+  // Electron has a native folder dialog (app.info says so); the browser mode has none.
+  const [canPick, setCanPick] = useState(false);
+  useEffect(() => {
+    let alive = true;
+    api.call('app.info', {}).then(
+      (info) => alive && setCanPick(info.canPickPaths),
+      () => undefined,
+    );
+    return () => {
+      alive = false;
+    };
+  }, []);
+  const chooseFolder = async (): Promise<void> => {
+    try {
+      const r = await api.call('dialog.pickPaths', { kind: 'folder' });
+      if (r.paths[0]) setOutDir(r.paths[0]);
+    } catch (e) {
+      setError(e instanceof ApiError ? `${e.code}: ${e.message}` : String(e instanceof Error ? e.message : e));
+    }
+  };
   const chosen = segmentationId ?? props.segmentations[0]?.segmentationId ?? null;
 
   const run = async (): Promise<void> => {
@@ -86,6 +106,11 @@ export function ExportPanel(props: { segmentations: SegmentationInfo[]; onStatus
               onChange={(e) => setOutDir(e.target.value)}
             />
           </label>
+          {canPick && (
+            <button type="button" data-testid="export-choose" onClick={() => void chooseFolder()}>
+              Choose…
+            </button>
+          )}
           <button type="button" data-testid="export-run" disabled={busy || chosen === null} onClick={() => void run()}>
             {busy ? 'Exporting…' : 'Export'}
           </button>

@@ -71,6 +71,8 @@ describe('Export… in the browser', () => {
       'json',
     ]);
     expect(await page.inputValue('[data-testid=export-segmentation]')).toBe(String(segmentationId));
+    // browser mode has no native folder dialog (app.info.canPickPaths is false): the folder is typed, no "Choose…" button
+    expect(await page.$$('[data-testid=export-choose]')).toHaveLength(0);
 
     const folder = path.join(tmp, 'exported');
     mkdirSync(folder);
