@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, rpcClient, startServe, type V3 } from '../helpers/e2eHarness.js';
+import { POLL_MS, canvasOf, expectedCanvasPoint, startWithImport, type V3 } from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 import { lpsToIjk, type Vec3, type VolumeGeometry } from '../../shared/domain/volume.js';
 
@@ -50,16 +50,7 @@ async function toLiverSlice(): Promise<void> {
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-reading-'));
   mkdirSync(OUT, { recursive: true });
-  let url: URL;
-  ({ server, url } = await startServe(path.join(tmp, 'catalog.db')));
-  rpc = rpcClient(url);
-  context = await launchChromium(path.join(tmp, 'profile'), { width: 1400, height: 900 });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
-  await page.goto(url.href);
-  await page.fill('[data-testid=import-path]', path.join(DATA, 'example_ct_dicom'));
-  await page.click('[data-testid=import-button]');
-  await page.waitForSelector('[data-testid=series-1]', { timeout: 60_000 });
+  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 900 }));
   await openSeries();
   grid = JSON.parse(
     execFileSync('/usr/bin/python3', [path.join(REPO_DIR, 'test/reference/viewerReference.py'), DATA, tmp], { encoding: 'utf8' }),

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, rpcClient, startServe, type V3 } from '../helpers/e2eHarness.js';
+import { POLL_MS, canvasOf, expectedCanvasPoint, openSeriesWithLabelMap, startWithImport, type V3 } from '../helpers/e2eHarness.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
@@ -44,22 +44,8 @@ async function clickAt(plane: 'axial' | 'coronal', lps: V3): Promise<void> {
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-resect-'));
   mkdirSync(OUT, { recursive: true });
-  let url: URL;
-  ({ server, url } = await startServe(path.join(tmp, 'catalog.db')));
-  rpc = rpcClient(url);
-  context = await launchChromium(path.join(tmp, 'profile'), { width: 1400, height: 900 });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
-  await page.goto(url.href);
-  await page.fill('[data-testid=import-path]', path.join(DATA, 'example_ct_dicom'));
-  await page.click('[data-testid=import-button]');
-  await page.waitForSelector('[data-testid=series-1]', { timeout: 60_000 });
-  await page.click('[data-testid=series-1]');
-  await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId, null, { timeout: 60_000 });
-  await page.fill('[data-testid=nifti-path]', SEG);
-  await page.fill('[data-testid=label-table-path]', path.join(DATA, 'labels_total.csv'));
-  await page.click('[data-testid=add-nifti]');
-  await page.waitForSelector('[data-testid=legend-1] >> text=liver', { timeout: 60_000 });
+  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 900 }));
+  await openSeriesWithLabelMap(page, SEG, path.join(DATA, 'labels_total.csv'), 'liver');
   const listed = await rpc<{ segmentations: { labels: { value: number; name: string }[] }[] }>('segmentations.list', { seriesId: 1 });
   aorta = listed.segmentations[0].labels.find((l) => l.name === 'aorta')!.value;
   grid = JSON.parse(

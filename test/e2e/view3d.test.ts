@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, launchChromium, rpcClient, startServe, type V3 } from '../helpers/e2eHarness.js';
+import { POLL_MS, canvasOf, expectedCanvasPoint, openSeriesWithLabelMap, startWithImport, type V3 } from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
 const DATA = path.resolve(REPO_DIR, '../shared/data/totalsegmentator_example');
@@ -131,22 +131,8 @@ async function rendersOf3d(): Promise<number> {
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-3d-'));
   mkdirSync(OUT, { recursive: true });
-  let url: URL;
-  ({ server, url } = await startServe(path.join(tmp, 'catalog.db')));
-  rpc = rpcClient(url);
-  context = await launchChromium(path.join(tmp, 'profile'), { width: 1400, height: 900 }, { webgl: true });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
-  await page.goto(url.href);
-  await page.fill('[data-testid=import-path]', path.join(DATA, 'example_ct_dicom'));
-  await page.click('[data-testid=import-button]');
-  await page.waitForSelector('[data-testid=series-1]', { timeout: 60_000 });
-  await page.click('[data-testid=series-1]');
-  await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId, null, { timeout: 60_000 });
-  await page.fill('[data-testid=nifti-path]', SEG);
-  await page.fill('[data-testid=label-table-path]', path.join(DATA, 'labels_total.csv'));
-  await page.click('[data-testid=add-nifti]');
-  await page.waitForSelector('[data-testid=legend-1] >> text=liver', { timeout: 60_000 });
+  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 900 }, { webgl: true }));
+  await openSeriesWithLabelMap(page, SEG, path.join(DATA, 'labels_total.csv'), 'liver');
   const listed = await rpc<{ segmentations: { labels: { value: number; colorRgb: [number, number, number] }[] }[] }>('segmentations.list', { seriesId: 1 });
   liverRgb = listed.segmentations[0].labels.find((l) => l.value === LIVER)!.colorRgb;
   grid = JSON.parse(

@@ -115,3 +115,39 @@ export function rpcClient(serveUrl: URL): <T>(method: string, input: unknown) =>
     return body.result;
   };
 }
+
+export interface BrowserSession {
+  server: ChildProcess;
+  url: URL;
+  rpc: <T>(method: string, input: unknown) => Promise<T>;
+  context: BrowserContext;
+  page: Page;
+}
+
+/** `medseg serve` on a fresh DB in `tmp`, Chromium on its page, and `importPath` imported through the UI (series 1 listed). */
+export async function startWithImport(
+  tmp: string,
+  importPath: string,
+  viewport: { width: number; height: number },
+  options: { webgl?: boolean } = {},
+): Promise<BrowserSession> {
+  const { server, url } = await startServe(path.join(tmp, 'catalog.db'));
+  const context = await launchChromium(path.join(tmp, 'profile'), viewport, options);
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
+  await page.goto(url.href);
+  await page.fill('[data-testid=import-path]', importPath);
+  await page.click('[data-testid=import-button]');
+  await page.waitForSelector('[data-testid=series-1]', { timeout: 60_000 });
+  return { server, url, rpc: rpcClient(url), context, page };
+}
+
+/** Opens series 1 and adds a NIfTI label map with its label table through the UI; waits until the legend names `expectLabel`. */
+export async function openSeriesWithLabelMap(page: Page, niftiPath: string, labelTablePath: string, expectLabel: string): Promise<void> {
+  await page.click('[data-testid=series-1]');
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId, null, { timeout: 60_000 });
+  await page.fill('[data-testid=nifti-path]', niftiPath);
+  await page.fill('[data-testid=label-table-path]', labelTablePath);
+  await page.click('[data-testid=add-nifti]');
+  await page.waitForSelector(`[data-testid=legend-1] >> text=${expectLabel}`, { timeout: 60_000 });
+}
