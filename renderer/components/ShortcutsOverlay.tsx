@@ -1,6 +1,7 @@
 // The "?" overlay: every keyboard and mouse shortcut of the views in one table (Esc or ? closes it).
 import { useEffect, useState } from 'react';
 import { keyBelongsToViews } from '../viewer/keyRouting.js';
+import { DRAW_TOOLS } from '../viewer/annotationTools.js';
 
 export const SHORTCUTS: readonly (readonly [string, string])[] = [
   ['wheel · ↑ ↓ · PgUp PgDn', 'scroll slices (PgUp/PgDn: 10 at a time)'],
@@ -15,6 +16,11 @@ export const SHORTCUTS: readonly (readonly [string, string])[] = [
   ['C', 'cine play / pause (active view)'],
   ['L', 'next layout (1×1, 1×3, 2×2)'],
   ['double-click', 'maximise a view / restore the layout'],
+  ...DRAW_TOOLS.map(
+    ({ tool, key, how }) => [key, `${tool === 'ellipse' || tool === 'freehand' ? `${tool} ROI` : tool}: ${how}; again: back to navigation`] as const,
+  ),
+  ['Esc', 'cancel the shape being drawn (and close this list)'],
+  ['click in the annotation list', 'go to its slice and highlight it'],
   ['ctrl+Z · ctrl+shift+Z · ctrl+Y', 'undo / redo a mask edit'],
   ['3D: drag · shift-drag · wheel', 'rotate · pan · zoom'],
   ['3D: click a surface', 'move the 2D views there'],

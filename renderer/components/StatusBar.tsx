@@ -34,4 +34,4 @@ export function StatusBar({ probe, status }: { probe: ProbeReading | null; statu
 }
 
 export const SHORTCUT_HELP =
-  'wheel/↑↓/PgUp/PgDn scroll · click crosshair · right-drag W/L · shift/middle-drag pan · ctrl+wheel or +/- zoom · 1 soft tissue 2 lung 3 bone 4 brain 5 liver · R reset · space overlay · X crosshair · C cine · L layout · ? all shortcuts';
+  'wheel/↑↓/PgUp/PgDn scroll · click crosshair · right-drag W/L · shift/middle-drag pan · ctrl+wheel or +/- zoom · 1 soft tissue 2 lung 3 bone 4 brain 5 liver · R reset · space overlay · X crosshair · C cine · L layout · M A E F T draw (ruler, angle, ellipse, freehand, text) · ? all shortcuts';

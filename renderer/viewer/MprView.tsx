@@ -11,6 +11,9 @@ import type { Voi } from '../../shared/domain/windowing.js';
 import { releasePanelFocus } from './keyRouting.js';
 import { drawRecistAxes, type RecistOverlay } from './recistAxes.js';
 import { continuousIjkAt, drawRulers, type Ruler } from './rulers.js';
+import { drawAnnotations, type DraftShape, type DrawTool, type PlacedAnnotation, type ShapeKind } from './annotationTools.js';
+import { thinClosedOutline } from '../../shared/domain/reading/polyline.js';
+import { polygonArea2d } from '../../shared/domain/reading/annotations.js';
 
 export type { Voi } from '../../shared/domain/windowing.js';
 
@@ -43,13 +46,27 @@ export interface MprViewProps {
   editTool?: EditPointerTool | null;
   /** RECIST axes of the lesion picked in the measure panel, drawn where its slice is shown. */
   recist?: RecistOverlay | null;
-  /** Rulers to draw where their slice is shown; with rulerMode a left drag draws a new one (onRuler at release). */
+  /** Rulers to draw where their slice is shown. */
   rulers?: readonly Ruler[];
-  rulerMode?: boolean;
+  /**
+   * The drawing tool of left presses (null: navigate): a ruler drag goes to onRuler at release; angle (three
+   * clicks), ellipse (drag), freehand (press-trace-release) and text (click, type, Enter) go to onAnnotation. Esc
+   * cancels the shape being drawn.
+   */
+  drawTool?: DrawTool | null;
   onRuler?(plane: Plane, slice: number, aIjk: Vec3, bIjk: Vec3): void;
   /** Length text of a ruler being drawn. */
   rulerText?(aIjk: Vec3, bIjk: Vec3): string;
+  /** Angle text of an angle being drawn (vertex b). */
+  angleText?(aIjk: Vec3, bIjk: Vec3, cIjk: Vec3): string;
+  /** Stored angles, ROIs and text notes, drawn where their slice is shown; the selected one highlighted. */
+  annotations?: readonly PlacedAnnotation[];
+  selectedAnnotation?: number | null;
+  onAnnotation?(kind: ShapeKind, pointsIjk: Vec3[], text?: string): void;
 }
+
+/** Traced freehand outlines are thinned to this distance (voxels) from the trace. */
+const FREEHAND_TOLERANCE_VOXELS = 0.25;
 
 const CROSSHAIR_COLOUR = '#50c8ff';
 const SCALE_STEPS_MM = [1, 2, 5, 10, 20, 50, 100, 200, 500];
@@ -63,6 +80,34 @@ export function MprView(props: MprViewProps) {
   latest.current = props;
   const shown = useRef<{ seriesId: number; fitted: boolean }>({ seriesId: -1, fitted: false });
   const draftRuler = useRef<Ruler | null>(null);
+  /** The angle, ellipse or freehand outline being drawn, and the clicks of an angle so far. */
+  const draftShape = useRef<DraftShape | null>(null);
+  const angleClicks = useRef<{ slice: number; points: Vec3[] } | null>(null);
+  /** A text note being typed: its anchor and where its field sits in the view (CSS pixels). */
+  const [textDraft, setTextDraft] = useState<{ ijk: Vec3; x: number; y: number } | null>(null);
+  const textDone = useRef(false);
+  const textInput = useRef<HTMLInputElement>(null);
+  const cancelDrawing = (): void => {
+    const el = elementRef.current;
+    const had = draftShape.current || angleClicks.current || draftRuler.current;
+    draftShape.current = null;
+    angleClicks.current = null;
+    draftRuler.current = null;
+    textDone.current = true;
+    setTextDraft(null);
+    if (had && el && cornerstone.getEnabledElement(el).image) cornerstone.updateImage(el);
+  };
+  const cancelRef = useRef(cancelDrawing);
+  cancelRef.current = cancelDrawing;
+  // Esc cancels what is being drawn; so does switching tools.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape') cancelRef.current();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  useEffect(() => cancelRef.current(), [props.drawTool]);
   /** The brush outline under the cursor (CSS pixels in the view; an ellipse on anisotropic pixels). */
   const [outline, setOutline] = useState<{ x: number; y: number; w: number; h: number } | null>(null);
   const trackOutline = (e: React.MouseEvent): void => {
@@ -110,6 +155,7 @@ export function MprView(props: MprViewProps) {
       drawRecistAxes(el, ctx, p.vol.info, a, s, p.physicalAllowed ? p.recist : null);
       const draft = draftRuler.current;
       drawRulers(el, ctx, a, s, draft ? [...(p.rulers ?? []), draft] : (p.rulers ?? []));
+      drawAnnotations(el, ctx, a, s, p.annotations ?? [], p.selectedAnnotation ?? null, draftShape.current);
       el.dataset.renderedImageId = detail.image.imageId;
       // Whether every pixel drawn is received data (false: slices still loading are drawn blank).
       el.dataset.renderedComplete = String((detail.image as MedsegImage).medsegComplete !== false);
@@ -194,7 +240,7 @@ export function MprView(props: MprViewProps) {
   useLayoutEffect(() => {
     const el = elementRef.current;
     if (el && cornerstone.getEnabledElement(el).image) cornerstone.updateImage(el);
-  }, [props.crosshair, props.labelMaps, props.overlay, props.showCrosshair, props.recist, props.rulers]);
+  }, [props.crosshair, props.labelMaps, props.overlay, props.showCrosshair, props.recist, props.rulers, props.annotations, props.selectedAnnotation]);
 
   const pixelAt = (e: { pageX: number; pageY: number }): Vec3 | null => {
     const el = elementRef.current;
@@ -212,10 +258,27 @@ export function MprView(props: MprViewProps) {
     e.preventDefault();
     releasePanelFocus();
     props.onActivate(plane);
-    let mode: 'window' | 'pan' | 'pick' | 'edit' | 'ruler' = e.button === 2 ? 'window' : e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : 'pick';
+    let mode: 'window' | 'pan' | 'pick' | 'edit' | 'ruler' | 'shape' =
+      e.button === 2 ? 'window' : e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : 'pick';
     const tool = props.editTool;
-    const rulerStart = mode === 'pick' && props.rulerMode && cornerstone.getEnabledElement(el).image ? continuousIjkAt(el, ax, slice, e.pageX, e.pageY) : null;
+    const drawTool = mode === 'pick' && cornerstone.getEnabledElement(el).image ? (props.drawTool ?? null) : null;
+    const drawStart = drawTool ? clampToGrid(continuousIjkAt(el, ax, slice, e.pageX, e.pageY)) : null;
+    const rulerStart = drawTool === 'ruler' ? drawStart : null;
     if (rulerStart) mode = 'ruler';
+    if (drawStart && drawTool === 'angle') return addAngleClick(el, drawStart);
+    if (drawStart && drawTool === 'text') {
+      // A click while a note is open finishes that note rather than starting another.
+      if (textDraft) return commitText(textInput.current?.value ?? '');
+      const rect = (el.parentElement ?? el).getBoundingClientRect();
+      textDone.current = false;
+      setTextDraft({ ijk: drawStart, x: e.clientX - rect.left, y: e.clientY - rect.top });
+      return;
+    }
+    const shapeKind = drawStart && (drawTool === 'ellipse' || drawTool === 'freehand') ? drawTool : null;
+    if (shapeKind) mode = 'shape';
+    /** The freehand trace: continuous voxel points, one per canvas pixel or so of mouse travel. */
+    const trace: Vec3[] = drawStart ? [drawStart] : [];
+    let lastTraced = { x: e.pageX, y: e.pageY };
     if (mode === 'pick' && tool) {
       const at = sampleAt(el, ax, slice, e.pageX, e.pageY);
       if (at && tool.begin({ element: el, plane, axes: ax, slice }, at)) mode = 'edit';
@@ -237,6 +300,14 @@ export function MprView(props: MprViewProps) {
         const text = latest.current.rulerText?.(rulerStart, end) ?? '';
         draftRuler.current = { id: -1, plane, slice, aIjk: rulerStart, bIjk: end, text };
         cornerstone.updateImage(el);
+      } else if (mode === 'shape' && drawStart && shapeKind) {
+        const end = clampToGrid(continuousIjkAt(el, ax, slice, m.pageX, m.pageY));
+        if (shapeKind === 'freehand' && Math.hypot(m.pageX - lastTraced.x, m.pageY - lastTraced.y) >= 1) {
+          trace.push(end);
+          lastTraced = { x: m.pageX, y: m.pageY };
+        }
+        draftShape.current = { kind: shapeKind, plane, slice, pointsIjk: shapeKind === 'ellipse' ? [drawStart, end] : [...trace], lines: [] };
+        cornerstone.updateImage(el);
       } else if (mode === 'window') latest.current.onWindow(dx * 2, dy * 2);
       else if (mode === 'pan') {
         const vp = cornerstone.getViewport(el);
@@ -254,11 +325,64 @@ export function MprView(props: MprViewProps) {
         if (end.some((v, n) => Math.abs(v - rulerStart[n]) > 0.5)) latest.current.onRuler?.(plane, slice, rulerStart, end);
         else cornerstone.updateImage(el);
       }
+      if (mode === 'shape' && drawStart && shapeKind) {
+        draftShape.current = null;
+        const end = clampToGrid(continuousIjkAt(el, ax, slice, u.pageX, u.pageY));
+        const points = shapeKind === 'ellipse' ? [drawStart, end] : thinnedOutline([...trace, end]);
+        if (points) latest.current.onAnnotation?.(shapeKind, points);
+        cornerstone.updateImage(el);
+      }
       window.removeEventListener('mousemove', move);
       window.removeEventListener('mouseup', up);
     };
     window.addEventListener('mousemove', move);
     window.addEventListener('mouseup', up);
+  };
+
+  /** Keeps a point on the grid (the API refuses points beyond half a voxel outside it). */
+  function clampToGrid(p: Vec3): Vec3 {
+    return p.map((x, q) => Math.min(vol.info.dims[q]! - 0.5, Math.max(-0.5, x))) as Vec3;
+  }
+
+  /** An ellipse needs a box at least a voxel wide both ways; a freehand outline at least 3 points around some area. */
+  function thinnedOutline(trace: Vec3[]): Vec3[] | null {
+    const flat = trace.map((p) => [p[ax.colAxis], p[ax.rowAxis]] as [number, number]);
+    const kept = thinClosedOutline(flat, FREEHAND_TOLERANCE_VOXELS).map((n) => trace[n]!);
+    return kept.length >= 3 && polygonArea2d(kept.map((p) => [p[ax.colAxis], p[ax.rowAxis]])) >= 1 ? kept : null;
+  }
+
+  function addAngleClick(el: HTMLElement, at: Vec3): void {
+    const clicks = angleClicks.current && angleClicks.current.slice === slice ? angleClicks.current : { slice, points: [] };
+    clicks.points.push(at);
+    if (clicks.points.length === 3) {
+      angleClicks.current = null;
+      draftShape.current = null;
+      latest.current.onAnnotation?.('angle', clicks.points);
+    } else {
+      angleClicks.current = clicks;
+      draftShape.current = { kind: 'angle', plane, slice, pointsIjk: [...clicks.points], lines: [] };
+    }
+    cornerstone.updateImage(el);
+  }
+
+  /** The angle's arms follow the cursor between clicks. */
+  function followAngle(e: React.MouseEvent): void {
+    const el = elementRef.current;
+    const clicks = angleClicks.current;
+    if (!el || !clicks || clicks.slice !== slice || !cornerstone.getEnabledElement(el).image) return;
+    const at = clampToGrid(continuousIjkAt(el, ax, slice, e.pageX, e.pageY));
+    const pts = [...clicks.points, at];
+    const lines = pts.length === 3 ? [latest.current.angleText?.(pts[0]!, pts[1]!, pts[2]!) ?? ''] : [];
+    draftShape.current = { kind: 'angle', plane, slice, pointsIjk: pts, lines };
+    cornerstone.updateImage(el);
+  }
+
+  const commitText = (value: string): void => {
+    if (textDone.current || !textDraft) return;
+    textDone.current = true;
+    const text = value.trim();
+    setTextDraft(null);
+    if (text) latest.current.onAnnotation?.('text', [textDraft.ijk], text);
   };
 
   const letters = edgeLetters(vol.info, ax);
@@ -273,7 +397,9 @@ export function MprView(props: MprViewProps) {
         onMouseMove={(e) => {
           props.onProbe(pixelAt(e));
           trackOutline(e);
+          followAngle(e);
         }}
+        style={props.drawTool ? { cursor: 'crosshair' } : undefined}
         onMouseLeave={() => {
           props.onProbe(null);
           setOutline(null);
@@ -296,6 +422,23 @@ export function MprView(props: MprViewProps) {
             pointerEvents: 'none',
             boxSizing: 'border-box',
           }}
+        />
+      )}
+      {textDraft && (
+        <input
+          className="annotation-text-input"
+          data-testid={`annotation-text-input-${plane}`}
+          ref={textInput}
+          autoFocus
+          placeholder="note, Enter"
+          maxLength={2000}
+          style={{ position: 'absolute', left: textDraft.x, top: textDraft.y - 10, zIndex: 3 }}
+          onKeyDown={(e) => {
+            e.stopPropagation();
+            if (e.key === 'Enter') commitText(e.currentTarget.value);
+            else if (e.key === 'Escape') cancelDrawing();
+          }}
+          onBlur={(e) => commitText(e.currentTarget.value)}
         />
       )}
       {/* Orientation letters only where the orientation is known (not for unsafe geometry). */}

@@ -9,7 +9,9 @@ import { ijkToLps, type Vec3 } from '../../shared/domain/volume.js';
 import { clampFps, gridShape, LAYOUTS, nextCineSlice, toggleMaximised, visibleViews, type LayoutId, type ViewId } from '../../shared/domain/view3d/layout.js';
 import { voxelForSurfacePick } from '../../shared/domain/view3d/pickVoxel.js';
 import { rulerLengthMm, rulerText } from '../../shared/domain/reading/ruler.js';
+import { angleDegrees } from '../../shared/domain/reading/annotations.js';
 import type { Ruler } from './rulers.js';
+import { annotationFocusIjk, DRAW_TOOLS, listLine, placeAnnotation, type DrawTool, type PlacedAnnotation } from './annotationTools.js';
 import { useSurfaceMeshes } from '../viewer3d/surfaceSource.js';
 import type { ScenePick, SurfaceStyle } from '../viewer3d/scene.js';
 
@@ -70,10 +72,11 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   const [maximised, setMaximised] = useState<ViewId | null>(null);
   const [cinePlaying, setCinePlaying] = useState(false);
   const [cineFps, setCineFps] = useState(10);
-  const [rulerMode, setRulerMode] = useState(false);
+  const [drawTool, setDrawTool] = useState<DrawTool | null>(null);
   const [rulers, setRulers] = useState<Ruler[]>([]);
-  /** Stored annotations other than rulers (angles, ROIs, text): listed with their figures. */
+  /** Stored annotations other than rulers (angles, ROIs, text): drawn on their slice and listed with their figures. */
   const [otherAnnotations, setOtherAnnotations] = useState<AnnotationWire[]>([]);
+  const [selectedAnnotation, setSelectedAnnotation] = useState<number | null>(null);
   const [surfaceStyles, setSurfaceStyles] = useState<ReadonlyMap<string, SurfaceStyle>>(new Map());
   const [showCrosshair, setShowCrosshair] = useState(true);
   const [loadedMaps, setLoadedMaps] = useState<ViewerLabelMap[]>([]);
@@ -205,8 +208,10 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
       else if (e.key === '-' || e.key === '_') controls.current[activePlane]?.zoom(0.8);
       else if (e.key === 'x' || e.key === 'X') setShowCrosshair((s) => !s);
       else if ((e.key === 'c' || e.key === 'C') && !e.ctrlKey && !e.metaKey) setCinePlaying((p) => !p);
-      else if ((e.key === 'm' || e.key === 'M') && !e.ctrlKey && !e.metaKey) setRulerMode((m) => !m);
-      else if ((e.key === 'l' || e.key === 'L') && !e.ctrlKey && !e.metaKey) {
+      else if (!e.ctrlKey && !e.metaKey && !e.altKey && DRAW_TOOLS.some((t) => t.key === e.key.toUpperCase())) {
+        const tool = DRAW_TOOLS.find((t) => t.key === e.key.toUpperCase())!.tool;
+        setDrawTool((t) => (t === tool ? null : tool));
+      } else if ((e.key === 'l' || e.key === 'L') && !e.ctrlKey && !e.metaKey) {
         setMaximised(null);
         setLayout((l) => LAYOUTS[(LAYOUTS.indexOf(l) + 1) % LAYOUTS.length]);
       } else return;
@@ -227,6 +232,12 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     for (const key of overlay.hidden) m.set(key, { ...(m.get(key) ?? { visible: true, opacity: 1 }), visible: false });
     return m;
   }, [surfaceStyles, overlay.hidden]);
+  const placedAnnotations = useMemo(
+    () => (vol ? otherAnnotations.flatMap((a) => placeAnnotation(vol.axes, a) ?? []) : []),
+    // vol.axes is the same for every loading step of one series.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [vol?.axes, otherAnnotations],
+  );
   const crosshairLps = useMemo(() => (vol ? ijkToLps(vol.info, crosshair) : null), [vol, crosshair]);
   const styleSurface = useCallback((key: string, style: SurfaceStyle) => setSurfaceStyles((m) => new Map(m).set(key, style)), []);
   const pickSurface = useCallback(
@@ -268,6 +279,14 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     onProbe({ ijk, value, lpsMm: physicalAllowed ? ijkToLps(vol.info, ijk) : null, unit: vol.info.modality === 'CT' ? 'HU' : '', labels });
   };
 
+  /** A click in the list: the annotation's view shows its slice (centred on it), and it is highlighted. */
+  const goTo = (a: Pick<PlacedAnnotation, 'plane' | 'slice' | 'pointsIjk'>, id: number | null): void => {
+    setActive(a.plane);
+    setMaximised((m) => (m && m !== a.plane ? a.plane : m));
+    setCrosshair(annotationFocusIjk(vol.axes, vol.info.dims, a));
+    setSelectedAnnotation(id);
+  };
+
   const generation = vol.loading ? slicesLoaded : 0;
   const shape = gridShape(views.length);
   const onDoubleClick = (view: ViewId): void => setMaximised((m) => toggleMaximised(m, view));
@@ -290,15 +309,18 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
           </button>
         ))}
         <span className="muted">tools</span>
-        <button
-          type="button"
-          data-testid="tool-ruler"
-          className={rulerMode ? 'on' : ''}
-          onClick={() => setRulerMode((m) => !m)}
-          title="ruler: drag on a view (M)"
-        >
-          ruler
-        </button>
+        {DRAW_TOOLS.map(({ tool, key, how }) => (
+          <button
+            key={tool}
+            type="button"
+            data-testid={`tool-${tool}`}
+            className={drawTool === tool ? 'on' : ''}
+            onClick={() => setDrawTool((t) => (t === tool ? null : tool))}
+            title={`${tool}: ${how} (${key}; Esc cancels)`}
+          >
+            {tool}
+          </button>
+        ))}
         {loadedMaps.length > 0 && (
           <button type="button" data-testid="tool-resection" className={showResection ? 'on' : ''} onClick={() => setShowResection((v) => !v)}>
             resection
@@ -343,7 +365,13 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
         <ul className="ruler-list" data-testid="ruler-list">
           {rulers.map((r) => (
             <li key={r.id} data-testid={`ruler-${r.id}`}>
-              <span data-testid={`ruler-${r.id}-text`}>{r.text}</span>{' '}
+              <span
+                data-testid={`ruler-${r.id}-text`}
+                className="annotation-jump"
+                onClick={() => goTo({ plane: r.plane, slice: r.slice, pointsIjk: [r.aIjk, r.bIjk] }, null)}
+              >
+                {r.text}
+              </span>{' '}
               <span className="muted">
                 {r.plane} {r.slice + 1}
               </span>{' '}
@@ -365,25 +393,43 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
         </ul>
       )}
       {otherAnnotations.length > 0 && (
-        <ul className="ruler-list" data-testid="annotation-list">
-          {otherAnnotations.map((a) => (
-            <li key={a.annotationId} data-testid={`annotation-${a.annotationId}`}>
-              <span data-testid={`annotation-${a.annotationId}-text`}>{annotationText(a)}</span>{' '}
-              <button
-                type="button"
-                data-testid={`annotation-${a.annotationId}-delete`}
-                onClick={() =>
-                  void api.call('annotations.delete', { annotationId: a.annotationId }).then(
-                    () => setOtherAnnotations((list) => list.filter((x) => x.annotationId !== a.annotationId)),
-                    (err: unknown) => onStatus(`Annotation not deleted: ${err instanceof Error ? err.message : String(err)}`),
-                  )
-                }
-                title="delete"
-              >
-                ×
-              </button>
-            </li>
-          ))}
+        <ul className="ruler-list annotation-list" data-testid="annotation-list">
+          {otherAnnotations.map((a) => {
+            const placed = placedAnnotations.find((x) => x.id === a.annotationId);
+            return (
+              <li key={a.annotationId} data-testid={`annotation-${a.annotationId}`} className={a.annotationId === selectedAnnotation ? 'selected' : ''}>
+                <span
+                  data-testid={`annotation-${a.annotationId}-text`}
+                  className="annotation-jump"
+                  title={placed ? `${placed.plane} ${placed.slice + 1}: click to go there` : 'not on one slice of a view'}
+                  onClick={() => placed && goTo(placed, placed.id)}
+                >
+                  {listLine(a)}
+                </span>{' '}
+                {placed && (
+                  <span className="muted">
+                    {placed.plane} {placed.slice + 1}
+                  </span>
+                )}{' '}
+                <button
+                  type="button"
+                  data-testid={`annotation-${a.annotationId}-delete`}
+                  onClick={() =>
+                    void api.call('annotations.delete', { annotationId: a.annotationId }).then(
+                      () => {
+                        setOtherAnnotations((list) => list.filter((x) => x.annotationId !== a.annotationId));
+                        setSelectedAnnotation((s) => (s === a.annotationId ? null : s));
+                      },
+                      (err: unknown) => onStatus(`Annotation not deleted: ${err instanceof Error ? err.message : String(err)}`),
+                    )
+                  }
+                  title="delete"
+                >
+                  ×
+                </button>
+              </li>
+            );
+          })}
         </ul>
       )}
       <div
@@ -466,7 +512,20 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                 editTool={editTool}
                 recist={analysis?.recist ?? null}
                 rulers={cutLine ? [...rulers, cutLine] : rulers}
-                rulerMode={rulerMode}
+                drawTool={drawTool}
+                annotations={placedAnnotations}
+                selectedAnnotation={selectedAnnotation}
+                angleText={(a, b, c) => angleText(angleDegrees(vol.info, vol.info.geometry, a, b, c))}
+                onAnnotation={(kind, pointsIjk, text) =>
+                  // Stored first; what is drawn and listed is what the service computed and kept.
+                  void api.call('annotations.create', { seriesId, kind, pointsIjk, ...(text ? { text } : {}) }).then(
+                    (a) => {
+                      setOtherAnnotations((list) => [...list, a]);
+                      setSelectedAnnotation(a.annotationId);
+                    },
+                    (err: unknown) => onStatus(`${kind} not stored: ${err instanceof Error ? err.message : String(err)}`),
+                  )
+                }
                 rulerText={(a, b) => rulerText(rulerLengthMm(vol.info, vol.info.geometry, a, b))}
                 onRuler={(plane, slice, aIjk, bIjk) =>
                   // Stored (annotations.create); the length shown is the one the service computed and kept.
@@ -495,13 +554,7 @@ function rulerOf(info: ViewerVolume['info'], a: AnnotationWire): Ruler | null {
   return null;
 }
 
-/** One line for a stored angle, ROI or text annotation. */
-function annotationText(a: AnnotationWire): string {
-  if (a.kind === 'angle') return a.result.angleDeg == null ? 'angle unavailable (unsafe geometry)' : `angle ${a.result.angleDeg.toFixed(1)}°`;
-  if (a.kind === 'text') return `“${a.text ?? ''}”`;
-  const r = a.result.roi;
-  if (!r) return a.kind;
-  const area = r.areaMm2 == null ? 'area unavailable (unsafe geometry)' : `${r.areaMm2.toFixed(1)} mm²`;
-  const mean = r.mean == null ? 'no voxel inside' : `mean ${r.mean.toFixed(1)} ± ${(r.sd ?? 0).toFixed(1)} ${r.unit}`;
-  return `${a.kind} ROI: ${mean}, ${area} (${r.voxelCount} voxels)`;
+/** How an angle labels itself: one decimal in degrees, or why there is no number. */
+function angleText(deg: number | null): string {
+  return deg === null ? 'angle unavailable (unsafe geometry)' : `${deg.toFixed(1)}°`;
 }

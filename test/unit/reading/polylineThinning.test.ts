@@ -79,7 +79,26 @@ describe('freehand outline thinning', () => {
   });
 
   it('leaves three or fewer points alone; a trace that never moved is one point', () => {
-    expect(thinClosedOutline([[0, 0], [1, 0], [0, 1]], 5)).toEqual([0, 1, 2]);
-    expect(thinClosedOutline([[2, 2], [2, 2], [2, 2], [2, 2]], 0.5)).toEqual([0]);
+    expect(
+      thinClosedOutline(
+        [
+          [0, 0],
+          [1, 0],
+          [0, 1],
+        ],
+        5,
+      ),
+    ).toEqual([0, 1, 2]);
+    expect(
+      thinClosedOutline(
+        [
+          [2, 2],
+          [2, 2],
+          [2, 2],
+          [2, 2],
+        ],
+        0.5,
+      ),
+    ).toEqual([0]);
   });
 });
