@@ -328,7 +328,7 @@ export function MprView(props: MprViewProps) {
       if (mode === 'shape' && drawStart && shapeKind) {
         draftShape.current = null;
         const end = clampToGrid(continuousIjkAt(el, ax, slice, u.pageX, u.pageY));
-        const points = shapeKind === 'ellipse' ? [drawStart, end] : thinnedOutline([...trace, end]);
+        const points = shapeKind === 'ellipse' ? ellipseCorners(drawStart, end) : thinnedOutline([...trace, end]);
         if (points) latest.current.onAnnotation?.(shapeKind, points);
         cornerstone.updateImage(el);
       }
@@ -345,6 +345,10 @@ export function MprView(props: MprViewProps) {
   }
 
   /** An ellipse needs a box at least a voxel wide both ways; a freehand outline at least 3 points around some area. */
+  function ellipseCorners(a: Vec3, b: Vec3): Vec3[] | null {
+    return Math.abs(a[ax.colAxis] - b[ax.colAxis]) >= 1 && Math.abs(a[ax.rowAxis] - b[ax.rowAxis]) >= 1 ? [a, b] : null;
+  }
+
   function thinnedOutline(trace: Vec3[]): Vec3[] | null {
     const flat = trace.map((p) => [p[ax.colAxis], p[ax.rowAxis]] as [number, number]);
     const kept = thinClosedOutline(flat, FREEHAND_TOLERANCE_VOXELS).map((n) => trace[n]!);
