@@ -133,6 +133,7 @@ export function drawAnnotations(
   };
   ctx.save();
   ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.font = '12px sans-serif';
   const shapes: { kind: ShapeKind; pts: Vec3[]; lines: readonly string[]; colour: string; closed: boolean }[] = [];
   for (const a of list)
     if (a.plane === ax.plane && a.slice === slice)
@@ -181,9 +182,11 @@ export function drawAnnotations(
       ctx.beginPath();
       ctx.arc(v.x, v.y, r, ta, ta + d, d < 0);
       ctx.stroke();
-      // The label outside the angle, opposite its bisector.
+      // The figure inside the angle, just beyond the arc on its bisector (where the arms leave room).
       const mid = ta + d / 2;
-      label(ctx, s.lines, v.x - Math.cos(mid) * 14 - (Math.cos(mid) > 0 ? 40 : 0), v.y - Math.sin(mid) * 14 + 4, s.colour);
+      const lx = v.x + Math.cos(mid) * (r + 6);
+      const ly = v.y + Math.sin(mid) * (r + 6) + (Math.sin(mid) > 0 ? 10 : 0);
+      label(ctx, s.lines, Math.cos(mid) >= 0 ? lx : lx - ctx.measureText(s.lines[0] ?? '').width - 4, ly, s.colour);
     }
   }
   ctx.restore();
