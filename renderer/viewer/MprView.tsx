@@ -11,7 +11,8 @@ import type { Voi } from '../../shared/domain/windowing.js';
 import { releasePanelFocus } from './keyRouting.js';
 import { drawRecistAxes, type RecistOverlay } from './recistAxes.js';
 import { continuousIjkAt, drawRulers, type Ruler } from './rulers.js';
-import { drawAnnotations, type DraftShape, type DrawTool, type PlacedAnnotation, type ShapeKind } from './annotationTools.js';
+import type { DraftShape, DrawTool, PlacedAnnotation, ShapeKind } from './annotationTools.js';
+import { drawAnnotations } from './annotationDrawing.js';
 import { thinClosedOutline } from '../../shared/domain/reading/polyline.js';
 import { polygonArea2d } from '../../shared/domain/reading/annotations.js';
 
