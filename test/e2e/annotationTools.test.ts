@@ -3,7 +3,7 @@
 // clicked on a right angle reads 90°; an ellipse dragged corner to corner and a traced freehand outline are stored
 // with the count/mean/SD numpy finds on the same voxel centres (test/reference/roiReference.py); a text note is
 // typed in place; all four are drawn on their slice only, survive a reload, the list jumps to their slice, and
-// deleting them is stored. Screenshots in test-output/reading.
+// deleting them is stored; the "?" overlay lists their keys. Screenshots in test-output/reading.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
@@ -249,6 +249,12 @@ describe('drawing tools in the 2D views', () => {
     await expect.poll(() => annotationPixels('axial'), { timeout: POLL_MS }).toBe(0);
     await page.keyboard.press('ArrowDown');
     await expect.poll(() => annotationPixels('axial'), { timeout: POLL_MS }).toBe(onSlice);
+    // The "?" overlay lists the drawing keys.
+    await page.keyboard.press('?');
+    const overlay = (await page.waitForSelector('[data-testid=shortcuts-overlay]', { timeout: POLL_MS }).then((e) => e.textContent())) ?? '';
+    for (const line of ['Aangle: three clicks', 'Eellipse ROI: drag corner to corner', 'Ffreehand ROI: press, trace', 'Ttext: click, type', 'Esccancel'])
+      expect(overlay).toContain(line);
+    await page.keyboard.press('Escape');
   }, 120_000);
 
   it('after a reload all four are listed and drawn again; a click in the list goes to its slice; deleting them is stored', async () => {
