@@ -4,7 +4,7 @@
 // equals the one annotations.list gives. The rows re-apply the geometry gate (unsafe: no mm, no LPS) and flag figures
 // of another computation version as not current.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,11 +19,24 @@ import { ANNOTATION_COMPUTATION_VERSION } from '../../../shared/domain/reading/a
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import { ijkToLps, lpsToIjk, type Vec3 } from '../../../shared/domain/volume.js';
 import type { MethodOutput, RpcReply } from '../../../shared/ipc/contract.js';
+import { loadExportContext } from '../../../main/services/export/context.js';
 import { runCliCaptured } from '../../helpers/cli.js';
-import { DATA_DIR } from '../../helpers/paths.js';
+import { dciodvfy } from '../../helpers/exportChecks.js';
+import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';
 
 const CT = path.join(DATA_DIR, 'totalsegmentator_example/example_ct_dicom');
 type Annotation = MethodOutput<'annotations.create'>;
+interface SrCoordinates {
+  graphicType: string;
+  sopInstanceUid: string;
+  lps: number[][];
+}
+interface SrAnnotationGroup {
+  trackingId: string;
+  nums: Record<string, { value: number; unit: string }>;
+  region?: SrCoordinates;
+  inferredFrom?: SrCoordinates;
+}
 
 let dir: string;
 let dbPath: string;
@@ -205,6 +218,62 @@ describe('annotations in exports', () => {
     expect(flat).toContain('cyst?, "check" =follow-up');
     expect(flat).toContain(`#${note!.annotationId} text`);
   }, 60_000);
+
+  it('SR: rulers, angles and ROIs as measurement groups valid for dciodvfy; figures and image points (pydicom) equal the API', async () => {
+    const r = await result<MethodOutput<'export.segmentation'>>(
+      call('export.segmentation', { segmentationId, format: 'sr', outDir: dir, fileName: 'm.sr.dcm' }),
+    );
+    expect(r.files).toEqual([path.join(dir, 'm.sr.dcm'), path.join(dir, 'm.seg.dcm')]);
+    expect(dciodvfy(r.files[0]!).errors).toEqual([]);
+    // the text is left out, and said so
+    expect(r.notes.join(' ')).toMatch(/Annotations not in the SR .*#\d+ text/);
+    // the referenced images by the UIDs the export wrote (this CT's files carry none: medseg derives them)
+    const ctx = await loadExportContext({ labels: segmentationId, db });
+    const uidToFile = path.join(dir, 'uids.json');
+    writeFileSync(uidToFile, JSON.stringify(Object.fromEntries(ctx.source.instances.map((i) => [i.sopInstanceUid, i.path]))));
+    const groups = JSON.parse(
+      execFileSync('/usr/bin/python3', [path.join(REPO_DIR, 'test/reference/srAnnotations.py'), r.files[0]!, uidToFile], { encoding: 'utf8' }),
+    ) as SrAnnotationGroup[];
+    const [ruler, angle, freehand, ellipse] = listed;
+    expect(groups.map((g) => g.trackingId)).toEqual([ruler, angle, freehand, ellipse].map((a) => `annotation #${a!.annotationId} ${a!.kind}`));
+    const same = (a: number | undefined, b: number, what: string) =>
+      expect(Math.abs(a! - b), `${what}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+    const samePoints = (got: number[][], want: Vec3[], what: string) => {
+      expect(got.length, what).toBe(want.length);
+      got.forEach((p, n) => p.forEach((c, a) => expect(Math.abs(c - want[n]![a]!), `${what} point ${n}`).toBeLessThanOrEqual(1e-3)));
+    };
+    const [gRuler, gAngle, gFree, gEllipse] = groups;
+    same(gRuler!.nums['410668003']?.value, ruler!.result.lengthMm!, 'ruler length');
+    expect(gRuler!.nums['410668003']!.unit).toBe('mm');
+    expect(gRuler!.inferredFrom!.graphicType).toBe('POLYLINE');
+    samePoints(gRuler!.inferredFrom!.lps, ruler!.pointsLps, 'ruler');
+    same(gAngle!.nums['1483009']?.value, angle!.result.angleDeg!, 'angle');
+    expect(gAngle!.nums['1483009']!.unit).toBe('deg');
+    samePoints(gAngle!.inferredFrom!.lps, angle!.pointsLps, 'angle');
+    for (const [g, a] of [
+      [gFree!, freehand!],
+      [gEllipse!, ellipse!],
+    ] as const) {
+      const roi = a.result.roi!;
+      same(g.nums['112031/373098007']?.value, roi.mean!, 'ROI mean');
+      same(g.nums['112031/386136009']?.value, roi.sd!, 'ROI SD');
+      same(g.nums['112031/255605001']?.value, roi.min!, 'ROI min');
+      same(g.nums['112031/56851009']?.value, roi.max!, 'ROI max');
+      same(g.nums['42798000']?.value, roi.areaMm2!, 'ROI area');
+      expect(g.nums['42798000']!.unit).toBe('mm2');
+      expect(g.nums['112031/373098007']!.unit).toBe("[hnsf'U]");
+    }
+    // the freehand outline closed on its first point; the ellipse's axes end on its box's sides, centred in it
+    expect(gFree!.region!.graphicType).toBe('POLYLINE');
+    samePoints(gFree!.region!.lps, [...freehand!.pointsLps, freehand!.pointsLps[0]!], 'freehand');
+    expect(gEllipse!.region!.graphicType).toBe('ELLIPSE');
+    const centre = ellipse!.pointsLps[0]!.map((c, a) => (c + ellipse!.pointsLps[1]![a]!) / 2) as Vec3;
+    const mid = gEllipse!.region!.lps.slice(0, 2);
+    samePoints([mid[0]!.map((c, a) => (c + mid[1]![a]!) / 2)], [centre], 'ellipse centre');
+    // major axis first: the box is 40 × 20 voxels of equal in-plane spacing
+    const len = (p: number[], q: number[]) => Math.hypot(...p.map((c, a) => c - q[a]!));
+    expect(len(mid[0]!, mid[1]!)).toBeGreaterThan(len(gEllipse!.region!.lps[2]!, gEllipse!.region!.lps[3]!));
+  }, 120_000);
 
   it('rows re-apply the gate: on unsafe geometry no mm, degrees, mm² or LPS (a note says why); another computation version is not current', () => {
     const records = listed as AnnotationRecord[];
