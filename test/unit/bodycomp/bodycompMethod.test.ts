@@ -3,7 +3,7 @@
 // of the series give the JSON of `medseg bodycomp` on the same series and files (same voxels, volumes, areas and HU;
 // positions to 1e-5 mm, see expectSameReport); refusals carry their codes.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { openDatabase, type Database } from '../../../main/db/database.js';
 import { createServiceTable } from '../../../main/methods/index.js';
 import type { ServiceTable } from '../../../main/methods/types.js';
 import { readNamedLabels } from '../../../main/services/measure/bodyComposition.js';
-import { writeNifti } from '../../../main/services/nifti/nifti.js';
+import { readNiftiLabels, writeNifti } from '../../../main/services/nifti/nifti.js';
+import { parseLabelTable } from '../../../shared/domain/labelTable.js';
 import type { MethodOutput, RpcReply } from '../../../shared/ipc/contract.js';
 import { runCliCaptured } from '../../helpers/cli.js';
 import { REPO_DIR, TS_DIR } from '../../helpers/measureHelpers.js';
@@ -111,6 +112,45 @@ describe('bodycomp.compute', () => {
     expect(m.slice.tissues[0]!.meanHu).toBeGreaterThan(0);
     expect(m.slice.tissues[1]!.meanHu).toBeLessThan(-50);
     expect(m.levels[2]!.tissues[0]!.volumeMl).toBeGreaterThan(10);
+  }, 120_000);
+
+  it('one map holding both (vertebra-named labels = levels, the others = tissues) gives the figures of the two maps', async () => {
+    // merged: the vertebrae of the 41-organ map, and the tissues (values 201..203) wherever no vertebra is
+    const seg = await readNiftiLabels(SEG);
+    const names = parseLabelTable(readFileSync(NAMES, 'utf8'));
+    const isVertebra = new Uint8Array(256);
+    for (const [v, row] of names) if (/^vertebrae_/.test(row.name)) isVertebra[v] = 1;
+    const tissues = await readNamedLabels(TISSUES);
+    const merged = new Uint8Array(seg.labels.length);
+    const tissuesOnly = new Uint8Array(seg.labels.length);
+    for (let p = 0; p < merged.length; p++) {
+      if (isVertebra[seg.labels[p]!]) merged[p] = seg.labels[p]!;
+      else if (tissues.grid.labels[p] !== 0) merged[p] = tissuesOnly[p] = 200 + tissues.grid.labels[p]!;
+    }
+    const tissueRows = [...tissues.names].map(([v, n]) => `${200 + v},${n}`);
+    const vertebraRows = [...names].filter(([v]) => isVertebra[v]).map(([v, row]) => `${v},${row.name}`);
+    const store = async (labels: Uint8Array, rows: string[], name: string): Promise<number> => {
+      const file = path.join(tmp, `${name}.nii.gz`);
+      await writeNifti(file, { ...tissues.grid, voxels: labels }, { labels: true, geometry: tissues.geometryReport });
+      writeFileSync(path.join(tmp, `${name}.csv`), rows.join('\n') + '\n');
+      const added = await result<MethodOutput<'segmentations.addFromNifti'>>(
+        call('segmentations.addFromNifti', { seriesId, path: file, labelTablePath: path.join(tmp, `${name}.csv`) }),
+      );
+      return added.segmentationId;
+    };
+    const mergedId = await store(merged, [...vertebraRows, ...tissueRows], 'merged');
+    const tissuesOnlyId = await store(tissuesOnly, tissueRows, 'tissues-only');
+    const slice = { level: 'L1' };
+    const one = await result<MethodOutput<'bodycomp.compute'>>(call('bodycomp.compute', { seriesId, tissuesSegmentationId: mergedId, slice }));
+    const two = await result<MethodOutput<'bodycomp.compute'>>(
+      call('bodycomp.compute', { seriesId, tissuesSegmentationId: tissuesOnlyId, vertebraeSegmentationId: vertebraeId, slice }),
+    );
+    expect(one.provenance).toMatchObject({ tissuesSegmentationId: mergedId, vertebraeSegmentationId: mergedId });
+    const { provenance: _a, ...oneReport } = one;
+    const { provenance: _b, ...twoReport } = two;
+    expect(oneReport).toEqual(twoReport);
+    expect(one.slice.tissues.map((t) => t.name)).toEqual(['skeletal_muscle', 'subcutaneous_fat', 'torso_fat']);
+    expect(one.levels.map((l) => l.level)).toEqual(['T11', 'T12', 'L1', 'L2']);
   }, 120_000);
 
   it('refusals carry the codes of the CLI: no L3 (NOT_FOUND), a slice outside the scan, a map of no vertebrae, a foreign series', async () => {
