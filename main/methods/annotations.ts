@@ -3,7 +3,7 @@
 // geometry gate (shared/domain/geometryGate.ts): on an unsafe grid the figure is null and the note says why.
 import type { Database } from 'better-sqlite3';
 import type { AnnotationResult, annotationMethods } from '../../shared/ipc/contract-annotations.js';
-import { angleDegrees, intensityUnitOf, roiStats } from '../../shared/domain/reading/annotations.js';
+import { ANNOTATION_COMPUTATION_VERSION, angleDegrees, intensityUnitOf, roiStats } from '../../shared/domain/reading/annotations.js';
 import { rulerLengthMm } from '../../shared/domain/reading/ruler.js';
 import { physicalUnitsAllowed, unsafeReasons } from '../../shared/domain/geometryGate.js';
 import { ijkToLps, type Vec3 } from '../../shared/domain/volume.js';
@@ -15,8 +15,7 @@ import type { MethodImpls } from './types.js';
 
 type AnnotationMethodName = keyof typeof annotationMethods;
 
-/** Bumped whenever a change alters a stored annotation's figures. */
-export const ANNOTATION_COMPUTATION_VERSION = 'annotation-1';
+export { ANNOTATION_COMPUTATION_VERSION };
 
 const POINT_COUNT: Record<string, [number, number]> = { ruler: [2, 2], angle: [3, 3], ellipse: [2, 2], freehand: [3, 2000], text: [1, 1] };
 

@@ -16,6 +16,7 @@ import { createExportService } from './export.js';
 import { createTimelineService } from './timeline.js';
 import { createProgressiveService } from './progressive.js';
 import { createAnnotationService } from './annotations.js';
+import { createBodycompService } from './bodycomp.js';
 
 export type { ServiceDeps } from './types.js';
 
@@ -40,6 +41,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
   const exporting = createExportService(db);
   const progressive = createProgressiveService(db);
   const annotations = createAnnotationService({ db });
+  const bodycomp = createBodycompService({ db, labelMapOf: (segmentationId) => editing.editedLabelMap(segmentationId) });
   let closing: Promise<void> | null = null;
   const inFlight = new Set<Promise<unknown>>();
   const open = (): void => {
@@ -57,6 +59,7 @@ export function createServiceTable(deps: ServiceDeps): ServiceTable {
     ...timeline.methods,
     ...progressive.methods,
     ...annotations.methods,
+    ...bodycomp.methods,
   };
   // Every entry refuses once close() began: nothing may start on a database about to close.
   const methods = Object.fromEntries(

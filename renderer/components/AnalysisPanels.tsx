@@ -1,11 +1,12 @@
-// The analysis column beside the viewer: model segmentation, measurements, classical tools and comparison of the
-// open series. Cross-talk with the viewer (preview layer, jumps, seed clicks) goes through state/analysisState.
+// The analysis column beside the viewer: model segmentation, measurements, classical tools, comparison and body
+// composition of the open series. Cross-talk with the viewer (preview layer, jumps, seed clicks) goes through state/analysisState.
 import type { SegmentationInfo } from '../../shared/ipc/contract.js';
 import type { AnalysisState } from '../state/analysisState.js';
 import { SegmentPanel } from './SegmentPanel.js';
 import { MeasurePanel } from './MeasurePanel.js';
 import { ClassicalPanel } from './ClassicalPanel.js';
 import { ComparePanel } from './ComparePanel.js';
+import { BodyCompPanel } from './BodyCompPanel.js';
 import './analysis.css';
 
 export function AnalysisPanels(props: {
@@ -38,6 +39,7 @@ export function AnalysisPanels(props: {
         onStatus={onStatus}
       />
       <ComparePanel segmentations={segmentations} />
+      <BodyCompPanel seriesId={seriesId} segmentations={segmentations} onJump={analysis.jumpTo} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 // "Export…" of a segmentation of the open series: a format (DICOM SEG/SR, NIfTI, .seg.nrrd, PDF report, CSV, JSON)
 // and a folder. In Electron "Choose…" opens the native folder dialog; in browser mode the server writes into the typed
-// folder. The panel lists the paths it wrote. A refusal is shown with its code.
+// folder. The panel lists the paths it wrote. A refusal is shown with its code. PDF, CSV, JSON and SR carry the series'
+// annotations (main/services/export).
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../api.js';
 import type { MethodOutput, SegmentationInfo } from '../../shared/ipc/contract.js';
@@ -96,6 +97,11 @@ export function ExportPanel(props: { segmentations: SegmentationInfo[]; onStatus
               ))}
             </select>
           </label>
+          {['pdf', 'csv', 'json', 'sr'].includes(format) && (
+            <div className="muted small" data-testid="export-annotations-hint">
+              with the series&apos; annotations (rulers, angles, ROIs{format === 'sr' ? '' : ', text'}){format === 'csv' ? ': a .annotations.csv beside' : ''}
+            </div>
+          )}
           <label>
             folder{' '}
             <input

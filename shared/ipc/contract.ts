@@ -21,6 +21,7 @@ import { modelMethods } from './contract-models.js';
 import { planningMethods } from './contract-planning.js';
 import { exportMethods } from './contract-export.js';
 import { progressiveMethods } from './contract-progressive.js';
+import { bodycompMethods } from './contract-bodycomp.js';
 import { annotationMethods } from './contract-annotations.js';
 
 /** A path on the machine running the services; existence is checked by the service, never trusted here. */
@@ -123,6 +124,7 @@ export const methods = {
   ...timelineMethods,
   ...progressiveMethods,
   ...annotationMethods,
+  ...bodycompMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -1,7 +1,8 @@
 // Export from the UI end to end: `medseg serve` on a fresh DB, Debian Chromium via playwright-core. A label map is
 // stored for the real CT (import + addFromNifti through the method table), then the Export… control writes it as
 // DICOM SEG and as a PDF report into a temp folder the user typed; the files exist, are what they claim, and the UI
-// lists exactly their paths. A relative folder is refused with its code.
+// lists exactly their paths. A relative folder is refused with its code. A CSV export carries the series' ruler in
+// OUT.annotations.csv beside the measurements.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
@@ -22,6 +23,7 @@ let serverUrl: URL;
 let context: BrowserContext;
 let page: Page;
 let segmentationId = 0;
+let rulerMm = 0;
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-exp-'));
@@ -35,6 +37,16 @@ beforeAll(async () => {
     name: 'reference labels',
   });
   segmentationId = seg.segmentationId;
+  // a stored ruler of the series: CSV exports carry it in OUT.annotations.csv
+  const ruler = await rpc<{ result: { lengthMm: number } }>('annotations.create', {
+    seriesId: imp.seriesIds[0],
+    kind: 'ruler',
+    pointsIjk: [
+      [100, 200, 4],
+      [300, 260, 4],
+    ],
+  });
+  rulerMm = ruler.result.lengthMm;
   context = await launchChromium(path.join(tmp, 'profile'), { width: 1400, height: 900 });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
@@ -55,7 +67,7 @@ async function exportAs(format: string, folder: string): Promise<string[]> {
 }
 
 describe('Export… in the browser', () => {
-  it('writes the segmentation as DICOM SEG and as PDF into the typed folder and lists the written paths', async () => {
+  it('writes the segmentation as DICOM SEG, PDF and CSV (with the annotations file) into the typed folder and lists the written paths', async () => {
     await page.goto(serverUrl.href);
     await page.waitForSelector('[data-testid=series-1]', { timeout: 60_000 });
     await page.click('[data-testid=series-1]');
@@ -101,5 +113,16 @@ describe('Export… in the browser', () => {
     expect(await page.textContent('[data-testid=export-error]')).toMatch(/^INVALID_INPUT: .*absolute/);
     expect(await page.$$('[data-testid=export-files] li')).toHaveLength(0);
     await page.screenshot({ path: path.join(OUT, 'export-error.png') });
-  }, 180_000);
+
+    // CSV: the measurements and, beside them, the series' annotations (the ruler with the API's length)
+    await page.selectOption('[data-testid=export-format]', 'csv');
+    expect(await page.textContent('[data-testid=export-annotations-hint]')).toContain('.annotations.csv');
+    const csvFiles = await exportAs('csv', folder);
+    expect(csvFiles).toEqual([path.join(folder, `segmentation-${segmentationId}.csv`), path.join(folder, `segmentation-${segmentationId}.annotations.csv`)]);
+    const [header, row] = readFileSync(csvFiles[1], 'utf8').trimEnd().split('\r\n');
+    const cells = Object.fromEntries(header.split(',').map((h, n) => [h, row.split(',')[n]]));
+    expect(cells.kind).toBe('ruler');
+    expect(Number(cells.lengthMm)).toBe(rulerMm);
+    expect(rulerMm).toBeGreaterThan(100);
+  }, 240_000);
 });

@@ -15,6 +15,8 @@ import { openDatabase } from '../../db/database.js';
 import { resolveDbPath } from '../../db/appPaths.js';
 import { getSeriesRecord } from '../../db/catalog.js';
 import { readJournal } from '../../db/edits.js';
+import { listAnnotations } from '../../db/annotations.js';
+import { annotationRows, type AnnotationRow } from '../../../shared/domain/reading/annotationRows.js';
 import { loadSegmentation, type SegmentationSource } from '../../db/segmentations.js';
 import type { DicomInstance } from '../dicom/types.js';
 import { loadEditedLabelMap } from '../editing/session.js';
@@ -101,6 +103,12 @@ export interface ExportProvenance {
   algorithmType: 'AUTOMATIC' | 'SEMIAUTOMATIC' | 'MANUAL';
 }
 
+/** The stored reading annotations of the exported series (rulers, angles, ROIs, text), as gated export rows. */
+export interface ExportAnnotations {
+  seriesId: number;
+  rows: AnnotationRow[];
+}
+
 export interface ExportContext {
   source: ExportSource;
   /** The label map on the source volume grid (resampled by nearest neighbour when the file was on another). */
@@ -112,6 +120,11 @@ export interface ExportContext {
   provenance: ExportProvenance;
   /** Notes an exporter should pass on to the user (derived UIDs, resampling …). */
   notes: string[];
+  /**
+   * The series' stored annotations when the labels came from the catalog (a stored segmentation: its series); null
+   * when the export has no catalog series (a label map file), so the annotations are unknown rather than none.
+   */
+  annotations: ExportAnnotations | null;
   /** The measurement table (measure service, 6-connectivity); computed once, on first call. Throws UNSAFE_GEOMETRY. */
   measurements(): Promise<MeasurementResult>;
 }
@@ -258,6 +271,7 @@ export async function loadExportContext(opts: LoadExportContextOptions): Promise
   let rawMap: LabelMap;
   let mapGeometry: GeometryReport | undefined;
   let provenance: ExportProvenance;
+  let annotations: ExportAnnotations | null = null;
 
   if (storedId !== null) {
     const db = opts.db ?? openDatabase(resolveDbPath(opts.dbPath));
@@ -270,6 +284,8 @@ export async function loadExportContext(opts: LoadExportContextOptions): Promise
         ? await loadVolumeFromPath(opts.sourcePath, opts.seriesUid ?? record.seriesInstanceUid)
         : await loadSeriesVolume(db, summary.seriesId);
       source = loaded.stack ? sourceFromStack(loaded, opts.sourcePath ?? `series ${summary.seriesId}`) : niftiSource(loaded, opts.sourcePath ?? '');
+      // gated by the catalog's report of the series: the grid their figures were computed on
+      annotations = { seriesId: summary.seriesId, rows: annotationRows(listAnnotations(db, summary.seriesId), record.geometry) };
       const edited = summary.source === 'edit' || labelMapVersion > 0;
       provenance = {
         labelsFrom: 'database',
@@ -335,6 +351,7 @@ export async function loadExportContext(opts: LoadExportContextOptions): Promise
     placementWarnings,
     provenance,
     notes,
+    annotations,
     measurements() {
       measured ??= Promise.resolve().then(() => measureSegmentation(volume, labelMap, source.geometry, { connectivity: 6 }));
       return measured;

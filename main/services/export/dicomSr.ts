@@ -1,11 +1,13 @@
 // DICOM SR measurement report (TID 1500, Comprehensive SR): one Measurement Group (TID 1411) per label and per lesion
 // instance — volume with its partial-volume band, intensity mean/SD, RECIST axes — each referencing its SEG segment
-// and the source series. The SEG is written beside the SR (same export), so the references resolve.
+// and the source series. The SEG is written beside the SR (same export), so the references resolve. The series'
+// stored annotations (ruler, angle, ROI) follow as measurement groups on the source image they were drawn on.
 import { segmentCodingOf, type CodedConcept } from '../../../shared/domain/export/segmentCodes.js';
 import type { LabelMeasurement } from '../../../shared/domain/measure/measureLabels.js';
 import { AppError } from '../../../shared/errors.js';
 import { writeFileAtomic } from './atomicWrite.js';
-import type { ExportContext } from './context.js';
+import type { ExportContext, ExportInstanceRef } from './context.js';
+import type { AnnotationRow } from '../../../shared/domain/reading/annotationRows.js';
 import { buildSegDataset, SEG_SOP_CLASS_UID } from './dicomSeg.js';
 import { codeItem, dicomDate, dicomTime, ds, encodePart10, patientStudyModules, softwareVersion, type NaturalDataset } from './dicomTags.js';
 import type { ExportFormatHandler } from './formats.js';
@@ -45,7 +47,13 @@ export const SR_CODES = {
   mrSignal: dcm('110852', 'MR signal intensity'),
   longAxis: sct('103339001', 'Long Axis'),
   shortAxis: sct('103340004', 'Short Axis'),
+  length: sct('410668003', 'Length'),
+  angle: sct('1483009', 'Angle'),
+  area: sct('42798000', 'Area'),
+  imageRegion: dcm('111030', 'Image Region'),
   ml: ucum('ml', 'milliliter'),
+  mm2: ucum('mm2', 'square millimeter'),
+  degrees: ucum('deg', 'degree'),
   mm: ucum('mm', 'millimeter'),
   hu: ucum("[hnsf'U]", 'Hounsfield unit'),
   noUnits: ucum('1', 'no units'),
@@ -93,6 +101,122 @@ function num(concept: CodedConcept, value: number, unit: CodedConcept, derivatio
   return item;
 }
 
+/**
+ * A planar coordinate on the source image a volume slice copies: SCOORD pixel coordinates are (column, row) with the
+ * top left corner of the top left pixel at (0, 0), so a voxel centre i, j is at i + 0.5, j + 0.5.
+ */
+function scoord(
+  relationship: string,
+  concept: CodedConcept | null,
+  graphicType: string,
+  pointsIj: [number, number][],
+  image: ExportInstanceRef,
+): NaturalDataset {
+  const item: NaturalDataset = {
+    RelationshipType: relationship,
+    ValueType: 'SCOORD',
+    GraphicType: graphicType,
+    GraphicData: pointsIj.flatMap(([i, j]) => [i + 0.5, j + 0.5]),
+    ContentSequence: [
+      {
+        RelationshipType: 'SELECTED FROM',
+        ValueType: 'IMAGE',
+        ReferencedSOPSequence: [
+          {
+            ReferencedSOPClassUID: image.sopClassUid,
+            ReferencedSOPInstanceUID: image.sopInstanceUid,
+            ...(image.frameNumber !== undefined ? { ReferencedFrameNumber: image.frameNumber } : {}),
+          },
+        ],
+      },
+    ],
+  };
+  if (concept) item.ConceptNameCodeSequence = [codeItem(concept)];
+  return item;
+}
+
+/** The figures of an annotation's group (read back by tests and compared with annotations.list). */
+export interface SrAnnotationFigures {
+  trackingId: string;
+  annotationId: number;
+  kind: AnnotationRow['kind'];
+  sopInstanceUid: string;
+}
+
+/**
+ * The series' annotations as measurement groups: a ruler or angle as a TID 1501 group with a TID 300 length/angle
+ * inferred from its polyline, an ellipse or freehand ROI as a TID 1410 group (image region + TID 1419 mean, SD, min,
+ * max and area). Only current figures on one axial slice that copies a source image can reference that image; text,
+ * and the others, are left out with a note.
+ */
+function annotationGroups(
+  ctx: ExportContext,
+  rows: readonly AnnotationRow[],
+  intensity: { concept: CodedConcept; unit: CodedConcept },
+  trackingUidBase: string,
+): { items: NaturalDataset[]; figures: SrAnnotationFigures[]; notes: string[] } {
+  const items: NaturalDataset[] = [];
+  const figures: SrAnnotationFigures[] = [];
+  const left: string[] = [];
+  for (const r of rows) {
+    const k = r.pointsIjk[0]?.[2] ?? NaN;
+    const onOneSlice = r.pointsIjk.every((p) => Math.abs(p[2] - Math.round(k)) < 1e-6) && (r.roiSliceAxis === null || r.roiSliceAxis === 2);
+    const image = onOneSlice ? ctx.source.sliceSources[Math.round(k)] : null;
+    if (r.kind === 'text' || !r.current || !image?.sopClassUid) {
+      left.push(`#${r.annotationId} ${r.kind}`);
+      continue;
+    }
+    const trackingId = `annotation #${r.annotationId} ${r.kind}`;
+    const ij = r.pointsIjk.map((p) => [p[0], p[1]] as [number, number]);
+    const children: NaturalDataset[] = [
+      text('HAS OBS CONTEXT', SR_CODES.trackingId, trackingId),
+      uidref('HAS OBS CONTEXT', SR_CODES.trackingUid, derivedUid(`medseg:annotation:${trackingUidBase}:${r.annotationId}`)),
+    ];
+    if (r.kind === 'ruler' || r.kind === 'angle') {
+      const value = r.kind === 'ruler' ? r.lengthMm : r.angleDeg;
+      if (value === null) {
+        left.push(`#${r.annotationId} ${r.kind}`);
+        continue;
+      }
+      const measured = num(r.kind === 'ruler' ? SR_CODES.length : SR_CODES.angle, value, r.kind === 'ruler' ? SR_CODES.mm : SR_CODES.degrees);
+      measured.ContentSequence = [scoord('INFERRED FROM', null, 'POLYLINE', ij, image)];
+      children.push(measured);
+    } else {
+      let region: NaturalDataset;
+      if (r.kind === 'ellipse') {
+        // DICOM's ELLIPSE: the major axis' two end points, then the minor axis'
+        const [[i0, j0], [i1, j1]] = ij;
+        const [ci, cj, ri, rj] = [(i0 + i1) / 2, (j0 + j1) / 2, Math.abs(i1 - i0) / 2, Math.abs(j1 - j0) / 2];
+        const alongI: [number, number][] = [
+          [ci - ri, cj],
+          [ci + ri, cj],
+        ];
+        const alongJ: [number, number][] = [
+          [ci, cj - rj],
+          [ci, cj + rj],
+        ];
+        region = scoord('CONTAINS', SR_CODES.imageRegion, 'ELLIPSE', ri >= rj ? [...alongI, ...alongJ] : [...alongJ, ...alongI], image);
+      } else region = scoord('CONTAINS', SR_CODES.imageRegion, 'POLYLINE', [...ij, ij[0]!], image); // closed: last = first
+      children.push(region);
+      const stat = (value: number | null, derivation: CodedConcept): void => {
+        if (value !== null) children.push(num(intensity.concept, value, intensity.unit, derivation));
+      };
+      stat(r.roiMean, SR_CODES.mean);
+      stat(r.roiSd, SR_CODES.standardDeviation);
+      stat(r.roiMin, SR_CODES.minimum);
+      stat(r.roiMax, SR_CODES.maximum);
+      if (r.roiAreaMm2 !== null) children.push(num(SR_CODES.area, r.roiAreaMm2, SR_CODES.mm2));
+    }
+    items.push(container(SR_CODES.measurementGroup, 'CONTAINS', children));
+    figures.push({ trackingId, annotationId: r.annotationId, kind: r.kind, sopInstanceUid: image.sopInstanceUid });
+  }
+  const notes =
+    left.length > 0
+      ? [`Annotations not in the SR (text, not current, refused mm, or not on one axial source image): ${left.join(', ')}; the CSV/JSON/PDF exports list them.`]
+      : [];
+  return { items, figures, notes };
+}
+
 /** The measurement figures a group carries (read back by tests and compared with the measurement table). */
 export interface SrGroupFigures {
   trackingId: string;
@@ -112,6 +236,8 @@ export interface BuiltSr {
   sr: NaturalDataset;
   seg: NaturalDataset;
   groups: SrGroupFigures[];
+  /** The groups made of the series' stored annotations. */
+  annotations: SrAnnotationFigures[];
   notes: string[];
 }
 
@@ -180,6 +306,8 @@ export async function buildSrDatasets(ctx: ExportContext, opts: { now?: Date } =
     addGroup(l, segmentNumber, null);
     for (const inst of l.instances) addGroup(l, segmentNumber, inst);
   }
+  const annotations = annotationGroups(ctx, ctx.annotations?.rows ?? [], { concept: intensityConcept, unit: intensityUnit }, study.seriesInstanceUid);
+  groupItems.push(...annotations.items);
 
   const images = ctx.source.instances.filter((i) => i.sopClassUid);
   const library = container(SR_CODES.imageLibrary, 'CONTAINS', [
@@ -243,9 +371,9 @@ export async function buildSrDatasets(ctx: ExportContext, opts: { now?: Date } =
       container(SR_CODES.imagingMeasurements, 'CONTAINS', groupItems),
     ],
   };
-  const notes = [...seg.notes];
+  const notes = [...seg.notes, ...annotations.notes];
   if (result.geometry.warnings.length > 0) notes.push(...result.geometry.warnings.map((w) => `${w.code}: ${w.message}`));
-  return { sr, seg: seg.dataset, groups, notes };
+  return { sr, seg: seg.dataset, groups, annotations: annotations.figures, notes };
 }
 
 /** The SEG beside an SR: OUT.sr.dcm → OUT.seg.dcm, else OUT + '.seg.dcm'. */
@@ -266,7 +394,7 @@ export const dicomSrFormat: ExportFormatHandler = {
       files: [req.outPath, segPath],
       bytes: srBytes + segBytes,
       notes: built.notes,
-      details: { groups: built.groups },
+      details: { groups: built.groups, annotations: built.annotations },
     };
   },
 };

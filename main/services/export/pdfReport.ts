@@ -1,11 +1,13 @@
 // The chart report as PDF (pdf-lib): patient/study header (or a pseudonym), "not for clinical use", provenance (model
 // name, version, sha256; software version; date), geometry status, the measurement table with volume bands, and key
-// images: an axial slice through each lesion with its overlay and RECIST axes, rendered here from the volume.
+// images: an axial slice through each lesion with its overlay and RECIST axes, rendered here from the volume; and the
+// series' stored annotations (ruler, angle, ROI, text) as a table.
 import { PDFDocument, rgb, StandardFonts, type PDFFont, type PDFPage } from 'pdf-lib';
 import { defaultWindow } from '../../../shared/domain/windowing.js';
 import type { MeasurementResult } from '../../../shared/domain/measure/measureLabels.js';
 import { renderKeyImage } from '../../../shared/domain/report/keyImage.js';
 import { lpsToIjk, type Vec3 } from '../../../shared/domain/volume.js';
+import { annotationSummary, type AnnotationRow } from '../../../shared/domain/reading/annotationRows.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import type { ExportContext } from './context.js';
 import { softwareVersion } from './dicomTags.js';
@@ -116,6 +118,49 @@ function table(w: Writer, rows: ReportRow[], unit: string): void {
   }
 }
 
+/** The cells of one annotation row as printed (the test reads them back with pdftotext). */
+export function annotationCells(r: AnnotationRow): string[] {
+  const where = r.roiSliceIndex !== null ? `slice ${r.roiSliceIndex} (axis ${'ijk'[r.roiSliceAxis ?? 2]})` : `k ${fmt(r.pointsIjk[0]?.[2], 1)}`;
+  return [`#${r.annotationId}`, r.kind, where, annotationSummary(r), r.current ? r.computationVersion : `${r.computationVersion} (not current)`];
+}
+
+const ANNOTATION_COLUMNS_PDF = [
+  { title: 'Id', x: 0 },
+  { title: 'Kind', x: 30 },
+  { title: 'Where', x: 80 },
+  { title: 'Figures', x: 160 },
+  { title: 'Version', x: 445 },
+];
+
+/** The annotations table: one line per annotation, a note line under it when a figure is refused or not current. */
+function annotationTable(w: Writer, rows: AnnotationRow[]): void {
+  const size = 8;
+  const header = () => {
+    w.ensure(14);
+    w.y -= 12;
+    for (const c of ANNOTATION_COLUMNS_PDF) w.page.drawText(c.title, { x: MARGIN + c.x, y: w.y, size, font: w.bold });
+  };
+  header();
+  for (const r of rows) {
+    if (w.y - 33 < MARGIN + 14) {
+      w.ensure(1000);
+      header();
+    }
+    // a long cell (ROI figures, text) wraps within its column; the row is as tall as its tallest cell
+    const cells = annotationCells(r).map((cell, n) =>
+      wrap(latin(cell), w.font, size, (ANNOTATION_COLUMNS_PDF[n + 1]?.x ?? A4[0] - 2 * MARGIN) - ANNOTATION_COLUMNS_PDF[n].x - 4),
+    );
+    const lines = Math.max(...cells.map((c) => c.length));
+    w.ensure(11 * lines);
+    w.y -= 11;
+    cells.forEach((parts, n) =>
+      parts.forEach((part, m) => w.page.drawText(part, { x: MARGIN + ANNOTATION_COLUMNS_PDF[n].x, y: w.y - 10 * m, size, font: w.font })),
+    );
+    w.y -= 10 * (lines - 1);
+    if (r.note) w.line(r.note, { size: 7, indent: 30 });
+  }
+}
+
 async function keyImages(w: Writer, ctx: ExportContext, result: MeasurementResult): Promise<number> {
   const { volume } = ctx.source;
   const { labels } = ctx.labelMap;
@@ -209,10 +254,26 @@ export const pdfReportFormat: ExportFormatHandler = {
     });
     table(w, rows, ctx.source.intensityUnit);
     w.gap(12);
+    const annotations = ctx.annotations?.rows ?? [];
+    if (annotations.length > 0) {
+      w.line('Annotations', { size: 12, bold: true });
+      w.line(
+        `Reading annotations of this series (${annotations.length}): ruler length, angle, ROI statistics in ${annotations.find((a) => a.roiUnit)?.roiUnit ?? ctx.source.intensityUnit} and drawn area; geometry ${annotations[0].geometryStatus}.`,
+        { size: 7 },
+      );
+      annotationTable(w, annotations);
+      w.gap(12);
+    }
     w.line('Key images', { size: 12, bold: true });
     const images = await keyImages(w, ctx, result);
     if (images === 0) w.line('No lesion-kind label with a measurable instance: no key image.');
     const bytes = await writeFileAtomic(req.outPath, await doc.save());
-    return { format: 'pdf', files: [req.outPath], bytes, notes: [], details: { rows: rows.length, keyImages: images, pages: doc.getPageCount() } };
+    return {
+      format: 'pdf',
+      files: [req.outPath],
+      bytes,
+      notes: [],
+      details: { rows: rows.length, annotations: annotations.length, keyImages: images, pages: doc.getPageCount() },
+    };
   },
 };

@@ -1,14 +1,17 @@
-// Body composition service (CLI and future method table): reads the tissue and vertebrae label maps, puts them on the
-// image grid (nearest neighbour through LPS, placement gated as measure does) and measures them.
+// Body composition service (CLI and the method table's bodycomp.compute): reads the tissue and vertebrae label maps
+// (files, or stored label maps of the series), puts them on the image grid (nearest neighbour through LPS, placement
+// gated as measure does) and measures them.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import { labelMapPlacement, requirePhysicalUnits, requirePlaceableLabelMap, type OutputWarning } from '../../../shared/domain/geometryGate.js';
 import type { IntensityUnit } from '../../../shared/domain/intensityUnit.js';
 import { parseLabelTable } from '../../../shared/domain/labelTable.js';
+import type { LabelMap } from '../../../shared/domain/labelMap.js';
 import {
   bodyComposition,
   levelsCutByGrid,
+  vertebraLevelOf,
   type BodyCompositionResult,
   type LabelGrid,
   type SliceChoice,
@@ -74,6 +77,23 @@ export async function readNamedLabels(file: string, namesCsv?: string): Promise<
     }
   }
   return merged!;
+}
+
+/**
+ * A stored label map (already on its series' grid) as named labels: 'all' its labels, 'tissues' all but the
+ * vertebra-named ones (zeroed), 'vertebrae' only those — so that one map holding both can serve as either.
+ */
+export function namedLabelsOfMap(map: LabelMap, geometryReport: GeometryReport, part: 'all' | 'tissues' | 'vertebrae'): NamedLabelFile {
+  const isVertebra = (name: string): boolean => vertebraLevelOf(name) !== null;
+  const kept = map.table.filter((l) => part === 'all' || (part === 'vertebrae') === isVertebra(l.name));
+  const names = new Map(kept.map((l) => [l.value, l.name]));
+  const grid: LabelGrid = { dims: map.dims, spacingMm: map.spacingMm, originLps: map.originLps, directionLps: map.directionLps, labels: map.labels };
+  if (part === 'all') return { grid, geometryReport, names };
+  const keep = new Uint8Array(Math.max(0, ...map.table.map((l) => l.value)) + 1);
+  for (const l of kept) keep[l.value] = 1;
+  const labels = map.labels instanceof Uint16Array ? new Uint16Array(map.labels.length) : new Uint8Array(map.labels.length);
+  for (let p = 0; p < labels.length; p++) if (keep[map.labels[p]] === 1) labels[p] = map.labels[p];
+  return { grid: { ...grid, labels }, geometryReport, names };
 }
 
 function onImageGrid(volume: Volume, file: NamedLabelFile, what: string, warnings: OutputWarning[]): LabelGrid {

@@ -5,6 +5,9 @@ import { physicalUnitsAllowed } from '../geometryGate.js';
 import type { GeometryReport } from '../geometry.js';
 import { cross, ijkToLps, ijkToLpsMatrix, norm, sub, voxelIndex, type Vec3, type VolumeGeometry, type VoxelArray } from '../volume.js';
 
+/** Bumped whenever a change alters a stored annotation's figures (stored with each; exports flag older ones). */
+export const ANNOTATION_COMPUTATION_VERSION = 'annotation-1';
+
 /** Angle ABC in degrees (vertex B) between the LPS vectors B→A and B→C; null for a zero-length arm. */
 export function angleDegreesLps(a: Vec3, b: Vec3, c: Vec3): number | null {
   const u = sub(a, b);
