@@ -16,7 +16,7 @@ import nibabel as nib
 
 SEED = 4242
 STEPS = int(os.environ.get('ABDOMEN3D_STEPS', '400'))
-STEPS_B = int(os.environ.get('ABDOMEN3D_STEPS_B', '0'))
+STEPS_B = int(os.environ.get('ABDOMEN3D_STEPS_B', '200'))
 BATCH = 2
 PATCH = (24, 80, 80)  # [k, j, i] = nnU-Net array axes, multiples of 8 (three stride-2 stages)
 WIDTHS = (8, 16, 32, 64)
