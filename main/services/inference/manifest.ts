@@ -172,6 +172,17 @@ export const manifestSchema = z
     license: z.string().optional(),
     intendedUse: z.string().optional(),
     /**
+     * 3D models that see the stored voxel array as it is: where the voxel axes i, j, k pointed in the training arrays,
+     * as three letters (LPS: i toward the patient's left, j posterior, k superior; an axial DICOM series of a supine
+     * patient is stored so). A series stored another way (e.g. a NIfTI file in RAS order) would reach the network
+     * mirrored, right and left organs swapped, so it is refused like another orientation unless overridden.
+     * Absent: not known (imported nnU-Net models), and only the slice plane is checked.
+     */
+    voxelAxes: z
+      .string()
+      .regex(/^(?=.*[LR])(?=.*[PA])(?=.*[SI])[LRPASI]{3}$/, 'three letters, one each of L/R, P/A and S/I, e.g. LPS')
+      .optional(),
+    /**
      * 3D nnU-Net v2 models only: the whole nnU-Net inference recipe (see nnunetBlock). When present it is what the
      * engine runs: the top-level spacingMm/patchSize then restate nnunet.spacing/patchSize in medseg's [i, j, k] order
      * (undo transposeForward, then reverse), `overlap` is 1 - tileStepSize, and `normalization` is ignored.

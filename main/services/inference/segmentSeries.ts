@@ -7,7 +7,7 @@ import type { GeometryReport } from '../../../shared/domain/geometry.js';
 import { requirePhysicalUnits } from '../../../shared/domain/geometryGate.js';
 import { sameGrid, voxelVolumeMl, type Mat3, type Volume, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import type { LabelMap } from '../../../shared/domain/labelMap.js';
-import { orientationMismatch, sliceOrientation } from '../../../shared/domain/inference/modelChoice.js';
+import { orientationMismatch, sliceOrientation, voxelAxesMismatch } from '../../../shared/domain/inference/modelChoice.js';
 import { listCatalog } from '../../db/catalog.js';
 import { saveSegmentation } from '../../db/segmentations.js';
 import { loadSeriesVolume } from '../series/volumes.js';
@@ -84,7 +84,7 @@ export function checkModelFits(model: ModelFolder, series: SeriesKind, allowMism
   } else if (m.bodyRegion && !UNSPECIFIC_BODY_PARTS.has(bodyPart) && !m.bodyRegion.some((r) => r.replace(/\s+/g, '') === bodyPart)) {
     mismatch = `the series shows ${bodyPart} but model ${m.id} was made for ${m.bodyRegion.join('/')}`;
   } else if (series.directionLps) {
-    const why = orientationMismatch(m, sliceOrientation(series.directionLps));
+    const why = orientationMismatch(m, sliceOrientation(series.directionLps)) ?? voxelAxesMismatch(m, series.directionLps);
     if (why) mismatch = `${why} (model ${m.id})`;
   }
   if (mismatch && !allowMismatch) {

@@ -32,3 +32,25 @@ export function orientationMismatch(model: Parameters<typeof requiredOrientation
   if (needed === null || needed === seriesOrientation) return null;
   return `the series has ${seriesOrientation} slices but the model sees the stored array as it is and was trained on ${needed} slices`;
 }
+
+/**
+ * Where the grid's voxel axes i, j, k point, as three letters: each axis by its largest LPS component (L/R, P/A, S/I).
+ * An axial DICOM series of a supine patient gives LPS; a NIfTI file stored in RAS order gives RAS.
+ */
+export function voxelAxesCode(directionLps: Mat3): string {
+  return directionLps
+    .map((v) => {
+      const abs = v.map((c) => Math.abs(c));
+      const axis = abs.indexOf(Math.max(...abs));
+      return (v[axis] >= 0 ? 'LPS' : 'RAI')[axis];
+    })
+    .join('');
+}
+
+/** Why a model trained on arrays with other voxel-axis directions does not suit this grid, or null when it does (or is not stated). */
+export function voxelAxesMismatch(model: { voxelAxes?: string }, directionLps: Mat3): string | null {
+  if (!model.voxelAxes) return null;
+  const code = voxelAxesCode(directionLps);
+  if (code === model.voxelAxes) return null;
+  return `the series' voxel axes run ${code} but the model sees the stored array as it is and was trained on ${model.voxelAxes} arrays, so it would see the body mirrored or turned`;
+}
