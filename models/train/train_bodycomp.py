@@ -12,7 +12,8 @@ from unet3d_mr_bc import (
 )
 
 SEED = 11
-STEPS = int(os.environ.get('BODYCOMP_STEPS', '900'))
+STEPS = int(os.environ.get('BODYCOMP_STEPS', '600'))
+BATCH = 1  # one patch a step: the shared CPU allowed about 600 such steps in the time budget
 SECONDS = float(os.environ.get('BODYCOMP_SECONDS', '3000'))
 PATCH = (8, 104, 128)  # [k, j, i]: 8 slices of 3 mm, the whole in-plane field
 BASE, LEVELS = 8, 3
@@ -43,7 +44,7 @@ rng = np.random.default_rng(SEED)
 
 def make_batch():
     xs, ys = [], []
-    for _ in range(2):
+    for _ in range(BATCH):
         px, py = sample_patch(rng, x, y, PATCH, (0, HOLDOUT_FROM))
         # in-plane flips: no lateral labels, and a DICOM series stored L-P sees the same anatomy mirrored from this R-A file
         px, py = random_affine_inplane(rng, px, py, 12, (0.85, 1.15), flip_axes=(1, 2))

@@ -231,8 +231,10 @@ def soft_dice_loss(logits, target, classes):
     return 1 - ((2 * inter + 1) / (den + 1))[1:].mean()
 
 
-def train(net, make_batch, steps, seconds, lr=3e-3, log_every=100, log=print):
-    """AdamW with cosine decay; stops after `steps` or `seconds`, whichever first. Returns (steps run, seconds)."""
+def train(net, make_batch, steps, seconds, lr=3e-3, log_every=100, log=print, stop_after=None):
+    """AdamW with a cosine decay over `steps`; stops after `stop_after` steps (default all) or `seconds` of wall time,
+    whichever comes first. Returns (steps run, seconds). Rerunning with stop_after = the steps a time-capped run made
+    gives the same weights (fixed seeds, one thread)."""
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
     t0 = time.time()
@@ -250,6 +252,8 @@ def train(net, make_batch, steps, seconds, lr=3e-3, log_every=100, log=print):
         done = step + 1
         if step % log_every == 0:
             log(f'step {step} loss {loss.item():.4f} {time.time() - t0:.0f} s')
+        if stop_after is not None and done >= stop_after:
+            break
         if time.time() - t0 > seconds:
             log(f'time budget reached after {done} steps')
             break
