@@ -13,6 +13,8 @@ from unet3d_mr_bc import (
 SEED = 7
 STEPS = int(os.environ.get('MR_STEPS', '900'))
 SECONDS = float(os.environ.get('MR_SECONDS', '3000'))
+# steps actually run (of the STEPS-long cosine schedule): the committed model stopped at its time budget after these
+STOP_AFTER = int(os.environ.get('MR_STOP_AFTER', '0')) or None
 PATCH = (8, 96, 120)  # [k, j, i]: 8 slices of 3 mm, the whole in-plane field
 BASE, LEVELS = 8, 3
 OUT = os.path.abspath(os.path.join(HERE, '../mr-demo'))
@@ -68,7 +70,7 @@ def evaluate(net):
 if __name__ == '__main__':
     net = UNet3D(CLASSES, BASE, LEVELS)
     print(f'{sum(p.numel() for p in net.parameters())} parameters; train slices 0..{HOLDOUT_FROM - 1}, held out {HOLDOUT_FROM}..{NK - 1}', flush=True)
-    steps, seconds = train(net, make_batch, STEPS, SECONDS, log=lambda s: print(s, flush=True))
+    steps, seconds = train(net, make_batch, STEPS, SECONDS, log=lambda s: print(s, flush=True), stop_after=STOP_AFTER)
     torch.save(net.state_dict(), os.path.join(HERE, 'mr-demo.pt'))
     metrics, _ = evaluate(net)
     os.makedirs(OUT, exist_ok=True)
