@@ -39,7 +39,7 @@ describe('bundled model bodycomp-ct', () => {
       const want = metrics.heldOut[l.name];
       expect(got.truthVoxels, l.name).toBe(want.truthVoxels);
       expect(Math.abs(got.dice! - want.dice!), `${l.name}: engine ${got.dice} vs metrics.json ${want.dice}`).toBeLessThanOrEqual(1e-3);
-      expect(got.dice, l.name).toBeGreaterThan(0.7);
+      expect(got.dice, l.name).toBeGreaterThan(0.75);
     }
   });
 
@@ -63,8 +63,11 @@ describe('bundled model bodycomp-ct', () => {
     for (const [n, level] of r.levels.entries()) {
       for (const t of level.tissues) {
         const got = m.levels[n].tissues.find((x) => x.name === t.name)!;
-        // TOLERANCE
-        expect(got.volumeMl, `${level.level} ${t.name}`).toBeGreaterThan(0);
+        // the tolerance is the reference masks' own partial-volume band (interior .. dilated voxels): at 3 mm these thin
+        // tissues' bands are wide (T12 subcutaneous fat 137..640 mL around 384 mL); measured: the model's volumes lie
+        // 8 % below to 39 % above the reference's, every one inside its band
+        expect(got.volumeMl, `${level.level} ${t.name}`).toBeGreaterThanOrEqual(t.volumeMlLower);
+        expect(got.volumeMl, `${level.level} ${t.name}`).toBeLessThanOrEqual(t.volumeMlUpper);
       }
     }
   });
