@@ -14,7 +14,7 @@ SEED = 7
 STEPS = int(os.environ.get('MR_STEPS', '900'))
 SECONDS = float(os.environ.get('MR_SECONDS', '3000'))
 # steps actually run (of the STEPS-long cosine schedule): the committed model stopped at its time budget after these
-STOP_AFTER = int(os.environ.get('MR_STOP_AFTER', '0')) or None
+STOP_AFTER = int(os.environ.get('MR_STOP_AFTER', '415')) or None
 PATCH = (8, 96, 120)  # [k, j, i]: 8 slices of 3 mm, the whole in-plane field
 BASE, LEVELS = 8, 3
 OUT = os.path.abspath(os.path.join(HERE, '../mr-demo'))
