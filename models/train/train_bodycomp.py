@@ -14,7 +14,7 @@ from unet3d_mr_bc import (
 SEED = 11
 STEPS = int(os.environ.get('BODYCOMP_STEPS', '200'))
 BATCH = 2  # two patches a step: torch 1.13 runs a batch of one through a conv3d path about 6x slower on CPU
-SECONDS = float(os.environ.get('BODYCOMP_SECONDS', '1500'))
+SECONDS = float(os.environ.get('BODYCOMP_SECONDS', '86400'))
 # steps actually run (of the STEPS-long cosine schedule): the committed model stopped at its time budget after these
 STOP_AFTER = int(os.environ.get('BODYCOMP_STOP_AFTER', '0')) or None
 PATCH = (8, 104, 128)  # [k, j, i]: 8 slices of 3 mm, the whole in-plane field

@@ -12,7 +12,7 @@ from unet3d_mr_bc import (
 
 SEED = 7
 STEPS = int(os.environ.get('MR_STEPS', '900'))
-SECONDS = float(os.environ.get('MR_SECONDS', '3000'))
+SECONDS = float(os.environ.get('MR_SECONDS', '86400'))
 # steps actually run (of the STEPS-long cosine schedule): the committed model stopped at its time budget after these
 STOP_AFTER = int(os.environ.get('MR_STOP_AFTER', '415')) or None
 PATCH = (8, 96, 120)  # [k, j, i]: 8 slices of 3 mm, the whole in-plane field
