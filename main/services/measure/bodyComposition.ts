@@ -20,6 +20,10 @@ import { resampleLabelMapNearest } from '../../../shared/domain/resample.js';
 import { sameGrid, type Volume } from '../../../shared/domain/volume.js';
 import { AppError } from '../../../shared/errors.js';
 import { readNiftiLabels } from '../nifti/nifti.js';
+import type { ModelFolder } from '../inference/registry.js';
+import type { ProviderFallback } from '../inference/providers.js';
+import { startSegmentation, type JobOptions } from '../inference/runner.js';
+import { assertSegmentable, checkModelFits, type ModalityCheck, type SeriesKind } from '../inference/segmentSeries.js';
 
 export interface NamedLabelFile {
   grid: LabelGrid;
@@ -94,6 +98,45 @@ export function namedLabelsOfMap(map: LabelMap, geometryReport: GeometryReport, 
   const labels = map.labels instanceof Uint16Array ? new Uint16Array(map.labels.length) : new Uint8Array(map.labels.length);
   for (let p = 0; p < labels.length; p++) if (keep[map.labels[p]] === 1) labels[p] = map.labels[p];
   return { grid: { ...grid, labels }, geometryReport, names };
+}
+
+/** Where model-made tissue masks came from: the exact weights, the provider that ran, and the modality check. */
+export interface TissuesFromModel {
+  model: { id: string; version: string; sha256: string };
+  executionProvider: string;
+  fallbacks: ProviderFallback[];
+  seconds: number;
+  modalityCheck: ModalityCheck;
+}
+
+/**
+ * The tissue masks made by a segmentation model on the image itself (same grid, names from the model's label table),
+ * for researchers without TotalSegmentator's masks. The model must fit the series (modality, region, orientation)
+ * unless the caller overrides it; that choice is recorded in the provenance.
+ */
+export async function tissuesFromModel(
+  volume: Volume,
+  geometry: GeometryReport,
+  series: SeriesKind,
+  model: ModelFolder,
+  opts: JobOptions & { allowModalityMismatch?: boolean },
+): Promise<{ tissues: NamedLabelFile; provenance: TissuesFromModel }> {
+  const { allowModalityMismatch, ...jobOpts } = opts;
+  assertSegmentable(volume, geometry, model);
+  const modalityCheck = checkModelFits(model, series, allowModalityMismatch === true);
+  const result = await startSegmentation(volume, model, jobOpts).promise;
+  const { labels, table, ...grid } = result.labelMap;
+  const m = model.manifest;
+  return {
+    tissues: { grid: { ...grid, labels }, geometryReport: geometry, names: new Map(table.map((l) => [l.value, l.name])) },
+    provenance: {
+      model: { id: m.id, version: m.version, sha256: model.sha256 },
+      executionProvider: result.provider,
+      fallbacks: result.fallbacks,
+      seconds: result.seconds,
+      modalityCheck,
+    },
+  };
 }
 
 function onImageGrid(volume: Volume, file: NamedLabelFile, what: string, warnings: OutputWarning[]): LabelGrid {
