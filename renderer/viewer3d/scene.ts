@@ -92,6 +92,15 @@ export function createScene3d(container: HTMLElement): Scene3d {
   interactor.bindEvents(container);
   interactor.setInteractorStyle(vtkInteractorStyleTrackballCamera.newInstance());
 
+  // The cut plane is drawn by a second renderer on a layer above the surfaces (same camera, depth cleared), so the
+  // part of it inside an opaque organ stays visible: the translucent plane reads as an x-ray of where the cut runs.
+  const overlay = vtkRenderer.newInstance();
+  overlay.setInteractive(false);
+  overlay.setActiveCamera(renderer.getActiveCamera());
+  renderWindow.setNumberOfLayers(2);
+  overlay.setLayer(1);
+  renderWindow.addRenderer(overlay);
+
   // Orientation cube in patient letters: world axes are L, P, S (LPS), so +x is the patient's left.
   const cube = vtkAnnotatedCubeActor.newInstance();
   cube.setDefaultStyle({
@@ -150,7 +159,7 @@ export function createScene3d(container: HTMLElement): Scene3d {
   cutActor.getProperty().setLighting(false);
   cutActor.setPickable(false);
   cutActor.setVisibility(false);
-  renderer.addActor(cutActor);
+  overlay.addActor(cutActor);
   const cutEdgeData = vtkPolyData.newInstance();
   const cutEdgeMapper = vtkMapper.newInstance({ scalarVisibility: false });
   cutEdgeMapper.setInputData(cutEdgeData);
@@ -161,7 +170,7 @@ export function createScene3d(container: HTMLElement): Scene3d {
   cutEdgeActor.getProperty().setLighting(false);
   cutEdgeActor.setPickable(false);
   cutEdgeActor.setVisibility(false);
-  renderer.addActor(cutEdgeActor);
+  overlay.addActor(cutEdgeActor);
 
   const resize = (): void => {
     const { width, height } = container.getBoundingClientRect();
@@ -341,6 +350,7 @@ export function createScene3d(container: HTMLElement): Scene3d {
       crosshairActor.delete();
       cutActor.delete();
       cutEdgeActor.delete();
+      overlay.delete();
       renderer.delete();
       glWindow.delete();
       renderWindow.delete();

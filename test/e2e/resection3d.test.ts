@@ -27,6 +27,7 @@ let page: Page;
 let rpc: <T>(method: string, input: unknown) => Promise<T>;
 /** dcm2niix + nibabel: the CT grid's LPS extent and spacing, and a deep-liver point (test/reference/viewerReference.py). */
 let grid: { liverLps: V3; lpsMin: V3; lpsMax: V3; spacingLps: V3 };
+let yellowWithPlane = 0;
 
 interface PlanRow {
   planId: number;
@@ -42,6 +43,24 @@ const cutPolygon = async (): Promise<V3[]> => {
   return text === '' ? [] : text.split(';').map((p) => p.split(',').map(Number) as V3);
 };
 const signed = (p: { pointLps: V3; normalLps: V3 }, x: V3): number => [0, 1, 2].reduce((s, q) => s + (x[q] - p.pointLps[q]) * p.normalLps[q], 0);
+
+/** Pixels of the 3D view's screenshot within 40 of the cut outline's yellow (255, 225, 77), decoded by the page. */
+async function yellowPixels(png: Buffer): Promise<number> {
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width;
+    canvas.height = img.height;
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const { data } = ctx.getImageData(0, 0, img.width, img.height);
+    let n = 0;
+    for (let o = 0; o < data.length; o += 4) if (Math.hypot(data[o] - 255, data[o + 1] - 225, data[o + 2] - 77) < 40) n++;
+    return n;
+  }, png.toString('base64'));
+}
 
 async function pointOn(plane: 'axial' | 'coronal', lps: V3): Promise<{ x: number; y: number }> {
   const c = await canvasOf(page, plane);
@@ -85,7 +104,15 @@ describe('resection cut placed in 3D, and a painted region', () => {
     }
     await expect.poll(async () => (await cutPolygon()).length, { timeout: POLL_MS }).toBeGreaterThanOrEqual(3);
     for (const v of await cutPolygon()) expect(Math.abs(signed(base, v))).toBeLessThan(0.02);
-    await page.locator('[data-testid=view-3d]').screenshot({ path: path.join(OUT, 'plane-3d-untilted.png') });
+    // the 3D controls out of the way, and the camera turned to look down on the slab (a drag, not a click: no pick)
+    await page.click('[data-testid=view3d-controls-toggle]');
+    const box = (await page.locator('[data-testid=view-3d]').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 10, box.y + box.height / 2 + 60, { steps: 6 });
+    await page.mouse.move(box.x + box.width / 2 + 20, box.y + box.height / 2 + 120, { steps: 6 });
+    await page.mouse.up();
+    const untilted = await page.locator('[data-testid=view-3d]').screenshot({ path: path.join(OUT, 'plane-3d-untilted.png') });
 
     const adjustment = { offsetMm: 12.5, tiltUDeg: 20, tiltVDeg: -15 };
     await page.fill('[data-testid=resection-offset]', String(adjustment.offsetMm));
@@ -100,7 +127,11 @@ describe('resection cut placed in 3D, and a painted region', () => {
     }
     // the 3D polygon follows the tilted plane
     await expect.poll(async () => Math.max(...(await cutPolygon()).map((v) => Math.abs(signed(expected, v)))), { timeout: POLL_MS }).toBeLessThan(0.02);
-    await page.locator('[data-testid=view-3d]').screenshot({ path: path.join(OUT, 'plane-3d-tilted.png') });
+    const tilted = await page.locator('[data-testid=view-3d]').screenshot({ path: path.join(OUT, 'plane-3d-tilted.png') });
+    // the plane's outline is drawn in the 3D view (yellow), and it is gone once the cut is no plane
+    expect(await yellowPixels(untilted)).toBeGreaterThan(50);
+    expect(await yellowPixels(tilted)).toBeGreaterThan(50);
+    yellowWithPlane = await yellowPixels(tilted);
 
     await page.click('[data-testid=resection-compute]');
     await page.waitForSelector('[data-testid=resection-result]', { timeout: 60_000 });
@@ -113,11 +144,13 @@ describe('resection cut placed in 3D, and a painted region', () => {
     const row = page.locator(`[data-testid=plan-${plans[0].planId}]`);
     await expect.poll(() => row.getAttribute('data-mode'), { timeout: POLL_MS }).toBe('plane');
     await page.screenshot({ path: path.join(OUT, 'plane-tilted.png') });
-  });
+  }, 300_000);
 
   it('a region painted with a brush wider than the liver is confined to it; the region plan is listed and shows again', async () => {
     await page.selectOption('[data-testid=resection-mode]', 'region');
     expect(await cutPolygon()).toEqual([]);
+    const noPlane = await page.locator('[data-testid=view-3d]').screenshot({ path: path.join(OUT, 'region-3d-no-plane.png') });
+    expect(await yellowPixels(noPlane)).toBeLessThan(yellowWithPlane / 4);
     await page.click('[data-testid=resection-paint]');
     await page.fill('[data-testid=resection-radius]', '40');
     const from = await pointOn('axial', [grid.liverLps[0] - 20, grid.liverLps[1], grid.liverLps[2]]);
@@ -150,5 +183,5 @@ describe('resection cut placed in 3D, and a painted region', () => {
     await page.click(`[data-testid=plan-${regionPlan.planId}-show]`);
     await expect.poll(async () => Number(await page.getAttribute('[data-testid=resection-region-voxels]', 'data-voxels')), { timeout: POLL_MS }).toBe(painted);
     await page.screenshot({ path: path.join(OUT, 'region-plan.png') });
-  });
+  }, 300_000);
 });
