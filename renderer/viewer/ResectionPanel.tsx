@@ -46,7 +46,7 @@ export interface ResectionPanelProps {
   /** The label map of a segmentation as the viewer holds it (the region brush is confined to its organ voxels). */
   labelMapOf(segmentationId: number): Uint8Array | Uint16Array | null;
   /** The cut plane to show in 3D (clipped to the organ's LPS box) and on the 2D views; null: none. */
-  onCutChange(cut: { plane: CutPlane; boundsLps: { minLps: Vec3; maxLps: Vec3 } | null } | null): void;
+  onCutChange(cut: { plane: CutPlane; keep: 'positive' | 'negative'; boundsLps: { minLps: Vec3; maxLps: Vec3 } | null } | null): void;
   /** The region brush while painting (it takes left presses on the 2D views); null: not painting. */
   onPointerTool(tool: EditPointerTool | null): void;
   /** The painted region as one more overlay layer; null: none. */
@@ -114,7 +114,7 @@ export function ResectionPanel({ grid, segmentations, cut, onPickCut, onGoTo, la
   const plane: CutPlane | null = useMemo(() => (basePlane ? adjustPlane(basePlane, adjust) : null), [basePlane, adjust]);
   const tiltAxes = useMemo(() => (basePlane ? inPlaneAxes(basePlane.normalLps) : null), [basePlane]);
 
-  useEffect(() => onCutChange(mode === 'plane' && plane ? { plane, boundsLps: bounds } : null), [mode, plane, bounds, onCutChange]);
+  useEffect(() => onCutChange(mode === 'plane' && plane ? { plane, keep, boundsLps: bounds } : null), [mode, plane, keep, bounds, onCutChange]);
   useEffect(() => () => onCutChange(null), [onCutChange]);
 
   // The region belongs to one organ of one map: another choice starts a new one.

@@ -85,7 +85,11 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   const [cutClicks, setCutClicks] = useState<CutClicks | null>(null);
   const cutSealed = useRef(true);
   /** The resection panel's plane (3D quad in the organ's box, trace on the 2D views), region brush and region layer. */
-  const [resectionCut, setResectionCut] = useState<{ plane: CutPlane; boundsLps: { minLps: Vec3; maxLps: Vec3 } | null } | null>(null);
+  const [resectionCut, setResectionCut] = useState<{
+    plane: CutPlane;
+    keep: 'positive' | 'negative';
+    boundsLps: { minLps: Vec3; maxLps: Vec3 } | null;
+  } | null>(null);
   const [resectionTool, setResectionTool] = useState<EditPointerTool | null>(null);
   const [regionLayer, setRegionLayer] = useState<ViewerLabelMap | null>(null);
   // (state setters of functions need the updater form: a bare function would be called as one)
@@ -444,6 +448,7 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                     onStyle={styleSurface}
                     crosshairLps={crosshairLps}
                     cutPolygonLps={cutPolygonLps}
+                    cutKeptNormalLps={resectionCut ? (resectionCut.plane.normalLps.map((x) => (resectionCut.keep === 'positive' ? x : -x)) as Vec3) : null}
                     showCrosshair={showCrosshair}
                     onPick={pickSurface}
                     active={active === '3d'}

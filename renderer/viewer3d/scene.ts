@@ -55,8 +55,11 @@ export interface Scene3d {
   setVolume(geometry: VolumeGeometry, stored: Int16Array, slope: number, intercept: number): void;
   setVolumePreset(preset: VolumePreset | null): void;
   setCrosshair(pointLps: Vec3 | null): void;
-  /** The resection cut: a translucent polygon (vertices in order, LPS mm) with its outline; null hides it. */
-  setCutPolygon(verticesLps: readonly Vec3[] | null): void;
+  /**
+   * The resection cut: a translucent polygon (vertices in order, LPS mm) with its outline and, when keptNormal is
+   * given, a line from its centre into the kept side; null hides it.
+   */
+  setCutPolygon(verticesLps: readonly Vec3[] | null, keptNormalLps?: Vec3 | null): void;
   /** Anterior view (patient's right on the screen's left, head up), whole scene in view. */
   resetCamera(): void;
   /** Turns the camera about the view-up axis (degrees), as a drag would. */
@@ -281,7 +284,7 @@ export function createScene3d(container: HTMLElement): Scene3d {
       crosshair = p;
       drawCrosshair(p);
     },
-    setCutPolygon(vertices) {
+    setCutPolygon(vertices, keptNormal) {
       if (!vertices || vertices.length < 3) {
         cutActor.setVisibility(false);
         cutEdgeActor.setVisibility(false);
@@ -292,8 +295,12 @@ export function createScene3d(container: HTMLElement): Scene3d {
       cutData.getPoints().setData(pts, 3);
       cutData.getPolys().setData(Uint32Array.from([n, ...vertices.map((_, i) => i)]));
       cutData.modified();
-      cutEdgeData.getPoints().setData(Float32Array.from(pts), 3);
-      cutEdgeData.getLines().setData(Uint32Array.from([n + 1, ...vertices.map((_, i) => i), 0]));
+      const centre = [0, 1, 2].map((q) => vertices.reduce((sum, v) => sum + v[q], 0) / n);
+      const size = Math.max(...vertices.map((v) => Math.hypot(v[0] - centre[0], v[1] - centre[1], v[2] - centre[2])));
+      const tip = keptNormal ? centre.map((c, q) => c + 0.5 * size * keptNormal[q]) : null;
+      cutEdgeData.getPoints().setData(Float32Array.from(tip ? [...pts, ...centre, ...tip] : pts), 3);
+      const outline = [n + 1, ...vertices.map((_, i) => i), 0];
+      cutEdgeData.getLines().setData(Uint32Array.from(tip ? [...outline, 2, n, n + 1] : outline));
       cutEdgeData.modified();
       cutActor.setVisibility(true);
       cutEdgeActor.setVisibility(true);
