@@ -64,7 +64,8 @@ export const resectionResultWireSchema = z.object({
   remnantPercentUpper: z.number(),
   /**
    * Per lesion instance: plane mode, min distance (mm) from its voxels to the plane, negative when it reaches into the
-   * remnant; region mode, min distance between its voxel centres and the remnant's (exact distance transform).
+   * remnant; region mode, min distance between its voxel centres and the remnant's (exact distance transform), 0 when
+   * it touches the remnant (not enclosed by the region).
    */
   marginsMm: z.array(z.object({ label: labelValueSchema, name: z.string(), instance: z.number().int(), marginMm: z.number() })),
   warnings: z.array(warningSchema),

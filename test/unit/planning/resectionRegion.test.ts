@@ -78,6 +78,10 @@ describe('resection by a painted region', () => {
       const plane = resectByPlane(grid, 5, { pointLps: [cutAt, 0, 0], normalLps: [-1, 0, 0] }, 'positive', lesions);
       expect(Math.abs(r.marginsMm[0].marginMm - plane.marginsMm[0].marginMm)).toBeLessThan(voxelDiagonal);
     }
+    // the other half resected: the tumour stays in the remnant, margin 0 (not a one-voxel distance to it)
+    const left = resectByRegion(grid, 5, halfSpaceRegion([40, 0, 0], [1, 0, 0]), lesions);
+    expect(left.marginsMm[0].marginMm).toBe(0);
+    expect(resectByPlane(grid, 5, { pointLps: [40, 0, 0], normalLps: [1, 0, 0] }, 'positive', lesions).marginsMm[0].marginMm).toBeLessThan(-10);
   });
 
   it('the brush paints only organ voxels (a sphere half outside the liver), erases anything; the input mask is untouched', () => {
