@@ -21,6 +21,7 @@ import {
   labelBoundsLps,
   nearestAxisName,
   NO_ADJUSTMENT,
+  resectedSideMask,
   type PlaneAdjustment,
 } from '../../shared/domain/planning/planePose.js';
 import { decodeRegionRuns, encodeRegionRuns, regionVoxelCount, strokeRegion } from '../../shared/domain/planning/resectionRegion.js';
@@ -122,9 +123,17 @@ export function ResectionPanel({ grid, segmentations, cut, onPickCut, onGoTo, la
     setRegion(null);
     setPainting(false);
   }, [seg?.segmentationId, organ]);
+  // In plane mode the organ voxels on the resected side are previewed in the region's colour.
+  const [preview, setPreview] = useState(true);
+  const planePreview = useMemo(
+    () => (mode === 'plane' && preview && plane && organLabels ? resectedSideMask(grid, organLabels, organ, plane, keep) : null),
+    [mode, preview, plane, organLabels, grid, organ, keep],
+  );
+  const previewVoxels = useMemo(() => (planePreview ? regionVoxelCount(planePreview) : 0), [planePreview]);
+  const layerMask = mode === 'region' ? region : planePreview;
   const regionLayer: ViewerLabelMap | null = useMemo(
     () =>
-      region && seg
+      layerMask && seg
         ? {
             // A negative id keeps the overlay cache of the region apart from stored maps and previews.
             summary: {
@@ -135,12 +144,12 @@ export function ResectionPanel({ grid, segmentations, cut, onPickCut, onGoTo, la
               createdAt: '',
               labels: [{ value: 1, name: 'resection region', colorRgb: REGION_RGB, kind: 'other' }],
             },
-            labels: region,
+            labels: layerMask,
           }
         : null,
-    [region, seg],
+    [layerMask, seg],
   );
-  useEffect(() => onRegionLayer(mode === 'region' ? regionLayer : null), [mode, regionLayer, onRegionLayer]);
+  useEffect(() => onRegionLayer(regionLayer), [regionLayer, onRegionLayer]);
   useEffect(() => () => onRegionLayer(null), [onRegionLayer]);
 
   // The region brush: settings read at each press through a ref, so the views keep one tool while painting.
@@ -346,7 +355,11 @@ export function ResectionPanel({ grid, segmentations, cut, onPickCut, onGoTo, la
           <button type="button" data-testid="resection-adjust-reset" onClick={() => setAdjust(NO_ADJUSTMENT)}>
             untilt
           </button>{' '}
-          <span className="muted">{clicked ? 'from the two clicks' : 'through the organ’s centre'}</span>
+          <span className="muted">{clicked ? 'from the two clicks' : 'through the organ’s centre'}</span>{' '}
+          <label title="colour the organ voxels whose centre lies on the resected side">
+            <input type="checkbox" data-testid="resection-preview" checked={preview} onChange={(e) => setPreview(e.target.checked)} /> preview resected side
+          </label>{' '}
+          <span className="muted" data-testid="resection-preview-voxels" data-voxels={previewVoxels} />
         </div>
       )}
       {mode === 'plane' && plane && (

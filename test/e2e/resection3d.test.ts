@@ -143,6 +143,10 @@ describe('resection cut placed in 3D, and a painted region', () => {
     expect(plans[0].result.remnantPercent).toBeLessThan(100);
     const row = page.locator(`[data-testid=plan-${plans[0].planId}]`);
     await expect.poll(() => row.getAttribute('data-mode'), { timeout: POLL_MS }).toBe('plane');
+    // the 2D preview of the resected side: the organ voxels beyond the plane, close to the resected volume
+    const previewVoxels = Number(await page.getAttribute('[data-testid=resection-preview-voxels]', 'data-voxels'));
+    const voxelMl = (grid.spacingLps[0] * grid.spacingLps[1] * grid.spacingLps[2]) / 1000;
+    expect(Math.abs(previewVoxels * voxelMl - plans[0].result.resectedMl)).toBeLessThan(0.02 * plans[0].result.resectedMl);
     await page.screenshot({ path: path.join(OUT, 'plane-tilted.png') });
   }, 300_000);
 

@@ -200,3 +200,29 @@ function unitNormal(n: Vec3): Vec3 {
   if (!n.every(Number.isFinite) || !(norm(n) > 0)) throw new AppError('INVALID_INPUT', 'The cut plane needs a finite, non-zero normal.');
   return normalize(n);
 }
+
+/**
+ * The organ voxels whose centre lies on the resected side of the plane (the side opposite `keep`): the 2D views'
+ * preview of what a plane cut removes. A preview only: the figures count each voxel by its fraction on each side.
+ */
+export function resectedSideMask(
+  grid: VolumeGeometry,
+  labels: ArrayLike<number>,
+  organLabel: number,
+  plane: CutPlane,
+  keep: 'positive' | 'negative',
+): Uint8Array {
+  const n = unitNormal(plane.normalLps);
+  const sign = keep === 'positive' ? 1 : -1;
+  const c = [0, 1, 2].map((a) => sign * dot(n, grid.directionLps[a]) * grid.spacingMm[a]);
+  const f0 = sign * (dot(n, ijkToLps(grid, [0, 0, 0])) - dot(n, plane.pointLps));
+  const [nx, ny, nz] = grid.dims;
+  const out = new Uint8Array(nx * ny * nz);
+  let p = 0;
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++) {
+      const row = f0 + c[1] * j + c[2] * k;
+      for (let i = 0; i < nx; i++, p++) if (labels[p] === organLabel && row + c[0] * i < 0) out[p] = 1;
+    }
+  return out;
+}

@@ -11,9 +11,11 @@ import {
   nearestAxisName,
   planeBoxPolygon,
   planeSliceSegment,
+  resectedSideMask,
   rotateAbout,
 } from '../../../shared/domain/planning/planePose.js';
-import { cross, dot, identityDirection, ijkToLps, norm, normalize, sub, type Vec3, type VolumeGeometry } from '../../../shared/domain/volume.js';
+import { resectByPlane } from '../../../shared/domain/planning/resection.js';
+import { cross, dot, identityDirection, ijkToLps, norm, normalize, sub, voxelVolumeMl, type Vec3, type VolumeGeometry } from '../../../shared/domain/volume.js';
 import { obliqueDirection, paintEllipsoids } from '../../helpers/planningPhantoms.js';
 
 const close = (a: Vec3, b: Vec3, digits = 10): void => a.forEach((x, q) => expect(x).toBeCloseTo(b[q], digits));
@@ -181,5 +183,24 @@ describe('an organ’s box and default plane', () => {
     expect(plane.normalLps).toEqual([1, 0, 0]);
     expect(labelBoundsLps(g, g.labels, 7)).toBeNull();
     expect(defaultOrganPlane(g, g.labels, 7)).toBeNull();
+  });
+});
+
+describe('preview of the resected side', () => {
+  it('organ voxels only, on the side opposite the kept one; their volume within 1 % of the organ of the plane cut’s resected mL', () => {
+    const centre: Vec3 = [10, -20, 40];
+    const g = paintEllipsoids([0.9, 1.2, 2.5], obliqueDirection(-0.3, 0.4), 80, centre, [{ value: 5, centreLps: centre, semiAxesMm: [25, 15, 12] }]);
+    const plane = adjustPlane({ pointLps: centre, normalLps: [1, 0, 0] }, { offsetMm: 6, tiltUDeg: 25, tiltVDeg: -10 });
+    for (const keep of ['positive', 'negative'] as const) {
+      const mask = resectedSideMask(g, g.labels, 5, plane, keep);
+      let count = 0;
+      mask.forEach((v, p) => {
+        if (!v) return;
+        count++;
+        if (g.labels[p] !== 5) throw new Error('preview outside the organ');
+      });
+      const r = resectByPlane(g, 5, plane, keep);
+      expect(Math.abs(count * voxelVolumeMl(g) - r.resectedMl)).toBeLessThan(0.01 * r.organMl);
+    }
   });
 });
