@@ -5,11 +5,12 @@ import type { planningMethods, ResectionResultWire } from '../../shared/ipc/cont
 import type { LabelMap } from '../../shared/domain/labelMap.js';
 import { requirePhysicalUnits } from '../../shared/domain/geometryGate.js';
 import { labelMask, minDistanceBetween } from '../../shared/domain/planning/minDistance.js';
-import { lesionInstances, resectByPlane, type InstanceAnchor } from '../../shared/domain/planning/resection.js';
+import { lesionInstances, resectByPlane, resectByRegion, type InstanceAnchor } from '../../shared/domain/planning/resection.js';
+import { decodeRegionRuns, regionVoxelCount } from '../../shared/domain/planning/resectionRegion.js';
 import { AppError } from '../../shared/errors.js';
 import { getSeriesRecord } from '../db/catalog.js';
 import { instanceHistory } from '../db/measurements.js';
-import { deletePlan, listPlans, savePlan } from '../db/plans.js';
+import { deletePlan, getPlan, listPlans, savePlan } from '../db/plans.js';
 import { labelMeshes, MeshCache } from '../services/planning/meshes.js';
 import type { BinaryResource, MethodImpls } from './types.js';
 
@@ -65,25 +66,29 @@ export function createPlanningService(deps: {
       return { labelMapVersion, minDistanceMm: d.minDistanceMm, fromPointLps: d.fromPointLps, toPointLps: d.toPointLps };
     },
 
-    'planning.resect': async ({ segmentationId, organLabel, plane, keep, save, name }) => {
+    'planning.resect': async ({ segmentationId, organLabel, plane, keep, region, save, name }) => {
       const { labelMap, labelMapVersion } = gated(segmentationId, 'Resection volumes in mL');
       if (!labelMap.table.some((l) => l.value === organLabel))
         throw new AppError('INVALID_INPUT', `Segmentation ${segmentationId} has no label ${organLabel}.`);
       const lesions = labelMap.table.filter((l) => l.kind === 'lesion').map((l) => ({ value: l.value, name: l.name }));
-      const figures = resectByPlane(labelMap, organLabel, plane, keep, lesions, anchorsOf(segmentationId));
+      const anchors = anchorsOf(segmentationId);
+      // The region is decoded against this map's grid: runs that do not add up to its voxel count are refused.
+      const mask = region ? decodeRegionRuns(region.runs, labelMap.labels.length) : null;
+      const figures = mask ? resectByRegion(labelMap, organLabel, mask, lesions, anchors) : resectByPlane(labelMap, organLabel, plane!, keep, lesions, anchors);
       const result: ResectionResultWire = { ...figures, warnings: [] };
-      const planId = save
-        ? savePlan(db, {
-            segmentationId,
-            name: name ?? `resection of ${labelMap.table.find((l) => l.value === organLabel)!.name}`,
-            labelMapVersion,
-            computationVersion: RESECTION_COMPUTATION_VERSION,
-            organLabel,
-            plane,
-            keep,
-            result,
-          })
-        : null;
+      const organName = labelMap.table.find((l) => l.value === organLabel)!.name;
+      const common = { segmentationId, labelMapVersion, computationVersion: RESECTION_COMPUTATION_VERSION, organLabel, result };
+      const planId = !save
+        ? null
+        : mask
+          ? savePlan(db, {
+              ...common,
+              name: name ?? `painted resection of ${organName}`,
+              mode: 'region',
+              runs: Uint32Array.from(region!.runs),
+              regionVoxels: regionVoxelCount(mask),
+            })
+          : savePlan(db, { ...common, name: name ?? `resection of ${organName}`, mode: 'plane', plane: plane!, keep });
       return { planId, labelMapVersion, result };
     },
 
@@ -97,11 +102,21 @@ export function createPlanningService(deps: {
           createdAt: p.createdAt,
           labelMapVersion: p.labelMapVersion,
           stale: p.labelMapVersion !== current || p.computationVersion !== RESECTION_COMPUTATION_VERSION,
-          plane: p.plane,
-          keep: p.keep,
+          mode: p.mode,
+          plane: p.mode === 'plane' ? p.plane : null,
+          keep: p.mode === 'plane' ? p.keep : null,
+          regionVoxels: p.mode === 'region' ? p.regionVoxels : null,
           result: p.result,
         })),
       };
+    },
+
+    'planning.planRegion': async ({ planId }) => {
+      const plan = getPlan(db, planId);
+      if (!plan) throw new AppError('NOT_FOUND', `No resection plan ${planId}.`);
+      if (plan.mode !== 'region') throw new AppError('INVALID_INPUT', `Plan ${planId} is a plane cut, not a painted region.`);
+      const { labelMap } = labelMapOf(plan.segmentationId);
+      return { planId, labelMapVersion: plan.labelMapVersion, dims: labelMap.dims, runs: Array.from(plan.runs) };
     },
 
     'planning.deletePlan': async ({ planId }) => ({ deleted: deletePlan(db, planId) }),

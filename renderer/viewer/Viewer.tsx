@@ -35,6 +35,8 @@ import type { EditPointerTool } from './editPointer.js';
 import { keyBelongsToViews } from './keyRouting.js';
 import { ResectionPanel, type CutClicks } from './ResectionPanel.js';
 import { lpsToIjk } from '../../shared/domain/volume.js';
+import { planeBoxPolygon, planeSliceSegment } from '../../shared/domain/planning/planePose.js';
+import type { CutPlane } from '../../shared/domain/planning/resection.js';
 
 export type { OverlayStyle } from './overlay.js';
 
@@ -85,6 +87,16 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   /** Clicks of a resection cut: a press (and its drag) sets one point, sealed on release. */
   const [cutClicks, setCutClicks] = useState<CutClicks | null>(null);
   const cutSealed = useRef(true);
+  /** The resection panel's plane (3D quad in the organ's box, trace on the 2D views), region brush and region layer. */
+  const [resectionCut, setResectionCut] = useState<{
+    plane: CutPlane;
+    keep: 'positive' | 'negative';
+    boundsLps: { minLps: Vec3; maxLps: Vec3 } | null;
+  } | null>(null);
+  const [resectionTool, setResectionTool] = useState<EditPointerTool | null>(null);
+  const [regionLayer, setRegionLayer] = useState<ViewerLabelMap | null>(null);
+  // (state setters of functions need the updater form: a bare function would be called as one)
+  const onResectionTool = useCallback((tool: EditPointerTool | null) => setResectionTool(() => tool), []);
   useEffect(() => {
     if (!cutClicks || cutClicks.points.length >= 2) return;
     const seal = (): void => {
@@ -221,7 +233,13 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     return () => window.removeEventListener('keydown', onKey);
   }, [vol, presets, activePlane, scroll, onToggleOverlay]);
 
-  const shownMaps = useAnalysisLayers(analysis, vol, loadedMaps, setCrosshair, onStatus);
+  const analysisMaps = useAnalysisLayers(analysis, vol, loadedMaps, setCrosshair, onStatus);
+  const shownMaps = useMemo(() => (regionLayer ? [...analysisMaps, regionLayer] : analysisMaps), [analysisMaps, regionLayer]);
+  const cutPolygonLps = useMemo(
+    () => (resectionCut?.boundsLps ? planeBoxPolygon(resectionCut.plane, resectionCut.boundsLps.minLps, resectionCut.boundsLps.maxLps) : null),
+    [resectionCut],
+  );
+  const labelMapOf = useCallback((segmentationId: number) => loadedMaps.find((m) => m.summary.segmentationId === segmentationId)?.labels ?? null, [loadedMaps]);
   const views = visibleViews(layout, active, maximised);
   const physicalAllowedForSurfaces = vol !== null && vol.info.geometry.status !== 'unsafe';
   // Surfaces of the stored label maps only (not a classical tool's transient preview).
@@ -259,9 +277,19 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   const physicalAllowed = physicalAllowedForSurfaces;
   // The resection cut, drawn like a ruler on the slice it was clicked on (its trace is the plane's).
   const cutLine: Ruler | null =
-    cutClicks && cutClicks.points.length === 2
+    cutClicks && cutClicks.points.length === 2 && !resectionCut
       ? { id: -2, plane: cutClicks.plane, slice: cutClicks.points[0][cutClicks.sliceAxis], aIjk: cutClicks.points[0], bIjk: cutClicks.points[1], text: 'cut' }
       : null;
+  // The panel's plane (moved and tilted) crosses each 2D view's current slice along a line.
+  const cutTraces: Ruler[] = resectionCut
+    ? PLANES.flatMap((plane, n) => {
+        const sliceAxis = vol.axes[plane].sliceAxis;
+        const slice = crosshair[sliceAxis];
+        const seg = planeSliceSegment(vol.info, resectionCut.plane, sliceAxis, slice);
+        return seg ? [{ id: -10 - n, plane, slice, aIjk: seg[0], bIjk: seg[1], text: 'cut' }] : [];
+      })
+    : [];
+  const extraRulers = cutLine ? [cutLine, ...cutTraces] : cutTraces;
   const probe = (ijk: Vec3 | null): void => {
     if (!ijk) return onProbe(null);
     const [i, j, k] = ijk;
@@ -359,6 +387,10 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
             setCutClicks({ plane, sliceAxis: patientViewAxes(vol.info, plane).sliceAxis, points: [] });
           }}
           onGoTo={(lps) => setCrosshair(lpsToIjk(vol.info, lps).map((x, q) => Math.min(vol.info.dims[q] - 1, Math.max(0, Math.round(x)))) as Vec3)}
+          labelMapOf={labelMapOf}
+          onCutChange={setResectionCut}
+          onPointerTool={onResectionTool}
+          onRegionLayer={setRegionLayer}
         />
       )}
       {rulers.length > 0 && (
@@ -461,6 +493,8 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                     styles={effectiveStyles}
                     onStyle={styleSurface}
                     crosshairLps={crosshairLps}
+                    cutPolygonLps={cutPolygonLps}
+                    cutKeptNormalLps={resectionCut ? (resectionCut.plane.normalLps.map((x) => (resectionCut.keep === 'positive' ? x : -x)) as Vec3) : null}
                     showCrosshair={showCrosshair}
                     onPick={pickSurface}
                     active={active === '3d'}
@@ -509,9 +543,9 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
                 onWindow={(dw, dc) => setVoi((v) => ({ windowWidth: Math.max(1, v.windowWidth + dw), windowCenter: v.windowCenter + dc }))}
                 onProbe={probe}
                 onActivate={setActive}
-                editTool={editTool}
+                editTool={resectionTool ?? editTool}
                 recist={analysis?.recist ?? null}
-                rulers={cutLine ? [...rulers, cutLine] : rulers}
+                rulers={extraRulers.length > 0 ? [...rulers, ...extraRulers] : rulers}
                 drawTool={drawTool}
                 annotations={placedAnnotations}
                 selectedAnnotation={selectedAnnotation}

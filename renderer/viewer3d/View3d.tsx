@@ -16,6 +16,10 @@ export interface View3dProps {
   styles: ReadonlyMap<string, SurfaceStyle>;
   onStyle(key: string, style: SurfaceStyle): void;
   crosshairLps: Vec3 | null;
+  /** The resection cut plane inside the organ's box (a translucent polygon), or null. */
+  cutPolygonLps?: readonly Vec3[] | null;
+  /** Unit normal pointing into the kept side (the remnant): drawn as a short line from the polygon's centre. */
+  cutKeptNormalLps?: Vec3 | null;
   showCrosshair: boolean;
   onPick(pick: ScenePick): void;
   active: boolean;
@@ -125,6 +129,15 @@ export function View3d(props: View3dProps) {
     scene.setCrosshair(props.showCrosshair ? props.crosshairLps : null);
     render();
   }, [props.crosshairLps, props.showCrosshair, meshes]);
+
+  useEffect(() => {
+    const scene = sceneRef.current;
+    if (!scene) return;
+    const poly = props.cutPolygonLps ?? null;
+    scene.setCutPolygon(poly && poly.length >= 3 ? poly : null, props.cutKeptNormalLps ?? null);
+    render();
+    if (hostRef.current) hostRef.current.dataset.cutPolygon = poly ? poly.map((p) => p.map((v) => v.toFixed(2)).join(',')).join(';') : '';
+  }, [props.cutPolygonLps, props.cutKeptNormalLps?.join(',')]);
 
   // Turntable: 2° a frame about the view-up axis. The intervals between frames (not just the time in render(), since
   // the GL work may finish later) go into data-frame-ms-median / data-frames for the bench.

@@ -45,6 +45,8 @@ export interface ScenePick {
 }
 
 const CROSSHAIR_RGB: [number, number, number] = [0x50 / 255, 0xc8 / 255, 1];
+/** The cut plane's colour: the rulers' and 2D traces' yellow. */
+const CUT_RGB: [number, number, number] = [1, 0xe1 / 255, 0x4d / 255];
 
 export interface Scene3d {
   setSurfaces(meshes: readonly SurfaceMesh[]): void;
@@ -53,6 +55,11 @@ export interface Scene3d {
   setVolume(geometry: VolumeGeometry, stored: Int16Array, slope: number, intercept: number): void;
   setVolumePreset(preset: VolumePreset | null): void;
   setCrosshair(pointLps: Vec3 | null): void;
+  /**
+   * The resection cut: a translucent polygon (vertices in order, LPS mm) with its outline and, when keptNormal is
+   * given, a line from its centre into the kept side; null hides it.
+   */
+  setCutPolygon(verticesLps: readonly Vec3[] | null, keptNormalLps?: Vec3 | null): void;
   /** Anterior view (patient's right on the screen's left, head up), whole scene in view. */
   resetCamera(): void;
   /** Turns the camera about the view-up axis (degrees), as a drag would. */
@@ -87,6 +94,15 @@ export function createScene3d(container: HTMLElement): Scene3d {
   interactor.initialize();
   interactor.bindEvents(container);
   interactor.setInteractorStyle(vtkInteractorStyleTrackballCamera.newInstance());
+
+  // The cut plane is drawn by a second renderer on a layer above the surfaces (same camera, depth cleared), so the
+  // part of it inside an opaque organ stays visible: the translucent plane reads as an x-ray of where the cut runs.
+  const overlay = vtkRenderer.newInstance();
+  overlay.setInteractive(false);
+  overlay.setActiveCamera(renderer.getActiveCamera());
+  renderWindow.setNumberOfLayers(2);
+  overlay.setLayer(1);
+  renderWindow.addRenderer(overlay);
 
   // Orientation cube in patient letters: world axes are L, P, S (LPS), so +x is the patient's left.
   const cube = vtkAnnotatedCubeActor.newInstance();
@@ -134,6 +150,30 @@ export function createScene3d(container: HTMLElement): Scene3d {
   crosshairActor.setPickable(false);
   crosshairActor.setVisibility(false);
   renderer.addActor(crosshairActor);
+
+  // The cut plane: a filled translucent polygon and its opaque outline, neither pickable (clicks reach the organ).
+  const cutData = vtkPolyData.newInstance();
+  const cutMapper = vtkMapper.newInstance({ scalarVisibility: false });
+  cutMapper.setInputData(cutData);
+  const cutActor = vtkActor.newInstance();
+  cutActor.setMapper(cutMapper);
+  cutActor.getProperty().setColor(...CUT_RGB);
+  cutActor.getProperty().setOpacity(0.45);
+  cutActor.getProperty().setLighting(false);
+  cutActor.setPickable(false);
+  cutActor.setVisibility(false);
+  overlay.addActor(cutActor);
+  const cutEdgeData = vtkPolyData.newInstance();
+  const cutEdgeMapper = vtkMapper.newInstance({ scalarVisibility: false });
+  cutEdgeMapper.setInputData(cutEdgeData);
+  const cutEdgeActor = vtkActor.newInstance();
+  cutEdgeActor.setMapper(cutEdgeMapper);
+  cutEdgeActor.getProperty().setColor(...CUT_RGB);
+  cutEdgeActor.getProperty().setLineWidth(2);
+  cutEdgeActor.getProperty().setLighting(false);
+  cutEdgeActor.setPickable(false);
+  cutEdgeActor.setVisibility(false);
+  overlay.addActor(cutEdgeActor);
 
   const resize = (): void => {
     const { width, height } = container.getBoundingClientRect();
@@ -244,6 +284,28 @@ export function createScene3d(container: HTMLElement): Scene3d {
       crosshair = p;
       drawCrosshair(p);
     },
+    setCutPolygon(vertices, keptNormal) {
+      if (!vertices || vertices.length < 3) {
+        cutActor.setVisibility(false);
+        cutEdgeActor.setVisibility(false);
+        return;
+      }
+      const pts = Float32Array.from(vertices.flat());
+      const n = vertices.length;
+      cutData.getPoints().setData(pts, 3);
+      cutData.getPolys().setData(Uint32Array.from([n, ...vertices.map((_, i) => i)]));
+      cutData.modified();
+      const centre = [0, 1, 2].map((q) => vertices.reduce((sum, v) => sum + v[q], 0) / n);
+      const size = Math.max(...vertices.map((v) => Math.hypot(v[0] - centre[0], v[1] - centre[1], v[2] - centre[2])));
+      const tip = keptNormal ? centre.map((c, q) => c + 0.5 * size * keptNormal[q]) : null;
+      cutEdgeData.getPoints().setData(Float32Array.from(tip ? [...pts, ...centre, ...tip] : pts), 3);
+      const outline = [n + 1, ...vertices.map((_, i) => i), 0];
+      cutEdgeData.getLines().setData(Uint32Array.from(tip ? [...outline, 2, n, n + 1] : outline));
+      cutEdgeData.modified();
+      cutActor.setVisibility(true);
+      cutEdgeActor.setVisibility(true);
+      renderer.resetCameraClippingRange();
+    },
     resetCamera() {
       // Anterior view: looking from the front (-P) towards +P, head (+S) up; the patient's right is on screen left.
       // Framed on the visible surfaces (else the series), fitting their L-R and I-S extent to the view: vtk's own
@@ -293,6 +355,9 @@ export function createScene3d(container: HTMLElement): Scene3d {
       for (const { actor } of surfaces.values()) actor.delete();
       volumeActor?.delete();
       crosshairActor.delete();
+      cutActor.delete();
+      cutEdgeActor.delete();
+      overlay.delete();
       renderer.delete();
       glWindow.delete();
       renderWindow.delete();

@@ -1,7 +1,7 @@
 // Method-table entries of surgical planning: surface meshes per label (their buffers travel as binary resources
 // 'mesh-vertices/<meshId>' and 'mesh-triangles/<meshId>'), minimum distances between labels and virtual resections.
 import { z } from 'zod';
-import { colorRgbSchema, idSchema, labelKindSchema, labelValueSchema, vec3Schema } from '../domain/schemas.js';
+import { colorRgbSchema, dimsSchema, idSchema, labelKindSchema, labelValueSchema, vec3Schema } from '../domain/schemas.js';
 
 const warningSchema = z.object({ code: z.string(), message: z.string() });
 
@@ -46,6 +46,12 @@ const labelRefSchema = z.object({ labelValue: labelValueSchema.min(1), instanceI
 
 const planeSchema = z.object({ pointLps: vec3Schema, normalLps: vec3Schema }).strict();
 
+/**
+ * A painted resection region on the label map's grid: run lengths of its 0/1 mask in voxel order (i fastest),
+ * zeros first and alternating, adding up to the map's voxel count (shared/domain/planning/resectionRegion.ts).
+ */
+const regionRunsSchema = z.array(z.number().int().nonnegative()).min(1).max(1_000_000);
+
 export const resectionResultWireSchema = z.object({
   organLabel: labelValueSchema,
   organMl: z.number(),
@@ -56,7 +62,11 @@ export const resectionResultWireSchema = z.object({
   remnantPercent: z.number(),
   remnantPercentLower: z.number(),
   remnantPercentUpper: z.number(),
-  /** Per lesion instance: min distance (mm) from its voxels to the cut, negative when it reaches into the remnant. */
+  /**
+   * Per lesion instance: plane mode, min distance (mm) from its voxels to the plane, negative when it reaches into the
+   * remnant; region mode, min distance between its voxel centres and the remnant's (exact distance transform), 0 when
+   * it touches the remnant (not enclosed by the region).
+   */
   marginsMm: z.array(z.object({ label: labelValueSchema, name: z.string(), instance: z.number().int(), marginMm: z.number() })),
   warnings: z.array(warningSchema),
 });
@@ -70,8 +80,12 @@ const planSummarySchema = z.object({
   labelMapVersion: z.number().int().min(0),
   /** True once the label map was edited after the plan was computed: its figures describe an older map. */
   stale: z.boolean(),
-  plane: planeSchema,
-  keep: z.enum(['positive', 'negative']),
+  /** plane: cut by `plane`, the `keep` side is the remnant; region: a painted region (planning.planRegion) resected. */
+  mode: z.enum(['plane', 'region']),
+  plane: planeSchema.nullable(),
+  keep: z.enum(['positive', 'negative']).nullable(),
+  /** Painted voxels of a region plan (organ or not: the organ part is what was resected); null for a plane plan. */
+  regionVoxels: z.number().int().nonnegative().nullable(),
   result: resectionResultWireSchema,
 });
 export type PlanSummaryWire = z.infer<typeof planSummarySchema>;
@@ -102,26 +116,34 @@ export const planningMethods = {
     }),
   },
   /**
-   * Virtual resection of an organ label by a plane (the kept side is the remnant); stored as a plan with the label
-   * map version when save is true. Refused on unsafe geometry.
+   * Virtual resection of an organ label by a plane (the kept side is the remnant) or by a painted region (resected =
+   * organ ∩ region, remnant = organ − region); stored as a plan with the label map version when save is true.
+   * Exactly one of plane and region. Refused on unsafe geometry.
    */
   'planning.resect': {
     input: z
       .object({
         segmentationId: idSchema,
         organLabel: labelValueSchema.min(1),
-        plane: planeSchema,
+        plane: planeSchema.optional(),
         keep: z.enum(['positive', 'negative']).default('positive'),
+        region: z.object({ runs: regionRunsSchema }).strict().optional(),
         save: z.boolean().default(false),
         name: z.string().min(1).max(200).optional(),
       })
-      .strict(),
+      .strict()
+      .refine((v) => (v.plane === undefined) !== (v.region === undefined), { message: 'give exactly one of plane and region' }),
     output: z.object({ planId: idSchema.nullable(), labelMapVersion: z.number().int().min(0), result: resectionResultWireSchema }),
   },
   /** The stored plans of a segmentation, newest first, each flagged stale when the map changed since. */
   'planning.plans': {
     input: z.object({ segmentationId: idSchema }).strict(),
     output: z.object({ plans: z.array(planSummarySchema) }),
+  },
+  /** The painted region of a region plan, as given (run lengths on the label map's grid at the plan's version). */
+  'planning.planRegion': {
+    input: z.object({ planId: idSchema }).strict(),
+    output: z.object({ planId: idSchema, labelMapVersion: z.number().int().min(0), dims: dimsSchema, runs: regionRunsSchema }),
   },
   'planning.deletePlan': {
     input: z.object({ planId: idSchema }).strict(),

@@ -72,7 +72,7 @@ describe('resection and distance panel in the browser', () => {
     const b: V3 = [grid.liverLps[0], grid.liverLps[1] + 40, grid.liverLps[2]];
     await clickAt('axial', a);
     await clickAt('axial', b);
-    await page.waitForSelector('[data-testid=resection-plane]', { timeout: POLL_MS });
+    await page.waitForSelector('[data-testid=resection-plane][data-source=clicks]', { timeout: POLL_MS });
     const plane = JSON.parse((await page.getAttribute('[data-testid=resection-plane]', 'data-plane'))!) as { pointLps: V3; normalLps: V3 };
     // The plane holds the first click (within the voxel a click lands in, plus a screen pixel: the 1×3 axial canvas
     // shows about 1 mm per pixel) and, perpendicular to an axial view of this axis-aligned grid with a line along P,

@@ -8,6 +8,7 @@ import * as m0005 from './0005-audit-log.js';
 import * as m0006 from './0006-annotations.js';
 import * as m0007 from './0007-planning-plans.js';
 import * as m0008 from './0008-lesion-match-edits.js';
+import * as m0009 from './0009-resection-regions.js';
 
 export interface Migration {
   name: string;
@@ -23,4 +24,5 @@ export const MIGRATIONS: Migration[] = [
   { name: '0006-annotations', up: m0006.up },
   { name: '0007-planning-plans', up: m0007.up },
   { name: '0008-lesion-match-edits', up: m0008.up },
+  { name: '0009-resection-regions', up: m0009.up },
 ];

@@ -86,7 +86,9 @@ export function resectByPlane(
 /**
  * A painted resection region (non-zero = resect), confined to the organ: only organ voxels in it are removed. A
  * lesion's margin is its least voxel-centre distance to the remnant (the organ voxels outside the region), by the
- * exact distance transform; 0 when it touches the remnant.
+ * exact distance transform; 0 when it touches the remnant (a face neighbour of one of its voxels is remnant: the
+ * lesion is left in, or cut through, not enclosed by the region), so a lesion outside the region never reads as a
+ * one-voxel margin.
  */
 export function resectByRegion(
   grid: LabelGrid,
@@ -109,6 +111,7 @@ export function resectByRegion(
   const marginsMm = !any
     ? []
     : lesionInstances(grid, lesions, anchors).map((inst) => {
+        if (touchesMask(grid.dims, inst.voxels, remnant)) return { label: inst.label, name: inst.name, instance: inst.instance, marginMm: 0 };
         const mask = new Uint8Array(region.length);
         for (const p of inst.voxels) mask[p] = 1;
         const d = minDistanceBetween(grid, mask, remnant);
@@ -209,6 +212,19 @@ export function lesionInstances(grid: LabelGrid, lesions: { value: number; name:
     }
     return { label: c.label, name: lesions.find((l) => l.value === c.label)!.name, instance, voxels: cc.order.subarray(c.start, c.start + c.voxels) };
   });
+}
+
+/** Whether a face neighbour (6-connectivity, inside the grid) of any of the voxels is set in the mask. */
+function touchesMask(dims: Vec3, voxels: ArrayLike<number>, mask: Uint8Array): boolean {
+  const [nx, ny, nz] = dims;
+  for (let n = 0; n < voxels.length; n++) {
+    const p = voxels[n];
+    const [i, j, k] = ijkOf(dims, p);
+    if ((i > 0 && mask[p - 1]) || (i < nx - 1 && mask[p + 1])) return true;
+    if ((j > 0 && mask[p - nx]) || (j < ny - 1 && mask[p + nx])) return true;
+    if ((k > 0 && mask[p - nx * ny]) || (k < nz - 1 && mask[p + nx * ny])) return true;
+  }
+  return false;
 }
 
 function ijkOf(dims: Vec3, p: number): Vec3 {
