@@ -28,6 +28,10 @@ export interface VolumeLoading {
   total: number;
   /** The slice shown first (the first one the server decodes). */
   firstSlice: number;
+  /** Axial slices a view showed before they arrived, fetched next (the latest first): scrolling ahead does not wait. */
+  wanted: number[];
+  /** requested[k] = 1 once slice k has been asked of the server. */
+  requested: Uint8Array;
 }
 
 /** What a slice not yet received holds: below every window, so it is drawn black, never another slice's pixels. */
@@ -158,7 +162,9 @@ async function openViewerVolume(seriesId: number): Promise<ViewerVolume> {
     valueRange: [lo, hi],
     geometry: opened.geometry,
   };
-  const loading: VolumeLoading = { loaded, count: 1, total: nz, firstSlice };
+  const requested = new Uint8Array(nz);
+  requested[firstSlice] = 1;
+  const loading: VolumeLoading = { loaded, count: 1, total: nz, firstSlice, wanted: [], requested };
   const vol: ViewerVolume = { info, values: stored, stored, slope: 1, intercept: 0, axes: axesOf(info), loading };
   ready.set(seriesId, vol);
   void fillVolume(vol, opened.sliceOrder.slice(1), fetchSlice);
@@ -179,9 +185,21 @@ async function fillVolume(vol: ViewerVolume, order: number[], fetchSlice: (k: nu
       if (ready.get(seriesId) === vol) notifyVolume(vol);
     }, 80);
   };
-  const worker = async (): Promise<void> => {
-    while (next < order.length && !fallback) {
+  // the slice a view waits for first, else the server's order
+  const take = (): number | undefined => {
+    while (loading.wanted.length > 0) {
+      const k = loading.wanted.pop() as number;
+      if (!loading.requested[k]) return k;
+    }
+    while (next < order.length) {
       const k = order[next++];
+      if (!loading.requested[k]) return k;
+    }
+    return undefined;
+  };
+  const worker = async (): Promise<void> => {
+    for (let k = take(); k !== undefined && !fallback; k = take()) {
+      loading.requested[k] = 1;
       const slice = await fetchSlice(k);
       if (!slice) {
         fallback = true;
@@ -314,8 +332,11 @@ export function registerVolumeImageLoader(): void {
       const slice = Number(sl);
       if (!ax || !Number.isInteger(slice) || slice < 0 || slice >= ax.sliceCount) throw new Error(`bad image id ${imageId}`);
       const pixels = new Int16Array(ax.width * ax.height);
-      if (vol.loading) extractArrivedSlice(vol.stored, vol.info.dims, ax, slice, vol.loading.loaded, BLANK_STORED, pixels);
-      else extractSlice(vol.stored, vol.info.dims, ax, slice, pixels);
+      if (vol.loading) {
+        extractArrivedSlice(vol.stored, vol.info.dims, ax, slice, vol.loading.loaded, BLANK_STORED, pixels);
+        // an axial slice shown before it arrived is fetched next
+        if (ax.sliceAxis === 2 && !vol.loading.requested[slice]) vol.loading.wanted.push(slice);
+      } else extractSlice(vol.stored, vol.info.dims, ax, slice, pixels);
       let lo = 32767;
       let hi = -32768;
       for (let n = 0; n < pixels.length; n++) {
