@@ -1,5 +1,6 @@
-// Progressive opening of a series (shared/ipc/contract-progressive.ts): the grid from the headers at once, then each
-// slice as soon as the one volume build has decoded it. Measurements and models keep using the complete volume.
+// Progressive opening of a series (shared/ipc/contract-progressive.ts): the grid at once (from the catalog, or from the
+// headers when the catalog cannot place the slices), then each slice as soon as the one volume build has decoded it.
+// Measurements and models keep using the complete volume.
 import type { Database } from 'better-sqlite3';
 import { bytesOf, dtypeOf } from '../../shared/domain/dtypes.js';
 import { openSeriesProgressively } from '../services/series/volumes.js';
@@ -17,15 +18,15 @@ export function createProgressiveService(db: Database): ProgressiveService {
   const methods: Pick<MethodImpls, ProgressiveMethodName> = {
     'volume.open': async ({ seriesId }) => {
       const { build } = await openSeriesProgressively(db, seriesId);
-      const { stack } = build;
+      const { grid } = build;
       return {
         seriesId,
-        modality: stack.modality,
-        dims: [...stack.dims],
-        spacingMm: [...stack.spacingMm],
-        originLps: [...stack.originLps],
-        directionLps: [[...stack.directionLps[0]], [...stack.directionLps[1]], [...stack.directionLps[2]]],
-        geometry: stack.geometry,
+        modality: grid.modality,
+        dims: [...grid.dims],
+        spacingMm: [...grid.spacingMm],
+        originLps: [...grid.originLps],
+        directionLps: [[...grid.directionLps[0]], [...grid.directionLps[1]], [...grid.directionLps[2]]],
+        geometry: grid.geometry,
         progressive: build.progressive,
         sliceOrder: build.sliceOrder,
         slicesReady: build.slicesReady,

@@ -10,6 +10,7 @@ import { OpenSeries } from './OpenSeries.js';
 import { SHORTCUT_HELP, StatusBar } from './StatusBar.js';
 import { ShortcutsOverlay } from './ShortcutsOverlay.js';
 import { TimelineView } from './timeline/TimelineView.js';
+import { loadViewerVolume } from '../viewer/volumeStore.js';
 
 export function App() {
   const [ui, dispatch] = useReducer(uiReducer, initialUiState);
@@ -38,6 +39,8 @@ export function App() {
   const selectSeries = useCallback(
     (seriesId: number) => {
       if (seriesId !== ui.seriesId) setStatus('');
+      // Start opening the volume at the click, while the viewer renders (the viewer joins this load).
+      loadViewerVolume(seriesId).catch(() => undefined);
       setTimelineOf(null);
       dispatch({ type: 'selectSeries', seriesId });
     },

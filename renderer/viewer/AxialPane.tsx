@@ -57,8 +57,10 @@ export function AxialPane({
     const { lo, hi } = windowBoundsOf(defaultWindow(vol.info.modality, vol.values));
     const img = ctx.createImageData(nx, ny);
     const base = k * nx * ny;
+    // a slice still arriving (progressive loading) is drawn black, never as its placeholder voxels
+    const arrived = !vol.loading || vol.loading.loaded[k] === 1;
     for (let n = 0; n < nx * ny; n++) {
-      const g = Math.round(Math.max(0, Math.min(1, (vol.values[base + n] - lo) / (hi - lo || 1))) * 255);
+      const g = !arrived ? 0 : Math.round(Math.max(0, Math.min(1, (vol.values[base + n] - lo) / (hi - lo || 1))) * 255);
       img.data[4 * n] = g;
       img.data[4 * n + 1] = g;
       img.data[4 * n + 2] = g;

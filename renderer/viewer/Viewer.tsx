@@ -25,6 +25,7 @@ import {
   registerVolumeImageLoader,
   volumeDigest,
   watchViewerVolume,
+  arrivedValues,
   type ViewerLabelMap,
   type ViewerVolume,
 } from './volumeStore.js';
@@ -137,11 +138,10 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
     loadViewerVolume(seriesId).then(
       (v) => {
         if (!alive) return;
-        const sliceLen = v.info.dims[0] * v.info.dims[1];
         // The first slice shown is the first one received; until the rest is here, window on that slice alone.
         const k = v.loading ? v.loading.firstSlice : Math.floor(v.info.dims[2] / 2);
         setCrosshair([Math.floor(v.info.dims[0] / 2), Math.floor(v.info.dims[1] / 2), k]);
-        setVoi(defaultWindow(v.info.modality, v.loading ? v.values.subarray(k * sliceLen, (k + 1) * sliceLen) : v.values));
+        setVoi(defaultWindow(v.info.modality, arrivedValues(v)));
         setSlicesLoaded(v.loading ? v.loading.count : v.info.dims[2]);
         setVol(v);
       },
@@ -169,7 +169,8 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
   }, [vol, segmentations, onStatus]);
 
   // Window presets follow the modality (HU presets mean nothing on MR signal); computed once per volume.
-  const presets = useMemo(() => (vol ? windowPresetsFor(vol.info.modality, vol.values) : []), [vol]);
+  // While slices arrive, the first slice stands for the volume (the others are not here, and must not be read).
+  const presets = useMemo(() => (vol ? windowPresetsFor(vol.info.modality, arrivedValues(vol)) : []), [vol]);
 
   const scroll = useMemo(
     () => (plane: Plane, delta: number) => {
@@ -213,7 +214,7 @@ export function Viewer({ seriesId, segmentations, overlay, onToggleOverlay, onPr
       else if (e.key === 'PageUp') scroll(activePlane, 10);
       else if (e.key === 'PageDown') scroll(activePlane, -10);
       else if (e.key === 'r' || e.key === 'R') {
-        setVoi(defaultWindow(vol.info.modality, vol.values));
+        setVoi(defaultWindow(vol.info.modality, arrivedValues(vol)));
         for (const p of PLANES) controls.current[p]?.reset();
       } else if (e.key === ' ') onToggleOverlay();
       else if (e.key === '+' || e.key === '=') controls.current[activePlane]?.zoom(1.25);

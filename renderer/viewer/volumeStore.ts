@@ -6,6 +6,7 @@ import type { BinaryBox, SegmentationInfo, VolumeInfo } from '../../shared/ipc/c
 import { dtypeOf, isIntegerDtype, typedArrayOf } from '../../shared/domain/dtypes.js';
 import type { VoxelArray } from '../../shared/domain/volume.js';
 import { extractSlice, patientViewAxes, PLANES, type Plane, type PatientViewAxes } from '../../shared/domain/mpr.js';
+import { extractArrivedSlice } from '../../shared/domain/progressive/arrivedSlices.js';
 
 export interface ViewerVolume {
   info: VolumeInfo;
@@ -21,12 +22,16 @@ export interface ViewerVolume {
 }
 
 export interface VolumeLoading {
-  /** loaded[k] = 1 once axial slice k holds its data; every other slice is BLANK_STORED. */
+  /** loaded[k] = 1 once axial slice k holds its data; views draw every other slice as BLANK_STORED. */
   loaded: Uint8Array;
   count: number;
   total: number;
   /** The slice shown first (the first one the server decodes). */
   firstSlice: number;
+  /** Axial slices a view showed before they arrived, fetched next (the latest first): scrolling ahead does not wait. */
+  wanted: number[];
+  /** requested[k] = 1 once slice k has been asked of the server. */
+  requested: Uint8Array;
 }
 
 /** What a slice not yet received holds: below every window, so it is drawn black, never another slice's pixels. */
@@ -124,8 +129,6 @@ async function openViewerVolume(seriesId: number): Promise<ViewerVolume> {
   const [nx, ny, nz] = opened.dims;
   if (!opened.progressive || nz < PROGRESSIVE_MIN_SLICES || opened.slicesReady === nz || opened.sliceOrder.length !== nz) return loadWholeVolume(seriesId);
   const sliceLen = nx * ny;
-  const stored = new Int16Array(sliceLen * nz).fill(BLANK_STORED);
-  const loaded = new Uint8Array(nz);
   const fetchSlice = async (k: number): Promise<Int16Array | null> => {
     const bin = await api.fetchBinary('volume-slice', seriesId, undefined, k);
     // Values beyond int16 need the whole volume's scaling: give up on progressive display.
@@ -135,7 +138,12 @@ async function openViewerVolume(seriesId: number): Promise<ViewerVolume> {
     return slice;
   };
   const firstSlice = opened.sliceOrder[0];
-  const first = await fetchSlice(firstSlice);
+  const firstFetch = fetchSlice(firstSlice);
+  // Allocated while the first slice is on its way, and never filled: slices not yet here stay untouched zero pages
+  // (views draw them blank without reading them: extractArrivedSlice); touching 250 MB first took seconds before the first image.
+  const stored = new Int16Array(sliceLen * nz);
+  const loaded = new Uint8Array(nz);
+  const first = await firstFetch;
   if (!first) return loadWholeVolume(seriesId);
   stored.set(first, firstSlice * sliceLen);
   loaded[firstSlice] = 1;
@@ -154,7 +162,9 @@ async function openViewerVolume(seriesId: number): Promise<ViewerVolume> {
     valueRange: [lo, hi],
     geometry: opened.geometry,
   };
-  const loading: VolumeLoading = { loaded, count: 1, total: nz, firstSlice };
+  const requested = new Uint8Array(nz);
+  requested[firstSlice] = 1;
+  const loading: VolumeLoading = { loaded, count: 1, total: nz, firstSlice, wanted: [], requested };
   const vol: ViewerVolume = { info, values: stored, stored, slope: 1, intercept: 0, axes: axesOf(info), loading };
   ready.set(seriesId, vol);
   void fillVolume(vol, opened.sliceOrder.slice(1), fetchSlice);
@@ -175,9 +185,21 @@ async function fillVolume(vol: ViewerVolume, order: number[], fetchSlice: (k: nu
       if (ready.get(seriesId) === vol) notifyVolume(vol);
     }, 80);
   };
-  const worker = async (): Promise<void> => {
-    while (next < order.length && !fallback) {
+  // the slice a view waits for first, else the server's order
+  const take = (): number | undefined => {
+    while (loading.wanted.length > 0) {
+      const k = loading.wanted.pop() as number;
+      if (!loading.requested[k]) return k;
+    }
+    while (next < order.length) {
       const k = order[next++];
+      if (!loading.requested[k]) return k;
+    }
+    return undefined;
+  };
+  const worker = async (): Promise<void> => {
+    for (let k = take(); k !== undefined && !fallback; k = take()) {
+      loading.requested[k] = 1;
       const slice = await fetchSlice(k);
       if (!slice) {
         fallback = true;
@@ -207,6 +229,14 @@ async function fillVolume(vol: ViewerVolume, order: number[], fetchSlice: (k: nu
   ready.set(seriesId, done);
   volumes.set(seriesId, Promise.resolve(done));
   notifyVolume(done);
+}
+
+/** What a window may be computed from: the whole volume, or while it arrives, the first slice received (only). */
+export function arrivedValues(vol: ViewerVolume): VoxelArray {
+  if (!vol.loading) return vol.values;
+  const sliceLen = vol.info.dims[0] * vol.info.dims[1];
+  const k = vol.loading.firstSlice;
+  return vol.values.subarray(k * sliceLen, (k + 1) * sliceLen);
 }
 
 /** FNV-1a of a loaded volume's voxel bytes (tests compare it with the server's and an independent reader's). */
@@ -302,7 +332,11 @@ export function registerVolumeImageLoader(): void {
       const slice = Number(sl);
       if (!ax || !Number.isInteger(slice) || slice < 0 || slice >= ax.sliceCount) throw new Error(`bad image id ${imageId}`);
       const pixels = new Int16Array(ax.width * ax.height);
-      extractSlice(vol.stored, vol.info.dims, ax, slice, pixels);
+      if (vol.loading) {
+        extractArrivedSlice(vol.stored, vol.info.dims, ax, slice, vol.loading.loaded, BLANK_STORED, pixels);
+        // an axial slice shown before it arrived is fetched next
+        if (ax.sliceAxis === 2 && !vol.loading.requested[slice]) vol.loading.wanted.push(slice);
+      } else extractSlice(vol.stored, vol.info.dims, ax, slice, pixels);
       let lo = 32767;
       let hi = -32768;
       for (let n = 0; n < pixels.length; n++) {

@@ -1,13 +1,11 @@
 // Benchmark: a 512×512×500 CT (generated, see test/helpers/largeSeries.ts) — `medseg convert` vs dcm2niix
 // (uncompressed and J2K: wall, CPU, peak RSS against the voxel bytes), CLI start-up vs `node -e 0`, header reading
-// (files/s) vs dcmdump and pydicom, and the viewer's first image on that series in Chromium. Each figure is
-// printed next to its reference, measured in the same run, back to back.
-/// <reference lib="dom" />
+// (files/s) vs dcmdump and pydicom (the viewer's figures: largeViewerBench.ts). Each figure is printed next to its
+// reference, measured in the same run, back to back.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium, startServe } from '../helpers/e2eHarness.js';
 import { ensureLargeSeries } from '../helpers/largeSeries.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
@@ -47,65 +45,6 @@ function pair(ours: () => Timed, ref: () => Timed): { ours: Timed; ref: Timed } 
 }
 
 const fmt = (x: number, d = 2): string => x.toFixed(d);
-
-export async function firstImageInChromium(
-  seriesDir: string,
-): Promise<{ firstImageMs: number; completeMs: number; fpsWhileLoading: number; stillLoadingAfterScroll: boolean; fps: number }> {
-  const tmp = mkdtempSync(join(tmpdir(), 'bench-large-viewer-'));
-  const started = await startServe(join(tmp, 'cat.db'));
-  const context = await launchChromium(join(tmp, 'profile'), { width: 1400, height: 900 });
-  try {
-    const token = started.url.searchParams.get('token')!;
-    const base = `http://127.0.0.1:${started.url.port}`;
-    const imported = await fetch(`${base}/rpc/import.paths`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ paths: [seriesDir] }),
-    });
-    if (!imported.ok) throw new Error(`import failed: HTTP ${imported.status}`);
-    const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(started.url.href);
-    await page.waitForSelector('[data-testid=series-1]');
-    const firstImageMs = await page.evaluate(
-      () =>
-        new Promise<number>((done) => {
-          const t0 = performance.now();
-          const poll = (): void => {
-            const el = document.querySelector<HTMLElement>('[data-testid=view-axial]');
-            if (el?.dataset.renderedImageId) done(performance.now() - t0);
-            else setTimeout(poll, 5);
-          };
-          document.querySelector<HTMLButtonElement>('[data-testid=series-1]')!.click();
-          poll();
-        }),
-    );
-    const clickedAt = Date.now() - firstImageMs;
-    // Scrolling right after the first image: the slices are still arriving (progressive loading).
-    const scrollFps = (): Promise<number> =>
-      page.evaluate(async () => {
-        const el = document.querySelector<HTMLElement>('[data-testid=view-axial]')!;
-        el.dispatchEvent(new MouseEvent('mouseenter', { bubbles: false }));
-        const n = 60;
-        const t0 = performance.now();
-        for (let i = 0; i < n; i++) {
-          const rendered = new Promise<void>((r) => el.addEventListener('cornerstoneimagerendered', () => r(), { once: true }));
-          window.dispatchEvent(new KeyboardEvent('keydown', { key: i < n / 2 ? 'ArrowUp' : 'ArrowDown' }));
-          await rendered;
-        }
-        return (n / (performance.now() - t0)) * 1000;
-      });
-    const fpsWhileLoading = await scrollFps();
-    const stillLoadingAfterScroll = (await page.getAttribute('[data-testid=viewer]', 'data-loading')) === 'true';
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=viewer]')?.dataset.loading === 'false', null, { timeout: 600_000 });
-    const completeMs = Date.now() - clickedAt;
-    const fps = await scrollFps();
-    return { firstImageMs, completeMs, fpsWhileLoading, stillLoadingAfterScroll, fps };
-  } finally {
-    await context.close();
-    started.server.kill('SIGTERM');
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
 
 export async function runLargeSeriesBench(): Promise<void> {
   const t0 = performance.now();
@@ -171,14 +110,6 @@ export async function runLargeSeriesBench(): Promise<void> {
     console.log(
       `header reading (${files.length} files, info = read + assemble): medseg info ${rate(headers.ours)}, dcmdump -M ${rate(headers.ref)}, ` +
         `pydicom stop_before_pixels ${rate(py)}; medseg/pydicom time ratio ${fmt(headers.ours.wallS / py.wallS)}×`,
-    );
-
-    const viewer = await firstImageInChromium(series.dirs.raw);
-    figures.viewer = viewer;
-    console.log(
-      `viewer (Chromium, software rendering): open ${nz}-slice series -> first image ${fmt(viewer.firstImageMs, 0)} ms (goal < 1000 ms); ` +
-        `complete volume ${fmt(viewer.completeMs, 0)} ms; scrolling while loading ${fmt(viewer.fpsWhileLoading, 1)} fps` +
-        `${viewer.stillLoadingAfterScroll ? '' : ' (loading ended during the scroll)'}, after ${fmt(viewer.fps, 1)} fps`,
     );
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -240,6 +240,24 @@ describe('progressive loading of a 160-slice CT in Chromium', () => {
     expect(await axialSlice()).toBe(Math.floor(nz / 2));
     expect(first.loading, 'the first image came only after the whole volume').toBe(true);
     await prepareAxial();
+    // Scrolling ahead while loading: the last slice (its turn in the fill order is last) is fetched as soon as it is
+    // shown, drawn at its own position while the rest is still arriving.
+    for (let n = 0; n < 8; n++) await page.keyboard.press('PageUp');
+    expect(await axialSlice()).toBe(nz - 1);
+    await page.waitForFunction(
+      ([id, k]) => {
+        const el = document.querySelector<HTMLElement>('[data-testid=view-axial]');
+        return (el?.dataset.renderedImageId ?? '').split(':').slice(0, 4).join(':') === `medseg:${id}:axial:${k}` && el?.dataset.renderedComplete === 'true';
+      },
+      [seriesId, nz - 1] as const,
+      { timeout: 60_000 },
+    );
+    const ahead = await shotOf('axial');
+    expect(ahead.loading, 'the last slice came only at the end of loading').toBe(true);
+    expect(checkAxial(ahead, nz - 1)).toBe('slice');
+    for (let n = 0; n < 8; n++) await page.keyboard.press('PageDown');
+    await page.keyboard.press('ArrowUp');
+    expect(await axialSlice()).toBe(Math.floor(nz / 2));
     await waitComplete();
     const completeMs = Date.now() - t0;
     const seen = await progressSeen();

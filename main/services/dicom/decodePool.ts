@@ -30,8 +30,21 @@ export type DecodeJob =
       archiveMember?: string;
       /** An archive member's bytes as stored (gzip is expanded, under the caps, in the worker). */
       bytes?: Uint8Array;
+    }
+  | {
+      /** One file on disk read once: its header, then every frame (opening a catalogued series without a header pass). */
+      kind: 'open';
+      id: number;
+      path: string;
     };
-export type DecodeReply = { id: number; frames: DecodedFrame[] } | { id: number; instance: DicomInstance } | { id: number; error: ErrorData };
+export type DecodeReply =
+  { id: number; frames: DecodedFrame[] } | { id: number; instance: DicomInstance } | { id: number; opened: OpenedFile } | { id: number; error: ErrorData };
+
+/** A file's header and its decoded frames from one read. */
+export interface OpenedFile {
+  instance: DicomInstance;
+  frames: DecodedFrame[];
+}
 
 export interface DecodePool {
   /** Decodes every frame of the file at `path`; rejects with a coded AppError. */
@@ -43,6 +56,8 @@ export interface DecodePool {
    * filled in; rejects with a coded AppError (NOT_DICOM, TRUNCATED, RESOURCE_LIMIT, …).
    */
   readHeader(source: { path: string; archiveMember?: string }, bytes?: Uint8Array): Promise<DicomInstance>;
+  /** Reads the file at `path` once: its header (as readHeader gives it) and every frame decoded; rejects with a coded AppError. */
+  openFile(path: string): Promise<OpenedFile>;
   /** Stops the workers; jobs still queued or running reject with CANCELLED. */
   close(): Promise<void>;
   readonly size: number;
@@ -97,6 +112,20 @@ export async function readHeaderInProcess(source: { path: string; archiveMember?
   }
 }
 
+/** Reads one file whole, parses its header and decodes its frames in the calling thread (what an open job does). */
+export async function openFileInProcess(path: string): Promise<OpenedFile> {
+  const bytes = await readDicomCandidate(path);
+  let instance: DicomInstance;
+  try {
+    instance = readDicomHeader(bytes, path);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('DECODE_FAILED', `${path}: ${toErrorData(err).message}`);
+  }
+  fillMissingIdentifiers(instance, bytes);
+  return { instance, frames: await decodeFileInProcess(path, instance, bytes) };
+}
+
 let shared: DecodePool | undefined;
 /** One warm pool for the process (idle workers do not keep it alive). */
 export function sharedDecodePool(): DecodePool {
@@ -145,15 +174,20 @@ function inProcessPool(size: number): DecodePool {
       if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
       return readHeaderInProcess(source, bytes);
     },
+    openFile(path) {
+      if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
+      return openFileInProcess(path);
+    },
     async close() {
       closed = true;
     },
   };
 }
 
+type JobResult = DecodedFrame[] | DicomInstance | OpenedFile;
 interface Pending {
   job: DecodeJob;
-  resolve: (result: DecodedFrame[] | DicomInstance) => void;
+  resolve: (result: JobResult) => void;
   reject: (err: AppError) => void;
 }
 interface Slot {
@@ -183,7 +217,7 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
       clearTimeout(slot.timer);
       if (p && p.job.id === reply.id) {
         if ('error' in reply) p.reject(new AppError(reply.error.code, reply.error.message));
-        else p.resolve('frames' in reply ? reply.frames : reply.instance);
+        else p.resolve('frames' in reply ? reply.frames : 'opened' in reply ? reply.opened : reply.instance);
       }
       pump();
     });
@@ -216,7 +250,13 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
       const p = queue.shift() as Pending;
       slot.current = p;
       const s = slot;
-      const budgetMs = p.job.kind === 'header' ? limits.headerJobMs : limits.decodeJobMs + DECODE_MS_PER_FRAME * Math.max(0, p.job.instance.numberOfFrames - 1);
+      // An open job's frame count is not known before its header is read: it gets one frame's decode budget.
+      const budgetMs =
+        p.job.kind === 'header'
+          ? limits.headerJobMs
+          : p.job.kind === 'open'
+            ? limits.headerJobMs + limits.decodeJobMs
+            : limits.decodeJobMs + DECODE_MS_PER_FRAME * Math.max(0, p.job.instance.numberOfFrames - 1);
       // A runaway (a parse loop, a codec spinning on a hostile stream) cannot be interrupted inside the worker: the
       // worker is terminated and replaced, the job fails with RESOURCE_LIMIT.
       s.timer = setTimeout(() => {
@@ -239,10 +279,10 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
     }
   };
 
-  const submit = <T extends DecodedFrame[] | DicomInstance>(job: DecodeJob): Promise<T> => {
+  const submit = <T extends JobResult>(job: DecodeJob): Promise<T> => {
     if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
     return new Promise<T>((resolve, reject) => {
-      queue.push({ job, resolve: resolve as (r: DecodedFrame[] | DicomInstance) => void, reject });
+      queue.push({ job, resolve: resolve as (r: JobResult) => void, reject });
       pump();
     });
   };
@@ -258,6 +298,9 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
     },
     readHeader(source, bytes) {
       return submit<DicomInstance>({ kind: 'header', id: nextId++, path: source.path, archiveMember: source.archiveMember, bytes });
+    },
+    openFile(path) {
+      return submit<OpenedFile>({ kind: 'open', id: nextId++, path });
     },
     async close() {
       closed = true;

@@ -47,18 +47,9 @@ export async function buildVolume(
   if (order.length !== stack.frames.length) throw new AppError('INTERNAL', `decode order names ${order.length} of ${stack.frames.length} frames`);
 
   // Copy-only stacks go straight into the volume as frames arrive; resampled ones need their source frames kept.
-  let out: VoxelArray = new Int16Array(voxelCount(stack));
-  let kind: OutKind = 'int16';
+  const writer = new VolumeWriter(voxelCount(stack), sliceLen);
   const kept: GreyValues[] = copyOnly ? [] : new Array(stack.frames.length);
   let sourceKind = 'int16' as OutKind;
-
-  const promote = (to: OutKind): void => {
-    if (rank(to) <= rank(kind)) return;
-    const next = to === 'int32' ? new Int32Array(out.length) : new Float32Array(out.length);
-    next.set(out);
-    out = next;
-    kind = to;
-  };
 
   const concurrency = Math.max(1, options.concurrency ?? 4);
   let nextIndex = 0;
@@ -67,20 +58,13 @@ export async function buildVolume(
     while (nextIndex < stack.frames.length) {
       const s = order[nextIndex++];
       const ref = stack.frames[s];
-      const frame = await decode(ref.instance, ref.frameIndex);
-      if (frame.kind !== 'grey') {
-        throw new AppError('INVALID_INPUT', `${ref.instance.path}: colour images cannot be built into a grey-value volume.`);
-      }
-      if (frame.rows !== srcRows || frame.columns !== srcCols || frame.values.length !== srcRows * srcCols) {
-        throw new AppError('DECODE_FAILED', `${ref.instance.path}: frame ${ref.frameIndex} decoded to the wrong size.`);
-      }
-      const needed = kindFor(frame.values);
+      const values = greyValuesOf(await decode(ref.instance, ref.frameIndex), ref.instance.path, ref.frameIndex, srcRows, srcCols);
       if (copyOnly) {
-        promote(needed);
-        out.set(frame.values, s * sliceLen);
-        options.onSlice?.(s, out);
+        const voxels = writer.putSlice(s, values);
+        options.onSlice?.(s, voxels);
       } else {
-        kept[s] = frame.values;
+        kept[s] = values;
+        const needed = kindFor(values);
         if (rank(needed) > rank(sourceKind)) sourceKind = needed;
       }
       done++;
@@ -91,7 +75,8 @@ export async function buildVolume(
 
   if (!copyOnly) {
     // Interpolated integers are rounded (< 0.5 unit, e.g. HU) to keep integer storage, as dcm2niix does.
-    promote(sourceKind);
+    writer.promote(sourceKind);
+    const out = writer.voxels;
     const round = sourceKind !== 'float32';
     // Voxels with no source data (outside a shifted slice) get the smallest source value, as dcm2niix does:
     // for CT that is the scanner's padding/air value, never a plausible tissue value such as 0 HU.
@@ -122,9 +107,53 @@ export async function buildVolume(
     spacingMm: [...stack.spacingMm],
     originLps: [...stack.originLps],
     directionLps: [[...stack.directionLps[0]], [...stack.directionLps[1]], [...stack.directionLps[2]]],
-    voxels: out,
+    voxels: writer.voxels,
   };
   return { volume, geometry: stack.geometry };
+}
+
+/**
+ * A volume's voxels filled as frames arrive: int16 until a frame needs a wider type, then promoted (values kept, a
+ * new array). Every copy-only build goes through it, so slices land in the same dtype whatever order they come in.
+ */
+export class VolumeWriter {
+  private out: VoxelArray;
+  private kind: OutKind = 'int16';
+
+  constructor(
+    voxels: number,
+    private readonly sliceLen: number,
+  ) {
+    this.out = new Int16Array(voxels);
+  }
+
+  get voxels(): VoxelArray {
+    return this.out;
+  }
+
+  promote(to: OutKind): void {
+    if (rank(to) <= rank(this.kind)) return;
+    const next = to === 'int32' ? new Int32Array(this.out.length) : new Float32Array(this.out.length);
+    next.set(this.out);
+    this.out = next;
+    this.kind = to;
+  }
+
+  /** Copies slice k in (widening the volume first if these values need it); returns the volume's array as it is now. */
+  putSlice(k: number, values: GreyValues): VoxelArray {
+    this.promote(kindFor(values));
+    this.out.set(values, k * this.sliceLen);
+    return this.out;
+  }
+}
+
+/** A decoded frame's grey values, checked against the size the stack expects; colour images are refused. */
+export function greyValuesOf(frame: DecodedFrame, path: string, frameIndex: number, rows: number, columns: number): GreyValues {
+  if (frame.kind !== 'grey') throw new AppError('INVALID_INPUT', `${path}: colour images cannot be built into a grey-value volume.`);
+  if (frame.rows !== rows || frame.columns !== columns || frame.values.length !== rows * columns) {
+    throw new AppError('DECODE_FAILED', `${path}: frame ${frameIndex} decoded to the wrong size.`);
+  }
+  return frame.values;
 }
 
 function rank(k: OutKind): number {

@@ -5,6 +5,7 @@ import { AppError } from '../../../shared/errors.js';
 import { defaultWindow, windowBoundsOf } from '../../../shared/domain/windowing.js';
 import type { DecodedFrame } from '../dicom/types.js';
 import { decodeFrame } from '../dicom/decode.js';
+import { sharedDecodePool } from '../dicom/decodePool.js';
 import { getSeriesRecord, seriesInstanceSources } from '../../db/catalog.js';
 import { readInstances } from '../catalog/importer.js';
 import { readSourceBytes } from '../catalog/sources.js';
@@ -43,6 +44,13 @@ export async function seriesThumbnail(db: Database, seriesId: number): Promise<U
   const sources = seriesInstanceSources(db, seriesId);
   if (sources.length === 0) throw new AppError('NOT_FOUND', `Series ${seriesId} has no instances.`);
   const source = sources[Math.floor(sources.length / 2)];
+  if (!source.archiveMember && record.frameCount === sources.length) {
+    // One frame per file: read and decode it in a decode worker, keeping the server's event loop free (a J2K frame
+    // held it for a second under load, delaying the series being opened) and that worker's codec warm for the opening.
+    const { instance, frames } = await sharedDecodePool().openFile(source.path);
+    if (!frames[0]) throw new AppError('DECODE_FAILED', `Series ${seriesId}: its middle instance has no frame.`);
+    return thumbnailFromFrame(frames[0], record.modality, instance.frames[0]?.pixelSpacingMm);
+  }
   const [instance] = await readInstances([source]);
   if (!instance) throw new AppError('DECODE_FAILED', `Series ${seriesId}: its middle instance cannot be read.`);
   const frameIndex = Math.floor(instance.numberOfFrames / 2);

@@ -9,10 +9,10 @@ import { decodeAllFrames } from '../dicom/decode.js';
 import { TS } from '../dicom/parse.js';
 import { assembleSeries, type AssembledStack } from './assemble.js';
 import { buildVolume, isCopyOnlyStack } from './buildVolume.js';
-import { progressiveSliceOrder } from '../../../shared/domain/progressive/sliceOrder.js';
-import type { VoxelArray } from '../../../shared/domain/volume.js';
+import { ProgressiveBuild, type ProgressiveGrid } from './progressiveBuild.js';
+import { buildFromCatalog, planCatalogOpen } from './catalogOpen.js';
 import { readNifti } from '../nifti/nifti.js';
-import { getSeriesRecord, seriesInstanceSources } from '../../db/catalog.js';
+import { getSeriesRecord, seriesInstanceSources, type SeriesNode } from '../../db/catalog.js';
 import { readInstances } from '../catalog/importer.js';
 import { expandInputs, readSourceBytes, sourceLabel, type SourceRef } from '../catalog/sources.js';
 
@@ -84,72 +84,6 @@ export async function buildStackVolume(stack: AssembledStack, progress?: Progres
   const concurrency = Math.max(4, sharedPool().size * 3);
   if (!progress?.progressive) return buildVolume(stack, stackDecoder(), { concurrency });
   return buildVolume(stack, stackDecoder(), { concurrency, order: progress.sliceOrder, onSlice: (k, voxels) => progress.sliceDone(k, voxels) });
-}
-
-/**
- * A series' volume while it is being built, for progressive viewing: the grid is known from the headers, each slice
- * can be awaited on its own. Slices are views of the one array the complete volume ends up in (no copies).
- */
-export class ProgressiveBuild {
-  readonly progressive: boolean;
-  readonly sliceOrder: number[];
-  readonly sliceCount: number;
-  private voxels: VoxelArray | null = null;
-  private readonly ready: Uint8Array;
-  private readyCount = 0;
-  private readonly waiting = new Map<number, Array<{ resolve: () => void; reject: (e: unknown) => void }>>();
-  private failure: unknown = null;
-
-  constructor(readonly stack: AssembledStack) {
-    this.progressive = isCopyOnlyStack(stack) && stack.frames.length === stack.dims[2];
-    this.sliceCount = stack.dims[2];
-    // Resampled stacks decode in source order; their slices appear all at once at the end.
-    this.sliceOrder = this.progressive ? progressiveSliceOrder(this.sliceCount) : stack.frames.map((_, s) => s);
-    this.ready = new Uint8Array(this.sliceCount);
-  }
-
-  get slicesReady(): number {
-    return this.readyCount;
-  }
-
-  sliceDone(k: number, voxels: VoxelArray): void {
-    this.voxels = voxels;
-    if (this.ready[k]) return;
-    this.ready[k] = 1;
-    this.readyCount++;
-    for (const w of this.waiting.get(k) ?? []) w.resolve();
-    this.waiting.delete(k);
-  }
-
-  /** The build finished: every slice is in the final array. */
-  complete(voxels: VoxelArray): void {
-    this.voxels = voxels;
-    for (let k = 0; k < this.sliceCount; k++) this.sliceDone(k, voxels);
-  }
-
-  fail(err: unknown): void {
-    this.failure = err;
-    for (const list of this.waiting.values()) for (const w of list) w.reject(err);
-    this.waiting.clear();
-  }
-
-  /** Slice k (i fastest, j next), once it is decoded: a view of the volume's array, in its dtype at that moment. */
-  async slice(k: number): Promise<VoxelArray> {
-    if (!Number.isInteger(k) || k < 0 || k >= this.sliceCount) {
-      throw new AppError('INVALID_INPUT', `slice ${k} is outside 0..${this.sliceCount - 1}`);
-    }
-    if (!this.ready[k]) {
-      if (this.failure) throw this.failure;
-      await new Promise<void>((resolve, reject) => {
-        const list = this.waiting.get(k) ?? [];
-        list.push({ resolve, reject });
-        this.waiting.set(k, list);
-      });
-    }
-    const sliceLen = this.stack.dims[0] * this.stack.dims[1];
-    const v = this.voxels as VoxelArray;
-    return v.subarray(k * sliceLen, (k + 1) * sliceLen);
-  }
 }
 
 function pickStack(stacks: AssembledStack[], seriesUid: string | undefined, where: string): AssembledStack {
@@ -234,6 +168,14 @@ export function loadSeriesVolume(db: Database, seriesId: number): Promise<Loaded
   build.catch(() => undefined);
   builds.set(key, build);
   const job = (async (): Promise<LoadedVolume> => {
+    // Copy-only series open from the catalog: grid and slice placement from what the import stored, the first slice
+    // decoded before any other file is read. Anything else reads every header first, as it always did.
+    const fromCatalog = planCatalogOpen(db, seriesId, record);
+    if (fromCatalog) {
+      const progress = new ProgressiveBuild(gridOfRecord(record), true);
+      buildKnown(progress);
+      return finish(progress, buildFromCatalog(fromCatalog, progress));
+    }
     const sources = seriesInstanceSources(db, seriesId);
     const errors: string[] = [];
     const instances = await readInstances(sources, { onError: (s, err) => errors.push(`${sourceLabel(s)}: ${err.message}`) });
@@ -242,16 +184,9 @@ export function loadSeriesVolume(db: Database, seriesId: number): Promise<Loaded
     }
     const stack = assembleSeries(instances).find((s) => s.stackKey === record.stackKey && s.seriesInstanceUid === record.seriesInstanceUid);
     if (!stack) throw new AppError('INCONSISTENT_GEOMETRY', `Series ${seriesId}: its files no longer form the stack that was imported.`);
-    const progress = new ProgressiveBuild(stack);
+    const progress = new ProgressiveBuild(gridOfStack(stack), isCopyOnlyStack(stack) && stack.frames.length === stack.dims[2]);
     buildKnown(progress);
-    try {
-      const loaded = await loadedStack(stack, progress);
-      progress.complete(loaded.volume.voxels);
-      return loaded;
-    } catch (err) {
-      progress.fail(err);
-      throw err;
-    }
+    return finish(progress, loadedStack(stack, progress));
   })();
   job.catch((err: unknown) => {
     buildFailed(err);
@@ -265,6 +200,29 @@ export function loadSeriesVolume(db: Database, seriesId: number): Promise<Loaded
     builds.delete(oldest);
   }
   return job;
+}
+
+/** Marks the build complete (every slice final) or failed, as the volume job ends. */
+async function finish(progress: ProgressiveBuild, building: Promise<LoadedVolume>): Promise<LoadedVolume> {
+  try {
+    const loaded = await building;
+    progress.complete(loaded.volume.voxels);
+    return loaded;
+  } catch (err) {
+    progress.fail(err);
+    throw err;
+  }
+}
+
+function gridOfStack(stack: AssembledStack): ProgressiveGrid {
+  const { dims, spacingMm, originLps, directionLps, modality, geometry } = stack;
+  return { dims, spacingMm, originLps, directionLps, modality, geometry };
+}
+
+/** The catalog's grid and geometry verdict, stored at import from the same headers. */
+function gridOfRecord(record: SeriesNode): ProgressiveGrid {
+  const { dims, spacingMm, originLps, directionLps, modality, geometry } = record;
+  return { dims, spacingMm, originLps, directionLps, modality, geometry };
 }
 
 export function clearVolumeCache(): void {

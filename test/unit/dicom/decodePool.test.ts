@@ -146,6 +146,35 @@ describe('decode pool', () => {
     await pool.close();
   });
 
+  it('open jobs (one read: header and frames) give what a header job and a decode job give, in a worker and in process; errors keep their codes', async () => {
+    const pool = createDecodePool({ size: 1, workerUrl });
+    const here = createDecodePool(1);
+    expect(here.inProcess).toBe(true);
+    // J2K CT with blank UIDs (derived from content and folder) and an uncompressed MR slice
+    const ctDir = path.join(DATA, 'totalsegmentator_example/example_ct_dicom');
+    for (const file of [path.join(ctDir, readdirSync(ctDir).sort()[7]), path.join(DATA, 'dcm_qa_ts/1.dcm')]) {
+      const inst = await pool.readHeader({ path: file });
+      const frames = await pool.decodeFile(file, inst);
+      for (const opener of [pool, here]) {
+        const opened = await opener.openFile(file);
+        expect(opened.instance).toEqual(inst);
+        expect(opened.frames.length).toBe(frames.length);
+        expect(opened.frames[0].kind).toBe(frames[0].kind);
+        expect(Object.getPrototypeOf(values(opened.frames[0]))).toBe(Object.getPrototypeOf(values(frames[0])));
+        expect(
+          Buffer.compare(
+            Buffer.from(new Uint8Array((values(opened.frames[0]) as Int16Array).buffer)),
+            Buffer.from(new Uint8Array((values(frames[0]) as Int16Array).buffer)),
+          ),
+        ).toBe(0);
+      }
+    }
+    expect(((await pool.openFile(path.join(DATA, 'no-such-file.dcm')).catch((e: unknown) => e)) as AppError).code).toBe('IO_ERROR');
+    expect(((await pool.openFile(path.join(DATA, 'pydicom_test_files_debian/README.txt')).catch((e: unknown) => e)) as AppError).code).toBe('NOT_DICOM');
+    await pool.close();
+    await here.close();
+  });
+
   it('a job past its time budget, or a worker past its heap cap, is RESOURCE_LIMIT; the pool replaces the worker', async () => {
     const spinScript = path.join(BUILD, 'spin-worker.mjs');
     writeFileSync(spinScript, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { for (;;) {} });\n");
