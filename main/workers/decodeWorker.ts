@@ -1,7 +1,8 @@
 // Worker thread that reads one DICOM header or decodes every frame of one file per job, so import and series
 // assembly use all cores and a hostile file only ever costs this worker (the pool caps its heap and time).
 // Protocol: in DecodeJob {kind: 'header' | 'decode', id, path, …}; out {id, instance} / {id, frames} (buffers
-// transferred) or {id, error: {code, message}}.
+// transferred; values written into a job's shared `into` view are that view, shared, not copied) or
+// {id, error: {code, message}}.
 import { parentPort } from 'node:worker_threads';
 import { toErrorData } from '../../shared/errors.js';
 import { decodeFileInProcess, readHeaderInProcess, transferablesOf, type DecodeJob, type DecodeReply } from '../services/dicom/decodePool.js';
@@ -16,7 +17,7 @@ port.on('message', async (job: DecodeJob) => {
       port.postMessage({ id: job.id, instance } satisfies DecodeReply);
       return;
     }
-    const frames = await decodeFileInProcess(job.path, job.instance, job.bytes);
+    const frames = await decodeFileInProcess(job.path, job.instance, job.bytes, job.into);
     const reply: DecodeReply = { id: job.id, frames };
     port.postMessage(reply, transferablesOf(frames));
   } catch (err) {

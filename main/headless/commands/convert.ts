@@ -22,7 +22,8 @@ export const command: CliCommand = {
     );
     if (positionals.length !== 1) throw new UsageError(`give exactly one PATH\nusage: ${usage}`);
     if (!values.output) throw new UsageError(`-o OUT.nii.gz is required\nusage: ${usage}`);
-    const loaded = await loadVolumeFromPath(positionals[0], values.series);
+    // The volume only goes to the file: decode workers may write it in shared memory.
+    const loaded = await loadVolumeFromPath(positionals[0], values.series, { sharedMemory: true });
     // A NIfTI file is a grid in mm: the same gate as every other mm output, unless the user insists.
     if (!values.force) requirePhysicalUnits(loaded.geometry, 'Writing NIfTI (a grid in mm) without --force');
     await writeNifti(values.output, loaded.volume, { geometry: loaded.geometry });

@@ -140,15 +140,21 @@ export async function decodeFrame(bytes: Uint8Array, instance: DicomInstance, fr
   return decodeFrameFromDataSet(dataSet, instance, frameIndex);
 }
 
-/** Decodes every frame of one file, parsing it once. */
-export async function decodeAllFrames(bytes: Uint8Array, instance: DicomInstance): Promise<DecodedFrame[]> {
+/**
+ * Decodes every frame of one file, parsing it once. `into`: where a single-frame file's values go when they are
+ * int16 (the usual CT/MR slice), e.g. the slice's place in the volume being built (a SharedArrayBuffer when the
+ * decoding runs in a worker); the returned frame's values are then that view, so nobody copies the slice again.
+ */
+export async function decodeAllFrames(bytes: Uint8Array, instance: DicomInstance, into?: Int16Array): Promise<DecodedFrame[]> {
   const { dataSet } = parseDataSet(bytes, instance.path);
   const out: DecodedFrame[] = [];
-  for (let f = 0; f < instance.numberOfFrames; f++) out.push(await decodeFrameFromDataSet(dataSet, instance, f));
+  const target = instance.numberOfFrames === 1 ? into : undefined;
+  for (let f = 0; f < instance.numberOfFrames; f++) out.push(await decodeFrameFromDataSet(dataSet, instance, f, target));
   return out;
 }
 
-export async function decodeFrameFromDataSet(ds: DataSet, instance: DicomInstance, frameIndex: number): Promise<DecodedFrame> {
+/** `into`: see decodeAllFrames (used only when the frame's values are int16 and of its length). */
+export async function decodeFrameFromDataSet(ds: DataSet, instance: DicomInstance, frameIndex: number, into?: Int16Array): Promise<DecodedFrame> {
   const what = `${instance.path} frame ${frameIndex + 1}`;
   const pixelTag = PIXEL_DATA_TAGS.find((t) => ds.elements[t] !== undefined);
   if (!instance.hasPixelData || pixelTag === undefined) {
@@ -170,7 +176,7 @@ export async function decodeFrameFromDataSet(ds: DataSet, instance: DicomInstanc
   if (pixelTag !== 'x7fe00010') return floatFrame(ds, el, instance, frameIndex, pixelTag === 'x7fe00009', what);
 
   const raw = NATIVE_SYNTAXES.has(ts) ? nativeFrame(ds, el, instance, frameIndex, what) : await encapsulatedFrame(ds, el, instance, frameIndex, what);
-  return toDecodedFrame(raw, instance, frameInfo, what);
+  return toDecodedFrame(raw, instance, frameInfo, what, into);
 }
 
 // ---------- native ----------
@@ -488,7 +494,7 @@ function decodeRle(frame: Uint8Array, inst: DicomInstance, what: string): Uint8A
 
 // ---------- samples → modality values / RGB ----------
 
-function toDecodedFrame(raw: RawSamples, inst: DicomInstance, frame: DicomFrameInfo, what: string): DecodedFrame {
+function toDecodedFrame(raw: RawSamples, inst: DicomInstance, frame: DicomFrameInfo, what: string, into?: Int16Array): DecodedFrame {
   const { rows, columns } = inst;
   const spp = inst.samplesPerPixel;
   const pixels = rows * columns;
@@ -507,7 +513,7 @@ function toDecodedFrame(raw: RawSamples, inst: DicomInstance, frame: DicomFrameI
       `${what}: decoded ${bytes.length} bytes but ${rows}×${columns}×${spp} samples of ${bps} byte(s) need ${expected} (damaged or mislabelled image).`,
     );
   }
-  if (spp === 1) return greyFrame(bytes, bps, inst, frame);
+  if (spp === 1) return greyFrame(bytes, bps, inst, frame, into);
   if (spp !== 3) throw new AppError('DECODE_FAILED', `${what}: ${spp} samples per pixel is not a valid image layout.`);
   const photometric = inst.photometricInterpretation;
   const needsYbr = !raw.convertedToRgb && (photometric === 'YBR_FULL' || photometric === 'YBR_FULL_422');
@@ -546,7 +552,7 @@ const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * those present, fits int16: modality values written straight into an Int16Array in one pass. Gives exactly what
  * the general path below gives (it would choose Int16Array too), without its int32 copy and min/max pass.
  */
-function int16Direct(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo): Int16Array | undefined {
+function int16Direct(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo, into?: Int16Array): Int16Array | undefined {
   const n = inst.rows * inst.columns;
   if (bps !== 2 || bytes.byteOffset % 2 !== 0 || !littleEndianHost || n === 0) return undefined;
   if (inst.modalityLut || (inst.palette && inst.photometricInterpretation === 'PALETTE COLOR')) return undefined;
@@ -561,17 +567,21 @@ function int16Direct(bytes: Uint8Array, bps: number, inst: DicomInstance, frame:
   const b = hi * slope + intercept;
   if (Math.min(a, b) < -32768 || Math.max(a, b) > 32767) return undefined;
   const words = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
-  const out = new Int16Array(n);
+  const out = into?.length === n ? into : new Int16Array(n);
   const shift = 32 - bitsStored;
   const mask = bitsStored === 16 ? 0xffff : (1 << bitsStored) - 1;
-  if (signed) for (let i = 0; i < n; i++) out[i] = ((words[i] << shift) >> shift) * slope + intercept;
+  if (slope === 1) {
+    // The usual CT (slope 1, intercept -1024) and MR (0): no multiplication in the loop.
+    if (signed) for (let i = 0; i < n; i++) out[i] = ((words[i] << shift) >> shift) + intercept;
+    else for (let i = 0; i < n; i++) out[i] = (words[i] & mask) + intercept;
+  } else if (signed) for (let i = 0; i < n; i++) out[i] = ((words[i] << shift) >> shift) * slope + intercept;
   else for (let i = 0; i < n; i++) out[i] = (words[i] & mask) * slope + intercept;
   return out;
 }
 
-function greyFrame(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo): DecodedFrame {
+function greyFrame(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo, into?: Int16Array): DecodedFrame {
   const n = inst.rows * inst.columns;
-  const direct = int16Direct(bytes, bps, inst, frame);
+  const direct = int16Direct(bytes, bps, inst, frame, into);
   if (direct) return { kind: 'grey', rows: inst.rows, columns: inst.columns, values: direct };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Values of up to 16 bits fit an Int32Array exactly; only 32-bit pixels need doubles.
@@ -630,5 +640,9 @@ function greyFrame(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: D
   else values = new Float32Array(n);
   if (slope === 1 && intercept === 0) for (let i = 0; i < n; i++) values[i] = stored[i];
   else for (let i = 0; i < n; i++) values[i] = stored[i] * slope + intercept;
+  if (values instanceof Int16Array && into?.length === n) {
+    into.set(values);
+    values = into;
+  }
   return { kind: 'grey', rows: inst.rows, columns: inst.columns, values };
 }

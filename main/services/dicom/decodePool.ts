@@ -22,6 +22,8 @@ export type DecodeJob =
       /** The file's bytes when they do not come from `path` on disk (e.g. an archive member); copied to the worker. */
       bytes?: Uint8Array;
       instance: DicomInstance;
+      /** A view of shared memory (SharedArrayBuffer) the worker writes a single-frame file's int16 values into. */
+      into?: Int16Array;
     }
   | {
       kind: 'header';
@@ -34,10 +36,13 @@ export type DecodeJob =
 export type DecodeReply = { id: number; frames: DecodedFrame[] } | { id: number; instance: DicomInstance } | { id: number; error: ErrorData };
 
 export interface DecodePool {
-  /** Decodes every frame of the file at `path`; rejects with a coded AppError. */
-  decodeFile(path: string, instance: DicomInstance): Promise<DecodedFrame[]>;
+  /**
+   * Decodes every frame of the file at `path`; rejects with a coded AppError. `into` (see decodeAllFrames): where a
+   * single-frame file's int16 values are written; a worker pool uses it only when it views a SharedArrayBuffer.
+   */
+  decodeFile(path: string, instance: DicomInstance, into?: Int16Array): Promise<DecodedFrame[]>;
   /** Same for bytes already in memory (archive members); `instance.path` names them in messages. */
-  decodeBytes(bytes: Uint8Array, instance: DicomInstance): Promise<DecodedFrame[]>;
+  decodeBytes(bytes: Uint8Array, instance: DicomInstance, into?: Int16Array): Promise<DecodedFrame[]>;
   /**
    * Reads one file's header (or an archive member's, from `bytes`) into a DicomInstance with derived identifiers
    * filled in; rejects with a coded AppError (NOT_DICOM, TRUNCATED, RESOURCE_LIMIT, …).
@@ -62,11 +67,11 @@ export interface DecodePoolOptions {
 }
 
 /** Reads and decodes one file in the calling thread; read failures keep their code, unexpected throws are DECODE_FAILED. */
-export async function decodeFileInProcess(path: string, instance: DicomInstance, given?: Uint8Array): Promise<DecodedFrame[]> {
+export async function decodeFileInProcess(path: string, instance: DicomInstance, given?: Uint8Array, into?: Int16Array): Promise<DecodedFrame[]> {
   // The same capped, regular-files-only reader as the import (gzip expanded under its caps).
   const bytes = given ?? (await readDicomCandidate(path));
   try {
-    return await decodeAllFrames(bytes, instance);
+    return await decodeAllFrames(bytes, instance, into);
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw new AppError('DECODE_FAILED', `${path}: decoding failed unexpectedly (${toErrorData(err).message}).`);
@@ -133,13 +138,13 @@ function inProcessPool(size: number): DecodePool {
   return {
     size,
     inProcess: true,
-    decodeFile(path, instance) {
+    decodeFile(path, instance, into) {
       if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
-      return decodeFileInProcess(path, instance);
+      return decodeFileInProcess(path, instance, undefined, into);
     },
-    decodeBytes(bytes, instance) {
+    decodeBytes(bytes, instance, into) {
       if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
-      return decodeFileInProcess(instance.path, instance, bytes);
+      return decodeFileInProcess(instance.path, instance, bytes, into);
     },
     readHeader(source, bytes) {
       if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
@@ -160,6 +165,25 @@ interface Slot {
   worker: Worker;
   current?: Pending;
   timer?: NodeJS.Timeout;
+}
+
+/** A view of an ordinary ArrayBuffer would reach the worker as a copy of its whole buffer (a whole volume): never sent. */
+function sharedOnly(into: Int16Array | undefined): Int16Array | undefined {
+  return into && into.buffer instanceof SharedArrayBuffer ? into : undefined;
+}
+
+/**
+ * Values the worker wrote into the job's shared `into` arrive as another view object of the same memory: hand back
+ * the caller's own view, so the caller sees that the slice is already in place.
+ */
+function ownView(frames: DecodedFrame[], job: DecodeJob): DecodedFrame[] {
+  const into = job.kind === 'decode' ? job.into : undefined;
+  const f = frames[0];
+  if (into && frames.length === 1 && f.kind === 'grey' && f.values instanceof Int16Array && f.values.buffer instanceof SharedArrayBuffer) {
+    const same = f.values.byteOffset === into.byteOffset && f.values.length === into.length && f.values.buffer.byteLength === into.buffer.byteLength;
+    if (same) return [{ ...f, values: into }];
+  }
+  return frames;
 }
 
 function jobLabel(job: DecodeJob): string {
@@ -183,7 +207,7 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
       clearTimeout(slot.timer);
       if (p && p.job.id === reply.id) {
         if ('error' in reply) p.reject(new AppError(reply.error.code, reply.error.message));
-        else p.resolve('frames' in reply ? reply.frames : reply.instance);
+        else p.resolve('frames' in reply ? ownView(reply.frames, p.job) : reply.instance);
       }
       pump();
     });
@@ -250,11 +274,11 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
   return {
     size,
     inProcess: false,
-    decodeFile(path, instance) {
-      return submit<DecodedFrame[]>({ kind: 'decode', id: nextId++, path, instance });
+    decodeFile(path, instance, into) {
+      return submit<DecodedFrame[]>({ kind: 'decode', id: nextId++, path, instance, into: sharedOnly(into) });
     },
-    decodeBytes(bytes, instance) {
-      return submit<DecodedFrame[]>({ kind: 'decode', id: nextId++, path: instance.path, bytes, instance });
+    decodeBytes(bytes, instance, into) {
+      return submit<DecodedFrame[]>({ kind: 'decode', id: nextId++, path: instance.path, bytes, instance, into: sharedOnly(into) });
     },
     readHeader(source, bytes) {
       return submit<DicomInstance>({ kind: 'header', id: nextId++, path: source.path, archiveMember: source.archiveMember, bytes });

@@ -6,7 +6,11 @@ import { voxelCount, type Volume, type VoxelArray } from '../../../shared/domain
 import type { DecodedFrame, DicomInstance } from '../dicom/types.js';
 import type { AssembledStack } from './assemble.js';
 
-export type DecodeFrameFn = (instance: DicomInstance, frameIndex: number) => Promise<DecodedFrame>;
+/**
+ * Decodes one frame. `into`, when given, is the frame's place in the int16 volume: a decoder may write int16 values
+ * there and return a frame whose values are that same view (nothing is copied then).
+ */
+export type DecodeFrameFn = (instance: DicomInstance, frameIndex: number, into?: Int16Array) => Promise<DecodedFrame>;
 
 export interface BuildVolumeOptions {
   /** Frames decoded at once (a worker pool behind `decode` uses them in parallel). */
@@ -19,6 +23,11 @@ export interface BuildVolumeOptions {
    * frame needs a wider type, values kept). Resampled stacks call nothing: their slices exist only at the end.
    */
   onSlice?: (k: number, voxels: VoxelArray) => void;
+  /**
+   * Allocate the int16 volume in a SharedArrayBuffer, so decode workers write each slice into it (no per-slice
+   * buffer, transfer or copy). Only for volumes that never reach an API refusing shared memory (e.g. a fetch Response).
+   */
+  sharedMemory?: boolean;
 }
 
 /** Whether a stack's slices go into the volume as they are (no tilt shift, no interpolation, no resize). */
@@ -47,7 +56,8 @@ export async function buildVolume(
   if (order.length !== stack.frames.length) throw new AppError('INTERNAL', `decode order names ${order.length} of ${stack.frames.length} frames`);
 
   // Copy-only stacks go straight into the volume as frames arrive; resampled ones need their source frames kept.
-  let out: VoxelArray = new Int16Array(voxelCount(stack));
+  const n = voxelCount(stack);
+  let out: VoxelArray = options.sharedMemory ? new Int16Array(new SharedArrayBuffer(n * Int16Array.BYTES_PER_ELEMENT)) : new Int16Array(n);
   let kind: OutKind = 'int16';
   const kept: GreyValues[] = copyOnly ? [] : new Array(stack.frames.length);
   let sourceKind = 'int16' as OutKind;
@@ -67,7 +77,9 @@ export async function buildVolume(
     while (nextIndex < stack.frames.length) {
       const s = order[nextIndex++];
       const ref = stack.frames[s];
-      const frame = await decode(ref.instance, ref.frameIndex);
+      // Copy-only int16 volumes: the decoder may write the slice in place (still checked below like any frame).
+      const into = copyOnly && out instanceof Int16Array ? out.subarray(s * sliceLen, (s + 1) * sliceLen) : undefined;
+      const frame = await decode(ref.instance, ref.frameIndex, into);
       if (frame.kind !== 'grey') {
         throw new AppError('INVALID_INPUT', `${ref.instance.path}: colour images cannot be built into a grey-value volume.`);
       }
@@ -77,7 +89,9 @@ export async function buildVolume(
       const needed = kindFor(frame.values);
       if (copyOnly) {
         promote(needed);
-        out.set(frame.values, s * sliceLen);
+        // Already in place unless the volume was promoted meanwhile (then the slice is converted from where it was written).
+        const inPlace = frame.values.buffer === out.buffer && frame.values.byteOffset === out.byteOffset + s * sliceLen * out.BYTES_PER_ELEMENT;
+        if (!inPlace) out.set(frame.values, s * sliceLen);
         options.onSlice?.(s, out);
       } else {
         kept[s] = frame.values;
