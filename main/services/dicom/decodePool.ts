@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, toErrorData, type ErrorData } from '../../../shared/errors.js';
 import { decodeAllFrames } from './decode.js';
-import { readDicomCandidate, readHeaderFromFilePrefix, screenBytes } from './fileRead.js';
+import { readDicomCandidate, readHeaderFromFilePrefix, screenBytes, type ReadScratch } from './fileRead.js';
 import { fillMissingIdentifiers } from './identity.js';
 import { DECODE_JOB_MS, DECODE_MS_PER_FRAME, HEADER_JOB_MS, WORKER_HEAP_MB } from './limits.js';
 import { readDicomHeader } from './parse.js';
@@ -66,31 +66,50 @@ export interface DecodePoolOptions {
   decodeJobMs?: number;
 }
 
-/** Reads and decodes one file in the calling thread; read failures keep their code, unexpected throws are DECODE_FAILED. */
-export async function decodeFileInProcess(path: string, instance: DicomInstance, given?: Uint8Array, into?: Int16Array): Promise<DecodedFrame[]> {
+/**
+ * Reads and decodes one file in the calling thread; read failures keep their code, unexpected throws are DECODE_FAILED.
+ * `scratch`: a thread that reads one file at a time (a decode worker) reads every file into that one buffer.
+ */
+export async function decodeFileInProcess(
+  path: string,
+  instance: DicomInstance,
+  given?: Uint8Array,
+  into?: Int16Array,
+  scratch?: ReadScratch,
+): Promise<DecodedFrame[]> {
   // The same capped, regular-files-only reader as the import (gzip expanded under its caps).
-  const bytes = given ?? (await readDicomCandidate(path));
+  const bytes = given ?? (await readDicomCandidate(path, scratch));
   try {
-    return await decodeAllFrames(bytes, instance, into);
+    const frames = await decodeAllFrames(bytes, instance, into);
+    // A frame may view the file's bytes (e.g. uncompressed RGB): never the reused buffer, which the next read overwrites.
+    return scratch ? frames.map((f) => detachFrom(scratch, f)) : frames;
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw new AppError('DECODE_FAILED', `${path}: decoding failed unexpectedly (${toErrorData(err).message}).`);
   }
 }
 
+function detachFrom(scratch: ReadScratch, f: DecodedFrame): DecodedFrame {
+  if (f.kind === 'grey') return scratch.owns(f.values) ? { ...f, values: f.values.slice() } : f;
+  return scratch.owns(f.rgb) ? { ...f, rgb: f.rgb.slice() } : f;
+}
+
 /** Reads one header in the calling thread (what a header job does in a worker). */
-export async function readHeaderInProcess(source: { path: string; archiveMember?: string }, given?: Uint8Array): Promise<DicomInstance> {
+/** `scratch`: see decodeFileInProcess (the instance holds plain values, nothing of the buffer). */
+export async function readHeaderInProcess(source: { path: string; archiveMember?: string }, given?: Uint8Array, scratch?: ReadScratch): Promise<DicomInstance> {
   const label = source.archiveMember ? `${source.path}!${source.archiveMember}` : source.path;
   if (!given) {
     // Most files: the header from the first kilobytes, pixels never read. A blank SOP Instance UID is derived from
     // the whole content, so such a file is read whole below.
-    const quick = await readHeaderFromFilePrefix(source.path);
+    const quick = await readHeaderFromFilePrefix(source.path, scratch);
     if (quick?.sopInstanceUid) {
       fillMissingIdentifiers(quick, new Uint8Array(0));
       return quick;
     }
   }
-  const bytes = given ? await screenBytes(Buffer.from(given.buffer, given.byteOffset, given.byteLength), label) : await readDicomCandidate(source.path);
+  const bytes = given
+    ? await screenBytes(Buffer.from(given.buffer, given.byteOffset, given.byteLength), label)
+    : await readDicomCandidate(source.path, scratch);
   try {
     const inst = readDicomHeader(bytes, source.path);
     if (source.archiveMember) inst.archiveMember = source.archiveMember;
