@@ -5,7 +5,7 @@ import v8 from 'node:v8';
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
-import { Decoder as JpegLosslessDecoder } from '@cornerstonejs/jpeg-lossless-decoder-js';
+import type { Decoder as JpegLosslessDecoderType } from '@cornerstonejs/jpeg-lossless-decoder-js';
 import { AppError } from '../../../shared/errors.js';
 import { parseDataSet, PIXEL_DATA_TAGS, TS } from './parse.js';
 import type { DecodedFrame, DicomFrameInfo, DicomInstance } from './types.js';
@@ -88,6 +88,13 @@ function loadCodec(name: CodecName): Promise<Record<string, new () => WasmDecode
     codecModules.set(name, p);
   }
   return p;
+}
+
+// Loaded on the first lossless JPEG frame: every decode thread would otherwise pay for it at start.
+let jpegLosslessClass: typeof JpegLosslessDecoderType | undefined;
+function jpegLosslessDecoder(): typeof JpegLosslessDecoderType {
+  jpegLosslessClass ??= (require('@cornerstonejs/jpeg-lossless-decoder-js') as { Decoder: typeof JpegLosslessDecoderType }).Decoder;
+  return jpegLosslessClass;
 }
 
 interface RawSamples {
@@ -355,7 +362,7 @@ async function encapsulatedFrame(ds: DataSet, el: Element, inst: DicomInstance, 
   if (ts === SYNTAX.jpegLossless || ts === SYNTAX.jpegLosslessSv1) {
     let out: Uint8Array | Uint16Array;
     try {
-      out = new JpegLosslessDecoder().decode(encoded.buffer as ArrayBuffer, encoded.byteOffset, encoded.byteLength, bitsAllocated <= 8 ? 1 : 2);
+      out = new (jpegLosslessDecoder())().decode(encoded.buffer as ArrayBuffer, encoded.byteOffset, encoded.byteLength, bitsAllocated <= 8 ? 1 : 2);
     } catch (err) {
       throw new AppError('DECODE_FAILED', `${what}: the lossless JPEG data could not be decoded (${(err as Error).message ?? String(err)}).`);
     }
@@ -560,17 +567,11 @@ const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function int16Direct(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo, into?: Int16Array): Int16Array | undefined {
   const n = inst.rows * inst.columns;
   if (bps !== 2 || bytes.byteOffset % 2 !== 0 || !littleEndianHost || n === 0) return undefined;
-  if (inst.modalityLut || (inst.palette && inst.photometricInterpretation === 'PALETTE COLOR')) return undefined;
+  if (!everyValueFitsInt16(inst, frame, 16)) return undefined;
   const slope = frame.rescaleSlope;
   const intercept = frame.rescaleIntercept;
-  if (!Number.isInteger(slope) || !Number.isInteger(intercept)) return undefined;
   const bitsStored = Math.min(inst.bitsStored || 16, 16);
   const signed = inst.pixelRepresentation === 1;
-  const lo = signed ? -(2 ** (bitsStored - 1)) : 0;
-  const hi = signed ? 2 ** (bitsStored - 1) - 1 : 2 ** bitsStored - 1;
-  const a = lo * slope + intercept;
-  const b = hi * slope + intercept;
-  if (Math.min(a, b) < -32768 || Math.max(a, b) > 32767) return undefined;
   const words = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
   const out = into?.length === n ? into : new Int16Array(n);
   const shift = 32 - bitsStored;
@@ -582,6 +583,36 @@ function int16Direct(bytes: Uint8Array, bps: number, inst: DicomInstance, frame:
   } else if (signed) for (let i = 0; i < n; i++) out[i] = ((words[i] << shift) >> shift) * slope + intercept;
   else for (let i = 0; i < n; i++) out[i] = (words[i] & mask) * slope + intercept;
   return out;
+}
+
+/**
+ * Whether every stored value a frame can hold (BitsStored, at most `bitsCap`, signed or not) maps to an int16 modality
+ * value through an integer rescale, with no LUT or palette in the way.
+ */
+function everyValueFitsInt16(inst: DicomInstance, frame: DicomFrameInfo, bitsCap: number): boolean {
+  if (inst.modalityLut || (inst.palette && inst.photometricInterpretation === 'PALETTE COLOR')) return false;
+  const slope = frame.rescaleSlope;
+  const intercept = frame.rescaleIntercept;
+  if (!Number.isInteger(slope) || !Number.isInteger(intercept)) return false;
+  const bitsStored = Math.min(inst.bitsStored || bitsCap, bitsCap);
+  const signed = inst.pixelRepresentation === 1;
+  const lo = signed ? -(2 ** (bitsStored - 1)) : 0;
+  const hi = signed ? 2 ** (bitsStored - 1) - 1 : 2 ** bitsStored - 1;
+  const a = lo * slope + intercept;
+  const b = hi * slope + intercept;
+  return Math.min(a, b) >= -32768 && Math.max(a, b) <= 32767;
+}
+
+/**
+ * Known from the header alone: this grey frame decodes to int16 modality values whatever its pixels are (8- or
+ * 16-bit samples, integer rescale, every possible value in range). Such a frame's values always come back as an
+ * Int16Array (int16Direct, or greyFrame's general path, which picks int16 for values in range).
+ */
+export function decodesToInt16(inst: DicomInstance, frame: DicomFrameInfo): boolean {
+  if (inst.samplesPerPixel !== 1 || (inst.bitsAllocated !== 8 && inst.bitsAllocated !== 16) || inst.rows * inst.columns === 0) return false;
+  // A stated BitsStored within BitsAllocated bounds the values whatever sample width a codec hands back.
+  if (!(inst.bitsStored > 0 && inst.bitsStored <= inst.bitsAllocated)) return false;
+  return everyValueFitsInt16(inst, frame, inst.bitsAllocated);
 }
 
 function greyFrame(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo, into?: Int16Array): DecodedFrame {

@@ -2,12 +2,12 @@
 // import time goes) and where a hostile file cannot take the app down — each worker has a heap cap and each job a
 // time budget; a worker that runs out of either is replaced and its file becomes RESOURCE_LIMIT.
 // Falls back to working in this thread when the compiled worker is absent (running from TS sources, e.g. vitest).
-import { existsSync } from 'node:fs';
+import { existsSync, write, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, toErrorData, type ErrorData } from '../../../shared/errors.js';
-import { decodeAllFrames } from './decode.js';
+import { decodeAllFrames, decodesToInt16 } from './decode.js';
 import { readDicomCandidate, readHeaderFromFilePrefix, screenBytes, type ReadScratch } from './fileRead.js';
 import { fillMissingIdentifiers } from './identity.js';
 import { DECODE_JOB_MS, DECODE_MS_PER_FRAME, HEADER_JOB_MS, WORKER_HEAP_MB } from './limits.js';
@@ -26,6 +26,15 @@ export type DecodeJob =
       into?: Int16Array;
     }
   | {
+      /** Decode a single-frame file that decodesToInt16 and write its values at `position` of the open file `fd`. */
+      kind: 'decodeToFile';
+      id: number;
+      path: string;
+      instance: DicomInstance;
+      fd: number;
+      position: number;
+    }
+  | {
       kind: 'header';
       id: number;
       path: string;
@@ -33,7 +42,8 @@ export type DecodeJob =
       /** An archive member's bytes as stored (gzip is expanded, under the caps, in the worker). */
       bytes?: Uint8Array;
     };
-export type DecodeReply = { id: number; frames: DecodedFrame[] } | { id: number; instance: DicomInstance } | { id: number; error: ErrorData };
+export type DecodeReply =
+  { id: number; frames: DecodedFrame[] } | { id: number; instance: DicomInstance } | { id: number; written: number } | { id: number; error: ErrorData };
 
 export interface DecodePool {
   /**
@@ -43,6 +53,12 @@ export interface DecodePool {
   decodeFile(path: string, instance: DicomInstance, into?: Int16Array): Promise<DecodedFrame[]>;
   /** Same for bytes already in memory (archive members); `instance.path` names them in messages. */
   decodeBytes(bytes: Uint8Array, instance: DicomInstance, into?: Int16Array): Promise<DecodedFrame[]>;
+  /**
+   * Decodes a single-frame file whose header says it decodes to int16 (decodesToInt16) and writes its values at
+   * `position` of the open file `fd` (shared by the threads of the process): a volume written without being held.
+   * Rejects with DECODE_FAILED if the values were not int16 after all (nothing written then).
+   */
+  decodeFileToFile(path: string, instance: DicomInstance, fd: number, position: number): Promise<void>;
   /**
    * Reads one file's header (or an archive member's, from `bytes`) into a DicomInstance with derived identifiers
    * filled in; rejects with a coded AppError (NOT_DICOM, TRUNCATED, RESOURCE_LIMIT, …).
@@ -87,6 +103,40 @@ export async function decodeFileInProcess(
     if (err instanceof AppError) throw err;
     throw new AppError('DECODE_FAILED', `${path}: decoding failed unexpectedly (${toErrorData(err).message}).`);
   }
+}
+
+/** decodeFileToFile's work in the calling thread; `slice` is reused from call to call when given (one file at a time). */
+export async function decodeFileToFileInProcess(
+  path: string,
+  instance: DicomInstance,
+  fd: number,
+  position: number,
+  scratch?: ReadScratch,
+  slice?: { values?: Int16Array },
+): Promise<number> {
+  const n = instance.rows * instance.columns;
+  if (instance.numberOfFrames !== 1 || !decodesToInt16(instance, instance.frames[0])) {
+    throw new AppError('INTERNAL', `${path}: written to a file slice by slice only when its header says it decodes to int16.`);
+  }
+  let into = slice?.values;
+  if (into?.length !== n) into = new Int16Array(n);
+  if (slice) slice.values = into;
+  const [frame] = await decodeFileInProcess(path, instance, undefined, into, scratch);
+  if (frame.kind !== 'grey' || frame.values !== into) {
+    throw new AppError('DECODE_FAILED', `${path}: the image did not decode to the int16 values its header announces.`);
+  }
+  const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+  if (scratch) {
+    // A worker (blocking reads) writes the same way.
+    for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  } else {
+    for (let done = 0; done < bytes.length;) {
+      done += await new Promise<number>((resolve, reject) =>
+        write(fd, bytes, done, bytes.length - done, position + done, (err, written) => (err ? reject(err) : resolve(written))),
+      );
+    }
+  }
+  return bytes.length;
 }
 
 function detachFrom(scratch: ReadScratch, f: DecodedFrame): DecodedFrame {
@@ -165,6 +215,10 @@ function inProcessPool(size: number): DecodePool {
       if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
       return decodeFileInProcess(instance.path, instance, bytes, into);
     },
+    async decodeFileToFile(path, instance, fd, position) {
+      if (closed) throw new AppError('CANCELLED', 'the decode pool has been closed');
+      await decodeFileToFileInProcess(path, instance, fd, position);
+    },
     readHeader(source, bytes) {
       if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
       return readHeaderInProcess(source, bytes);
@@ -177,7 +231,7 @@ function inProcessPool(size: number): DecodePool {
 
 interface Pending {
   job: DecodeJob;
-  resolve: (result: DecodedFrame[] | DicomInstance) => void;
+  resolve: (result: DecodedFrame[] | DicomInstance | number) => void;
   reject: (err: AppError) => void;
 }
 interface Slot {
@@ -226,7 +280,7 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
       clearTimeout(slot.timer);
       if (p && p.job.id === reply.id) {
         if ('error' in reply) p.reject(new AppError(reply.error.code, reply.error.message));
-        else p.resolve('frames' in reply ? ownView(reply.frames, p.job) : reply.instance);
+        else p.resolve('frames' in reply ? ownView(reply.frames, p.job) : 'written' in reply ? reply.written : reply.instance);
       }
       pump();
     });
@@ -282,10 +336,10 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
     }
   };
 
-  const submit = <T extends DecodedFrame[] | DicomInstance>(job: DecodeJob): Promise<T> => {
+  const submit = <T extends DecodedFrame[] | DicomInstance | number>(job: DecodeJob): Promise<T> => {
     if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
     return new Promise<T>((resolve, reject) => {
-      queue.push({ job, resolve: resolve as (r: DecodedFrame[] | DicomInstance) => void, reject });
+      queue.push({ job, resolve: resolve as (r: DecodedFrame[] | DicomInstance | number) => void, reject });
       pump();
     });
   };
@@ -298,6 +352,9 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
     },
     decodeBytes(bytes, instance, into) {
       return submit<DecodedFrame[]>({ kind: 'decode', id: nextId++, path: instance.path, bytes, instance, into: sharedOnly(into) });
+    },
+    async decodeFileToFile(path, instance, fd, position) {
+      await submit<number>({ kind: 'decodeToFile', id: nextId++, path, instance, fd, position });
     },
     readHeader(source, bytes) {
       return submit<DicomInstance>({ kind: 'header', id: nextId++, path: source.path, archiveMember: source.archiveMember, bytes });

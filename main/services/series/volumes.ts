@@ -13,7 +13,7 @@ import { progressiveSliceOrder } from '../../../shared/domain/progressive/sliceO
 import type { VoxelArray } from '../../../shared/domain/volume.js';
 import { readNifti } from '../nifti/nifti.js';
 import { getSeriesRecord, seriesInstanceSources } from '../../db/catalog.js';
-import { readInstances } from '../catalog/importer.js';
+import { readInstances } from '../catalog/readInstances.js';
 import { expandInputs, readSourceBytes, sourceLabel, type SourceRef } from '../catalog/sources.js';
 
 export interface LoadedVolume {
@@ -159,7 +159,7 @@ export class ProgressiveBuild {
   }
 }
 
-function pickStack(stacks: AssembledStack[], seriesUid: string | undefined, where: string): AssembledStack {
+export function pickStack(stacks: AssembledStack[], seriesUid: string | undefined, where: string): AssembledStack {
   if (stacks.length === 0) throw new AppError('NOT_FOUND', `No DICOM image series found in ${where}.`);
   if (!seriesUid) return stacks[0];
   const hit = stacks.find((s) => s.seriesInstanceUid === seriesUid);
@@ -193,7 +193,7 @@ export async function loadVolumeFromPath(path: string, seriesUid?: string, optio
 }
 
 /** The volume of an assembled stack with what the catalog and the models need to know about it. */
-async function loadedStack(stack: AssembledStack, progress?: ProgressiveBuild, sharedMemory?: boolean): Promise<LoadedVolume> {
+export async function loadedStack(stack: AssembledStack, progress?: ProgressiveBuild, sharedMemory?: boolean): Promise<LoadedVolume> {
   const built = await buildStackVolume(stack, progress, { sharedMemory });
   return {
     ...built,
