@@ -29,6 +29,7 @@ export const command: CliCommand = {
       spacingMm: converted.spacingMm,
       geometry: converted.geometry,
       forced: values.force === true && converted.geometry.status === 'unsafe',
+      writtenFrom: converted.writtenFrom,
     };
     if (values.json) io.stdout(JSON.stringify(result) + '\n');
     else {
