@@ -1,9 +1,7 @@
 // `medseg convert PATH -o OUT.nii.gz [--series UID] [--force]`: writes a volume as NIfTI in modality units, with its
 // geometry report recorded in the header and a JSON sidecar; an unsafe series is refused unless --force.
-import { requirePhysicalUnits } from '../../../shared/domain/geometryGate.js';
+import { convertToNifti } from '../../services/nifti/convertSeries.js';
 import { sidecarPathOf } from '../../services/nifti/niftiGeometry.js';
-import { loadVolumeFromPath } from '../../services/series/volumes.js';
-import { writeNifti } from '../../services/nifti/nifti.js';
 import { parseCommandArgs, UsageError } from './common.js';
 import { EXIT_OK, type CliCommand } from './types.js';
 
@@ -22,23 +20,21 @@ export const command: CliCommand = {
     );
     if (positionals.length !== 1) throw new UsageError(`give exactly one PATH\nusage: ${usage}`);
     if (!values.output) throw new UsageError(`-o OUT.nii.gz is required\nusage: ${usage}`);
-    const loaded = await loadVolumeFromPath(positionals[0], values.series);
-    // A NIfTI file is a grid in mm: the same gate as every other mm output, unless the user insists.
-    if (!values.force) requirePhysicalUnits(loaded.geometry, 'Writing NIfTI (a grid in mm) without --force');
-    await writeNifti(values.output, loaded.volume, { geometry: loaded.geometry });
+    const converted = await convertToNifti(positionals[0], values.output, { seriesUid: values.series, force: values.force });
     const result = {
       output: values.output,
       sidecar: sidecarPathOf(values.output),
-      seriesInstanceUid: loaded.seriesInstanceUid,
-      dims: loaded.volume.dims,
-      spacingMm: loaded.volume.spacingMm,
-      geometry: loaded.geometry,
-      forced: values.force === true && loaded.geometry.status === 'unsafe',
+      seriesInstanceUid: converted.seriesInstanceUid,
+      dims: converted.dims,
+      spacingMm: converted.spacingMm,
+      geometry: converted.geometry,
+      forced: values.force === true && converted.geometry.status === 'unsafe',
+      writtenFrom: converted.writtenFrom,
     };
     if (values.json) io.stdout(JSON.stringify(result) + '\n');
     else {
-      io.stdout(`wrote ${values.output} (${loaded.volume.dims.join('x')}, geometry ${loaded.geometry.status}${result.forced ? ', forced' : ''})\n`);
-      for (const f of loaded.geometry.findings) io.stderr(`  ${f.code}: ${f.message}\n`);
+      io.stdout(`wrote ${values.output} (${converted.dims.join('x')}, geometry ${converted.geometry.status}${result.forced ? ', forced' : ''})\n`);
+      for (const f of converted.geometry.findings) io.stderr(`  ${f.code}: ${f.message}\n`);
     }
     return EXIT_OK;
   },

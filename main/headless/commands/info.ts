@@ -1,6 +1,6 @@
 // `medseg info PATH... --json`: reads headers and assembles volumes without importing; prints geometry per series.
 import { assembleSeries, stackToInfoJson } from '../../services/series/assemble.js';
-import { readInstances } from '../../services/catalog/importer.js';
+import { readInstances } from '../../services/catalog/readInstances.js';
 import { expandInputs, sourceLabel } from '../../services/catalog/sources.js';
 import type { ErrorCode } from '../../../shared/errors.js';
 import { parseCommandArgs, UsageError } from './common.js';

@@ -2,7 +2,7 @@
 // Only regular files are ever opened (devices, FIFOs and sockets are refused), and every read is capped.
 import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import type dicomParser from 'dicom-parser';
 import { AppError } from '../../../shared/errors.js';
 import { gunzipCapped, readDicomCandidate } from '../dicom/fileRead.js';
@@ -177,8 +177,10 @@ async function resolveCaseInsensitive(base: string, parts: string[]): Promise<st
   return cur;
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
-  return new Promise((res, rej) => yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, zip) => (err || !zip ? rej(err) : res(zip))));
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  // Loaded on the first archive: most runs read plain files.
+  const { open } = (await import('yauzl')).default;
+  return new Promise((res, rej) => open(path, { lazyEntries: true, autoClose: false }, (err, zip) => (err || !zip ? rej(err) : res(zip))));
 }
 
 async function listZip(path: string, add: (s: SourceRef) => void, result: ExpandResult): Promise<void> {

@@ -1,10 +1,11 @@
 // Decodes DICOM pixel data frames (native, deflated, RLE, JPEG family, JPEG-LS, JPEG 2000, HTJ2K) into
 // modality values (grey) or RGB bytes (colour). Everything is checked against Rows × Columns × Samples.
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
-import { Decoder as JpegLosslessDecoder } from '@cornerstonejs/jpeg-lossless-decoder-js';
+import type { Decoder as JpegLosslessDecoderType } from '@cornerstonejs/jpeg-lossless-decoder-js';
 import { AppError } from '../../../shared/errors.js';
 import { parseDataSet, PIXEL_DATA_TAGS, TS } from './parse.js';
 import type { DecodedFrame, DicomFrameInfo, DicomInstance } from './types.js';
@@ -77,12 +78,23 @@ const codecModules = new Map<CodecName, Promise<Record<string, new () => WasmDec
 function loadCodec(name: CodecName): Promise<Record<string, new () => WasmDecoder>> {
   let p = codecModules.get(name);
   if (!p) {
+    // OpenJPEG runs faster on V8's baseline WASM code than with tier-up: measured here on 250 CT slices 512²,
+    // 23.0 vs 26.5 ms a frame, and 0.45 s less CPU per thread at start (no optimising compile of the module).
+    // The flag is process-wide and only concerns WebAssembly, which only these codecs use.
+    if (name === 'openjpeg') v8.setFlagsFromString('--liftoff-only');
     const factory = require(CODEC_MODULES[name].specifier) as (opts: object) => Promise<Record<string, new () => WasmDecoder>>;
     // The Emscripten modules print to stdout unless given these hooks.
     p = factory({ print() {}, printErr() {} });
     codecModules.set(name, p);
   }
   return p;
+}
+
+// Loaded on the first lossless JPEG frame: every decode thread would otherwise pay for it at start.
+let jpegLosslessClass: typeof JpegLosslessDecoderType | undefined;
+function jpegLosslessDecoder(): typeof JpegLosslessDecoderType {
+  jpegLosslessClass ??= (require('@cornerstonejs/jpeg-lossless-decoder-js') as { Decoder: typeof JpegLosslessDecoderType }).Decoder;
+  return jpegLosslessClass;
 }
 
 interface RawSamples {
@@ -140,15 +152,21 @@ export async function decodeFrame(bytes: Uint8Array, instance: DicomInstance, fr
   return decodeFrameFromDataSet(dataSet, instance, frameIndex);
 }
 
-/** Decodes every frame of one file, parsing it once. */
-export async function decodeAllFrames(bytes: Uint8Array, instance: DicomInstance): Promise<DecodedFrame[]> {
+/**
+ * Decodes every frame of one file, parsing it once. `into`: where a single-frame file's values go when they are
+ * int16 (the usual CT/MR slice), e.g. the slice's place in the volume being built (a SharedArrayBuffer when the
+ * decoding runs in a worker); the returned frame's values are then that view, so nobody copies the slice again.
+ */
+export async function decodeAllFrames(bytes: Uint8Array, instance: DicomInstance, into?: Int16Array): Promise<DecodedFrame[]> {
   const { dataSet } = parseDataSet(bytes, instance.path);
   const out: DecodedFrame[] = [];
-  for (let f = 0; f < instance.numberOfFrames; f++) out.push(await decodeFrameFromDataSet(dataSet, instance, f));
+  const target = instance.numberOfFrames === 1 ? into : undefined;
+  for (let f = 0; f < instance.numberOfFrames; f++) out.push(await decodeFrameFromDataSet(dataSet, instance, f, target));
   return out;
 }
 
-export async function decodeFrameFromDataSet(ds: DataSet, instance: DicomInstance, frameIndex: number): Promise<DecodedFrame> {
+/** `into`: see decodeAllFrames (used only when the frame's values are int16 and of its length). */
+export async function decodeFrameFromDataSet(ds: DataSet, instance: DicomInstance, frameIndex: number, into?: Int16Array): Promise<DecodedFrame> {
   const what = `${instance.path} frame ${frameIndex + 1}`;
   const pixelTag = PIXEL_DATA_TAGS.find((t) => ds.elements[t] !== undefined);
   if (!instance.hasPixelData || pixelTag === undefined) {
@@ -170,7 +188,7 @@ export async function decodeFrameFromDataSet(ds: DataSet, instance: DicomInstanc
   if (pixelTag !== 'x7fe00010') return floatFrame(ds, el, instance, frameIndex, pixelTag === 'x7fe00009', what);
 
   const raw = NATIVE_SYNTAXES.has(ts) ? nativeFrame(ds, el, instance, frameIndex, what) : await encapsulatedFrame(ds, el, instance, frameIndex, what);
-  return toDecodedFrame(raw, instance, frameInfo, what);
+  return toDecodedFrame(raw, instance, frameInfo, what, into);
 }
 
 // ---------- native ----------
@@ -344,7 +362,7 @@ async function encapsulatedFrame(ds: DataSet, el: Element, inst: DicomInstance, 
   if (ts === SYNTAX.jpegLossless || ts === SYNTAX.jpegLosslessSv1) {
     let out: Uint8Array | Uint16Array;
     try {
-      out = new JpegLosslessDecoder().decode(encoded.buffer as ArrayBuffer, encoded.byteOffset, encoded.byteLength, bitsAllocated <= 8 ? 1 : 2);
+      out = new (jpegLosslessDecoder())().decode(encoded.buffer as ArrayBuffer, encoded.byteOffset, encoded.byteLength, bitsAllocated <= 8 ? 1 : 2);
     } catch (err) {
       throw new AppError('DECODE_FAILED', `${what}: the lossless JPEG data could not be decoded (${(err as Error).message ?? String(err)}).`);
     }
@@ -488,7 +506,7 @@ function decodeRle(frame: Uint8Array, inst: DicomInstance, what: string): Uint8A
 
 // ---------- samples → modality values / RGB ----------
 
-function toDecodedFrame(raw: RawSamples, inst: DicomInstance, frame: DicomFrameInfo, what: string): DecodedFrame {
+function toDecodedFrame(raw: RawSamples, inst: DicomInstance, frame: DicomFrameInfo, what: string, into?: Int16Array): DecodedFrame {
   const { rows, columns } = inst;
   const spp = inst.samplesPerPixel;
   const pixels = rows * columns;
@@ -507,7 +525,7 @@ function toDecodedFrame(raw: RawSamples, inst: DicomInstance, frame: DicomFrameI
       `${what}: decoded ${bytes.length} bytes but ${rows}×${columns}×${spp} samples of ${bps} byte(s) need ${expected} (damaged or mislabelled image).`,
     );
   }
-  if (spp === 1) return greyFrame(bytes, bps, inst, frame);
+  if (spp === 1) return greyFrame(bytes, bps, inst, frame, into);
   if (spp !== 3) throw new AppError('DECODE_FAILED', `${what}: ${spp} samples per pixel is not a valid image layout.`);
   const photometric = inst.photometricInterpretation;
   const needsYbr = !raw.convertedToRgb && (photometric === 'YBR_FULL' || photometric === 'YBR_FULL_422');
@@ -546,32 +564,60 @@ const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * those present, fits int16: modality values written straight into an Int16Array in one pass. Gives exactly what
  * the general path below gives (it would choose Int16Array too), without its int32 copy and min/max pass.
  */
-function int16Direct(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo): Int16Array | undefined {
+function int16Direct(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo, into?: Int16Array): Int16Array | undefined {
   const n = inst.rows * inst.columns;
   if (bps !== 2 || bytes.byteOffset % 2 !== 0 || !littleEndianHost || n === 0) return undefined;
-  if (inst.modalityLut || (inst.palette && inst.photometricInterpretation === 'PALETTE COLOR')) return undefined;
+  if (!everyValueFitsInt16(inst, frame, 16)) return undefined;
   const slope = frame.rescaleSlope;
   const intercept = frame.rescaleIntercept;
-  if (!Number.isInteger(slope) || !Number.isInteger(intercept)) return undefined;
   const bitsStored = Math.min(inst.bitsStored || 16, 16);
+  const signed = inst.pixelRepresentation === 1;
+  const words = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  const out = into?.length === n ? into : new Int16Array(n);
+  const shift = 32 - bitsStored;
+  const mask = bitsStored === 16 ? 0xffff : (1 << bitsStored) - 1;
+  if (slope === 1) {
+    // The usual CT (slope 1, intercept -1024) and MR (0): no multiplication in the loop.
+    if (signed) for (let i = 0; i < n; i++) out[i] = ((words[i] << shift) >> shift) + intercept;
+    else for (let i = 0; i < n; i++) out[i] = (words[i] & mask) + intercept;
+  } else if (signed) for (let i = 0; i < n; i++) out[i] = ((words[i] << shift) >> shift) * slope + intercept;
+  else for (let i = 0; i < n; i++) out[i] = (words[i] & mask) * slope + intercept;
+  return out;
+}
+
+/**
+ * Whether every stored value a frame can hold (BitsStored, at most `bitsCap`, signed or not) maps to an int16 modality
+ * value through an integer rescale, with no LUT or palette in the way.
+ */
+function everyValueFitsInt16(inst: DicomInstance, frame: DicomFrameInfo, bitsCap: number): boolean {
+  if (inst.modalityLut || (inst.palette && inst.photometricInterpretation === 'PALETTE COLOR')) return false;
+  const slope = frame.rescaleSlope;
+  const intercept = frame.rescaleIntercept;
+  if (!Number.isInteger(slope) || !Number.isInteger(intercept)) return false;
+  const bitsStored = Math.min(inst.bitsStored || bitsCap, bitsCap);
   const signed = inst.pixelRepresentation === 1;
   const lo = signed ? -(2 ** (bitsStored - 1)) : 0;
   const hi = signed ? 2 ** (bitsStored - 1) - 1 : 2 ** bitsStored - 1;
   const a = lo * slope + intercept;
   const b = hi * slope + intercept;
-  if (Math.min(a, b) < -32768 || Math.max(a, b) > 32767) return undefined;
-  const words = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
-  const out = new Int16Array(n);
-  const shift = 32 - bitsStored;
-  const mask = bitsStored === 16 ? 0xffff : (1 << bitsStored) - 1;
-  if (signed) for (let i = 0; i < n; i++) out[i] = ((words[i] << shift) >> shift) * slope + intercept;
-  else for (let i = 0; i < n; i++) out[i] = (words[i] & mask) * slope + intercept;
-  return out;
+  return Math.min(a, b) >= -32768 && Math.max(a, b) <= 32767;
 }
 
-function greyFrame(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo): DecodedFrame {
+/**
+ * Known from the header alone: this grey frame decodes to int16 modality values whatever its pixels are (8- or
+ * 16-bit samples, integer rescale, every possible value in range). Such a frame's values always come back as an
+ * Int16Array (int16Direct, or greyFrame's general path, which picks int16 for values in range).
+ */
+export function decodesToInt16(inst: DicomInstance, frame: DicomFrameInfo): boolean {
+  if (inst.samplesPerPixel !== 1 || (inst.bitsAllocated !== 8 && inst.bitsAllocated !== 16) || inst.rows * inst.columns === 0) return false;
+  // A stated BitsStored within BitsAllocated bounds the values whatever sample width a codec hands back.
+  if (!(inst.bitsStored > 0 && inst.bitsStored <= inst.bitsAllocated)) return false;
+  return everyValueFitsInt16(inst, frame, inst.bitsAllocated);
+}
+
+function greyFrame(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: DicomFrameInfo, into?: Int16Array): DecodedFrame {
   const n = inst.rows * inst.columns;
-  const direct = int16Direct(bytes, bps, inst, frame);
+  const direct = int16Direct(bytes, bps, inst, frame, into);
   if (direct) return { kind: 'grey', rows: inst.rows, columns: inst.columns, values: direct };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Values of up to 16 bits fit an Int32Array exactly; only 32-bit pixels need doubles.
@@ -630,5 +676,9 @@ function greyFrame(bytes: Uint8Array, bps: number, inst: DicomInstance, frame: D
   else values = new Float32Array(n);
   if (slope === 1 && intercept === 0) for (let i = 0; i < n; i++) values[i] = stored[i];
   else for (let i = 0; i < n; i++) values[i] = stored[i] * slope + intercept;
+  if (values instanceof Int16Array && into?.length === n) {
+    into.set(values);
+    values = into;
+  }
   return { kind: 'grey', rows: inst.rows, columns: inst.columns, values };
 }

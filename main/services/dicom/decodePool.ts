@@ -2,13 +2,13 @@
 // import time goes) and where a hostile file cannot take the app down — each worker has a heap cap and each job a
 // time budget; a worker that runs out of either is replaced and its file becomes RESOURCE_LIMIT.
 // Falls back to working in this thread when the compiled worker is absent (running from TS sources, e.g. vitest).
-import { existsSync } from 'node:fs';
+import { existsSync, write, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, toErrorData, type ErrorData } from '../../../shared/errors.js';
-import { decodeAllFrames } from './decode.js';
-import { readDicomCandidate, readHeaderFromFilePrefix, screenBytes } from './fileRead.js';
+import { decodeAllFrames, decodesToInt16 } from './decode.js';
+import { readDicomCandidate, readHeaderFromFilePrefix, screenBytes, type ReadScratch } from './fileRead.js';
 import { fillMissingIdentifiers } from './identity.js';
 import { DECODE_JOB_MS, DECODE_MS_PER_FRAME, HEADER_JOB_MS, WORKER_HEAP_MB } from './limits.js';
 import { readDicomHeader } from './parse.js';
@@ -22,6 +22,17 @@ export type DecodeJob =
       /** The file's bytes when they do not come from `path` on disk (e.g. an archive member); copied to the worker. */
       bytes?: Uint8Array;
       instance: DicomInstance;
+      /** A view of shared memory (SharedArrayBuffer) the worker writes a single-frame file's int16 values into. */
+      into?: Int16Array;
+    }
+  | {
+      /** Decode a single-frame file that decodesToInt16 and write its values at `position` of the open file `fd`. */
+      kind: 'decodeToFile';
+      id: number;
+      path: string;
+      instance: DicomInstance;
+      fd: number;
+      position: number;
     }
   | {
       kind: 'header';
@@ -38,7 +49,11 @@ export type DecodeJob =
       path: string;
     };
 export type DecodeReply =
-  { id: number; frames: DecodedFrame[] } | { id: number; instance: DicomInstance } | { id: number; opened: OpenedFile } | { id: number; error: ErrorData };
+  | { id: number; frames: DecodedFrame[] }
+  | { id: number; instance: DicomInstance }
+  | { id: number; opened: OpenedFile }
+  | { id: number; written: number }
+  | { id: number; error: ErrorData };
 
 /** A file's header and its decoded frames from one read. */
 export interface OpenedFile {
@@ -47,10 +62,19 @@ export interface OpenedFile {
 }
 
 export interface DecodePool {
-  /** Decodes every frame of the file at `path`; rejects with a coded AppError. */
-  decodeFile(path: string, instance: DicomInstance): Promise<DecodedFrame[]>;
+  /**
+   * Decodes every frame of the file at `path`; rejects with a coded AppError. `into` (see decodeAllFrames): where a
+   * single-frame file's int16 values are written; a worker pool uses it only when it views a SharedArrayBuffer.
+   */
+  decodeFile(path: string, instance: DicomInstance, into?: Int16Array): Promise<DecodedFrame[]>;
   /** Same for bytes already in memory (archive members); `instance.path` names them in messages. */
-  decodeBytes(bytes: Uint8Array, instance: DicomInstance): Promise<DecodedFrame[]>;
+  decodeBytes(bytes: Uint8Array, instance: DicomInstance, into?: Int16Array): Promise<DecodedFrame[]>;
+  /**
+   * Decodes a single-frame file whose header says it decodes to int16 (decodesToInt16) and writes its values at
+   * `position` of the open file `fd` (shared by the threads of the process): a volume written without being held.
+   * Rejects with DECODE_FAILED if the values were not int16 after all (nothing written then).
+   */
+  decodeFileToFile(path: string, instance: DicomInstance, fd: number, position: number): Promise<void>;
   /**
    * Reads one file's header (or an archive member's, from `bytes`) into a DicomInstance with derived identifiers
    * filled in; rejects with a coded AppError (NOT_DICOM, TRUNCATED, RESOURCE_LIMIT, …).
@@ -76,31 +100,84 @@ export interface DecodePoolOptions {
   decodeJobMs?: number;
 }
 
-/** Reads and decodes one file in the calling thread; read failures keep their code, unexpected throws are DECODE_FAILED. */
-export async function decodeFileInProcess(path: string, instance: DicomInstance, given?: Uint8Array): Promise<DecodedFrame[]> {
+/**
+ * Reads and decodes one file in the calling thread; read failures keep their code, unexpected throws are DECODE_FAILED.
+ * `scratch`: a thread that reads one file at a time (a decode worker) reads every file into that one buffer.
+ */
+export async function decodeFileInProcess(
+  path: string,
+  instance: DicomInstance,
+  given?: Uint8Array,
+  into?: Int16Array,
+  scratch?: ReadScratch,
+): Promise<DecodedFrame[]> {
   // The same capped, regular-files-only reader as the import (gzip expanded under its caps).
-  const bytes = given ?? (await readDicomCandidate(path));
+  const bytes = given ?? (await readDicomCandidate(path, scratch));
   try {
-    return await decodeAllFrames(bytes, instance);
+    const frames = await decodeAllFrames(bytes, instance, into);
+    // A frame may view the file's bytes (e.g. uncompressed RGB): never the reused buffer, which the next read overwrites.
+    return scratch ? frames.map((f) => detachFrom(scratch, f)) : frames;
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw new AppError('DECODE_FAILED', `${path}: decoding failed unexpectedly (${toErrorData(err).message}).`);
   }
 }
 
+/** decodeFileToFile's work in the calling thread; `slice` is reused from call to call when given (one file at a time). */
+export async function decodeFileToFileInProcess(
+  path: string,
+  instance: DicomInstance,
+  fd: number,
+  position: number,
+  scratch?: ReadScratch,
+  slice?: { values?: Int16Array },
+): Promise<number> {
+  const n = instance.rows * instance.columns;
+  if (instance.numberOfFrames !== 1 || !decodesToInt16(instance, instance.frames[0])) {
+    throw new AppError('INTERNAL', `${path}: written to a file slice by slice only when its header says it decodes to int16.`);
+  }
+  let into = slice?.values;
+  if (into?.length !== n) into = new Int16Array(n);
+  if (slice) slice.values = into;
+  const [frame] = await decodeFileInProcess(path, instance, undefined, into, scratch);
+  if (frame.kind !== 'grey' || frame.values !== into) {
+    throw new AppError('DECODE_FAILED', `${path}: the image did not decode to the int16 values its header announces.`);
+  }
+  const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+  if (scratch) {
+    // A worker (blocking reads) writes the same way.
+    for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  } else {
+    for (let done = 0; done < bytes.length;) {
+      done += await new Promise<number>((resolve, reject) =>
+        write(fd, bytes, done, bytes.length - done, position + done, (err, written) => (err ? reject(err) : resolve(written))),
+      );
+    }
+  }
+  return bytes.length;
+}
+
+function detachFrom(scratch: ReadScratch, f: DecodedFrame): DecodedFrame {
+  if (f.kind === 'grey') return scratch.owns(f.values) ? { ...f, values: f.values.slice() } : f;
+  return scratch.owns(f.rgb) ? { ...f, rgb: f.rgb.slice() } : f;
+}
+
 /** Reads one header in the calling thread (what a header job does in a worker). */
-export async function readHeaderInProcess(source: { path: string; archiveMember?: string }, given?: Uint8Array): Promise<DicomInstance> {
+/** `scratch`: see decodeFileInProcess (the instance holds plain values, nothing of the buffer). */
+export async function readHeaderInProcess(source: { path: string; archiveMember?: string }, given?: Uint8Array, scratch?: ReadScratch): Promise<DicomInstance> {
   const label = source.archiveMember ? `${source.path}!${source.archiveMember}` : source.path;
   if (!given) {
     // Most files: the header from the first kilobytes, pixels never read. A blank SOP Instance UID is derived from
     // the whole content, so such a file is read whole below.
-    const quick = await readHeaderFromFilePrefix(source.path);
+    const quick = await readHeaderFromFilePrefix(source.path, scratch);
     if (quick?.sopInstanceUid) {
       fillMissingIdentifiers(quick, new Uint8Array(0));
       return quick;
     }
   }
-  const bytes = given ? await screenBytes(Buffer.from(given.buffer, given.byteOffset, given.byteLength), label) : await readDicomCandidate(source.path);
+  const bytes = given
+    ? await screenBytes(Buffer.from(given.buffer, given.byteOffset, given.byteLength), label)
+    : await readDicomCandidate(source.path, scratch);
   try {
     const inst = readDicomHeader(bytes, source.path);
     if (source.archiveMember) inst.archiveMember = source.archiveMember;
@@ -162,13 +239,17 @@ function inProcessPool(size: number): DecodePool {
   return {
     size,
     inProcess: true,
-    decodeFile(path, instance) {
+    decodeFile(path, instance, into) {
       if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
-      return decodeFileInProcess(path, instance);
+      return decodeFileInProcess(path, instance, undefined, into);
     },
-    decodeBytes(bytes, instance) {
+    decodeBytes(bytes, instance, into) {
       if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
-      return decodeFileInProcess(instance.path, instance, bytes);
+      return decodeFileInProcess(instance.path, instance, bytes, into);
+    },
+    async decodeFileToFile(path, instance, fd, position) {
+      if (closed) throw new AppError('CANCELLED', 'the decode pool has been closed');
+      await decodeFileToFileInProcess(path, instance, fd, position);
     },
     readHeader(source, bytes) {
       if (closed) return Promise.reject(new AppError('CANCELLED', 'the decode pool has been closed'));
@@ -184,7 +265,7 @@ function inProcessPool(size: number): DecodePool {
   };
 }
 
-type JobResult = DecodedFrame[] | DicomInstance | OpenedFile;
+type JobResult = DecodedFrame[] | DicomInstance | OpenedFile | number;
 interface Pending {
   job: DecodeJob;
   resolve: (result: JobResult) => void;
@@ -194,6 +275,25 @@ interface Slot {
   worker: Worker;
   current?: Pending;
   timer?: NodeJS.Timeout;
+}
+
+/** A view of an ordinary ArrayBuffer would reach the worker as a copy of its whole buffer (a whole volume): never sent. */
+function sharedOnly(into: Int16Array | undefined): Int16Array | undefined {
+  return into && into.buffer instanceof SharedArrayBuffer ? into : undefined;
+}
+
+/**
+ * Values the worker wrote into the job's shared `into` arrive as another view object of the same memory: hand back
+ * the caller's own view, so the caller sees that the slice is already in place.
+ */
+function ownView(frames: DecodedFrame[], job: DecodeJob): DecodedFrame[] {
+  const into = job.kind === 'decode' ? job.into : undefined;
+  const f = frames[0];
+  if (into && frames.length === 1 && f.kind === 'grey' && f.values instanceof Int16Array && f.values.buffer instanceof SharedArrayBuffer) {
+    const same = f.values.byteOffset === into.byteOffset && f.values.length === into.length && f.values.buffer.byteLength === into.buffer.byteLength;
+    if (same) return [{ ...f, values: into }];
+  }
+  return frames;
 }
 
 function jobLabel(job: DecodeJob): string {
@@ -217,7 +317,8 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
       clearTimeout(slot.timer);
       if (p && p.job.id === reply.id) {
         if ('error' in reply) p.reject(new AppError(reply.error.code, reply.error.message));
-        else p.resolve('frames' in reply ? reply.frames : 'opened' in reply ? reply.opened : reply.instance);
+        else
+          p.resolve('frames' in reply ? ownView(reply.frames, p.job) : 'opened' in reply ? reply.opened : 'written' in reply ? reply.written : reply.instance);
       }
       pump();
     });
@@ -290,11 +391,14 @@ function workerPool(size: number, workerUrl: URL, limits: { heapMb: number; head
   return {
     size,
     inProcess: false,
-    decodeFile(path, instance) {
-      return submit<DecodedFrame[]>({ kind: 'decode', id: nextId++, path, instance });
+    decodeFile(path, instance, into) {
+      return submit<DecodedFrame[]>({ kind: 'decode', id: nextId++, path, instance, into: sharedOnly(into) });
     },
-    decodeBytes(bytes, instance) {
-      return submit<DecodedFrame[]>({ kind: 'decode', id: nextId++, path: instance.path, bytes, instance });
+    decodeBytes(bytes, instance, into) {
+      return submit<DecodedFrame[]>({ kind: 'decode', id: nextId++, path: instance.path, bytes, instance, into: sharedOnly(into) });
+    },
+    async decodeFileToFile(path, instance, fd, position) {
+      await submit<number>({ kind: 'decodeToFile', id: nextId++, path, instance, fd, position });
     },
     readHeader(source, bytes) {
       return submit<DicomInstance>({ kind: 'header', id: nextId++, path: source.path, archiveMember: source.archiveMember, bytes });

@@ -2,7 +2,7 @@
 // way in and out. Reading honours sform (code > 0), else qform (quaternion + qfac), else pixdim alone.
 // The geometry report survives the round trip: see niftiGeometry.ts (sidecar JSON, header extension, descrip).
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -301,6 +301,51 @@ function encodeNiftiParts(volume: Volume, options: WriteNiftiOptions): { header:
   const n = volume.dims[0] * volume.dims[1] * volume.dims[2];
   if (volume.voxels.length !== n) throw new AppError('INVALID_INPUT', `Volume has ${volume.voxels.length} voxels, expected ${n}.`);
   const datatype = chooseDataType(volume.voxels, options.labels === true);
+  const buf = encodeNiftiHeader(volume, datatype, options);
+
+  // Typed-array set converts each value; the type was chosen so that this is exact (x86/ARM hosts are little-endian).
+  const width = bytesPerVoxel(datatype);
+  const src = volume.voxels;
+  const sameType = typedArrayOf(datatype, new ArrayBuffer(0)).constructor === src.constructor;
+  const target = sameType ? src : typedArrayOf(datatype, new ArrayBuffer(n * width));
+  if (!sameType) target.set(src);
+  return { header: buf, voxels: new Uint8Array(target.buffer, target.byteOffset, target.byteLength) };
+}
+
+/**
+ * Writes a NIfTI-1 file (not gzipped) whose voxels, in `datatype`, are written by `fillVoxels` at `voxOffset` of the
+ * open file `fd` (e.g. slice by slice, by several threads): for volumes that are never held whole in memory. The file
+ * is written under a temporary name and renamed when complete; the sidecar follows as in writeNifti.
+ */
+export async function writeNiftiFromParts(
+  path: string,
+  geometry: VolumeGeometry,
+  datatype: NiftiDataType,
+  options: WriteNiftiOptions,
+  fillVoxels: (fd: number, voxOffset: number) => Promise<void>,
+): Promise<void> {
+  if (/\.gz$/i.test(path)) throw new AppError('INTERNAL', `${path}: a gzipped NIfTI file is written from a whole volume (writeNifti).`);
+  const header = encodeNiftiHeader(geometry, datatype, options);
+  const partial = `${path}.partial-${process.pid}`;
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(partial, 'w');
+    await handle.write(header, 0, header.length, 0);
+    await fillVoxels(handle.fd, header.length);
+    await handle.close();
+    handle = undefined;
+    await rename(partial, path);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await rm(partial, { force: true });
+    if (err instanceof AppError) throw err;
+    throw new AppError('IO_ERROR', `${path}: cannot write the NIfTI file (${(err as Error).message}).`);
+  }
+  if (options.geometry) await writeGeometrySidecar(sidecarPathOf(path), options.geometry, geometry.dims);
+}
+
+/** The NIfTI-1 header (with the geometry extension) of a volume stored as `datatype`; voxels start at its end. */
+function encodeNiftiHeader(volume: VolumeGeometry, datatype: NiftiDataType, options: WriteNiftiOptions): Buffer {
   const width = bytesPerVoxel(datatype);
   const extension = options.geometry ? encodeGeometryExtension(options.geometry, volume.dims) : null;
   const voxOffset = VOX_OFFSET + (extension?.length ?? 0);
@@ -339,13 +384,7 @@ function encodeNiftiParts(volume: Volume, options: WriteNiftiOptions): { header:
     buf.writeUInt8(1, 348); // extender: extensions follow
     extension.copy(buf, VOX_OFFSET);
   }
-
-  // Typed-array set converts each value; the type was chosen so that this is exact (x86/ARM hosts are little-endian).
-  const src = volume.voxels;
-  const sameType = typedArrayOf(datatype, new ArrayBuffer(0)).constructor === src.constructor;
-  const target = sameType ? src : typedArrayOf(datatype, new ArrayBuffer(n * width));
-  if (!sameType) target.set(src);
-  return { header: buf, voxels: new Uint8Array(target.buffer, target.byteOffset, target.byteLength) };
+  return buf;
 }
 
 function chooseDataType(v: VoxelArray, labels: boolean): NiftiDataType {

@@ -6,7 +6,11 @@ import { voxelCount, type Volume, type VoxelArray } from '../../../shared/domain
 import type { DecodedFrame, DicomInstance } from '../dicom/types.js';
 import type { AssembledStack } from './assemble.js';
 
-export type DecodeFrameFn = (instance: DicomInstance, frameIndex: number) => Promise<DecodedFrame>;
+/**
+ * Decodes one frame. `into`, when given, is the frame's place in the int16 volume: a decoder may write int16 values
+ * there and return a frame whose values are that same view (nothing is copied then).
+ */
+export type DecodeFrameFn = (instance: DicomInstance, frameIndex: number, into?: Int16Array) => Promise<DecodedFrame>;
 
 export interface BuildVolumeOptions {
   /** Frames decoded at once (a worker pool behind `decode` uses them in parallel). */
@@ -19,6 +23,11 @@ export interface BuildVolumeOptions {
    * frame needs a wider type, values kept). Resampled stacks call nothing: their slices exist only at the end.
    */
   onSlice?: (k: number, voxels: VoxelArray) => void;
+  /**
+   * Allocate the int16 volume in a SharedArrayBuffer, so decode workers write each slice into it (no per-slice
+   * buffer, transfer or copy). Only for volumes that never reach an API refusing shared memory (e.g. a fetch Response).
+   */
+  sharedMemory?: boolean;
 }
 
 /** Whether a stack's slices go into the volume as they are (no tilt shift, no interpolation, no resize). */
@@ -47,7 +56,7 @@ export async function buildVolume(
   if (order.length !== stack.frames.length) throw new AppError('INTERNAL', `decode order names ${order.length} of ${stack.frames.length} frames`);
 
   // Copy-only stacks go straight into the volume as frames arrive; resampled ones need their source frames kept.
-  const writer = new VolumeWriter(voxelCount(stack), sliceLen);
+  const writer = new VolumeWriter(voxelCount(stack), sliceLen, options.sharedMemory === true);
   const kept: GreyValues[] = copyOnly ? [] : new Array(stack.frames.length);
   let sourceKind = 'int16' as OutKind;
 
@@ -58,7 +67,9 @@ export async function buildVolume(
     while (nextIndex < stack.frames.length) {
       const s = order[nextIndex++];
       const ref = stack.frames[s];
-      const values = greyValuesOf(await decode(ref.instance, ref.frameIndex), ref.instance.path, ref.frameIndex, srcRows, srcCols);
+      // Copy-only int16 volumes: the decoder may write the slice in place (still checked below like any frame).
+      const into = copyOnly ? writer.int16Slice(s) : undefined;
+      const values = greyValuesOf(await decode(ref.instance, ref.frameIndex, into), ref.instance.path, ref.frameIndex, srcRows, srcCols);
       if (copyOnly) {
         const voxels = writer.putSlice(s, values);
         options.onSlice?.(s, voxels);
@@ -123,8 +134,14 @@ export class VolumeWriter {
   constructor(
     voxels: number,
     private readonly sliceLen: number,
+    sharedMemory = false,
   ) {
-    this.out = new Int16Array(voxels);
+    this.out = sharedMemory ? new Int16Array(new SharedArrayBuffer(voxels * Int16Array.BYTES_PER_ELEMENT)) : new Int16Array(voxels);
+  }
+
+  /** Slice k's place in the volume while it is still int16 (a decoder may write there), else undefined. */
+  int16Slice(k: number): Int16Array | undefined {
+    return this.out instanceof Int16Array ? this.out.subarray(k * this.sliceLen, (k + 1) * this.sliceLen) : undefined;
   }
 
   get voxels(): VoxelArray {
@@ -142,8 +159,11 @@ export class VolumeWriter {
   /** Copies slice k in (widening the volume first if these values need it); returns the volume's array as it is now. */
   putSlice(k: number, values: GreyValues): VoxelArray {
     this.promote(kindFor(values));
-    this.out.set(values, k * this.sliceLen);
-    return this.out;
+    // Already in place unless the volume was promoted meanwhile (then the slice is converted from where it was written).
+    const out = this.out;
+    const inPlace = values.buffer === out.buffer && values.byteOffset === out.byteOffset + k * this.sliceLen * out.BYTES_PER_ELEMENT;
+    if (!inPlace) out.set(values, k * this.sliceLen);
+    return out;
   }
 }
 

@@ -7,7 +7,7 @@ import type { DecodedFrame } from '../dicom/types.js';
 import { decodeFrame } from '../dicom/decode.js';
 import { sharedDecodePool } from '../dicom/decodePool.js';
 import { getSeriesRecord, seriesInstanceSources } from '../../db/catalog.js';
-import { readInstances } from '../catalog/importer.js';
+import { readInstances } from '../catalog/readInstances.js';
 import { readSourceBytes } from '../catalog/sources.js';
 
 export const THUMBNAIL_PX = 64;

@@ -8,12 +8,12 @@ import { sharedDecodePool } from '../dicom/decodePool.js';
 import { decodeAllFrames } from '../dicom/decode.js';
 import { TS } from '../dicom/parse.js';
 import { assembleSeries, type AssembledStack } from './assemble.js';
-import { buildVolume, isCopyOnlyStack } from './buildVolume.js';
+import { buildVolume, isCopyOnlyStack, type DecodeFrameFn } from './buildVolume.js';
 import { ProgressiveBuild, type ProgressiveGrid } from './progressiveBuild.js';
 import { buildFromCatalog, planCatalogOpen } from './catalogOpen.js';
 import { readNifti } from '../nifti/nifti.js';
 import { getSeriesRecord, seriesInstanceSources, type SeriesNode } from '../../db/catalog.js';
-import { readInstances } from '../catalog/importer.js';
+import { readInstances } from '../catalog/readInstances.js';
 import { expandInputs, readSourceBytes, sourceLabel, type SourceRef } from '../catalog/sources.js';
 
 export interface LoadedVolume {
@@ -42,15 +42,17 @@ const sharedPool = sharedDecodePool;
  * available. Zip members, gzip-compressed files and any file a worker could not read by path are read here
  * and their bytes handed to the pool.
  */
-export function stackDecoder(): (instance: DicomInstance, frameIndex: number) => Promise<DecodedFrame> {
+export function stackDecoder(): DecodeFrameFn {
   const framesBySource = new Map<string, Promise<DecodedFrame[]>>();
   const remaining = new Map<string, number>();
-  const decodeHere = async (ref: SourceRef, instance: DicomInstance): Promise<DecodedFrame[]> => {
+  const decodeHere = async (ref: SourceRef, instance: DicomInstance, into?: Int16Array): Promise<DecodedFrame[]> => {
     const bytes = await readSourceBytes(ref);
     // Bytes already read here: uncompressed pixels are a copy and a rescale, cheaper than sending the file over.
-    return NATIVE_SYNTAXES.has(instance.transferSyntaxUid) ? decodeAllFrames(bytes, instance) : sharedPool().decodeBytes(bytes, instance);
+    return NATIVE_SYNTAXES.has(instance.transferSyntaxUid) ? decodeAllFrames(bytes, instance, into) : sharedPool().decodeBytes(bytes, instance, into);
   };
-  return async (instance, frameIndex) => {
+  // `into` (single-frame files only: a file is decoded whole, once) lets the slice be written where it belongs.
+  return async (instance, frameIndex, into) => {
+    if (instance.numberOfFrames !== 1) into = undefined;
     const ref: SourceRef = instance.archiveMember ? { path: instance.path, archiveMember: instance.archiveMember } : { path: instance.path };
     const key = sourceLabel(ref);
     let frames = framesBySource.get(key);
@@ -58,11 +60,11 @@ export function stackDecoder(): (instance: DicomInstance, frameIndex: number) =>
       frames =
         // Files on disk, uncompressed ones too, are read and decoded by the workers (in parallel, buffers transferred).
         ref.archiveMember || /\.gz$/i.test(ref.path) || sharedPool().inProcess
-          ? decodeHere(ref, instance)
+          ? decodeHere(ref, instance, into)
           : sharedPool()
-              .decodeFile(ref.path, instance)
+              .decodeFile(ref.path, instance, into)
               // Only a file the worker could not read is retried here; a file that broke a worker's limits is not.
-              .catch((err: unknown) => (err instanceof AppError && err.code === 'IO_ERROR' ? decodeHere(ref, instance) : Promise.reject(err)));
+              .catch((err: unknown) => (err instanceof AppError && err.code === 'IO_ERROR' ? decodeHere(ref, instance, into) : Promise.reject(err)));
       framesBySource.set(key, frames);
       remaining.set(key, instance.numberOfFrames);
     }
@@ -79,14 +81,19 @@ export function stackDecoder(): (instance: DicomInstance, frameIndex: number) =>
   };
 }
 
-export async function buildStackVolume(stack: AssembledStack, progress?: ProgressiveBuild): Promise<{ volume: Volume; geometry: GeometryReport }> {
+/** `sharedMemory`: see BuildVolumeOptions (for volumes that stay in Node, e.g. the CLI's). */
+export async function buildStackVolume(
+  stack: AssembledStack,
+  progress?: ProgressiveBuild,
+  options: { sharedMemory?: boolean } = {},
+): Promise<{ volume: Volume; geometry: GeometryReport }> {
   // Enough files in flight that no worker waits for the next message while another one is on its way.
   const concurrency = Math.max(4, sharedPool().size * 3);
-  if (!progress?.progressive) return buildVolume(stack, stackDecoder(), { concurrency });
+  if (!progress?.progressive) return buildVolume(stack, stackDecoder(), { concurrency, sharedMemory: options.sharedMemory });
   return buildVolume(stack, stackDecoder(), { concurrency, order: progress.sliceOrder, onSlice: (k, voxels) => progress.sliceDone(k, voxels) });
 }
 
-function pickStack(stacks: AssembledStack[], seriesUid: string | undefined, where: string): AssembledStack {
+export function pickStack(stacks: AssembledStack[], seriesUid: string | undefined, where: string): AssembledStack {
   if (stacks.length === 0) throw new AppError('NOT_FOUND', `No DICOM image series found in ${where}.`);
   if (!seriesUid) return stacks[0];
   const hit = stacks.find((s) => s.seriesInstanceUid === seriesUid);
@@ -96,7 +103,8 @@ function pickStack(stacks: AssembledStack[], seriesUid: string | undefined, wher
   return hit;
 }
 
-export async function loadVolumeFromPath(path: string, seriesUid?: string): Promise<LoadedVolume> {
+/** `options.sharedMemory`: see BuildVolumeOptions; only for volumes that are never served to a browser or Electron. */
+export async function loadVolumeFromPath(path: string, seriesUid?: string, options: { sharedMemory?: boolean } = {}): Promise<LoadedVolume> {
   if (isNiftiPath(path)) {
     const nifti = await readNifti(path);
     return {
@@ -115,12 +123,12 @@ export async function loadVolumeFromPath(path: string, seriesUid?: string): Prom
   }
   const instances = await readInstances(expanded.sources);
   const stack = pickStack(assembleSeries(instances), seriesUid, path);
-  return loadedStack(stack);
+  return loadedStack(stack, undefined, options.sharedMemory);
 }
 
 /** The volume of an assembled stack with what the catalog and the models need to know about it. */
-async function loadedStack(stack: AssembledStack, progress?: ProgressiveBuild): Promise<LoadedVolume> {
-  const built = await buildStackVolume(stack, progress);
+export async function loadedStack(stack: AssembledStack, progress?: ProgressiveBuild, sharedMemory?: boolean): Promise<LoadedVolume> {
+  const built = await buildStackVolume(stack, progress, { sharedMemory });
   return {
     ...built,
     seriesInstanceUid: stack.seriesInstanceUid,

@@ -1,13 +1,15 @@
 // The decode worker pool: compiled worker threads give the same frames and headers as in-process work, errors keep
-// their codes across the thread boundary, a crashing worker fails only its job (DECODE_FAILED), and a worker that
-// runs past its time budget or heap cap fails only its job with RESOURCE_LIMIT, never the process.
+// their codes across the thread boundary, int16 slices land in a shared volume or a file at their place, a crashing
+// worker fails only its job (DECODE_FAILED), and a worker that runs past its time budget or heap cap fails only its
+// job with RESOURCE_LIMIT, never the process.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/errors.js';
-import { decodeAllFrames } from '../../../main/services/dicom/decode.js';
+import { decodeAllFrames, decodesToInt16 } from '../../../main/services/dicom/decode.js';
 import { createDecodePool } from '../../../main/services/dicom/decodePool.js';
 import { readDicomHeader } from '../../../main/services/dicom/parse.js';
 import { fillMissingIdentifiers } from '../../../main/services/dicom/identity.js';
@@ -54,6 +56,12 @@ afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
 
 const header = (file: string): DicomInstance => readDicomHeader(readFileSync(file), file);
 const values = (f: DecodedFrame): ArrayLike<number> => (f.kind === 'grey' ? f.values : f.rgb);
+/** Same type and values (typed-array toEqual is too slow at 512² values). */
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.constructor !== b.constructor || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 describe('decode pool', () => {
   it('falls back to in-process decoding when the compiled worker is absent (running from TS sources)', async () => {
@@ -65,6 +73,60 @@ describe('decode pool', () => {
     const [a] = await pool.decodeFile(file, inst);
     const [b] = await decodeAllFrames(readFileSync(file), inst);
     expect(Array.from(values(a))).toEqual(Array.from(values(b)));
+    await pool.close();
+  });
+
+  it('a worker writes an int16 slice into shared memory in place, and into a file at its offset, equal to in-process decoding', async () => {
+    const pool = createDecodePool({ size: 2, workerUrl });
+    const ctDir = path.join(DATA, 'totalsegmentator_example/example_ct_dicom');
+    const files = [...readdirSync(ctDir).map((f) => path.join(ctDir, f)), ...Array.from({ length: 9 }, (_, i) => path.join(DATA, `dcm_qa_ts/${i + 1}.dcm`))];
+    const instances = files.map(header);
+    const sizes = instances.map((i) => i.rows * i.columns);
+    const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
+    const shared = new Int16Array(new SharedArrayBuffer(2 * offsets[files.length - 1] + 2 * sizes[files.length - 1]));
+    shared.fill(12345);
+    const views = files.map((_, k) => shared.subarray(offsets[k], offsets[k] + sizes[k]));
+    const pooled = await Promise.all(files.map((f, k) => pool.decodeFile(f, instances[k], views[k])));
+    let inPlace = 0;
+    for (let k = 0; k < files.length; k++) {
+      const [local] = await decodeAllFrames(readFileSync(files[k]), instances[k]);
+      const [got] = pooled[k];
+      expect(got.kind).toBe(local.kind);
+      expect(sameValues(values(got), values(local)), files[k]).toBe(true);
+      if (local.kind === 'grey' && local.values instanceof Int16Array && instances[k].numberOfFrames === 1) {
+        // the caller's own view: nothing left to copy
+        expect(got.kind === 'grey' && got.values === views[k], files[k]).toBe(true);
+        expect(sameValues(views[k], local.values)).toBe(true);
+        inPlace++;
+      } else
+        expect(
+          views[k].every((v) => v === 12345),
+          `${files[k]}: not int16, its place stays untouched`,
+        ).toBe(true);
+    }
+    expect(inPlace).toBeGreaterThanOrEqual(20);
+
+    // The same int16 slices written by the workers at their offsets of one file.
+    const int16 = files.map((_, k) => k).filter((k) => decodesToInt16(instances[k], instances[k].frames[0]) && instances[k].numberOfFrames === 1);
+    expect(int16.length).toBeGreaterThanOrEqual(20);
+    const out = path.join(BUILD, 'slices.bin');
+    const handle = await open(out, 'w');
+    await Promise.all(int16.map((k) => pool.decodeFileToFile(files[k], instances[k], handle.fd, 2 * offsets[k])));
+    await handle.close();
+    const written = readFileSync(out);
+    for (const k of int16) {
+      const [local] = await decodeAllFrames(readFileSync(files[k]), instances[k]);
+      expect(
+        Buffer.compare(written.subarray(2 * offsets[k], 2 * (offsets[k] + sizes[k])), Buffer.from((local as { values: Int16Array }).values.buffer)),
+        files[k],
+      ).toBe(0);
+    }
+    // a file whose header does not promise int16 is refused before anything is decoded
+    const other = files.map((_, k) => k).find((k) => !int16.includes(k));
+    if (other !== undefined) {
+      const err = await pool.decodeFileToFile(files[other], instances[other], 0, 0).catch((e: unknown) => e);
+      expect((err as AppError).code).toBe('INTERNAL');
+    }
     await pool.close();
   });
 
