@@ -27,7 +27,7 @@ const PYPATH = env(
 );
 
 /** A body-like CT: air outside an elliptic trunk of soft tissue with brighter organs and a spine, some noise. */
-function syntheticCt([ni, nj, nk]: number[]): Int16Array {
+export function syntheticCt([ni, nj, nk]: number[]): Int16Array {
   const v = new Int16Array(ni * nj * nk);
   let seed = 12345;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 40;
