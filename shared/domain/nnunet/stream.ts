@@ -29,6 +29,17 @@ export class SlabAccumulator {
     this.plane = padded[1] * padded[2];
   }
 
+  /** Bytes of the sums (every fold) and the weights: classes x depth x padded plane in float16 (or float32), per fold. */
+  static plannedBytes(type: AccumulatorType, classes: number, padded: Shape3, depth: number, nFolds: number): number {
+    const plane = depth * padded[1] * padded[2];
+    return nFolds * classes * plane * (type === 'float16' ? 2 : 4) + 2 * plane;
+  }
+
+  /** Bytes this accumulator holds (its arrays' sizes). */
+  get bytes(): number {
+    return this.folds.reduce((n, acc) => n + acc.sums.byteLength, 0) + this.weights.byteLength;
+  }
+
   /** Moves the window forward so it starts at plane z (planes before z must have been taken). */
   shiftTo(z: number): void {
     const d = z - this.zLo;
