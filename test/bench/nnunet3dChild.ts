@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     resamplingData: { order: 3, orderZ: 0, forceSeparateZ: null },
     resamplingProbabilities: { order: 1, orderZ: 0, forceSeparateZ: null },
     useMirroring: mirrorS === '1',
+    // the tile step changes how many tiles run, not what is held (the slab is one patch deep either way)
+    tileStepSize: Number(process.env.NNUNET_BENCH_STEP ?? '0.5'),
     folds: ['fold_0/network.onnx'],
   };
   const ijk = nnunetToIjk(nnunet as never);
