@@ -148,7 +148,16 @@ export async function predictNnunet3d(
       tick();
       return logits;
     };
-    const window: SlidingWindow = { pre, plan, pads, padded, patch, classes, accType, nFolds: foldPaths.length, gaussian, run };
+    // onnxruntime-node keeps the last run's outputs alive until the session runs again, so while tile N runs, tile
+    // N-1's output (classes x patch float32, 328 MiB for 41 classes at 128^3) would still be resident: once a tile's
+    // output is added, a run on the smallest input the network takes swaps it for a tiny one
+    const d = m.sizeDivisor;
+    const tiny = new ort.Tensor('float32', new Float32Array(d * d * d), [1, 1, d, d, d]);
+    const consumed = async (fold: number): Promise<void> => {
+      await sessions.dropHeldOutput(fold, m.input.name, tiny);
+      releaseGarbage();
+    };
+    const window: SlidingWindow = { pre, plan, pads, padded, patch, classes, accType, nFolds: foldPaths.length, gaussian, run, consumed };
     if (streaming) {
       labels = await predictStreaming(window, steps);
     } else {
@@ -187,18 +196,20 @@ interface SlidingWindow {
   nFolds: number;
   gaussian: Float32Array | null;
   run: RunTile;
+  /** Called once a tile's output has been added: frees it before the next tile runs. */
+  consumed: (fold: number) => Promise<void>;
 }
 
 /** Whole-grid sums (one per fold pass, as nnUNetPredictor): small volumes, and the only form that returns probabilities. */
 async function predictWhole(w: SlidingWindow, starts: number[][], withProbabilities?: boolean): Promise<{ labels: Uint8Array; probabilities?: Float32Array }> {
-  const { pre, plan, pads, padded, patch, classes, accType, nFolds, gaussian, run } = w;
+  const { pre, plan, pads, padded, patch, classes, accType, nFolds, gaussian, run, consumed } = w;
   const weights = new Uint16Array(size3(padded));
   let total: Accumulator | null = null;
   for (let f = 0; f < nFolds; f++) {
     const acc = createAccumulator(accType, classes, padded);
     for (const start of starts) {
       accumulateTile(acc, f === 0 ? weights : null, await run(f, start), gaussian, start, patch);
-      releaseGarbage();
+      await consumed(f);
     }
     divideByWeights(acc, weights);
     if (total) addInto(total, acc);
@@ -213,7 +224,7 @@ async function predictWhole(w: SlidingWindow, starts: number[][], withProbabilit
  * before the window moves on, and the planes it leaves behind are final and exported at once.
  */
 async function predictStreaming(w: SlidingWindow, steps: number[][]): Promise<Uint8Array> {
-  const { pre, plan, pads, padded, patch, classes, accType, nFolds, gaussian, run } = w;
+  const { pre, plan, pads, padded, patch, classes, accType, nFolds, gaussian, run, consumed } = w;
   const slab = new SlabAccumulator(accType, classes, padded, patch[0], nFolds);
   const exporter = new StreamingExporter(pre.shape, pre.cropShape, plan.spacing, pre.spacingTransposed, plan.resamplingProbabilities, classes, accType);
   const emitPlanes = (from: number, to: number) => {
@@ -230,7 +241,7 @@ async function predictStreaming(w: SlidingWindow, steps: number[][]): Promise<Ui
       for (const y of steps[1]) {
         for (const x of steps[2]) {
           slab.add(f, await run(f, [z0s[t], y, x]), gaussian, [z0s[t], y, x], patch);
-          releaseGarbage(); // the tile's output (classes x patch float32) is garbage now: free it before the next run
+          await consumed(f); // the tile's output (classes x patch float32) is garbage now: free it before the next run
         }
       }
     }
@@ -287,6 +298,17 @@ class FoldSessions {
       this.cpuOnly = true;
       this.provider = 'cpu';
       return fn(await this.session(fold));
+    }
+  }
+
+  /** Runs fold's session on `tiny` (errors ignored: it only frees the previous outputs onnxruntime-node holds). */
+  async dropHeldOutput(fold: number, inputName: string, tiny: ort.Tensor): Promise<void> {
+    const s = this.sessions.get(fold);
+    if (!s) return;
+    try {
+      await s.run({ [inputName]: tiny });
+    } catch {
+      // a network that refuses the tiny input keeps its last output until the next tile: more memory, same result
     }
   }
 
