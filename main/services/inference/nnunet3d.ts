@@ -110,6 +110,7 @@ export async function predictNnunet3d(
   const classes = m.labels.length + 1;
   const patch = plan.patchSize as Shape3;
   const pre = preprocessNnunet(voxels, shapeKji, spacingKji, plan);
+  releaseGarbage(); // the full-resolution float32 copy and resampling intermediates, before the slab is allocated
   opts.onStage?.('preprocessed');
   const pads = paddingToPatch(pre.shape, patch);
   const padded: Shape3 = [pre.shape[0] + pads[0][0] + pads[0][1], pre.shape[1] + pads[1][0] + pads[1][1], pre.shape[2] + pads[2][0] + pads[2][1]];
