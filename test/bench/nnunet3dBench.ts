@@ -4,21 +4,34 @@
 // defaults are the issue's case; the network is small unless NNUNET_BENCH_FEATURES says otherwise, since memory does
 // not depend on it and a full nnU-Net network takes hours on a shared CPU):
 //   NNUNET_BENCH_DIMS=512,512,300 NNUNET_BENCH_SPACING=0.8,0.8,1.5 NNUNET_BENCH_CLASSES=41 NNUNET_BENCH_PATCH=128,128,128
-//   NNUNET_BENCH_FEATURES=8,16,32,64 NNUNET_BENCH_MIRROR=0 BENCH_THREADS=2
+//   NNUNET_BENCH_FEATURES=4,8,16,32 NNUNET_BENCH_MIRROR=0 BENCH_THREADS=2
 //   NNUNET_BENCH_REFERENCE=1 (also run nnU-Net's predictor; needs NNUNET_PYTHONPATH with the nnU-Net snapshots)
+//   NNUNET_BENCH_REFERENCE_DIMS=256,256,150 (the reference's input when the full one would not fit: nnU-Net resamples
+//     all class scores to the input grid in float32, 41 x 512 x 512 x 300 x 4 B = 12.9 GB before its softmax copy; its
+//     peak is then extrapolated linearly in voxels above its start-up RSS, and said so)
+//   NNUNET_BENCH_REFERENCE_AS_GB=12 (address-space limit for the reference process: it fails rather than exhaust memory)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_DIR } from '../helpers/paths.js';
+import { planStreamingMemory } from '../../shared/domain/nnunet/memoryPlan.js';
+import type { Shape3 } from '../../shared/domain/nnunet/array3.js';
 
 const PYTHON = '/usr/bin/python3';
+const STAGE_NAMES: Record<string, string> = {
+  input: 'start-up + input',
+  preprocessed: 'preprocessing',
+  tile: 'first tile',
+  tiles: 'all tiles',
+  exported: 'export',
+};
 const env = (k: string, d: string) => process.env[k] ?? d;
 const DIMS = env('NNUNET_BENCH_DIMS', '512,512,300').split(',').map(Number); // [i, j, k]
 const SPACING = env('NNUNET_BENCH_SPACING', '0.8,0.8,1.5').split(',').map(Number);
 const CLASSES = Number(env('NNUNET_BENCH_CLASSES', '41'));
 const PATCH = env('NNUNET_BENCH_PATCH', '128,128,128');
-const FEATURES = env('NNUNET_BENCH_FEATURES', '8,16,32,64');
+const FEATURES = env('NNUNET_BENCH_FEATURES', '4,8,16,32');
 const MIRROR = env('NNUNET_BENCH_MIRROR', '0');
 const THREADS = env('BENCH_THREADS', '2');
 const PYPATH = env(
@@ -27,7 +40,7 @@ const PYPATH = env(
 );
 
 /** A body-like CT: air outside an elliptic trunk of soft tissue with brighter organs and a spine, some noise. */
-function syntheticCt([ni, nj, nk]: number[]): Int16Array {
+export function syntheticCt([ni, nj, nk]: number[]): Int16Array {
   const v = new Int16Array(ni * nj * nk);
   let seed = 12345;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 40;
@@ -48,15 +61,30 @@ function syntheticCt([ni, nj, nk]: number[]): Int16Array {
   return v;
 }
 
+function plannedMb(shapeKji: number[], spacingKji: number[]): number {
+  const plan = {
+    transposeForward: [0, 1, 2],
+    spacing: [1.5, 1.5, 1.5],
+    patchSize: PATCH.split(',').map(Number),
+    useMirroring: MIRROR === '1',
+    resamplingProbabilities: { order: 1, orderZ: 0, forceSeparateZ: null, anisotropyThreshold: 3 },
+  };
+  return planStreamingMemory(shapeKji as Shape3, spacingKji, plan, CLASSES).totalBytes / 2 ** 20;
+}
+
 export async function runNnunet3dBench(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'nnunet3d-bench-'));
-  const py = (args: string[]) =>
+  const py = (args: string[], prefix: string[] = []) =>
     JSON.parse(
-      execFileSync(PYTHON, [path.join(REPO_DIR, 'test/reference/nnunet3d_bench.py'), ...args], {
-        encoding: 'utf8',
-        env: { ...process.env, PYTHONPATH: PYPATH },
-        maxBuffer: 1 << 24,
-      })
+      execFileSync(
+        prefix[0] ?? PYTHON,
+        [...prefix.slice(1), ...(prefix.length ? [PYTHON] : []), path.join(REPO_DIR, 'test/reference/nnunet3d_bench.py'), ...args],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, PYTHONPATH: PYPATH },
+          maxBuffer: 1 << 24,
+        },
+      )
         .trim()
         .split('\n')
         .at(-1)!,
@@ -80,16 +108,34 @@ export async function runNnunet3dBench(): Promise<void> {
     const tile = py(['tile', dir, PATCH, '3', THREADS]);
     const lines = [
       `nnU-Net 3D bench: ${DIMS.join('x')} CT at ${SPACING.join('x')} mm -> network grid ${medseg.grid.shape.join('x')} at 1.5 mm, ${CLASSES} classes, patch ${PATCH}, features ${FEATURES} (${model.params} parameters), mirroring ${MIRROR === '1' ? 'on' : 'off'}, ${THREADS} threads`,
-      `  medseg: ${medseg.seconds.toFixed(1)} s for ${medseg.tiles} tiles (${medseg.networkRuns} network runs), peak RSS ${medseg.peakRssMb.toFixed(0)} MB (goal <= 2048 MB)`,
+      `  medseg: ${medseg.seconds.toFixed(1)} s for ${medseg.tiles} tiles (${medseg.networkRuns} network runs), peak RSS ${medseg.peakRssMb.toFixed(0)} MB (goal <= 2048 MB), labels ${medseg.labelsHash}`,
+      `  medseg peak RSS per stage (MB): ${(medseg.stages as { stage: string; peakMb: number }[]).map((st) => `${STAGE_NAMES[st.stage] ?? st.stage} ${st.peakMb.toFixed(0)}`).join(' | ')}`,
+      `  planned buffers (image, slab, 2 tile outputs, exporter; no activations, no input): ${(plannedMb(shapeKji, spacingKji) as number).toFixed(0)} MB`,
       `  one tile: ORT-node ${medseg.tileMs.toFixed(0)} ms | torch ${tile.torch} eager ${tile.medianMs.toFixed(0)} ms | torch/ORT = ${(tile.medianMs / medseg.tileMs).toFixed(2)}x`,
     ];
     console.log(lines.join('\n')); // medseg's figures first: the reference run can take long
     lines.length = 0;
     if (process.env.NNUNET_BENCH_REFERENCE === '1') {
-      const ref = py(['predict', dir, input, shapeKji.join(','), spacingKji.join(','), MIRROR, THREADS]);
-      lines.push(
-        `  nnU-Net nnUNetPredictor: ${ref.seconds.toFixed(1)} s, peak RSS ${ref.peakRssMb.toFixed(0)} MB | nnU-Net/medseg time ${(ref.seconds / medseg.seconds).toFixed(2)}x, RSS ${(ref.peakRssMb / medseg.peakRssMb).toFixed(2)}x`,
-      );
+      const refDims = (process.env.NNUNET_BENCH_REFERENCE_DIMS ?? DIMS.join(',')).split(',').map(Number);
+      const scale = (DIMS[0] * DIMS[1] * DIMS[2]) / (refDims[0] * refDims[1] * refDims[2]);
+      let refInput = input;
+      if (scale !== 1) {
+        refInput = path.join(dir, 'ct-ref.i16');
+        writeFileSync(refInput, syntheticCt(refDims));
+      }
+      const limit = `--as=${Math.round(Number(env('NNUNET_BENCH_REFERENCE_AS_GB', '12')) * 1e9)}`;
+      const ref = py(['predict', dir, refInput, [refDims[2], refDims[1], refDims[0]].join(','), spacingKji.join(','), MIRROR, THREADS], ['prlimit', limit]);
+      if (scale === 1) {
+        lines.push(
+          `  nnU-Net nnUNetPredictor: ${ref.seconds.toFixed(1)} s, peak RSS ${ref.peakRssMb.toFixed(0)} MB | nnU-Net/medseg time ${(ref.seconds / medseg.seconds).toFixed(2)}x, RSS ${(ref.peakRssMb / medseg.peakRssMb).toFixed(2)}x`,
+        );
+      } else {
+        const extrapolated = ref.startRssMb + (ref.peakRssMb - ref.startRssMb) * scale;
+        lines.push(
+          `  nnU-Net nnUNetPredictor on ${refDims.join('x')} (1/${scale.toFixed(1)} of the voxels): ${ref.seconds.toFixed(1)} s, peak RSS ${ref.peakRssMb.toFixed(0)} MB (start-up ${ref.startRssMb.toFixed(0)} MB)`,
+          `  nnU-Net extrapolated to ${DIMS.join('x')} (linear in voxels above start-up): peak RSS ~${extrapolated.toFixed(0)} MB = ${(extrapolated / medseg.peakRssMb).toFixed(1)}x medseg's measured peak`,
+        );
+      }
     } else {
       lines.push('  nnU-Net predictor not run (set NNUNET_BENCH_REFERENCE=1 and NNUNET_PYTHONPATH)');
     }

@@ -107,13 +107,14 @@ def cmd_predict(out, input_file, shape, spacing, mirror, threads):
     spec.loader.exec_module(mkref)  # its stand-ins and nnU-Net imports; its __main__ block does not run
     torch.set_num_threads(int(threads))
     img = np.fromfile(input_file, dtype='<i2').reshape(ints(shape))
+    start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # interpreter, torch and the int16 image
     t = time.perf_counter()
     pred = mkref.nnUNetPredictor(tile_step_size=0.5, use_gaussian=True, use_mirroring=mirror == '1', device=torch.device('cpu'),
                                  verbose=False, allow_tqdm=False)
     pred.initialize_from_trained_model_folder(out, use_folds=(0,))
     seg = pred.predict_single_npy_array(img[None].astype(np.float32), {'spacing': floats(spacing)}, None, None, False)
     secs = time.perf_counter() - t
-    print(json.dumps({'seconds': secs, 'peakRssMb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    print(json.dumps({'seconds': secs, 'peakRssMb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'startRssMb': start_rss,
                       'labelsPresent': int(len(np.unique(seg)))}))
 
 

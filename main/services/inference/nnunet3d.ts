@@ -3,6 +3,8 @@
 // on onnxruntime, with the same progress, cancel and provider fallback as the 2D path. Tiles are streamed: only the
 // per-class sums on the network grid (float16 by default, as nnU-Net) and one class at a time on the input grid live.
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../../shared/errors.js';
 import { size3, type Shape3 } from '../../../shared/domain/nnunet/array3.js';
@@ -43,7 +45,12 @@ export interface Nnunet3dOptions extends SessionOptions {
   withProbabilities?: boolean;
   /** false: keep whole-grid sums as nnUNetPredictor does (default: stream slabs whenever the resampling allows). */
   streaming?: boolean;
+  /** Called as each stage ends (the bench reads memory there). */
+  onStage?: (stage: Nnunet3dStage) => void;
 }
+
+/** Stage boundaries reported through onStage, in order ('tile' after the first tile only). */
+export type Nnunet3dStage = 'preprocessed' | 'tile' | 'tiles' | 'exported';
 
 export interface Nnunet3dResult {
   /** Labels in the input's C order ([k, j, i] = medseg's i-fastest buffer). */
@@ -103,6 +110,8 @@ export async function predictNnunet3d(
   const classes = m.labels.length + 1;
   const patch = plan.patchSize as Shape3;
   const pre = preprocessNnunet(voxels, shapeKji, spacingKji, plan);
+  releaseGarbage(); // the full-resolution float32 copy and resampling intermediates, before the slab is allocated
+  opts.onStage?.('preprocessed');
   const pads = paddingToPatch(pre.shape, patch);
   const padded: Shape3 = [pre.shape[0] + pads[0][0] + pads[0][1], pre.shape[1] + pads[1][0] + pads[1][1], pre.shape[2] + pads[2][0] + pads[2][1]];
   const image = padImage(pre.data, pre.shape, padded, pads);
@@ -119,22 +128,37 @@ export async function predictNnunet3d(
   const tick = () => {
     progress.done++;
     progress.networkRuns += 1 + combos.length;
+    if (progress.done === 1) opts.onStage?.('tile');
+    if (progress.done === tilesTotal) opts.onStage?.('tiles');
     if (opts.onProgress) {
       const elapsed = (performance.now() - progress.t0) / 1000;
       opts.onProgress({ tilesDone: progress.done, tilesTotal, etaSeconds: (elapsed / progress.done) * (tilesTotal - progress.done) });
     }
   };
-  const sessions = new FoldSessions(model.dir, foldPaths, opts);
+  // the 3D path gives onnxruntime's buffers back after each run unless told otherwise (lowMemory: false)
+  const sessions = new FoldSessions(model.dir, foldPaths, { ...opts, lowMemory: opts.lowMemory ?? true });
+  const tileInput = new Float32Array(size3(patch));
   let labels: Uint8Array;
   let probabilities: Float32Array | undefined;
   try {
     const run = async (fold: number, start: number[]): Promise<Float32Array> => {
       if (opts.signal?.aborted) throw cancelled();
-      const logits = await sessions.runTile(fold, (session) => runTile(session, m.input.name, m.output.name, image, padded, start, patch, classes, combos));
+      const logits = await sessions.runTile(fold, (session) =>
+        runTile(session, m.input.name, m.output.name, image, padded, start, patch, classes, combos, tileInput),
+      );
       tick();
       return logits;
     };
-    const window: SlidingWindow = { pre, plan, pads, padded, patch, classes, accType, nFolds: foldPaths.length, gaussian, run };
+    // onnxruntime-node keeps the last run's outputs alive until the session runs again, so while tile N runs, tile
+    // N-1's output (classes x patch float32, 328 MiB for 41 classes at 128^3) would still be resident: once a tile's
+    // output is added, a run on the smallest input the network takes swaps it for a tiny one
+    const d = m.sizeDivisor;
+    const tiny = new ort.Tensor('float32', new Float32Array(d * d * d), [1, 1, d, d, d]);
+    const consumed = async (fold: number): Promise<void> => {
+      await sessions.dropHeldOutput(fold, m.input.name, tiny);
+      releaseGarbage();
+    };
+    const window: SlidingWindow = { pre, plan, pads, padded, patch, classes, accType, nFolds: foldPaths.length, gaussian, run, consumed };
     if (streaming) {
       labels = await predictStreaming(window, steps);
     } else {
@@ -145,6 +169,7 @@ export async function predictNnunet3d(
   } finally {
     await sessions.release();
   }
+  opts.onStage?.('exported');
   return {
     labels,
     probabilities,
@@ -172,16 +197,21 @@ interface SlidingWindow {
   nFolds: number;
   gaussian: Float32Array | null;
   run: RunTile;
+  /** Called once a tile's output has been added: frees it before the next tile runs. */
+  consumed: (fold: number) => Promise<void>;
 }
 
 /** Whole-grid sums (one per fold pass, as nnUNetPredictor): small volumes, and the only form that returns probabilities. */
 async function predictWhole(w: SlidingWindow, starts: number[][], withProbabilities?: boolean): Promise<{ labels: Uint8Array; probabilities?: Float32Array }> {
-  const { pre, plan, pads, padded, patch, classes, accType, nFolds, gaussian, run } = w;
+  const { pre, plan, pads, padded, patch, classes, accType, nFolds, gaussian, run, consumed } = w;
   const weights = new Uint16Array(size3(padded));
   let total: Accumulator | null = null;
   for (let f = 0; f < nFolds; f++) {
     const acc = createAccumulator(accType, classes, padded);
-    for (const start of starts) accumulateTile(acc, f === 0 ? weights : null, await run(f, start), gaussian, start, patch);
+    for (const start of starts) {
+      accumulateTile(acc, f === 0 ? weights : null, await run(f, start), gaussian, start, patch);
+      await consumed(f);
+    }
     divideByWeights(acc, weights);
     if (total) addInto(total, acc);
     else total = acc;
@@ -195,7 +225,7 @@ async function predictWhole(w: SlidingWindow, starts: number[][], withProbabilit
  * before the window moves on, and the planes it leaves behind are final and exported at once.
  */
 async function predictStreaming(w: SlidingWindow, steps: number[][]): Promise<Uint8Array> {
-  const { pre, plan, pads, padded, patch, classes, accType, nFolds, gaussian, run } = w;
+  const { pre, plan, pads, padded, patch, classes, accType, nFolds, gaussian, run, consumed } = w;
   const slab = new SlabAccumulator(accType, classes, padded, patch[0], nFolds);
   const exporter = new StreamingExporter(pre.shape, pre.cropShape, plan.spacing, pre.spacingTransposed, plan.resamplingProbabilities, classes, accType);
   const emitPlanes = (from: number, to: number) => {
@@ -209,7 +239,12 @@ async function predictStreaming(w: SlidingWindow, steps: number[][]): Promise<Ui
   for (let t = 0; t < z0s.length; t++) {
     slab.shiftTo(z0s[t]);
     for (let f = 0; f < nFolds; f++) {
-      for (const y of steps[1]) for (const x of steps[2]) slab.add(f, await run(f, [z0s[t], y, x]), gaussian, [z0s[t], y, x], patch);
+      for (const y of steps[1]) {
+        for (const x of steps[2]) {
+          slab.add(f, await run(f, [z0s[t], y, x]), gaussian, [z0s[t], y, x], patch);
+          await consumed(f); // the tile's output (classes x patch float32) is garbage now: free it before the next run
+        }
+      }
     }
     emitPlanes(z0s[t], t + 1 < z0s.length ? z0s[t + 1] : z0s[t] + patch[0]);
   }
@@ -237,7 +272,7 @@ class FoldSessions {
     if (s) return s;
     const path = join(this.dir, this.folds[fold]);
     if (this.cpuOnly) {
-      s = await createSessionFor(path, 'cpu', this.opts.threads);
+      s = await createSessionFor(path, 'cpu', this.opts.threads, this.opts.lowMemory);
     } else {
       const created = await createSessionWithFallback(path, this.opts);
       s = created.session;
@@ -267,10 +302,47 @@ class FoldSessions {
     }
   }
 
+  /** Runs fold's session on `tiny` (errors ignored: it only frees the previous outputs onnxruntime-node holds). */
+  async dropHeldOutput(fold: number, inputName: string, tiny: ort.Tensor): Promise<void> {
+    const s = this.sessions.get(fold);
+    if (!s) return;
+    try {
+      await s.run({ [inputName]: tiny });
+    } catch {
+      // a network that refuses the tiny input keeps its last output until the next tile: more memory, same result
+    }
+  }
+
   async release(): Promise<void> {
     for (const s of this.sessions.values()) await s.release();
     this.sessions.clear();
   }
+}
+
+let gcFunction: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection, when V8 lets us have one: onnxruntime-node returns every tile's output as a new
+ * ArrayBuffer (41 classes x 128^3 float32 = 344 MB) and V8 frees those only at its next major GC, which a process
+ * that allocates little else may not run before the next tile; then two or three outputs are resident at once.
+ * A major GC of this small heap takes milliseconds against seconds per tile.
+ */
+function releaseGarbage(): void {
+  if (gcFunction === undefined) {
+    gcFunction = null;
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (typeof g === 'function') gcFunction = g;
+    else {
+      try {
+        setFlagsFromString('--expose-gc');
+        const fn: unknown = runInNewContext('gc');
+        if (typeof fn === 'function') gcFunction = fn as () => void;
+      } catch {
+        gcFunction = null;
+      }
+    }
+  }
+  gcFunction?.();
 }
 
 function padImage(data: Float32Array, shape: Shape3, padded: Shape3, pads: [number, number][]): Float32Array {
@@ -299,9 +371,9 @@ async function runTile(
   patch: Shape3,
   classes: number,
   combos: number[][],
+  input: Float32Array,
 ): Promise<Float32Array> {
   const n = size3(patch);
-  const input = new Float32Array(n);
   extractTile(image, shape, start, patch, input);
   const run = async (x: Float32Array): Promise<Float32Array> => {
     const result = await session.run({ [inputName]: new ort.Tensor('float32', x, [1, 1, ...patch]) });
@@ -314,7 +386,10 @@ async function runTile(
   const pred = await run(input);
   if (combos.length) {
     const flipped = new Float32Array(n);
-    for (const axes of combos) addFlipped(pred, await run(flipAxes(input, 1, patch, axes, flipped)), classes, patch, axes);
+    for (const axes of combos) {
+      addFlipped(pred, await run(flipAxes(input, 1, patch, axes, flipped)), classes, patch, axes);
+      releaseGarbage();
+    }
     const f = Math.fround;
     for (let k = 0; k < pred.length; k++) pred[k] = f(pred[k] / (combos.length + 1));
   }

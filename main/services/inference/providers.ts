@@ -40,6 +40,11 @@ export interface SessionOptions {
   threads?: number;
   /** Overrides the GPU provider list (tests force a provider that cannot work here). */
   gpuProviders?: string[];
+  /**
+   * Give ORT's CPU buffers back after every run (enableCpuMemArena off): the 3D path's tiles make activations and a
+   * classes x patch float32 output of hundreds of MB, which an arena keeps on top of the next run's.
+   */
+  lowMemory?: boolean;
 }
 
 function firstLine(err: unknown): string {
@@ -56,12 +61,13 @@ function firstLine(err: unknown): string {
 /** ORT's own logger: failures come back as exceptions with their message, so its log lines are noise here. */
 const ORT_LOG_FATAL_ONLY = 4;
 
-export async function createSessionFor(modelPath: string, provider: string, threads?: number): Promise<ort.InferenceSession> {
+export async function createSessionFor(modelPath: string, provider: string, threads?: number, lowMemory = false): Promise<ort.InferenceSession> {
   const opts: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     logSeverityLevel: ORT_LOG_FATAL_ONLY,
   };
+  if (lowMemory) opts.enableCpuMemArena = false;
   if (threads !== undefined) {
     opts.intraOpNumThreads = threads;
     opts.interOpNumThreads = 1;
@@ -139,7 +145,7 @@ export async function createSessionWithFallback(modelPath: string, opts: Session
       continue;
     }
     try {
-      const session = await createSessionFor(modelPath, provider, opts.threads);
+      const session = await createSessionFor(modelPath, provider, opts.threads, opts.lowMemory);
       return { session, provider, fromGpuList: true, fallbacks };
     } catch (err) {
       fallbacks.push({ provider, reason: `session could not be created: ${firstLine(err)}${hint}` });
@@ -150,7 +156,7 @@ export async function createSessionWithFallback(modelPath: string, opts: Session
     throw new AppError('INFERENCE_FAILED', `No GPU execution provider works here (${why}). Use --device cpu or auto.`);
   }
   try {
-    const session = await createSessionFor(modelPath, 'cpu', opts.threads);
+    const session = await createSessionFor(modelPath, 'cpu', opts.threads, opts.lowMemory);
     return { session, provider: 'cpu', fromGpuList: false, fallbacks };
   } catch (err) {
     throw new AppError('INFERENCE_FAILED', `onnxruntime could not load the model on CPU: ${firstLine(err)}`);

@@ -29,6 +29,17 @@ export class SlabAccumulator {
     this.plane = padded[1] * padded[2];
   }
 
+  /** Bytes of the sums (every fold) and the weights: classes x depth x padded plane in float16 (or float32), per fold. */
+  static plannedBytes(type: AccumulatorType, classes: number, padded: Shape3, depth: number, nFolds: number): number {
+    const plane = depth * padded[1] * padded[2];
+    return nFolds * classes * plane * (type === 'float16' ? 2 : 4) + 2 * plane;
+  }
+
+  /** Bytes this accumulator holds (its arrays' sizes). */
+  get bytes(): number {
+    return this.folds.reduce((n, acc) => n + acc.sums.byteLength, 0) + this.weights.byteLength;
+  }
+
   /** Moves the window forward so it starts at plane z (planes before z must have been taken). */
   shiftTo(z: number): void {
     const d = z - this.zLo;
@@ -53,12 +64,13 @@ export class SlabAccumulator {
 
   /**
    * The folds' averaged logits of padded plane z over the in-plane window [lo1, lo1 + n1) x [lo2, lo2 + n2):
-   * each fold divided by the weights, summed, divided by the number of folds, rounded as the accumulator type.
+   * each fold divided by the weights, summed, divided by the number of folds, rounded as the accumulator type (so
+   * float32 holds every value exactly).
    */
-  finalPlane(z: number, lo1: number, n1: number, lo2: number, n2: number): Float64Array {
+  finalPlane(z: number, lo1: number, n1: number, lo2: number, n2: number): Float32Array {
     const round = this.type === 'float16' ? (v: number) => HALF_TO_FLOAT[toHalfBits(v)] : Math.fround;
     const get = (acc: Accumulator, i: number) => (this.type === 'float16' ? HALF_TO_FLOAT[acc.sums[i]] : acc.sums[i]);
-    const out = new Float64Array(this.classes * n1 * n2);
+    const out = new Float32Array(this.classes * n1 * n2);
     const block = this.depth * this.plane;
     const zl = z - this.zLo;
     const f = Math.fround;
@@ -81,16 +93,23 @@ export class SlabAccumulator {
   }
 }
 
-/** Takes the network grid's final planes in order and writes labels on the cropped grid, plane by plane. */
+/**
+ * Takes the network grid's final planes in order and writes labels on the cropped grid, plane by plane. Only the
+ * network planes an output plane still needs are kept (float32, as finalPlane gives them); each output plane is made
+ * one class at a time (in-plane resampling of that class, then the axis-0 taps) with a running argmax, so no
+ * all-class plane on the cropped grid is ever held.
+ */
 export class StreamingExporter {
   readonly labels: Uint8Array;
   private readonly axis0: AxisPlan;
   private readonly orders: number[];
   private readonly identity: boolean;
   private readonly cropPlane: number;
-  private readonly slices = new Map<number, Float64Array>();
+  private readonly gridPlane: number;
+  private readonly slices = new Map<number, { data: Float32Array; finite: boolean }>();
   private nextOut = 0;
   private readonly round: (v: number) => number;
+  private readonly best: Float64Array;
 
   constructor(
     private readonly grid: Shape3,
@@ -107,7 +126,9 @@ export class StreamingExporter {
     this.identity = grid.every((s, i) => s === cropShape[i]);
     this.axis0 = planAxis(grid[0], cropShape[0], this.orders[0]);
     this.cropPlane = cropShape[1] * cropShape[2];
+    this.gridPlane = grid[1] * grid[2];
     this.labels = new Uint8Array(size3(cropShape));
+    this.best = new Float64Array(this.cropPlane);
     this.round = type === 'float16' ? (v: number) => HALF_TO_FLOAT[toHalfBits(v)] : Math.fround;
   }
 
@@ -115,17 +136,21 @@ export class StreamingExporter {
     return opts.order <= 1 && opts.orderZ <= 1;
   }
 
+  /** Bytes the exporter holds at most: labels, the running maximum and the network planes kept for the axis-0 taps. */
+  static plannedBytes(grid: Shape3, cropShape: Shape3, classes: number, axis0Order: number): number {
+    const keptPlanes = axis0Order + 2; // the taps of one output plane and the plane being pushed
+    return size3(cropShape) + 8 * cropShape[1] * cropShape[2] + keptPlanes * 4 * classes * grid[1] * grid[2];
+  }
+
   private clamp(i: number): number {
     return i < 0 ? 0 : i > this.grid[0] - 1 ? this.grid[0] - 1 : i;
   }
 
   /** Network plane s (0-based, unpadded), classes x grid[1] x grid[2]. */
-  push(s: number, plane: Float64Array): void {
-    let inPlane = plane;
-    let shape: Shape3 = [this.classes, this.grid[1], this.grid[2]];
-    if (shape[1] !== this.cropShape[1]) ({ data: inPlane, shape } = resampleAxis(inPlane, shape, 1, this.cropShape[1], this.orders[1]));
-    if (shape[2] !== this.cropShape[2]) ({ data: inPlane } = resampleAxis(inPlane, shape, 2, this.cropShape[2], this.orders[2]));
-    this.slices.set(s, inPlane);
+  push(s: number, plane: Float32Array): void {
+    let finite = true;
+    for (let i = 0; i < plane.length && finite; i++) finite = Number.isFinite(plane[i]);
+    this.slices.set(s, { data: plane, finite });
     const taps = this.axis0.taps;
     while (this.nextOut < this.cropShape[0] && this.clamp(this.axis0.first[this.nextOut] + taps - 1) <= s) {
       this.emit(this.nextOut++);
@@ -140,34 +165,50 @@ export class StreamingExporter {
     return this.nextOut === this.cropShape[0];
   }
 
+  /** Class c of network plane s resampled in-plane to the cropped grid (the plane's own values when no axis changes). */
+  private inPlane(s: number, c: number): Float64Array | Float32Array {
+    const src = this.slices.get(s)!.data.subarray(c * this.gridPlane, (c + 1) * this.gridPlane);
+    let data: Float64Array | Float32Array = src;
+    let shape: Shape3 = [1, this.grid[1], this.grid[2]];
+    if (shape[1] !== this.cropShape[1]) ({ data, shape } = resampleAxis(data, shape, 1, this.cropShape[1], this.orders[1]));
+    if (shape[2] !== this.cropShape[2]) ({ data } = resampleAxis(data, shape, 2, this.cropShape[2], this.orders[2]));
+    return data;
+  }
+
   private emit(o: number): void {
     const taps = this.axis0.taps;
-    const srcs: Float64Array[] = [];
-    const ws: number[] = [];
-    for (let t = 0; t < taps; t++) {
-      srcs.push(this.slices.get(this.clamp(this.axis0.first[o] + t))!);
-      ws.push(this.axis0.weights[o * taps + t]);
-    }
     const n = this.cropPlane;
     const out = o * n;
-    for (let p = 0; p < n; p++) {
-      let best = -Infinity;
-      let label = 0;
-      for (let c = 0; c < this.classes; c++) {
-        const i = c * n + p;
-        let v: number;
-        if (this.identity) v = srcs[0][i];
-        else {
-          v = 0;
-          for (let t = 0; t < taps; t++) v += ws[t] * srcs[t][i];
-          v = this.round(v);
+    const best = this.best.fill(-Infinity);
+    const labels = this.labels;
+    // a tap of weight 0 on finite values adds exactly 0: it is skipped (not when the plane holds an infinity or NaN)
+    const used: { s: number; w: number }[] = [];
+    for (let t = 0; t < taps; t++) {
+      const s = this.clamp(this.axis0.first[o] + t);
+      const w = this.axis0.weights[o * taps + t];
+      if (w !== 0 || !this.slices.get(s)!.finite || this.identity) used.push({ s, w });
+    }
+    for (let c = 0; c < this.classes; c++) {
+      if (this.identity) {
+        const src = this.inPlane(this.clamp(this.axis0.first[o]), c);
+        for (let p = 0; p < n; p++) {
+          if (src[p] > best[p]) {
+            best[p] = src[p];
+            labels[out + p] = c;
+          }
         }
-        if (v > best) {
-          best = v;
-          label = c;
+        continue;
+      }
+      const lines = used.map((u) => this.inPlane(u.s, c));
+      for (let p = 0; p < n; p++) {
+        let v = 0;
+        for (let t = 0; t < lines.length; t++) v += used[t].w * lines[t][p];
+        v = this.round(v);
+        if (v > best[p]) {
+          best[p] = v;
+          labels[out + p] = c;
         }
       }
-      this.labels[out + p] = label;
     }
   }
 }
