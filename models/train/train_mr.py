@@ -2,12 +2,12 @@
 # (example_mr_sm + example_seg_mr, model-made labels), prepared as medseg's 3D engine runs it (crop to non-zero,
 # per-image z-score, 3 mm grid as stored). Slices k >= HOLDOUT_FROM (the upper third) are never read in training;
 # the held-out Dice there, computed with the engine's sliding window restated in numpy, goes to metrics.json.
-import os, sys, time, hashlib
+import os
 import numpy as np
 import torch
 from unet3d_mr_bc import (
-    HERE, UNet3D, crop, dice, export_onnx, keep_largest, load_kji, nonzero_bbox, predict_cropped, random_affine_inplane,
-    sample_patch, train, write_json, zscore,
+    HERE, UNet3D, crop, keep_largest, load_kji, nonzero_bbox, predict_cropped, random_affine_inplane, sample_patch, save_model,
+    slab_dice, train, zscore,
 )
 
 SEED = 7
@@ -59,31 +59,16 @@ def evaluate(net):
     full = np.zeros(image.shape, np.uint8)
     full[bbox[0][0]:bbox[0][1], bbox[1][0]:bbox[1][1], bbox[2][0]:bbox[2][1]] = pred_c
     full = keep_largest(full, ORGANS)
-    out = {}
-    for ours, name, _ in LABELS:
-        for part, sl in (('heldOut', slice(HOLDOUT_FROM, NK)), ('train', slice(0, HOLDOUT_FROM))):
-            p, t = full[sl] == ours, seg[sl] == ours
-            out.setdefault(part, {})[name] = {'dice': dice(p, t), 'truthVoxels': int(t.sum()), 'predVoxels': int(p.sum())}
-    return out, full
+    return slab_dice(full, seg, [(ours, name) for ours, name, _ in LABELS], HOLDOUT_FROM), full
 
 
 if __name__ == '__main__':
     net = UNet3D(CLASSES, BASE, LEVELS)
     print(f'{sum(p.numel() for p in net.parameters())} parameters; train slices 0..{HOLDOUT_FROM - 1}, held out {HOLDOUT_FROM}..{NK - 1}', flush=True)
     steps, seconds = train(net, make_batch, STEPS, SECONDS, log=lambda s: print(s, flush=True), stop_after=STOP_AFTER)
-    torch.save(net.state_dict(), os.path.join(HERE, 'mr-demo.pt'))
     metrics, _ = evaluate(net)
-    os.makedirs(OUT, exist_ok=True)
-    onnx_path = os.path.join(OUT, 'model.onnx')
-    export_onnx(net, onnx_path, PATCH)
-    sha = hashlib.sha256(open(onnx_path, 'rb').read()).hexdigest()
-    write_json(os.path.join(OUT, 'metrics.json'), {
-        'seed': SEED, 'steps': steps, 'trainSeconds': round(seconds), 'threads': torch.get_num_threads(),
-        'heldOutSlices': [HOLDOUT_FROM, NK - 1], 'trainSlices': [0, HOLDOUT_FROM - 1], 'sliceAxis': 'k (third NIfTI axis, S)',
-        'onnxSha256': sha,
-        'note': 'Dice after the engine post-processing (largest piece per organ), on the held-out slab k >= heldOutSlices[0] of the '
-                'one training volume; null where a label is absent from both prediction and truth there. Labels are TotalSegmentator output.',
-        **metrics,
-    })
-    for name, m in metrics['heldOut'].items():
-        print(f'held-out {name:18s} dice {m["dice"]} truth {m["truthVoxels"]} pred {m["predVoxels"]}')
+    save_model(
+        net, os.path.join(HERE, 'mr-demo.pt'), OUT, PATCH, metrics, seed=SEED, steps=steps, seconds=seconds, holdout_from=HOLDOUT_FROM, nk=NK,
+        note='Dice after the engine post-processing (largest piece per organ), on the held-out slab k >= heldOutSlices[0] of the '
+             'one training volume; null where a label is absent from both prediction and truth there. Labels are TotalSegmentator output.',
+    )
