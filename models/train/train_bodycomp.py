@@ -7,7 +7,7 @@ import os
 import numpy as np
 import torch
 from unet3d_mr_bc import (
-    HERE, UNet3D, crop, ct_normalize, ct_statistics, load_kji, nonzero_bbox, predict_cropped, random_affine_inplane, sample_patch,
+    HERE, UNet3D, crop, ct_normalize, ct_statistics, load_kji, nonzero_bbox, patch_batch, predict_full, random_affine_inplane,
     save_model, slab_dice, train,
 )
 
@@ -44,24 +44,21 @@ y = crop(seg, bbox)
 rng = np.random.default_rng(SEED)
 
 
+def augment(px, py):
+    # in-plane flips: no lateral labels, and a DICOM series stored L-P sees the same anatomy mirrored from this R-A file
+    px, py = random_affine_inplane(rng, px, py, 12, (0.85, 1.15), flip_axes=(1, 2))
+    px = px + rng.uniform(-20, 20) / STATS['std']
+    if rng.random() < 0.3:
+        px = px + rng.normal(0, rng.uniform(0, 15) / STATS['std'], px.shape).astype(np.float32)
+    return px, py
+
+
 def make_batch():
-    xs, ys = [], []
-    for _ in range(BATCH):
-        px, py = sample_patch(rng, x, y, PATCH, (0, HOLDOUT_FROM))
-        # in-plane flips: no lateral labels, and a DICOM series stored L-P sees the same anatomy mirrored from this R-A file
-        px, py = random_affine_inplane(rng, px, py, 12, (0.85, 1.15), flip_axes=(1, 2))
-        px = px + rng.uniform(-20, 20) / STATS['std']
-        if rng.random() < 0.3:
-            px = px + rng.normal(0, rng.uniform(0, 15) / STATS['std'], px.shape).astype(np.float32)
-        xs.append(np.ascontiguousarray(px, dtype=np.float32))
-        ys.append(np.ascontiguousarray(py))
-    return torch.from_numpy(np.stack(xs)[:, None]), torch.from_numpy(np.stack(ys))
+    return patch_batch(rng, x, y, PATCH, (0, HOLDOUT_FROM), BATCH, augment)
 
 
 def evaluate(net):
-    pred_c = predict_cropped(net, x, PATCH)
-    full = np.zeros(image.shape, np.uint8)
-    full[bbox[0][0]:bbox[0][1], bbox[1][0]:bbox[1][1], bbox[2][0]:bbox[2][1]] = pred_c
+    full = predict_full(net, x, bbox, image.shape, PATCH)
     return slab_dice(full, seg, list(enumerate(TISSUES, start=1)), HOLDOUT_FROM), full
 
 

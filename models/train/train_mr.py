@@ -6,7 +6,7 @@ import os
 import numpy as np
 import torch
 from unet3d_mr_bc import (
-    HERE, UNet3D, crop, keep_largest, load_kji, nonzero_bbox, predict_cropped, random_affine_inplane, sample_patch, save_model,
+    HERE, UNet3D, crop, keep_largest, load_kji, nonzero_bbox, patch_batch, predict_full, random_affine_inplane, save_model,
     slab_dice, train, zscore,
 )
 
@@ -41,23 +41,20 @@ y = crop(seg, bbox)
 rng = np.random.default_rng(SEED)
 
 
+def augment(px, py):
+    px, py = random_affine_inplane(rng, px, py, 12, (0.85, 1.15))  # no flips: left and right organs differ by side only
+    px = px * rng.uniform(0.85, 1.15) + rng.uniform(-0.15, 0.15)
+    if rng.random() < 0.3:
+        px = px + rng.normal(0, rng.uniform(0, 0.1), px.shape).astype(np.float32)
+    return px, py
+
+
 def make_batch():
-    xs, ys = [], []
-    for _ in range(2):
-        px, py = sample_patch(rng, x, y, PATCH, (0, HOLDOUT_FROM))
-        px, py = random_affine_inplane(rng, px, py, 12, (0.85, 1.15))  # no flips: left and right organs differ by side only
-        px = px * rng.uniform(0.85, 1.15) + rng.uniform(-0.15, 0.15)
-        if rng.random() < 0.3:
-            px = px + rng.normal(0, rng.uniform(0, 0.1), px.shape).astype(np.float32)
-        xs.append(np.ascontiguousarray(px, dtype=np.float32))
-        ys.append(np.ascontiguousarray(py))
-    return torch.from_numpy(np.stack(xs)[:, None]), torch.from_numpy(np.stack(ys))
+    return patch_batch(rng, x, y, PATCH, (0, HOLDOUT_FROM), 2, augment)
 
 
 def evaluate(net):
-    pred_c = predict_cropped(net, x, PATCH)
-    full = np.zeros(image.shape, np.uint8)
-    full[bbox[0][0]:bbox[0][1], bbox[1][0]:bbox[1][1], bbox[2][0]:bbox[2][1]] = pred_c
+    full = predict_full(net, x, bbox, image.shape, PATCH)
     full = keep_largest(full, ORGANS)
     return slab_dice(full, seg, [(ours, name) for ours, name, _ in LABELS], HOLDOUT_FROM), full
 

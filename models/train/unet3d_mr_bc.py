@@ -120,6 +120,13 @@ def predict_cropped(net, x, patch, step=0.5):
     return np.argmax(un, axis=0).astype(np.uint8)
 
 
+def predict_full(net, x, bbox, shape, patch):
+    """predict_cropped on the cropped image `x`, put back on the whole grid of `shape` (0 outside the crop box)."""
+    full = np.zeros(shape, np.uint8)
+    full[bbox[0][0]:bbox[0][1], bbox[1][0]:bbox[1][1], bbox[2][0]:bbox[2][1]] = predict_cropped(net, x, patch)
+    return full
+
+
 def keep_largest(labels, values):
     """The engine's 'largest-component' post-processing (6-connected; a tie keeps the first piece in scan order)."""
     out = labels.copy()
@@ -176,6 +183,17 @@ def sample_patch(rng, x, y, patch, z_range):
     cx[tuple(dst)] = xs[tuple(src)]
     cy[tuple(dst)] = ys[tuple(src)]
     return cx, cy
+
+
+def patch_batch(rng, x, y, patch, z_range, n, augment):
+    """A training batch of `n` patches from sample_patch, each passed through augment(px, py) -> (px, py); returns
+    torch tensors [n, 1, *patch] float32 and [n, *patch] int64."""
+    xs, ys = [], []
+    for _ in range(n):
+        px, py = augment(*sample_patch(rng, x, y, patch, z_range))
+        xs.append(np.ascontiguousarray(px, dtype=np.float32))
+        ys.append(np.ascontiguousarray(py))
+    return torch.from_numpy(np.stack(xs)[:, None]), torch.from_numpy(np.stack(ys))
 
 
 def soft_dice_loss(logits, target, classes):
