@@ -3,12 +3,12 @@
 # non-zero, nnU-Net CT normalisation with the training foreground's statistics, 3 mm grid as stored). Slices
 # k >= HOLDOUT_FROM (the upper third) are never read in training, not even for the intensity statistics; the held-out
 # Dice there, computed with the engine's sliding window restated in numpy, goes to metrics.json.
-import os, hashlib
+import os
 import numpy as np
 import torch
 from unet3d_mr_bc import (
-    HERE, UNet3D, crop, ct_normalize, ct_statistics, dice, export_onnx, load_kji, nonzero_bbox, predict_cropped,
-    random_affine_inplane, sample_patch, train, write_json,
+    HERE, UNet3D, crop, ct_normalize, ct_statistics, load_kji, nonzero_bbox, patch_batch, predict_full, random_affine_inplane,
+    save_model, slab_dice, train,
 )
 
 SEED = 11
@@ -44,49 +44,32 @@ y = crop(seg, bbox)
 rng = np.random.default_rng(SEED)
 
 
+def augment(px, py):
+    # in-plane flips: no lateral labels, and a DICOM series stored L-P sees the same anatomy mirrored from this R-A file
+    px, py = random_affine_inplane(rng, px, py, 12, (0.85, 1.15), flip_axes=(1, 2))
+    px = px + rng.uniform(-20, 20) / STATS['std']
+    if rng.random() < 0.3:
+        px = px + rng.normal(0, rng.uniform(0, 15) / STATS['std'], px.shape).astype(np.float32)
+    return px, py
+
+
 def make_batch():
-    xs, ys = [], []
-    for _ in range(BATCH):
-        px, py = sample_patch(rng, x, y, PATCH, (0, HOLDOUT_FROM))
-        # in-plane flips: no lateral labels, and a DICOM series stored L-P sees the same anatomy mirrored from this R-A file
-        px, py = random_affine_inplane(rng, px, py, 12, (0.85, 1.15), flip_axes=(1, 2))
-        px = px + rng.uniform(-20, 20) / STATS['std']
-        if rng.random() < 0.3:
-            px = px + rng.normal(0, rng.uniform(0, 15) / STATS['std'], px.shape).astype(np.float32)
-        xs.append(np.ascontiguousarray(px, dtype=np.float32))
-        ys.append(np.ascontiguousarray(py))
-    return torch.from_numpy(np.stack(xs)[:, None]), torch.from_numpy(np.stack(ys))
+    return patch_batch(rng, x, y, PATCH, (0, HOLDOUT_FROM), BATCH, augment)
 
 
 def evaluate(net):
-    pred_c = predict_cropped(net, x, PATCH)
-    full = np.zeros(image.shape, np.uint8)
-    full[bbox[0][0]:bbox[0][1], bbox[1][0]:bbox[1][1], bbox[2][0]:bbox[2][1]] = pred_c
-    out = {}
-    for v, name in enumerate(TISSUES, start=1):
-        for part, sl in (('heldOut', slice(HOLDOUT_FROM, NK)), ('train', slice(0, HOLDOUT_FROM))):
-            p, t = full[sl] == v, seg[sl] == v
-            out.setdefault(part, {})[name] = {'dice': dice(p, t), 'truthVoxels': int(t.sum()), 'predVoxels': int(p.sum())}
-    return out, full
+    full = predict_full(net, x, bbox, image.shape, PATCH)
+    return slab_dice(full, seg, list(enumerate(TISSUES, start=1)), HOLDOUT_FROM), full
 
 
 if __name__ == '__main__':
     net = UNet3D(CLASSES, BASE, LEVELS)
     print(f'{sum(p.numel() for p in net.parameters())} parameters; train slices 0..{HOLDOUT_FROM - 1}, held out {HOLDOUT_FROM}..{NK - 1}; {STATS}', flush=True)
     steps, seconds = train(net, make_batch, STEPS, SECONDS, log=lambda s: print(s, flush=True), stop_after=STOP_AFTER)
-    torch.save(net.state_dict(), os.path.join(HERE, 'bodycomp-ct.pt'))
     metrics, _ = evaluate(net)
-    os.makedirs(OUT, exist_ok=True)
-    onnx_path = os.path.join(OUT, 'model.onnx')
-    export_onnx(net, onnx_path, PATCH)
-    sha = hashlib.sha256(open(onnx_path, 'rb').read()).hexdigest()
-    write_json(os.path.join(OUT, 'metrics.json'), {
-        'seed': SEED, 'steps': steps, 'trainSeconds': round(seconds), 'threads': torch.get_num_threads(),
-        'heldOutSlices': [HOLDOUT_FROM, NK - 1], 'trainSlices': [0, HOLDOUT_FROM - 1], 'sliceAxis': 'k (third NIfTI axis, S)',
-        'ctNormalization': STATS, 'onnxSha256': sha,
-        'note': 'Dice on the held-out slab k >= heldOutSlices[0] of the one training CT (no post-processing). '
-                'The masks are TotalSegmentator tissue_types output, not manual.',
-        **metrics,
-    })
-    for name, m in metrics['heldOut'].items():
-        print(f'held-out {name:18s} dice {m["dice"]} truth {m["truthVoxels"]} pred {m["predVoxels"]}')
+    save_model(
+        net, os.path.join(HERE, 'bodycomp-ct.pt'), OUT, PATCH, metrics, seed=SEED, steps=steps, seconds=seconds, holdout_from=HOLDOUT_FROM,
+        nk=NK, extra={'ctNormalization': STATS},
+        note='Dice on the held-out slab k >= heldOutSlices[0] of the one training CT (no post-processing). '
+             'The masks are TotalSegmentator tissue_types output, not manual.',
+    )

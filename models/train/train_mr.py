@@ -2,12 +2,12 @@
 # (example_mr_sm + example_seg_mr, model-made labels), prepared as medseg's 3D engine runs it (crop to non-zero,
 # per-image z-score, 3 mm grid as stored). Slices k >= HOLDOUT_FROM (the upper third) are never read in training;
 # the held-out Dice there, computed with the engine's sliding window restated in numpy, goes to metrics.json.
-import os, sys, time, hashlib
+import os
 import numpy as np
 import torch
 from unet3d_mr_bc import (
-    HERE, UNet3D, crop, dice, export_onnx, keep_largest, load_kji, nonzero_bbox, predict_cropped, random_affine_inplane,
-    sample_patch, train, write_json, zscore,
+    HERE, UNet3D, crop, keep_largest, load_kji, nonzero_bbox, patch_batch, predict_full, random_affine_inplane, save_model,
+    slab_dice, train, zscore,
 )
 
 SEED = 7
@@ -41,49 +41,31 @@ y = crop(seg, bbox)
 rng = np.random.default_rng(SEED)
 
 
+def augment(px, py):
+    px, py = random_affine_inplane(rng, px, py, 12, (0.85, 1.15))  # no flips: left and right organs differ by side only
+    px = px * rng.uniform(0.85, 1.15) + rng.uniform(-0.15, 0.15)
+    if rng.random() < 0.3:
+        px = px + rng.normal(0, rng.uniform(0, 0.1), px.shape).astype(np.float32)
+    return px, py
+
+
 def make_batch():
-    xs, ys = [], []
-    for _ in range(2):
-        px, py = sample_patch(rng, x, y, PATCH, (0, HOLDOUT_FROM))
-        px, py = random_affine_inplane(rng, px, py, 12, (0.85, 1.15))  # no flips: left and right organs differ by side only
-        px = px * rng.uniform(0.85, 1.15) + rng.uniform(-0.15, 0.15)
-        if rng.random() < 0.3:
-            px = px + rng.normal(0, rng.uniform(0, 0.1), px.shape).astype(np.float32)
-        xs.append(np.ascontiguousarray(px, dtype=np.float32))
-        ys.append(np.ascontiguousarray(py))
-    return torch.from_numpy(np.stack(xs)[:, None]), torch.from_numpy(np.stack(ys))
+    return patch_batch(rng, x, y, PATCH, (0, HOLDOUT_FROM), 2, augment)
 
 
 def evaluate(net):
-    pred_c = predict_cropped(net, x, PATCH)
-    full = np.zeros(image.shape, np.uint8)
-    full[bbox[0][0]:bbox[0][1], bbox[1][0]:bbox[1][1], bbox[2][0]:bbox[2][1]] = pred_c
+    full = predict_full(net, x, bbox, image.shape, PATCH)
     full = keep_largest(full, ORGANS)
-    out = {}
-    for ours, name, _ in LABELS:
-        for part, sl in (('heldOut', slice(HOLDOUT_FROM, NK)), ('train', slice(0, HOLDOUT_FROM))):
-            p, t = full[sl] == ours, seg[sl] == ours
-            out.setdefault(part, {})[name] = {'dice': dice(p, t), 'truthVoxels': int(t.sum()), 'predVoxels': int(p.sum())}
-    return out, full
+    return slab_dice(full, seg, [(ours, name) for ours, name, _ in LABELS], HOLDOUT_FROM), full
 
 
 if __name__ == '__main__':
     net = UNet3D(CLASSES, BASE, LEVELS)
     print(f'{sum(p.numel() for p in net.parameters())} parameters; train slices 0..{HOLDOUT_FROM - 1}, held out {HOLDOUT_FROM}..{NK - 1}', flush=True)
     steps, seconds = train(net, make_batch, STEPS, SECONDS, log=lambda s: print(s, flush=True), stop_after=STOP_AFTER)
-    torch.save(net.state_dict(), os.path.join(HERE, 'mr-demo.pt'))
     metrics, _ = evaluate(net)
-    os.makedirs(OUT, exist_ok=True)
-    onnx_path = os.path.join(OUT, 'model.onnx')
-    export_onnx(net, onnx_path, PATCH)
-    sha = hashlib.sha256(open(onnx_path, 'rb').read()).hexdigest()
-    write_json(os.path.join(OUT, 'metrics.json'), {
-        'seed': SEED, 'steps': steps, 'trainSeconds': round(seconds), 'threads': torch.get_num_threads(),
-        'heldOutSlices': [HOLDOUT_FROM, NK - 1], 'trainSlices': [0, HOLDOUT_FROM - 1], 'sliceAxis': 'k (third NIfTI axis, S)',
-        'onnxSha256': sha,
-        'note': 'Dice after the engine post-processing (largest piece per organ), on the held-out slab k >= heldOutSlices[0] of the '
-                'one training volume; null where a label is absent from both prediction and truth there. Labels are TotalSegmentator output.',
-        **metrics,
-    })
-    for name, m in metrics['heldOut'].items():
-        print(f'held-out {name:18s} dice {m["dice"]} truth {m["truthVoxels"]} pred {m["predVoxels"]}')
+    save_model(
+        net, os.path.join(HERE, 'mr-demo.pt'), OUT, PATCH, metrics, seed=SEED, steps=steps, seconds=seconds, holdout_from=HOLDOUT_FROM, nk=NK,
+        note='Dice after the engine post-processing (largest piece per organ), on the held-out slab k >= heldOutSlices[0] of the '
+             'one training volume; null where a label is absent from both prediction and truth there. Labels are TotalSegmentator output.',
+    )

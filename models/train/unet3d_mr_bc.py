@@ -2,60 +2,16 @@
 # are prepared exactly as medseg's 3D engine (shared/domain/nnunet) will prepare them, and the held-out numbers are
 # computed with a numpy re-statement of that engine's sliding window (float16 sums), so metrics.json is what
 # `medseg segment` reproduces.
-import json, os, time
+import hashlib, json, os, time
 import nibabel as nib
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from scipy import ndimage
+from unet import UNet3D  # noqa: F401 (re-exported: the training scripts import it from here)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.abspath(os.path.join(HERE, '../../../shared/data/totalsegmentator_example'))
-
-
-def conv_block(cin, cout):
-    # instance norm: batches of one or two patches on a CPU
-    return nn.Sequential(
-        nn.Conv3d(cin, cout, 3, padding=1, bias=False),
-        nn.InstanceNorm3d(cout, affine=True),
-        nn.LeakyReLU(0.01, inplace=True),
-        nn.Conv3d(cout, cout, 3, padding=1, bias=False),
-        nn.InstanceNorm3d(cout, affine=True),
-        nn.LeakyReLU(0.01, inplace=True),
-    )
-
-
-class UNet3D(nn.Module):
-    """Plain 3D U-Net; every spatial size must be a multiple of 2**levels (the engine's patch is)."""
-
-    def __init__(self, classes, base=8, levels=3):
-        super().__init__()
-        self.levels = levels
-        chans = [base * 2 ** i for i in range(levels + 1)]
-        self.down = nn.ModuleList()
-        c = 1
-        for ch in chans:
-            self.down.append(conv_block(c, ch))
-            c = ch
-        self.up = nn.ModuleList()
-        self.upconv = nn.ModuleList()
-        for ch in reversed(chans[:-1]):
-            self.upconv.append(nn.ConvTranspose3d(c, ch, 2, stride=2))
-            self.up.append(conv_block(ch * 2, ch))
-            c = ch
-        self.head = nn.Conv3d(c, classes, 1)
-
-    def forward(self, x):
-        skips = []
-        for i, block in enumerate(self.down):
-            x = block(x)
-            if i < self.levels:
-                skips.append(x)
-                x = F.max_pool3d(x, 2)
-        for upconv, block in zip(self.upconv, self.up):
-            x = block(torch.cat([upconv(x), skips.pop()], dim=1))
-        return self.head(x)
 
 
 def export_onnx(model, path, patch):
@@ -164,6 +120,13 @@ def predict_cropped(net, x, patch, step=0.5):
     return np.argmax(un, axis=0).astype(np.uint8)
 
 
+def predict_full(net, x, bbox, shape, patch):
+    """predict_cropped on the cropped image `x`, put back on the whole grid of `shape` (0 outside the crop box)."""
+    full = np.zeros(shape, np.uint8)
+    full[bbox[0][0]:bbox[0][1], bbox[1][0]:bbox[1][1], bbox[2][0]:bbox[2][1]] = predict_cropped(net, x, patch)
+    return full
+
+
 def keep_largest(labels, values):
     """The engine's 'largest-component' post-processing (6-connected; a tie keeps the first piece in scan order)."""
     out = labels.copy()
@@ -222,6 +185,17 @@ def sample_patch(rng, x, y, patch, z_range):
     return cx, cy
 
 
+def patch_batch(rng, x, y, patch, z_range, n, augment):
+    """A training batch of `n` patches from sample_patch, each passed through augment(px, py) -> (px, py); returns
+    torch tensors [n, 1, *patch] float32 and [n, *patch] int64."""
+    xs, ys = [], []
+    for _ in range(n):
+        px, py = augment(*sample_patch(rng, x, y, patch, z_range))
+        xs.append(np.ascontiguousarray(px, dtype=np.float32))
+        ys.append(np.ascontiguousarray(py))
+    return torch.from_numpy(np.stack(xs)[:, None]), torch.from_numpy(np.stack(ys))
+
+
 def soft_dice_loss(logits, target, classes):
     p = torch.softmax(logits, 1)
     oh = F.one_hot(target, classes).permute(0, 4, 1, 2, 3).float()
@@ -258,6 +232,37 @@ def train(net, make_batch, steps, seconds, lr=3e-3, log_every=100, log=print, st
             log(f'time budget reached after {done} steps')
             break
     return done, time.time() - t0
+
+
+def slab_dice(full, seg, labels, holdout_from):
+    """Dice and voxel counts per label on the held-out slab (k >= holdout_from) and on the training slab; `labels` is
+    [(value, name)] and `full` the prediction on the whole grid (after any post-processing)."""
+    nk = seg.shape[0]
+    out = {}
+    for value, name in labels:
+        for part, sl in (('heldOut', slice(holdout_from, nk)), ('train', slice(0, holdout_from))):
+            p, t = full[sl] == value, seg[sl] == value
+            out.setdefault(part, {})[name] = {'dice': dice(p, t), 'truthVoxels': int(t.sum()), 'predVoxels': int(p.sum())}
+    return out
+
+
+def save_model(net, pt_path, out_dir, patch, metrics, *, seed, steps, seconds, holdout_from, nk, note, extra=None):
+    """Saves the weights to pt_path, exports out_dir/model.onnx and writes out_dir/metrics.json (run facts, `extra`,
+    the ONNX file's sha256, `note`, then `metrics`); prints the held-out Dice."""
+    torch.save(net.state_dict(), pt_path)
+    os.makedirs(out_dir, exist_ok=True)
+    onnx_path = os.path.join(out_dir, 'model.onnx')
+    export_onnx(net, onnx_path, patch)
+    with open(onnx_path, 'rb') as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    write_json(os.path.join(out_dir, 'metrics.json'), {
+        'seed': seed, 'steps': steps, 'trainSeconds': round(seconds), 'threads': torch.get_num_threads(),
+        'heldOutSlices': [holdout_from, nk - 1], 'trainSlices': [0, holdout_from - 1], 'sliceAxis': 'k (third NIfTI axis, S)',
+        **(extra or {}), 'onnxSha256': sha, 'note': note,
+        **metrics,
+    })
+    for name, m in metrics['heldOut'].items():
+        print(f'held-out {name:18s} dice {m["dice"]} truth {m["truthVoxels"]} pred {m["predVoxels"]}')
 
 
 def write_json(path, obj):
