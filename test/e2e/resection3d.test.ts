@@ -6,12 +6,22 @@
 // region plan and shows again from the plan. Screenshots in test-output/resection.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, openSeriesWithLabelMap, startWithImport, type V3 } from '../helpers/e2eHarness.js';
+import {
+  canvasOf,
+  expectedCanvasPoint,
+  liverReferenceGrid,
+  openSeriesWithLabelMap,
+  POLL_MS,
+  startWithImport,
+  stopSession,
+  type LiverReferenceGrid,
+  type V3,
+} from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 import { adjustPlane } from '../../shared/domain/planning/planePose.js';
 
@@ -25,8 +35,7 @@ let server: ChildProcess;
 let context: BrowserContext;
 let page: Page;
 let rpc: <T>(method: string, input: unknown) => Promise<T>;
-/** dcm2niix + nibabel: the CT grid's LPS extent and spacing, and a deep-liver point (test/reference/viewerReference.py). */
-let grid: { liverLps: V3; lpsMin: V3; lpsMax: V3; spacingLps: V3 };
+let grid: LiverReferenceGrid;
 let yellowWithPlane = 0;
 
 interface PlanRow {
@@ -73,16 +82,10 @@ beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 1000 }, { webgl: true }));
   await openSeriesWithLabelMap(page, SEG, path.join(DATA, 'labels_total.csv'), 'liver');
-  grid = JSON.parse(
-    execFileSync('/usr/bin/python3', [path.join(REPO_DIR, 'test/reference/viewerReference.py'), DATA, tmp], { encoding: 'utf8' }),
-  ) as typeof grid;
+  grid = liverReferenceGrid(DATA, tmp);
 }, 240_000);
 
-afterAll(async () => {
-  await context?.close();
-  server?.kill('SIGTERM');
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => stopSession(context, server, tmp));
 
 describe('resection cut placed in 3D, and a painted region', () => {
   it('the plane through the liver shows in 3D; offset and tilts give adjustPlane’s plane, saved with that normal', async () => {
