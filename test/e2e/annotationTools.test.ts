@@ -7,17 +7,15 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   canvasOf,
   expectedCanvasPoint,
-  liverReferenceGrid,
   openSeries1,
   POLL_MS,
-  startWithImport,
+  SAMPLE_DIR,
+  startOnSampleCt,
   stopSession,
   type LiverReferenceGrid,
   type Plane,
@@ -25,7 +23,7 @@ import {
 } from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
-const DATA = path.resolve(REPO_DIR, '../shared/data/totalsegmentator_example');
+const DATA = SAMPLE_DIR;
 const OUT = path.join(REPO_DIR, 'test-output', 'reading');
 
 interface Roi {
@@ -122,11 +120,7 @@ async function storedCount(n: number): Promise<Annotation[]> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-annotations-'));
-  mkdirSync(OUT, { recursive: true });
-  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 900 }));
-  await openSeries1(page);
-  grid = liverReferenceGrid(DATA, tmp);
+  ({ tmp, server, rpc, context, page, grid } = await startOnSampleCt('medseg-e2e-annotations-', OUT, { width: 1400, height: 900 }));
   liverSlice = Math.round((grid.liverLps[2] - grid.lpsMin[2]) / grid.spacingLps[2]) + 1;
 }, 240_000);
 

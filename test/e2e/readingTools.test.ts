@@ -5,25 +5,22 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   canvasOf,
   expectedCanvasPoint,
-  liverReferenceGrid,
   openSeries1,
   POLL_MS,
-  startWithImport,
+  SAMPLE_DIR,
+  startOnSampleCt,
   stopSession,
   type LiverReferenceGrid,
-  type V3,
 } from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 import { lpsToIjk, type Vec3, type VolumeGeometry } from '../../shared/domain/volume.js';
 
-const DATA = path.resolve(REPO_DIR, '../shared/data/totalsegmentator_example');
+const DATA = SAMPLE_DIR;
 const OUT = path.join(REPO_DIR, 'test-output', 'reading');
 
 interface Annotation {
@@ -53,11 +50,7 @@ async function toLiverSlice(): Promise<void> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-reading-'));
-  mkdirSync(OUT, { recursive: true });
-  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 900 }));
-  await openSeries1(page);
-  grid = liverReferenceGrid(DATA, tmp);
+  ({ tmp, server, rpc, context, page, grid } = await startOnSampleCt('medseg-e2e-reading-', OUT, { width: 1400, height: 900 }));
 }, 240_000);
 
 afterAll(() => stopSession(context, server, tmp));

@@ -7,17 +7,15 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   canvasOf,
   expectedCanvasPoint,
-  liverReferenceGrid,
-  openSeriesWithLabelMap,
   POLL_MS,
-  startWithImport,
+  SAMPLE_DIR,
+  SAMPLE_SEG,
+  startOnSampleCt,
   stopSession,
   type LiverReferenceGrid,
   type V3,
@@ -25,8 +23,8 @@ import {
 import { REPO_DIR } from '../helpers/paths.js';
 import { adjustPlane } from '../../shared/domain/planning/planePose.js';
 
-const DATA = path.resolve(REPO_DIR, '../shared/data/totalsegmentator_example');
-const SEG = path.join(DATA, 'example_seg_dicom.nii.gz');
+const DATA = SAMPLE_DIR;
+const SEG = SAMPLE_SEG;
 const OUT = path.join(REPO_DIR, 'test-output', 'resection');
 const LIVER = 5;
 
@@ -78,11 +76,12 @@ async function pointOn(plane: 'axial' | 'coronal', lps: V3): Promise<{ x: number
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-resect3d-'));
-  mkdirSync(OUT, { recursive: true });
-  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 1000 }, { webgl: true }));
-  await openSeriesWithLabelMap(page, SEG, path.join(DATA, 'labels_total.csv'), 'liver');
-  grid = liverReferenceGrid(DATA, tmp);
+  ({ tmp, server, rpc, context, page, grid } = await startOnSampleCt(
+    'medseg-e2e-resect3d-',
+    OUT,
+    { width: 1400, height: 1000 },
+    { webgl: true, labelMap: true },
+  ));
 }, 240_000);
 
 afterAll(() => stopSession(context, server, tmp));

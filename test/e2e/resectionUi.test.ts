@@ -6,17 +6,15 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   canvasOf,
   expectedCanvasPoint,
-  liverReferenceGrid,
-  openSeriesWithLabelMap,
   POLL_MS,
-  startWithImport,
+  SAMPLE_DIR,
+  SAMPLE_SEG,
+  startOnSampleCt,
   stopSession,
   type LiverReferenceGrid,
   type V3,
@@ -24,8 +22,8 @@ import {
 import { runCliCaptured } from '../helpers/cli.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
-const DATA = path.resolve(REPO_DIR, '../shared/data/totalsegmentator_example');
-const SEG = path.join(DATA, 'example_seg_dicom.nii.gz');
+const DATA = SAMPLE_DIR;
+const SEG = SAMPLE_SEG;
 const OUT = path.join(REPO_DIR, 'test-output', 'resection');
 const LIVER = 5;
 
@@ -51,13 +49,9 @@ async function clickAt(plane: 'axial' | 'coronal', lps: V3): Promise<void> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-resect-'));
-  mkdirSync(OUT, { recursive: true });
-  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 900 }));
-  await openSeriesWithLabelMap(page, SEG, path.join(DATA, 'labels_total.csv'), 'liver');
+  ({ tmp, server, rpc, context, page, grid } = await startOnSampleCt('medseg-e2e-resect-', OUT, { width: 1400, height: 900 }, { labelMap: true }));
   const listed = await rpc<{ segmentations: { labels: { value: number; name: string }[] }[] }>('segmentations.list', { seriesId: 1 });
   aorta = listed.segmentations[0].labels.find((l) => l.name === 'aorta')!.value;
-  grid = liverReferenceGrid(DATA, tmp);
 }, 240_000);
 
 afterAll(() => stopSession(context, server, tmp));

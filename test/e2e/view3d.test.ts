@@ -5,25 +5,23 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   canvasOf,
   expectedCanvasPoint,
-  liverReferenceGrid,
-  openSeriesWithLabelMap,
   POLL_MS,
-  startWithImport,
+  SAMPLE_DIR,
+  SAMPLE_SEG,
+  startOnSampleCt,
   stopSession,
   type LiverReferenceGrid,
-  type V3,
 } from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
-const DATA = path.resolve(REPO_DIR, '../shared/data/totalsegmentator_example');
-const SEG = path.join(DATA, 'example_seg_dicom.nii.gz');
+const DATA = SAMPLE_DIR;
+const SEG = SAMPLE_SEG;
 const OUT = path.join(REPO_DIR, 'test-output', 'view3d');
 const LIVER = 5;
 
@@ -138,13 +136,9 @@ async function rendersOf3d(): Promise<number> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-3d-'));
-  mkdirSync(OUT, { recursive: true });
-  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 900 }, { webgl: true }));
-  await openSeriesWithLabelMap(page, SEG, path.join(DATA, 'labels_total.csv'), 'liver');
+  ({ tmp, server, rpc, context, page, grid } = await startOnSampleCt('medseg-e2e-3d-', OUT, { width: 1400, height: 900 }, { webgl: true, labelMap: true }));
   const listed = await rpc<{ segmentations: { labels: { value: number; colorRgb: [number, number, number] }[] }[] }>('segmentations.list', { seriesId: 1 });
   liverRgb = listed.segmentations[0].labels.find((l) => l.value === LIVER)!.colorRgb;
-  grid = liverReferenceGrid(DATA, tmp);
 }, 240_000);
 
 afterAll(() => stopSession(context, server, tmp));
