@@ -7,14 +7,23 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, startWithImport, type Plane, type V3 } from '../helpers/e2eHarness.js';
+import {
+  canvasOf,
+  expectedCanvasPoint,
+  openSeries1,
+  POLL_MS,
+  SAMPLE_DIR,
+  startOnSampleCt,
+  stopSession,
+  type LiverReferenceGrid,
+  type Plane,
+  type V3,
+} from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
-const DATA = path.resolve(REPO_DIR, '../shared/data/totalsegmentator_example');
+const DATA = SAMPLE_DIR;
 const OUT = path.join(REPO_DIR, 'test-output', 'reading');
 
 interface Roi {
@@ -48,7 +57,7 @@ let server: ChildProcess;
 let context: BrowserContext;
 let page: Page;
 let rpc: <T>(method: string, input: unknown) => Promise<T>;
-let grid: { liverLps: V3; lpsMin: V3; lpsMax: V3; spacingLps: V3 };
+let grid: LiverReferenceGrid;
 /** The liver's axial slice as the view numbers it (1-based). */
 let liverSlice: number;
 
@@ -59,11 +68,6 @@ const dist = (a: V3, b: V3): number => Math.hypot(a[0] - b[0], a[1] - b[1], a[2]
 function roiReference(pointsLps: V3[], shape: 'ellipse' | 'polygon'): RoiReference {
   const args = [path.join(REPO_DIR, 'test/reference/roiReference.py'), DATA, tmp, JSON.stringify(pointsLps), shape];
   return JSON.parse(execFileSync('/usr/bin/python3', args, { encoding: 'utf8' })) as RoiReference;
-}
-
-async function openSeries(): Promise<void> {
-  await page.click('[data-testid=series-1]');
-  await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId, null, { timeout: 60_000 });
 }
 
 /** The view 1×1, reset (the pointer over it makes it the active one). */
@@ -116,21 +120,11 @@ async function storedCount(n: number): Promise<Annotation[]> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-annotations-'));
-  mkdirSync(OUT, { recursive: true });
-  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 900 }));
-  await openSeries();
-  grid = JSON.parse(
-    execFileSync('/usr/bin/python3', [path.join(REPO_DIR, 'test/reference/viewerReference.py'), DATA, tmp], { encoding: 'utf8' }),
-  ) as typeof grid;
+  ({ tmp, server, rpc, context, page, grid } = await startOnSampleCt('medseg-e2e-annotations-', OUT, { width: 1400, height: 900 }));
   liverSlice = Math.round((grid.liverLps[2] - grid.lpsMin[2]) / grid.spacingLps[2]) + 1;
 }, 240_000);
 
-afterAll(async () => {
-  await context?.close();
-  server?.kill('SIGTERM');
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => stopSession(context, server, tmp));
 
 describe('drawing tools in the 2D views', () => {
   const ids: Record<string, number> = {};
@@ -260,7 +254,7 @@ describe('drawing tools in the 2D views', () => {
   it('after a reload all four are listed and drawn again; a click in the list goes to its slice; deleting them is stored', async () => {
     const before = await list();
     await page.reload();
-    await openSeries();
+    await openSeries1(page);
     await expect.poll(() => page.locator('[data-testid=annotation-list] li').count(), { timeout: POLL_MS }).toBe(4);
     for (const a of before) expect(await page.textContent(`[data-testid=annotation-${a.annotationId}-text]`)).toMatch(/\S/);
     await single('axial');
@@ -278,7 +272,7 @@ describe('drawing tools in the 2D views', () => {
     expect(await list()).toEqual([]);
     await expect.poll(() => annotationPixels('axial'), { timeout: POLL_MS }).toBe(0);
     await page.reload();
-    await openSeries();
+    await openSeries1(page);
     await page.waitForTimeout(500);
     expect(await page.locator('[data-testid=annotation-list]').count()).toBe(0);
   }, 120_000);

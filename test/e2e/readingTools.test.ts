@@ -5,15 +5,22 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, startWithImport, type V3 } from '../helpers/e2eHarness.js';
+import {
+  canvasOf,
+  expectedCanvasPoint,
+  openSeries1,
+  POLL_MS,
+  SAMPLE_DIR,
+  startOnSampleCt,
+  stopSession,
+  type LiverReferenceGrid,
+} from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 import { lpsToIjk, type Vec3, type VolumeGeometry } from '../../shared/domain/volume.js';
 
-const DATA = path.resolve(REPO_DIR, '../shared/data/totalsegmentator_example');
+const DATA = SAMPLE_DIR;
 const OUT = path.join(REPO_DIR, 'test-output', 'reading');
 
 interface Annotation {
@@ -28,12 +35,7 @@ let server: ChildProcess;
 let context: BrowserContext;
 let page: Page;
 let rpc: <T>(method: string, input: unknown) => Promise<T>;
-let grid: { liverLps: V3; lpsMin: V3; lpsMax: V3; spacingLps: V3 };
-
-async function openSeries(): Promise<void> {
-  await page.click('[data-testid=series-1]');
-  await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId, null, { timeout: 60_000 });
-}
+let grid: LiverReferenceGrid;
 
 /** The axial view 1×1, reset, on the liver's slice (by keyboard, a click would move the crosshair). */
 async function toLiverSlice(): Promise<void> {
@@ -48,20 +50,10 @@ async function toLiverSlice(): Promise<void> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-reading-'));
-  mkdirSync(OUT, { recursive: true });
-  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 900 }));
-  await openSeries();
-  grid = JSON.parse(
-    execFileSync('/usr/bin/python3', [path.join(REPO_DIR, 'test/reference/viewerReference.py'), DATA, tmp], { encoding: 'utf8' }),
-  ) as typeof grid;
+  ({ tmp, server, rpc, context, page, grid } = await startOnSampleCt('medseg-e2e-reading-', OUT, { width: 1400, height: 900 }));
 }, 240_000);
 
-afterAll(async () => {
-  await context?.close();
-  server?.kill('SIGTERM');
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => stopSession(context, server, tmp));
 
 describe('reading tools in the browser', () => {
   it('a ruler drawn 60 mm along L reads 60 mm, is stored, survives a reload, and its deletion is stored too', async () => {
@@ -89,7 +81,7 @@ describe('reading tools in the browser', () => {
     expect(Math.abs(p![2] - grid.liverLps[2])).toBeLessThan(grid.spacingLps[2] / 2);
 
     await page.reload();
-    await openSeries();
+    await openSeries1(page);
     await toLiverSlice();
     await expect.poll(() => page.textContent(`[data-testid=ruler-${id}-text]`), { timeout: POLL_MS }).toBe(text);
     await page.mouse.move(0, 0);
@@ -98,7 +90,7 @@ describe('reading tools in the browser', () => {
     await expect.poll(() => page.locator('[data-testid=ruler-list]').count(), { timeout: POLL_MS }).toBe(0);
     expect((await rpc<{ annotations: Annotation[] }>('annotations.list', { seriesId: 1 })).annotations).toEqual([]);
     await page.reload();
-    await openSeries();
+    await openSeries1(page);
     await page.waitForTimeout(500);
     expect(await page.locator('[data-testid=ruler-list]').count()).toBe(0);
   }, 120_000);
@@ -131,7 +123,7 @@ describe('reading tools in the browser', () => {
     expect(stats.mean).toBeLessThan(200);
 
     await page.reload();
-    await openSeries();
+    await openSeries1(page);
     const line = (await page.waitForSelector(`[data-testid=annotation-${roi.annotationId}-text]`, { timeout: POLL_MS }).then((e) => e.textContent())) ?? '';
     const shown = /mean (-?[\d.]+) ± ([\d.]+) HU, ([\d.]+) mm²/.exec(line);
     expect(shown, line).not.toBeNull();

@@ -6,17 +6,25 @@
 // region plan and shows again from the plan. Screenshots in test-output/resection.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, openSeriesWithLabelMap, startWithImport, type V3 } from '../helpers/e2eHarness.js';
+import {
+  canvasOf,
+  expectedCanvasPoint,
+  POLL_MS,
+  SAMPLE_DIR,
+  SAMPLE_SEG,
+  startOnSampleCt,
+  stopSession,
+  type LiverReferenceGrid,
+  type V3,
+} from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 import { adjustPlane } from '../../shared/domain/planning/planePose.js';
 
-const DATA = path.resolve(REPO_DIR, '../shared/data/totalsegmentator_example');
-const SEG = path.join(DATA, 'example_seg_dicom.nii.gz');
+const DATA = SAMPLE_DIR;
+const SEG = SAMPLE_SEG;
 const OUT = path.join(REPO_DIR, 'test-output', 'resection');
 const LIVER = 5;
 
@@ -25,8 +33,7 @@ let server: ChildProcess;
 let context: BrowserContext;
 let page: Page;
 let rpc: <T>(method: string, input: unknown) => Promise<T>;
-/** dcm2niix + nibabel: the CT grid's LPS extent and spacing, and a deep-liver point (test/reference/viewerReference.py). */
-let grid: { liverLps: V3; lpsMin: V3; lpsMax: V3; spacingLps: V3 };
+let grid: LiverReferenceGrid;
 let yellowWithPlane = 0;
 
 interface PlanRow {
@@ -69,20 +76,15 @@ async function pointOn(plane: 'axial' | 'coronal', lps: V3): Promise<{ x: number
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-resect3d-'));
-  mkdirSync(OUT, { recursive: true });
-  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 1000 }, { webgl: true }));
-  await openSeriesWithLabelMap(page, SEG, path.join(DATA, 'labels_total.csv'), 'liver');
-  grid = JSON.parse(
-    execFileSync('/usr/bin/python3', [path.join(REPO_DIR, 'test/reference/viewerReference.py'), DATA, tmp], { encoding: 'utf8' }),
-  ) as typeof grid;
+  ({ tmp, server, rpc, context, page, grid } = await startOnSampleCt(
+    'medseg-e2e-resect3d-',
+    OUT,
+    { width: 1400, height: 1000 },
+    { webgl: true, labelMap: true },
+  ));
 }, 240_000);
 
-afterAll(async () => {
-  await context?.close();
-  server?.kill('SIGTERM');
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => stopSession(context, server, tmp));
 
 describe('resection cut placed in 3D, and a painted region', () => {
   it('the plane through the liver shows in 3D; offset and tilts give adjustPlane’s plane, saved with that normal', async () => {

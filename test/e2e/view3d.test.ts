@@ -5,15 +5,23 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { POLL_MS, canvasOf, expectedCanvasPoint, openSeriesWithLabelMap, startWithImport, type V3 } from '../helpers/e2eHarness.js';
+import {
+  canvasOf,
+  expectedCanvasPoint,
+  POLL_MS,
+  SAMPLE_DIR,
+  SAMPLE_SEG,
+  startOnSampleCt,
+  stopSession,
+  type LiverReferenceGrid,
+} from '../helpers/e2eHarness.js';
 import { REPO_DIR } from '../helpers/paths.js';
 
-const DATA = path.resolve(REPO_DIR, '../shared/data/totalsegmentator_example');
-const SEG = path.join(DATA, 'example_seg_dicom.nii.gz');
+const DATA = SAMPLE_DIR;
+const SEG = SAMPLE_SEG;
 const OUT = path.join(REPO_DIR, 'test-output', 'view3d');
 const LIVER = 5;
 
@@ -23,8 +31,7 @@ let context: BrowserContext;
 let page: Page;
 let rpc: <T>(method: string, input: unknown) => Promise<T>;
 let liverRgb: [number, number, number];
-/** dcm2niix + nibabel: the CT grid's LPS extent and spacing, and a deep-liver point (test/reference/viewerReference.py). */
-let grid: { liverLps: V3; lpsMin: V3; lpsMax: V3; spacingLps: V3 };
+let grid: LiverReferenceGrid;
 
 interface Shot {
   png: Buffer;
@@ -129,22 +136,12 @@ async function rendersOf3d(): Promise<number> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'medseg-e2e-3d-'));
-  mkdirSync(OUT, { recursive: true });
-  ({ server, rpc, context, page } = await startWithImport(tmp, path.join(DATA, 'example_ct_dicom'), { width: 1400, height: 900 }, { webgl: true }));
-  await openSeriesWithLabelMap(page, SEG, path.join(DATA, 'labels_total.csv'), 'liver');
+  ({ tmp, server, rpc, context, page, grid } = await startOnSampleCt('medseg-e2e-3d-', OUT, { width: 1400, height: 900 }, { webgl: true, labelMap: true }));
   const listed = await rpc<{ segmentations: { labels: { value: number; colorRgb: [number, number, number] }[] }[] }>('segmentations.list', { seriesId: 1 });
   liverRgb = listed.segmentations[0].labels.find((l) => l.value === LIVER)!.colorRgb;
-  grid = JSON.parse(
-    execFileSync('/usr/bin/python3', [path.join(REPO_DIR, 'test/reference/viewerReference.py'), DATA, tmp], { encoding: 'utf8' }),
-  ) as typeof grid;
 }, 240_000);
 
-afterAll(async () => {
-  await context?.close();
-  server?.kill('SIGTERM');
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => stopSession(context, server, tmp));
 
 describe('3D view and layouts in the browser (software WebGL)', () => {
   it('2×2 shows three planes and the 3D view; the liver surface is drawn in the liver colour, and only by the liver', async () => {

@@ -1,8 +1,10 @@
 // Shared set-up of the browser tests: start `medseg serve` on a fresh DB, launch Debian Chromium headless.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_DIR } from './paths.js';
+import { DATA_DIR, REPO_DIR } from './paths.js';
 
 export const repo = REPO_DIR;
 
@@ -142,12 +144,70 @@ export async function startWithImport(
   return { server, url, rpc: rpcClient(url), context, page };
 }
 
-/** Opens series 1 and adds a NIfTI label map with its label table through the UI; waits until the legend names `expectLabel`. */
-export async function openSeriesWithLabelMap(page: Page, niftiPath: string, labelTablePath: string, expectLabel: string): Promise<void> {
+/** Closes what startWithImport opened (Chromium, the server) and removes `tmp`; each part may be missing after a failed start. */
+export async function stopSession(context: BrowserContext | undefined, server: ChildProcess | undefined, tmp: string | undefined): Promise<void> {
+  await context?.close();
+  server?.kill('SIGTERM');
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+}
+
+/** A reference grid with a deep-liver point (LPS mm). */
+export interface LiverReferenceGrid extends ReferenceGrid {
+  liverLps: V3;
+}
+
+/** dcm2niix + nibabel: the CT grid's LPS extent and spacing, and a deep-liver point (test/reference/viewerReference.py on `dataDir`). */
+export function liverReferenceGrid(dataDir: string, tmp: string): LiverReferenceGrid {
+  const script = path.join(REPO_DIR, 'test/reference/viewerReference.py');
+  return JSON.parse(execFileSync('/usr/bin/python3', [script, dataDir, tmp], { encoding: 'utf8' })) as LiverReferenceGrid;
+}
+
+/** Opens series 1 and waits until its axial view has rendered an image. */
+export async function openSeries1(page: Page): Promise<void> {
   await page.click('[data-testid=series-1]');
   await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=view-axial]')?.dataset.renderedImageId, null, { timeout: 60_000 });
+}
+
+/** Opens series 1 and adds a NIfTI label map with its label table through the UI; waits until the legend names `expectLabel`. */
+export async function openSeriesWithLabelMap(page: Page, niftiPath: string, labelTablePath: string, expectLabel: string): Promise<void> {
+  await openSeries1(page);
   await page.fill('[data-testid=nifti-path]', niftiPath);
   await page.fill('[data-testid=label-table-path]', labelTablePath);
   await page.click('[data-testid=add-nifti]');
   await page.waitForSelector(`[data-testid=legend-1] >> text=${expectLabel}`, { timeout: 60_000 });
+}
+
+/** The TotalSegmentator example in the shared data: a CT DICOM series, its label map (NIfTI) and label table. */
+export const SAMPLE_DIR = path.join(DATA_DIR, 'totalsegmentator_example');
+export const SAMPLE_SEG = path.join(SAMPLE_DIR, 'example_seg_dicom.nii.gz');
+export const SAMPLE_LABELS = path.join(SAMPLE_DIR, 'labels_total.csv');
+
+export interface SampleCtSession extends BrowserSession {
+  tmp: string;
+  grid: LiverReferenceGrid;
+}
+
+/**
+ * A fresh temporary folder named `tmpPrefix…` and `outDir` for screenshots; `medseg serve` and Chromium on it with the
+ * sample CT imported and series 1 open (with the sample label map when `labelMap`, waiting for the liver in the legend);
+ * the reference grid of that CT. Whatever was started is stopped again if a step fails.
+ */
+export async function startOnSampleCt(
+  tmpPrefix: string,
+  outDir: string,
+  viewport: { width: number; height: number },
+  options: { webgl?: boolean; labelMap?: boolean } = {},
+): Promise<SampleCtSession> {
+  const tmp = mkdtempSync(path.join(tmpdir(), tmpPrefix));
+  mkdirSync(outDir, { recursive: true });
+  let session: BrowserSession | undefined;
+  try {
+    session = await startWithImport(tmp, path.join(SAMPLE_DIR, 'example_ct_dicom'), viewport, { webgl: options.webgl });
+    if (options.labelMap) await openSeriesWithLabelMap(session.page, SAMPLE_SEG, SAMPLE_LABELS, 'liver');
+    else await openSeries1(session.page);
+    return { ...session, tmp, grid: liverReferenceGrid(SAMPLE_DIR, tmp) };
+  } catch (e) {
+    await stopSession(session?.context, session?.server, tmp);
+    throw e;
+  }
 }

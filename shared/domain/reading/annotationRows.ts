@@ -4,7 +4,7 @@
 import { physicalUnitsAllowed, unsafeReasons } from '../geometryGate.js';
 import type { GeometryReport, GeometryStatus } from '../geometry.js';
 import type { Vec3 } from '../volume.js';
-import { ANNOTATION_COMPUTATION_VERSION } from './annotations.js';
+import { ANNOTATION_COMPUTATION_VERSION, type RoiStats } from './annotations.js';
 
 /** What an export needs of a stored annotation (the shape of `annotations.list`'s items). */
 export interface AnnotationRecord {
@@ -18,17 +18,8 @@ export interface AnnotationRecord {
   result: {
     lengthMm?: number | null;
     angleDeg?: number | null;
-    roi?: {
-      sliceAxis: 0 | 1 | 2;
-      sliceIndex: number;
-      voxelCount: number;
-      mean: number | null;
-      sd: number | null;
-      min: number | null;
-      max: number | null;
-      areaMm2: number | null;
-      unit: string;
-    };
+    /** The ROI statistics as computed, with the intensity unit they are in. */
+    roi?: RoiStats & { unit: string };
     note?: string;
   };
 }

@@ -15,6 +15,7 @@ import { checkModelFits } from '../../../main/services/inference/segmentSeries.j
 import { voxelAxesCode } from '../../../shared/domain/inference/modelChoice.js';
 import type { Mat3 } from '../../../shared/domain/volume.js';
 import { DATA_DIR, REPO_DIR } from '../../helpers/paths.js';
+import { labelDice } from '../../helpers/labelDice.js';
 
 const DATA = path.join(DATA_DIR, 'totalsegmentator_example');
 const MODEL_DIR = path.join(REPO_DIR, 'models', 'abdomen-ct-3d');
@@ -26,21 +27,6 @@ interface OrganMetrics {
 }
 interface Metrics {
   models: Record<string, { organs: Record<string, OrganMetrics>; sha256: string }>;
-}
-
-/** Dice of two label values; null when both are absent (undefined, as the Python evaluation records it). */
-function dice(a: ArrayLike<number>, av: number, b: ArrayLike<number>, bv: number): number | null {
-  let inter = 0;
-  let na = 0;
-  let nb = 0;
-  for (let n = 0; n < a.length; n++) {
-    const x = a[n] === av;
-    const y = b[n] === bv;
-    if (x) na++;
-    if (y) nb++;
-    if (x && y) inter++;
-  }
-  return na + nb === 0 ? null : (2 * inter) / (na + nb);
 }
 
 describe('abdomen-ct-3d (bundled 3D U-Net) on the held-out series', () => {
@@ -66,7 +52,7 @@ describe('abdomen-ct-3d (bundled 3D U-Net) on the held-out series', () => {
     expect(organs.map((l) => l.name).sort()).toEqual(Object.keys(recorded.organs).sort());
     const lines: string[] = [];
     for (const l of organs) {
-      const d = dice(result.labelMap.labels, l.value, refOnSeries, tsValue.get(l.name)!);
+      const d = labelDice(result.labelMap.labels, l.value, refOnSeries, tsValue.get(l.name)!);
       const want = recorded.organs[l.name].dice;
       lines.push(`${l.name} ${d === null ? 'n/a' : d.toFixed(4)} (metrics.json ${want === null ? 'n/a' : want.toFixed(4)})`);
       if (want === null) expect(d).toBeNull();
