@@ -56,8 +56,6 @@ export function encodeSegNrrd(
   const dirs = grid.directionLps.map((d, axis) => d.map((x) => x * grid.spacingMm[axis]));
   const lines = [
     'NRRD0004',
-    '# Complete NRRD file format specification at:',
-    '# http://teem.sourceforge.net/nrrd/format.html',
     `type: ${wide ? 'unsigned short' : 'unsigned char'}`,
     'dimension: 3',
     'space: left-posterior-superior',
